@@ -1,0 +1,305 @@
+"""Render notification texts from Jinja2 templates in Indonesian and English.
+
+Templates live in ``notifications/templates/`` as ``<key>.<locale>.txt``: the
+first line is ``Subject: ...``, the second is blank, the rest is the body.
+Files whose name starts with ``_`` are partials (shared footers) for
+``{% include %}``, not keys.
+
+The texts are plain text, so autoescaping is off: an officer's answer
+containing ``<`` or ``&`` must arrive as typed. Undefined variables raise,
+because a notice saying "paling lambat ." is worse than a failed render the
+outbox can report. Optional variables are tested with ``is defined`` in the
+templates themselves.
+
+Filters available to templates:
+
+- ``tanggal``: Indonesian date in WIB, "Senin, 30 November 2026 14.05 WIB"
+  (a ``date`` gives "Senin, 30 November 2026").
+- ``date_en``: English date in WIB, "Monday, 30 November 2026 14:05 WIB (UTC+7)".
+- ``durasi`` / ``duration_en``: a ``timedelta`` as "2 hari 3 jam" / "2 days 3 hours".
+
+Datetimes must be timezone-aware; a naive one is refused rather than guessed,
+since guessing UTC versus WIB moves a deadline by seven hours.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import logging
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from notifications.errors import TemplateError, TemplateMissing
+
+__all__ = [
+    "DEFAULT_LOCALE",
+    "TemplateError",
+    "TemplateMissing",
+    "TemplateSet",
+    "WIB",
+    "available_templates",
+    "date_en",
+    "durasi",
+    "duration_en",
+    "render",
+    "tanggal",
+]
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+DEFAULT_LOCALE = "id"
+
+# Asia/Jakarta has kept UTC+7 without daylight saving since 1964, so a fixed offset
+# gives the same answers as the tz database without depending on tzdata being installed.
+WIB = timezone(timedelta(hours=7), "WIB")
+
+_KEY = re.compile(r"[a-z][a-z0-9_]*")
+_LOCALE = re.compile(r"[a-z]{2,3}")
+_FILE = re.compile(r"(?P<key>[a-z][a-z0-9_]*)\.(?P<locale>[a-z]{2,3})\.txt")
+_SUBJECT_PREFIX = "Subject:"
+
+_HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+_BULAN = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+# ------------------------------------------------------------------------- filters
+
+
+def _to_wib(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"datetime {value.isoformat()} has no time zone; pass an aware datetime "
+            "(e.g. datetime.now(timezone.utc)) so it can be shown in WIB"
+        )
+    return value.astimezone(WIB)
+
+
+def tanggal(value: date | datetime) -> str:
+    """Format a date or aware datetime in Indonesian, in WIB.
+
+    >>> tanggal(datetime(2026, 11, 30, 7, 5, tzinfo=timezone.utc))
+    'Senin, 30 November 2026 14.05 WIB'
+    """
+    if isinstance(value, datetime):
+        local = _to_wib(value)
+        return f"{_HARI[local.weekday()]}, {local.day} {_BULAN[local.month - 1]} {local.year} {local:%H.%M} WIB"
+    if isinstance(value, date):
+        return f"{_HARI[value.weekday()]}, {value.day} {_BULAN[value.month - 1]} {value.year}"
+    raise TypeError(f"tanggal expects a date or datetime, got {type(value).__name__} {value!r}")
+
+
+def date_en(value: date | datetime) -> str:
+    """Format a date or aware datetime in English, in WIB.
+
+    >>> date_en(datetime(2026, 11, 30, 7, 5, tzinfo=timezone.utc))
+    'Monday, 30 November 2026 14:05 WIB (UTC+7)'
+    """
+    if isinstance(value, datetime):
+        local = _to_wib(value)
+        return (
+            f"{_DAYS[local.weekday()]}, {local.day} {_MONTHS[local.month - 1]} {local.year} "
+            f"{local:%H:%M} WIB (UTC+7)"
+        )
+    if isinstance(value, date):
+        return f"{_DAYS[value.weekday()]}, {value.day} {_MONTHS[value.month - 1]} {value.year}"
+    raise TypeError(f"date_en expects a date or datetime, got {type(value).__name__} {value!r}")
+
+
+def _duration_parts(value: timedelta) -> list[tuple[int, int]]:
+    """Return (amount, unit index) for the largest non-zero unit and the next one down."""
+    if not isinstance(value, timedelta):
+        raise TypeError(f"a duration must be a timedelta, got {type(value).__name__} {value!r}")
+    if value < timedelta(0):
+        raise ValueError(f"duration {value} is negative; pass how long, not a signed difference")
+    minutes_total = int(value.total_seconds()) // 60
+    days, rest = divmod(minutes_total, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    amounts = [days, hours, minutes]
+    for index, amount in enumerate(amounts):
+        if amount:
+            parts = [(amount, index)]
+            if index + 1 < len(amounts) and amounts[index + 1]:
+                parts.append((amounts[index + 1], index + 1))
+            return parts
+    return []
+
+
+def durasi(value: timedelta) -> str:
+    """Format a duration in Indonesian: "2 hari 3 jam", "45 menit"."""
+    units = ("hari", "jam", "menit")
+    parts = _duration_parts(value)
+    if not parts:
+        return "kurang dari 1 menit"
+    return " ".join(f"{amount} {units[index]}" for amount, index in parts)
+
+
+def duration_en(value: timedelta) -> str:
+    """Format a duration in English: "2 days 3 hours", "1 minute"."""
+    units = ("day", "hour", "minute")
+    parts = _duration_parts(value)
+    if not parts:
+        return "less than a minute"
+    return " ".join(f"{amount} {units[index]}{'' if amount == 1 else 's'}" for amount, index in parts)
+
+
+# ----------------------------------------------------------------------- rendering
+
+
+class TemplateSet:
+    """The templates in one directory, with the filters above.
+
+    The package uses one instance over ``notifications/templates/`` (see ``render``);
+    tests and offices with their own wording can point one at another directory.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.directory, encoding="utf-8"),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.environment.filters.update(
+            tanggal=tanggal, date_en=date_en, durasi=durasi, duration_en=duration_en
+        )
+
+    def __repr__(self) -> str:
+        return f"TemplateSet({str(self.directory)!r})"
+
+    def keys(self) -> set[str]:
+        """Return the template keys present in at least one locale."""
+        keys = set()
+        for name in self.environment.list_templates(extensions=["txt"]):
+            match = _FILE.fullmatch(name)
+            if match:
+                keys.add(match["key"])
+        return keys
+
+    def locales(self, key: str) -> set[str]:
+        """Return the locales ``key`` has a template for."""
+        found = set()
+        for name in self.environment.list_templates(extensions=["txt"]):
+            match = _FILE.fullmatch(name)
+            if match and match["key"] == key:
+                found.add(match["locale"])
+        return found
+
+    def render(self, key: str, locale: str, context: Mapping[str, Any]) -> tuple[str, str]:
+        """Render ``key`` in ``locale`` (Indonesian if that locale has no template).
+
+        Returns:
+            (subject, body): the subject on one line; the body with trailing spaces and
+            runs of blank lines (left by optional sections) tidied, no trailing newline.
+
+        Raises:
+            TemplateMissing: no template exists for ``key``.
+            TemplateError: a context variable is missing, a filter got the wrong kind of
+                value, or the file does not start with a "Subject:" line and a blank line.
+        """
+        template = self._select(key, locale)
+        try:
+            text = template.render(dict(context))
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(
+                f"template {template.name} needs a context variable that was not given: {exc.message}; "
+                "add it to the context"
+            ) from exc
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"template {exc.filename or exc.name or template.name}, line {exc.lineno}: {exc.message}"
+            ) from exc
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(f"template {template.name} includes {exc.name!r}, which does not exist") from exc
+        except (TypeError, ValueError) as exc:
+            raise TemplateError(f"template {template.name} could not format a value: {exc}") from exc
+        return _split(template.name or key, text)
+
+    def _select(self, key: str, locale: str) -> jinja2.Template:
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise TemplateMissing(
+                f"{key!r} is not a template key; keys look like 'tanda_terima' ({_known(self.keys())})",
+                key=str(key),
+            )
+        names = [f"{key}.{locale}.txt"] if isinstance(locale, str) and _LOCALE.fullmatch(locale) else []
+        if DEFAULT_LOCALE != locale:
+            names.append(f"{key}.{DEFAULT_LOCALE}.txt")
+        try:
+            template = self.environment.select_template(names)
+        except jinja2.TemplateNotFound as exc:
+            known = self.keys()
+            if key in known:  # the key exists, only in other locales
+                raise TemplateMissing(
+                    f"template {key!r} has no {locale!r} or {DEFAULT_LOCALE!r} version "
+                    f"(has: {', '.join(sorted(self.locales(key)))}); add {key}.{DEFAULT_LOCALE}.txt",
+                    key=key,
+                ) from exc
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise TemplateMissing(
+                f"no template {key!r} in {self.directory}; {hint}({_known(known)})", key=key
+            ) from exc
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"template {exc.filename or exc.name}, line {exc.lineno}: {exc.message}") from exc
+        if template.name != names[0]:
+            logger.debug("no %s template for %r; using %s", locale, key, template.name)
+        return template
+
+
+def _known(keys: set[str]) -> str:
+    return "known: " + ", ".join(sorted(keys)) if keys else "no templates found"
+
+
+def _split(name: str, text: str) -> tuple[str, str]:
+    first, _, rest = text.partition("\n")
+    if not first.startswith(_SUBJECT_PREFIX):
+        raise TemplateError(f"template {name}: the first line must be 'Subject: ...', got {first[:40]!r}")
+    # Collapse whitespace so a value with a line break cannot split the subject.
+    subject = " ".join(first[len(_SUBJECT_PREFIX):].split())
+    if not subject:
+        raise TemplateError(f"template {name}: the subject line is empty")
+    second, _, body = rest.partition("\n")
+    if second.strip():
+        raise TemplateError(f"template {name}: line 2 must be blank, between the subject and the body")
+    lines = [line.rstrip() for line in body.split("\n")]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):
+            tidy.append(line)
+    body = "\n".join(tidy).strip("\n")
+    if not body:
+        raise TemplateError(f"template {name}: the body is empty")
+    return subject, body
+
+
+@functools.lru_cache(maxsize=1)
+def default_templates() -> TemplateSet:
+    """Return the package's own templates (built on first use, not at import)."""
+    return TemplateSet(TEMPLATE_DIR)
+
+
+def render(key: str, locale: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """Render the package template ``key`` in ``locale``; see ``TemplateSet.render``."""
+    return default_templates().render(key, locale, context)
+
+
+def available_templates() -> set[str]:
+    """Return the keys of the package's templates."""
+    return default_templates().keys()

@@ -1,0 +1,466 @@
+"""Working calendar of an office: when complaint clocks run and when they fall due.
+
+SOP deadlines for complaints are written in three units, and each counts time differently. A
+`WorkingCalendar` holds everything one office needs to count them: its time zone, its office hours per
+weekday, the Indonesian public holidays and *cuti bersama* (collective leave), and the closure days the
+office adds or removes itself (decrees move holidays mid-year, so the office must be able to correct the
+package's list without waiting for a release).
+
+The module is pure: it imports only the standard library and `holidays`, so the engine core, sweepers and
+tests can use it without Flask, SQLAlchemy, Redis or rq.
+
+Units (`UNITS`):
+
+* ``calendar_days`` -- plain elapsed time: ``start + amount * 24 h`` ("7 hari kalender"). Holidays, nights
+  and weekends do not matter.
+* ``working_days`` -- counting starts at `WorkingCalendar.next_working_moment` of the start, so a complaint
+  that arrives after hours, on a weekend or on a holiday starts counting at the next opening. Each whole
+  working day consumed moves to the same time of day on the next working day; if that time falls outside the
+  target day's office hours it is clamped to them (after closing means the closing time). A fractional part
+  is a fraction of the office time between that moment and the same time on the next working day, which is
+  one day's office hours whenever working days open at the same time (the usual case). `elapsed` is the exact
+  inverse: ``elapsed(s, add(s, n, "working_days"), "working_days") == n`` (within float rounding) for any
+  start inside office hours.
+* ``working_hours`` -- consumes office time only, skipping nights, weekends, holidays and closures. Counting
+  also starts at the next working moment.
+
+Rules shared by every unit:
+
+* Inputs must be timezone-aware datetimes (any zone); naive ones raise `ValueError`, because guessing a zone
+  silently shifts deadlines by hours. Results of `add` and `next_working_moment` are in UTC.
+* Office hours are half-open: a moment exactly at closing time is outside, so the next working moment after
+  16:00 is the next opening. A due time, however, may be exactly the closing time.
+* A working day is a weekday that has office hours and is not closed. Closed days are the package's holidays
+  for every year touched (computed lazily, cached per year, always with ``language="id"`` so names do not
+  follow the server's locale), minus ``removed_holidays``, plus ``added_closures``.
+* Office hours are wall-clock times in the calendar's zone. Asia/Jakarta has a fixed offset, so the
+  arithmetic is exact there; zones with daylight saving are accepted, but office hours must not straddle a
+  change of offset.
+* `elapsed` returns 0.0 when ``end`` is not after ``start``: no time of any unit has passed.
+
+Thread safety: the per-year cache is filled idempotently, so concurrent first uses only compute the same
+year twice; a calendar is otherwise immutable.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+__all__ = [
+    "DEFAULT_HOURS",
+    "UNITS",
+    "Closure",
+    "OfficeHours",
+    "WorkingCalendar",
+]
+
+UNITS = ("calendar_days", "working_days", "working_hours")
+
+CLOSURE_SOURCES = ("holidays", "office")
+
+#: Holiday categories of the `holidays` package: ``public`` are the national holidays, ``government`` the
+#: *cuti bersama* decreed for civil servants (listed only for years decreed so far).
+_COUNTRY = "ID"
+_LANGUAGE = "id"
+_PUBLIC = ("public",)
+_WITH_CUTI_BERSAMA = ("public", "government")
+
+#: Bumped when the meaning of a configuration changes, so old fingerprints stop matching.
+_FINGERPRINT_FORMAT = 1
+
+_ONE_DAY = timedelta(days=1)
+_ONE_HOUR = timedelta(hours=1)
+_ZERO = timedelta(0)
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """Opening and closing time of one weekday, as wall-clock times in the calendar's zone.
+
+    Overnight shifts are not supported: the office must open before it closes on the same day. Breaks are
+    not modelled; complaint SOPs count the whole span between opening and closing.
+    """
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        for label, value in (("start", self.start), ("end", self.end)):
+            if not isinstance(value, time):
+                raise ValueError(f"OfficeHours.{label} must be a datetime.time, e.g. time(8, 0); got {value!r}")
+            if value.tzinfo is not None:
+                raise ValueError(
+                    f"OfficeHours.{label} carries a tzinfo ({value!r}); give a plain wall-clock time: the "
+                    "calendar's timezone places it"
+                )
+        if not self.start < self.end:
+            raise ValueError(
+                f"office hours must open before they close, got {self.start:%H:%M}-{self.end:%H:%M}; "
+                "overnight shifts are not supported"
+            )
+
+    @property
+    def length(self) -> timedelta:
+        """Office time of the day (the unit a fraction of a working day refers to)."""
+        return datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
+
+
+#: Office hours used when none are given: Monday to Friday 08:00-16:00, Saturday and Sunday closed.
+#: Pemprov Banten reports 07:30-16:00 for its civil servants (Friday unconfirmed) and DPMPTSP Banten's
+#: counter hours could not be confirmed, so this is a placeholder: offices should pass their own `hours`.
+DEFAULT_HOURS: Mapping[int, OfficeHours] = MappingProxyType(
+    {weekday: OfficeHours(time(8, 0), time(16, 0)) for weekday in range(5)}
+)
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A day the office is closed, with the name shown to staff and complainants.
+
+    ``source`` says who closed it: ``"holidays"`` for a day from the `holidays` package (public holiday or
+    cuti bersama), ``"office"`` for a day the office added itself.
+    """
+
+    day: date
+    name: str
+    source: str = "office"
+
+    def __post_init__(self) -> None:
+        _check_date(self.day, "Closure.day")
+        if self.source not in CLOSURE_SOURCES:
+            raise ValueError(
+                f"Closure.source must be one of {', '.join(CLOSURE_SOURCES)}, got {self.source!r}; days the "
+                "office closes itself use 'office'"
+            )
+
+
+class WorkingCalendar:
+    """The working time of one office, used to compute and measure SOP deadlines.
+
+    A calendar is immutable once built. Stored due times should be kept with `fingerprint`, so that a
+    change of configuration (or of the holiday data) can be detected and the due times recomputed.
+
+    Args:
+        timezone: IANA name of the office's zone; WIB is ``"Asia/Jakarta"``.
+        hours: weekday (0 = Monday ... 6 = Sunday) to office hours; weekdays absent are closed. Defaults
+            to `DEFAULT_HOURS`.
+        added_closures: days the office closes itself (``source="office"``), e.g. a governor's decree
+            that the package does not know yet.
+        removed_holidays: days listed by the package on which the office works anyway, e.g. a cuti
+            bersama that was revoked. It cannot open a weekday without office hours: use ``hours``.
+        include_cuti_bersama: whether *cuti bersama* close the office, as they do for civil servants.
+    """
+
+    def __init__(
+        self,
+        *,
+        timezone: str = "Asia/Jakarta",
+        hours: Mapping[int, OfficeHours] | None = None,
+        added_closures: Iterable[Closure] = (),
+        removed_holidays: Iterable[date] = (),
+        include_cuti_bersama: bool = True,
+    ) -> None:
+        try:
+            self._zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+            raise ValueError(
+                f"unknown time zone {timezone!r}; use an IANA name such as 'Asia/Jakarta' (WIB), "
+                "'Asia/Makassar' (WITA) or 'Asia/Jayapura' (WIT)"
+            ) from exc
+        self._timezone = timezone
+        self._hours = MappingProxyType(_check_hours(DEFAULT_HOURS if hours is None else hours))
+
+        added: dict[date, Closure] = {}
+        for closure in added_closures:
+            if not isinstance(closure, Closure) or closure.source != "office":
+                raise ValueError(
+                    f"added_closures takes Closure(day, name, source='office') objects, got {closure!r}"
+                )
+            if closure.day in added:
+                raise ValueError(f"{closure.day.isoformat()} is in added_closures twice; keep one of them")
+            added[closure.day] = closure
+        removed = frozenset(_check_date(day, "removed_holidays item") for day in removed_holidays)
+        conflicts = sorted(removed & added.keys())
+        if conflicts:
+            listed = ", ".join(day.isoformat() for day in conflicts)
+            raise ValueError(f"{listed} both added as closure and removed as holiday; keep it in one list only")
+        self._added: Mapping[date, Closure] = MappingProxyType(added)
+        self._removed = removed
+        self._categories = _WITH_CUTI_BERSAMA if include_cuti_bersama else _PUBLIC
+        self._closed_by_year: dict[int, dict[date, Closure]] = {}
+        self._fingerprint = self._compute_fingerprint()
+
+    def __repr__(self) -> str:
+        return f"WorkingCalendar(timezone={self._timezone!r}, fingerprint={self._fingerprint!r})"
+
+    @property
+    def timezone(self) -> str:
+        """IANA name of the zone in which office hours are read."""
+        return self._timezone
+
+    @property
+    def hours(self) -> Mapping[int, OfficeHours]:
+        """Office hours per weekday (0 = Monday); weekdays absent are closed."""
+        return self._hours
+
+    # -- days --------------------------------------------------------------------------------------
+
+    def closures(self, start: date, end: date) -> list[Closure]:
+        """Closed days between ``start`` and ``end`` (both included) that would otherwise be working days.
+
+        Holidays on weekdays without office hours (a Sunday Waisak) are left out: they change no deadline.
+        A day an office closed itself is listed with its own name, even if the package also lists it.
+        Returns an empty list when ``end`` is before ``start``.
+        """
+        start = _check_date(start, "start")
+        end = _check_date(end, "end")
+        found: list[Closure] = []
+        for year in range(start.year, end.year + 1):
+            for day, closure in sorted(self._closed_days(year).items()):
+                if start <= day <= end and day.weekday() in self._hours:
+                    found.append(closure)
+        return found
+
+    def is_working_day(self, day: date) -> bool:
+        """Whether the office opens on ``day`` (a `date`; for a moment use `next_working_moment`)."""
+        day = _check_date(day, "day")
+        return self._window(day) is not None
+
+    # -- moments -----------------------------------------------------------------------------------
+
+    def next_working_moment(self, moment: datetime) -> datetime:
+        """The moment counting starts for something that arrives at ``moment``, in UTC.
+
+        That is ``moment`` itself if it falls inside office hours on a working day, otherwise the next
+        opening (later the same day, or on the next working day).
+        """
+        return self._first_moment(self._local(moment, "moment")).astimezone(UTC)
+
+    def add(self, start: datetime, amount: float, unit: str) -> datetime:
+        """The due time, in UTC, of a budget of ``amount`` ``unit`` that starts at ``start``.
+
+        See the module docstring for how each unit counts. ``amount`` may be fractional and zero (for
+        working units zero gives the next working moment).
+        """
+        local = self._local(start, "start")
+        _check_unit(unit)
+        amount = _check_amount(amount, unit)
+        if unit == "calendar_days":
+            return start.astimezone(UTC) + timedelta(days=amount)
+        begin = self._first_moment(local)
+        if unit == "working_hours":
+            return self._consume(begin, timedelta(hours=amount)).astimezone(UTC)
+        whole = math.floor(amount)
+        fraction = amount - whole
+        time_of_day = begin.time()
+        moment = begin
+        for _ in range(whole):
+            moment = self._step(moment.date(), time_of_day)
+        if fraction:
+            span = self._office_time(moment, self._step(moment.date(), time_of_day))
+            moment = self._consume(moment, span * fraction)
+        return moment.astimezone(UTC)
+
+    def elapsed(self, start: datetime, end: datetime, unit: str) -> float:
+        """How much of ``unit`` has passed from ``start`` to ``end``, counted as `add` counts.
+
+        Used to place a running clock on its escalation ladder (50 %, 80 %, ...). Returns 0.0 when ``end``
+        is not after ``start``.
+        """
+        begin_local = self._local(start, "start")
+        end_local = self._local(end, "end")
+        _check_unit(unit)
+        if end.astimezone(UTC) <= start.astimezone(UTC):
+            return 0.0
+        if unit == "calendar_days":
+            return (end.astimezone(UTC) - start.astimezone(UTC)) / _ONE_DAY
+        begin = self._first_moment(begin_local)
+        if unit == "working_hours":
+            return self._office_time(begin, end_local) / _ONE_HOUR
+        time_of_day = begin.time()
+        moment = begin
+        whole = 0
+        while True:
+            following = self._step(moment.date(), time_of_day)
+            if following > end_local:
+                break
+            whole += 1
+            moment = following
+        span = self._office_time(moment, following)
+        if not span:
+            return float(whole)
+        return whole + self._office_time(moment, end_local) / span
+
+    def fingerprint(self) -> str:
+        """A stable 16-hex-digit hash of everything that decides due times.
+
+        Covers the time zone, office hours, holiday categories, the `holidays` package version (new releases
+        add decreed cuti bersama and correct estimated dates), and the days added or removed. Closure names
+        are left out: renaming a day moves no deadline. Equal configurations give equal fingerprints in
+        every process, whatever the order of the lists given.
+        """
+        return self._fingerprint
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _compute_fingerprint(self) -> str:
+        payload = {
+            "format": _FINGERPRINT_FORMAT,
+            "timezone": self._timezone,
+            "hours": {str(day): [h.start.isoformat(), h.end.isoformat()] for day, h in self._hours.items()},
+            "holidays": {
+                "country": _COUNTRY,
+                "categories": list(self._categories),
+                "package": holidays.__version__,
+            },
+            "added": sorted(day.isoformat() for day in self._added),
+            "removed": sorted(day.isoformat() for day in self._removed),
+        }
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+    def _closed_days(self, year: int) -> dict[date, Closure]:
+        """Closed days of one year, computed on first use and cached (the package takes ~0.5 ms a year)."""
+        closed = self._closed_by_year.get(year)
+        if closed is None:
+            listed = holidays.country_holidays(
+                _COUNTRY, years=year, categories=self._categories, language=_LANGUAGE
+            )
+            closed = {
+                day: Closure(day, name, "holidays")
+                for day, name in listed.items()
+                if day.year == year and day not in self._removed
+            }
+            closed.update((day, closure) for day, closure in self._added.items() if day.year == year)
+            self._closed_by_year[year] = closed
+        return closed
+
+    def _local(self, moment: datetime, name: str) -> datetime:
+        if not isinstance(moment, datetime):
+            raise ValueError(f"{name} must be a timezone-aware datetime, got {moment!r}")
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(
+                f"{name} is a naive datetime ({moment.isoformat()}); attach its time zone, e.g. "
+                f"{name}.replace(tzinfo=ZoneInfo({self._timezone!r})) for office wall-clock time, or use "
+                "datetime.now(UTC)"
+            )
+        return moment.astimezone(self._zone)
+
+    def _window(self, day: date) -> tuple[datetime, datetime] | None:
+        """Opening and closing moment of ``day`` in local time, or None if the office stays closed."""
+        hours = self._hours.get(day.weekday())
+        if hours is None or day in self._closed_days(day.year):
+            return None
+        return (
+            datetime.combine(day, hours.start, tzinfo=self._zone),
+            datetime.combine(day, hours.end, tzinfo=self._zone),
+        )
+
+    def _next_working_day(self, day: date) -> date:
+        # Terminates: at least one weekday has hours and closures are finite per year.
+        day += _ONE_DAY
+        while self._window(day) is None:
+            day += _ONE_DAY
+        return day
+
+    def _first_moment(self, local: datetime) -> datetime:
+        window = self._window(local.date())
+        if window is not None:
+            opens, closes = window
+            if local < opens:
+                return opens
+            if local < closes:
+                return local
+        return self._opening(self._next_working_day(local.date()))
+
+    def _opening(self, day: date) -> datetime:
+        window = self._window(day)
+        assert window is not None, "only called with working days"
+        return window[0]
+
+    def _step(self, day: date, time_of_day: time) -> datetime:
+        """``time_of_day`` on the working day after ``day``, clamped into that day's office hours."""
+        following = self._next_working_day(day)
+        window = self._window(following)
+        assert window is not None, "_next_working_day returns working days"
+        opens, closes = window
+        return min(max(datetime.combine(following, time_of_day, tzinfo=self._zone), opens), closes)
+
+    def _consume(self, begin: datetime, amount: timedelta) -> datetime:
+        """The moment when ``amount`` of office time has passed from ``begin`` (a working moment)."""
+        moment, remaining = begin, amount
+        while True:
+            window = self._window(moment.date())
+            assert window is not None, "_consume walks working days only"
+            available = window[1] - moment
+            if remaining <= available:
+                return moment + remaining
+            remaining -= available
+            moment = self._opening(self._next_working_day(moment.date()))
+
+    def _office_time(self, start: datetime, end: datetime) -> timedelta:
+        """Office time between two local moments (zero when ``end`` is not after ``start``)."""
+        total = _ZERO
+        day = start.date()
+        while day <= end.date():
+            window = self._window(day)
+            if window is not None:
+                overlap = min(window[1], end) - max(window[0], start)
+                if overlap > _ZERO:
+                    total += overlap
+            day += _ONE_DAY
+        return total
+
+
+def _check_hours(hours: Mapping[int, OfficeHours]) -> dict[int, OfficeHours]:
+    checked: dict[int, OfficeHours] = {}
+    for weekday, office_hours in hours.items():
+        if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            raise ValueError(f"hours keys are weekdays 0 (Monday) to 6 (Sunday), got {weekday!r}")
+        if not isinstance(office_hours, OfficeHours):
+            raise ValueError(
+                f"hours[{weekday}] must be OfficeHours(start, end), got {office_hours!r}; leave a closed "
+                "weekday out of the mapping"
+            )
+        checked[weekday] = office_hours
+    if not checked:
+        raise ValueError("hours is empty: give office hours for at least one weekday, or no clock could run")
+    return dict(sorted(checked.items()))
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in UNITS:
+        close = difflib.get_close_matches(str(unit), UNITS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown unit {unit!r}{hint}; use one of {', '.join(UNITS)}")
+
+
+def _check_amount(amount: float, unit: str) -> float:
+    if isinstance(amount, bool) or not isinstance(amount, int | float):
+        raise ValueError(f"amount must be a number of {unit}, got {amount!r}")
+    value = float(amount)
+    if not math.isfinite(value):
+        raise ValueError(f"amount must be a finite number of {unit}, got {amount!r}")
+    if value < 0:
+        raise ValueError(
+            f"amount must be zero or more {unit}, got {amount!r}; to move a deadline earlier, start the "
+            "clock earlier instead"
+        )
+    return value
+
+
+def _check_date(day: date, name: str) -> date:
+    # datetime is a subclass of date but never equals one, so it would miss every closure silently.
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise ValueError(f"{name} must be a datetime.date (not a datetime), got {day!r}")
+    return day

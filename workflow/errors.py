@@ -1,0 +1,150 @@
+"""The exceptions alur raises, under one root so callers can catch them together.
+
+    AlurError
+    ├── DefinitionError          a definition (YAML) is malformed or means something impossible;
+    │                            carries every DefinitionProblem found, each with file:line:column
+    ├── UnknownDefinition        no published definition with that key / version
+    ├── TicketNotFound           no ticket with that id / receipt number
+    ├── TransitionRejected       the move is not allowed now; carries the reasons (role, guards, inputs)
+    ├── InvalidInput             a field of a record or a transition's inputs is missing or malformed
+    ├── ConcurrentUpdate         someone else changed the ticket first; reload and try again
+    ├── AuditChainBroken         the audit trail does not verify (tampering or corruption)
+    ├── MigrationError           a ticket migration plan cannot be applied
+    └── ImportFailed             a CSV import was refused; carries every bad line
+
+The web layer maps each class to one HTTP status; the CLI maps them to exit code 1 and a message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class AlurError(Exception):
+    """Root of every error alur raises on purpose."""
+
+
+@dataclass(frozen=True)
+class DefinitionProblem:
+    """One thing wrong with a definition, located so an editor can jump to it."""
+
+    code: str  # stable, e.g. "D201"; one invalid fixture per code lives in tests/fixtures/invalid/
+    message: str
+    path: str = ""  # YAML path, e.g. "transitions[3].to"
+    file: str = "<definition>"
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    hint: str = ""
+
+    def location(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        text = f"{self.location()}: {self.code} {self.message}"
+        if self.path:
+            text += f" (at {self.path})"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code, "message": self.message, "path": self.path, "file": self.file,
+            "line": self.line, "column": self.column, "hint": self.hint,
+        }
+
+
+class DefinitionError(AlurError):
+    """A definition failed validation; ``problems`` lists every problem, not just the first."""
+
+    def __init__(self, problems: list[DefinitionProblem]):
+        self.problems = list(problems)
+        first = self.problems[0] if self.problems else None
+        summary = f"{len(self.problems)} problem(s) in the definition"
+        if first is not None:
+            summary += f"; first: {first}"
+        super().__init__(summary)
+
+
+class UnknownDefinition(AlurError):
+    """No published definition matches; publish it first with `alur definitions publish`."""
+
+
+class TicketNotFound(AlurError):
+    """The ticket does not exist (or the tracking token does not match)."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why one transition cannot be fired: a role, guard or input that said no."""
+
+    kind: str  # "role" | "guard" | "state" | "input" | "unknown_trigger"
+    reason: str
+    guard: str | None = None
+
+
+class TransitionRejected(AlurError):
+    """The engine refused a move; ``reasons`` says why, one entry per failed check."""
+
+    def __init__(self, trigger: str, reasons: list[Refusal]):
+        self.trigger = trigger
+        self.reasons = list(reasons)
+        text = "; ".join(r.reason for r in self.reasons) or "not allowed"
+        super().__init__(f"'{trigger}' refused: {text}")
+
+
+class InvalidInput(AlurError):
+    """Some fields are missing or malformed; ``errors`` maps field name to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        text = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
+        super().__init__(f"invalid input: {text}")
+
+
+class ConcurrentUpdate(AlurError):
+    """The ticket changed since it was read. Nothing was saved: reload the ticket and try again."""
+
+
+class AuditChainBroken(AlurError):
+    """The audit trail does not verify; ``seq`` names the first bad row."""
+
+    def __init__(self, seq: int, reason: str):
+        self.seq = seq
+        self.reason = reason
+        super().__init__(f"audit row {seq}: {reason}")
+
+
+class MigrationError(AlurError):
+    """A migration plan between definition versions cannot be applied as asked."""
+
+
+@dataclass
+class ImportLineError:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column '{self.column}': {self.message}"
+
+
+class ImportFailed(AlurError):
+    """A CSV import found bad lines; nothing was imported."""
+
+    def __init__(self, errors: list[ImportLineError]):
+        self.errors = list(errors)
+        lines = "\n".join(f"  {e}" for e in self.errors[:200])
+        more = f"\n  … and {len(self.errors) - 200} more" if len(self.errors) > 200 else ""
+        super().__init__(f"{len(self.errors)} bad line(s); nothing was imported:\n{lines}{more}")
+
+
+__all__ = [
+    "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound",
+    "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuditChainBroken",
+    "MigrationError", "ImportLineError", "ImportFailed",
+]

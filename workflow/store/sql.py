@@ -1,0 +1,270 @@
+"""The SQLAlchemy adapter of the store port: one unit of work per database transaction.
+
+Writes on the fire path use SQLAlchemy Core (no ORM identity map or flush machinery), so a fire costs
+the statements it needs and little more; `benchmarks/bench_fire.py` compares it with raw Core.
+Concurrency: the ticket row is updated ``WHERE version = :expected`` (a lost update changes no row and
+raises `ConcurrentUpdate`); the audit chain is extended under a lock on the single ``audit_head`` row
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers).
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..audit import AuditEvent, canonical, chain_hash
+from ..errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
+from ..ticket import Change, ClockRun, Ticket
+from . import models as m
+
+MIRRORED = ("kanal", "tingkat", "kategori", "sektor", "jenis_izin", "kerahasiaan", "perihal", "no_registrasi")
+CLOCK_COLUMNS = ("clock", "run", "unit", "budget", "status", "started_at", "resumed_at", "due_at", "consumed",
+                 "paused_at", "paused_seconds", "stopped_at", "next_rung", "next_rung_at", "calendar")
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Aware UTC datetimes in and out; SQLite hands back naive ones, which are UTC by our writes."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _iso_map(values: dict[str, datetime]) -> dict[str, str]:
+    return {k: utc(v).isoformat() for k, v in values.items()}
+
+
+def _dt_map(values: dict[str, str] | None) -> dict[str, datetime]:
+    return {k: utc(datetime.fromisoformat(v)) for k, v in (values or {}).items()}
+
+
+def _mirror(fields: dict[str, Any]) -> dict[str, Any]:
+    out = {name: fields.get(name) for name in MIRRORED}
+    out["kerahasiaan"] = out["kerahasiaan"] or "biasa"
+    if out["perihal"] is not None:
+        out["perihal"] = str(out["perihal"])[:300]
+    return out
+
+
+def clock_from_row(row: Any) -> ClockRun:
+    return ClockRun(
+        id=row.id, clock=row.clock, run=row.run, unit=row.unit, budget=row.budget, status=row.status,
+        started_at=utc(row.started_at), resumed_at=utc(row.resumed_at), due_at=utc(row.due_at),
+        consumed=row.consumed, paused_at=utc(row.paused_at), paused_seconds=row.paused_seconds,
+        stopped_at=utc(row.stopped_at), next_rung=row.next_rung, next_rung_at=utc(row.next_rung_at),
+        calendar=row.calendar, dirty=False,
+    )
+
+
+def clock_values(run: ClockRun) -> dict[str, Any]:
+    values = {name: getattr(run, name) for name in CLOCK_COLUMNS}
+    for name in ("started_at", "resumed_at", "due_at", "paused_at", "stopped_at", "next_rung_at"):
+        values[name] = utc(values[name])
+    return values
+
+
+def ticket_from_row(row: Any, identity: dict | None = None, clock_rows=()) -> Ticket:
+    return Ticket(
+        id=row.id, receipt_no=row.receipt_no, definition_key=row.definition_key,
+        definition_version=row.definition_version, state=row.state, version=row.version,
+        created_at=utc(row.created_at), updated_at=utc(row.updated_at), fields=dict(row.fields or {}),
+        identity=dict(identity or {}), opd=row.opd, assignee_role=row.assignee_role, assignee_id=row.assignee_id,
+        entered=_dt_map(row.entered), closed_at=utc(row.closed_at), outcome=row.outcome, imported=row.imported,
+        flags=list(row.flags or []), clocks=[clock_from_row(c) for c in clock_rows], token_hash=row.token_hash,
+    )
+
+
+class SqlUnitOfWork:
+    """One transaction on one connection; rolled back unless ``commit`` was called."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.dialect = conn.dialect.name
+        self.committed = False
+
+    # -- reads -------------------------------------------------------------------------------------
+    def load_ticket(self, ticket_id: int) -> Ticket:
+        row = self.conn.execute(select(m.tickets).where(m.tickets.c.id == ticket_id)).first()
+        if row is None:
+            raise TicketNotFound(f"no ticket with id {ticket_id}")
+        identity = self.conn.execute(select(m.identities.c.data).where(m.identities.c.ticket_id == ticket_id)).scalar()
+        clocks = self.conn.execute(select(m.clocks).where(m.clocks.c.ticket_id == ticket_id)
+                                   .order_by(m.clocks.c.id)).all()
+        return ticket_from_row(row, identity, clocks)
+
+    def ticket_id_by_receipt(self, receipt_no: str) -> int:
+        found = self.conn.execute(select(m.tickets.c.id).where(m.tickets.c.receipt_no == receipt_no)).scalar()
+        if found is None:
+            raise TicketNotFound(f"no ticket with receipt number {receipt_no}")
+        return found
+
+    def definition_source(self, key: str, version: int | None) -> tuple[str, int]:
+        q = select(m.definitions.c.source, m.definitions.c.version).where(m.definitions.c.key == key)
+        q = q.where(m.definitions.c.version == version) if version is not None else \
+            q.order_by(m.definitions.c.version.desc()).limit(1)
+        row = self.conn.execute(q).first()
+        if row is None:
+            what = f"{key} v{version}" if version is not None else key
+            raise UnknownDefinition(f"no published definition {what}; publish it with "
+                                    f"'alur definitions publish definitions/{key}.yaml'")
+        return row.source, row.version
+
+    def latest_definition(self, key: str):
+        return self.conn.execute(select(m.definitions).where(m.definitions.c.key == key)
+                                 .order_by(m.definitions.c.version.desc()).limit(1)).first()
+
+    def insert_definition(self, *, key: str, version: int, title: str, source: str, source_hash: str,
+                          published_at: datetime, published_by: str, note: str = "") -> None:
+        self.conn.execute(insert(m.definitions).values(
+            key=key, version=version, title=title, source=source, source_hash=source_hash,
+            published_at=utc(published_at), published_by=published_by, note=note))
+
+    def fired_rungs(self, ticket_id: int) -> dict[tuple[str, int], set[int]]:
+        rows = self.conn.execute(
+            select(m.clocks.c.clock, m.clocks.c.run, m.escalations.c.rung)
+            .join(m.escalations, m.escalations.c.clock_run_id == m.clocks.c.id)
+            .where(m.clocks.c.ticket_id == ticket_id)).all()
+        out: dict[tuple[str, int], set[int]] = {}
+        for row in rows:
+            out.setdefault((row.clock, row.run), set()).add(row.rung)
+        return out
+
+    # -- writes ------------------------------------------------------------------------------------
+    def next_receipt_number(self, year: int) -> int:
+        ins = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(m.receipt_counters)
+        stmt = ins.values(year=year, last=1).on_conflict_do_update(
+            index_elements=[m.receipt_counters.c.year], set_={"last": m.receipt_counters.c.last + 1},
+        ).returning(m.receipt_counters.c.last)
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def save(self, change: Change) -> Ticket:
+        t = change.ticket
+        values = {
+            "state": t.state, "definition_version": t.definition_version, "opd": t.opd,
+            "assignee_role": t.assignee_role, "assignee_id": t.assignee_id, "fields": t.fields,
+            "entered": _iso_map(t.entered), "flags": t.flags, "updated_at": utc(t.updated_at),
+            "closed_at": utc(t.closed_at), "outcome": t.outcome, **_mirror(t.fields),
+        }
+        if change.expected_version is None:
+            t.id = self.conn.execute(insert(m.tickets).values(
+                receipt_no=t.receipt_no, token_hash=t.token_hash, definition_key=t.definition_key,
+                version=t.version, created_at=utc(t.created_at), imported=t.imported, **values,
+            ).returning(m.tickets.c.id)).scalar_one()
+            self.conn.execute(insert(m.identities).values(ticket_id=t.id, data=t.identity))
+        else:
+            result = self.conn.execute(
+                update(m.tickets)
+                .where(and_(m.tickets.c.id == t.id, m.tickets.c.version == change.expected_version))
+                .values(version=change.expected_version + 1, **values))
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(f"Pengaduan {t.receipt_no} sudah diubah orang lain sejak dibuka. "
+                                       "Muat ulang lalu ulangi; tidak ada yang tersimpan.")
+            t.version = change.expected_version + 1
+        for run in t.clocks:
+            if not run.dirty:
+                continue
+            if run.id is None:
+                run.id = self.conn.execute(insert(m.clocks).values(ticket_id=t.id, **clock_values(run))
+                                           .returning(m.clocks.c.id)).scalar_one()
+            else:
+                self.conn.execute(update(m.clocks).where(m.clocks.c.id == run.id).values(**clock_values(run)))
+            run.dirty = False
+        events = [e if e.ticket_id is not None else _with_ticket(e, t.id) for e in change.audit]
+        self.append_audit(events)
+        if change.notices:
+            now = utc(t.updated_at)
+            self.conn.execute(insert(m.outbox), [
+                {"ticket_id": t.id, "template": n.template, "recipient": n.recipient, "detail": n.detail,
+                 "status": "pending", "created_at": now} for n in change.notices])
+        return t
+
+    def append_audit(self, events: list[AuditEvent]) -> None:
+        if not events:
+            return
+        head = select(m.audit_head.c.seq, m.audit_head.c.hash).where(m.audit_head.c.id == 1)
+        if self.dialect == "postgresql":
+            head = head.with_for_update()
+        seq, prev = self.conn.execute(head).one()
+        rows = []
+        for event in events:
+            seq += 1
+            content = event.content(seq)
+            content["at"] = utc(content["at"])
+            digest = chain_hash(prev, content)
+            row = dict(content)
+            row["inputs"] = canonical(content["inputs"]).decode("utf-8")
+            row["detail"] = canonical(content["detail"]).decode("utf-8")
+            row["prev_hash"], row["hash"] = prev, digest
+            rows.append(row)
+            prev = digest
+        self.conn.execute(insert(m.audit_log), rows)
+        self.conn.execute(update(m.audit_head).where(m.audit_head.c.id == 1).values(seq=seq, hash=prev))
+
+    def commit(self) -> None:
+        self.conn.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+
+
+def _with_ticket(event: AuditEvent, ticket_id: int | None) -> AuditEvent:
+    from dataclasses import replace
+    return replace(event, ticket_id=ticket_id)
+
+
+class SqlStore:
+    """The store on one SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
+        with self.engine.connect() as conn:
+            conn.begin()
+            uow = SqlUnitOfWork(conn)
+            try:
+                yield uow
+            finally:
+                if not uow.committed:
+                    conn.rollback()
+
+    # -- audit reading (auditors, CLI) -----------------------------------------------------------
+    def audit_rows(self, *, batch: int = 5000, **filters) -> Iterator[dict[str, Any]]:
+        """All audit rows in sequence order, JSON fields parsed, streamed in batches."""
+        last = 0
+        with self.engine.connect() as conn:
+            while True:
+                q = select(m.audit_log).where(m.audit_log.c.seq > last)
+                for name, value in filters.items():
+                    if value is not None:
+                        q = q.where(getattr(m.audit_log.c, name) == value)
+                rows = conn.execute(q.order_by(m.audit_log.c.seq).limit(batch)).mappings().all()
+                if not rows:
+                    return
+                for row in rows:
+                    out = dict(row)
+                    out["at"] = utc(out["at"])
+                    out["inputs"] = json.loads(out["inputs"])
+                    out["detail"] = json.loads(out["detail"])
+                    yield out
+                last = rows[-1]["seq"]
+
+    def audit_head(self) -> tuple[int, str]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(m.audit_head.c.seq, m.audit_head.c.hash)).one()
+            return int(row.seq), row.hash
+
+    def audit_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(m.audit_log)).scalar_one())
+
+
+__all__ = ["SqlStore", "SqlUnitOfWork", "ticket_from_row", "clock_from_row", "utc"]

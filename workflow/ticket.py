@@ -1,0 +1,94 @@
+"""Running cases as plain data: a ticket, its clock runs, and what one fire changes.
+
+These dataclasses are what the pure engine reads and produces; the store turns them into rows.
+A ticket holds only its definition's key and version (never a machine or spec object).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from .audit import AuditEvent
+
+
+@dataclass
+class ClockRun:
+    """One run of a named clock on a ticket. ``consumed`` is net time in the clock's unit."""
+
+    clock: str
+    run: int
+    unit: str
+    budget: float
+    status: str  # running | paused | stopped
+    started_at: datetime
+    resumed_at: datetime | None  # start of the current running segment
+    due_at: datetime | None
+    consumed: float = 0.0
+    paused_at: datetime | None = None
+    paused_seconds: float = 0.0
+    stopped_at: datetime | None = None
+    next_rung: int | None = None
+    next_rung_at: datetime | None = None
+    calendar: str = ""  # fingerprint of the calendar that computed due_at
+    id: int | None = None
+    dirty: bool = True
+
+
+@dataclass
+class Ticket:
+    id: int | None
+    receipt_no: str
+    definition_key: str
+    definition_version: int
+    state: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    fields: dict[str, Any] = field(default_factory=dict)
+    identity: dict[str, Any] = field(default_factory=dict)
+    opd: str | None = None
+    assignee_role: str | None = None
+    assignee_id: str | None = None
+    entered: dict[str, datetime] = field(default_factory=dict)  # state -> time last entered
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    imported: bool = False
+    flags: list[str] = field(default_factory=list)
+    clocks: list[ClockRun] = field(default_factory=list)
+    token_hash: str = ""
+
+    @property
+    def confidentiality(self) -> str:
+        return str(self.fields.get("kerahasiaan") or "biasa")
+
+    def copy(self) -> "Ticket":
+        return replace(self, fields=dict(self.fields), identity=dict(self.identity), entered=dict(self.entered),
+                       flags=list(self.flags), clocks=[replace(c) for c in self.clocks])
+
+    def clock(self, name: str) -> ClockRun | None:
+        """The latest run of a clock."""
+        runs = [c for c in self.clocks if c.clock == name]
+        return max(runs, key=lambda c: c.run) if runs else None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification to send after commit (the outbox row): template and recipient spec."""
+
+    template: str
+    recipient: str  # pemohon | assignee | opd | role:<role> | escalation_target | user:<id>
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Change:
+    """Everything one fire (or open) writes, in one transaction."""
+
+    ticket: Ticket  # the new state of the ticket
+    expected_version: int | None  # None for a new ticket
+    audit: list[AuditEvent]
+    notices: list[Notice] = field(default_factory=list)
+
+
+__all__ = ["ClockRun", "Ticket", "Notice", "Change"]
