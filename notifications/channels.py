@@ -31,11 +31,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from datetime import datetime, timezone
 from typing import Protocol, runtime_checkable
 
 from notifications.errors import ConfigurationError, DeliveryError, SignatureError

@@ -28,7 +28,7 @@ import difflib
 import functools
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,6 @@ DEFAULT_LOCALE = "id"
 WIB = timezone(timedelta(hours=7), "WIB")
 
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
-_LOCALE = re.compile(r"[a-z]{2,3}")
 _FILE = re.compile(r"(?P<key>[a-z][a-z0-9_]*)\.(?P<locale>[a-z]{2,3})\.txt")
 _SUBJECT_PREFIX = "Subject:"
 
@@ -165,6 +164,11 @@ class TemplateSet:
 
     The package uses one instance over ``notifications/templates/`` (see ``render``);
     tests and offices with their own wording can point one at another directory.
+
+    The subject line and the body are compiled as two templates, so a value
+    containing a line break can neither split the subject nor shift the body.
+    Compiled templates are cached per instance: edit files, then restart (or
+    make a new ``TemplateSet``).
     """
 
     def __init__(self, directory: str | Path) -> None:
@@ -178,115 +182,136 @@ class TemplateSet:
             keep_trailing_newline=True,
         )
         self.environment.filters.update(
-            tanggal=tanggal, date_en=date_en, durasi=durasi, duration_en=duration_en
+            tanggal=_strict(tanggal),
+            date_en=_strict(date_en),
+            durasi=_strict(durasi),
+            duration_en=_strict(duration_en),
         )
+        self._compiled: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
 
     def __repr__(self) -> str:
         return f"TemplateSet({str(self.directory)!r})"
 
-    def keys(self) -> set[str]:
-        """Return the template keys present in at least one locale."""
-        keys = set()
+    def _files(self) -> list[tuple[str, str]]:
+        found = []
         for name in self.environment.list_templates(extensions=["txt"]):
             match = _FILE.fullmatch(name)
             if match:
-                keys.add(match["key"])
-        return keys
+                found.append((match["key"], match["locale"]))
+        return found
+
+    def keys(self) -> set[str]:
+        """Return the template keys present in at least one locale (partials excluded)."""
+        return {key for key, _ in self._files()}
 
     def locales(self, key: str) -> set[str]:
         """Return the locales ``key`` has a template for."""
-        found = set()
-        for name in self.environment.list_templates(extensions=["txt"]):
-            match = _FILE.fullmatch(name)
-            if match and match["key"] == key:
-                found.add(match["locale"])
-        return found
+        return {locale for found, locale in self._files() if found == key}
 
     def render(self, key: str, locale: str, context: Mapping[str, Any]) -> tuple[str, str]:
         """Render ``key`` in ``locale`` (Indonesian if that locale has no template).
 
         Returns:
-            (subject, body): the subject on one line; the body with trailing spaces and
-            runs of blank lines (left by optional sections) tidied, no trailing newline.
+            (subject, body): the subject on one line with whitespace collapsed; the body
+            with trailing spaces and runs of blank lines (left by optional sections)
+            tidied, and no trailing newline.
 
         Raises:
             TemplateMissing: no template exists for ``key``.
             TemplateError: a context variable is missing, a filter got the wrong kind of
-                value, or the file does not start with a "Subject:" line and a blank line.
+                value, or the file is malformed (no "Subject:" line and blank line, bad syntax).
         """
-        template = self._select(key, locale)
+        name = self._select(key, locale)
+        subject_template, body_template = self._compile(name)
+        values = dict(context)
         try:
-            text = template.render(dict(context))
+            subject = " ".join(subject_template.render(values).split())
+            body = _tidy(body_template.render(values))
         except jinja2.UndefinedError as exc:
             raise TemplateError(
-                f"template {template.name} needs a context variable that was not given: {exc.message}; "
+                f"template {name} needs a context variable that was not given: {exc.message}; "
                 "add it to the context"
             ) from exc
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(
-                f"template {exc.filename or exc.name or template.name}, line {exc.lineno}: {exc.message}"
-            ) from exc
+        except jinja2.TemplateSyntaxError as exc:  # in an included partial
+            raise TemplateError(f"template {exc.name or name}, line {exc.lineno}: {exc.message}") from exc
         except jinja2.TemplateNotFound as exc:
-            raise TemplateError(f"template {template.name} includes {exc.name!r}, which does not exist") from exc
+            raise TemplateError(f"template {name} includes {exc.name!r}, which does not exist") from exc
         except (TypeError, ValueError) as exc:
-            raise TemplateError(f"template {template.name} could not format a value: {exc}") from exc
-        return _split(template.name or key, text)
+            raise TemplateError(f"template {name} could not format a value: {exc}") from exc
+        if not subject:
+            raise TemplateError(f"template {name}: the subject rendered empty")
+        if not body:
+            raise TemplateError(f"template {name}: the body rendered empty")
+        return subject, body
 
-    def _select(self, key: str, locale: str) -> jinja2.Template:
+    def _select(self, key: str, locale: str) -> str:
+        """Return the file name to render: ``key`` in ``locale``, else in Indonesian."""
         if not isinstance(key, str) or not _KEY.fullmatch(key):
             raise TemplateMissing(
                 f"{key!r} is not a template key; keys look like 'tanda_terima' ({_known(self.keys())})",
                 key=str(key),
             )
-        names = [f"{key}.{locale}.txt"] if isinstance(locale, str) and _LOCALE.fullmatch(locale) else []
-        if DEFAULT_LOCALE != locale:
-            names.append(f"{key}.{DEFAULT_LOCALE}.txt")
-        try:
-            template = self.environment.select_template(names)
-        except jinja2.TemplateNotFound as exc:
-            known = self.keys()
-            if key in known:  # the key exists, only in other locales
-                raise TemplateMissing(
-                    f"template {key!r} has no {locale!r} or {DEFAULT_LOCALE!r} version "
-                    f"(has: {', '.join(sorted(self.locales(key)))}); add {key}.{DEFAULT_LOCALE}.txt",
-                    key=key,
-                ) from exc
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+        available = self.locales(key)
+        if isinstance(locale, str) and locale in available:
+            return f"{key}.{locale}.txt"
+        if DEFAULT_LOCALE in available:
+            logger.debug("no %r template for %r; using %s", locale, key, DEFAULT_LOCALE)
+            return f"{key}.{DEFAULT_LOCALE}.txt"
+        if available:  # the key exists, only in other locales
             raise TemplateMissing(
-                f"no template {key!r} in {self.directory}; {hint}({_known(known)})", key=key
-            ) from exc
+                f"template {key!r} has no {locale!r} or {DEFAULT_LOCALE!r} version "
+                f"(has: {', '.join(sorted(available))}); add {key}.{DEFAULT_LOCALE}.txt",
+                key=key,
+            )
+        known = self.keys()
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise TemplateMissing(f"no template {key!r} in {self.directory}; {hint}({_known(known)})", key=key)
+
+    def _compile(self, name: str) -> tuple[jinja2.Template, jinja2.Template]:
+        cached = self._compiled.get(name)
+        if cached is not None:
+            return cached
+        assert self.environment.loader is not None
+        source, _, _ = self.environment.loader.get_source(self.environment, name)
+        first, _, rest = source.partition("\n")
+        if not first.startswith(_SUBJECT_PREFIX):
+            raise TemplateError(f"template {name}: the first line must be 'Subject: ...', got {first[:40]!r}")
+        second, _, body = rest.partition("\n")
+        if second.strip():
+            raise TemplateError(f"template {name}: line 2 must be blank, between the subject and the body")
+        try:
+            subject_template = self.environment.from_string(first[len(_SUBJECT_PREFIX):])
+            # Two leading newlines keep the line numbers in syntax errors true to the file.
+            body_template = self.environment.from_string("\n\n" + body)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"template {exc.filename or exc.name}, line {exc.lineno}: {exc.message}") from exc
-        if template.name != names[0]:
-            logger.debug("no %s template for %r; using %s", locale, key, template.name)
-        return template
+            raise TemplateError(f"template {name}, line {exc.lineno}: {exc.message}") from exc
+        self._compiled[name] = (subject_template, body_template)
+        return subject_template, body_template
+
+
+def _strict(function: Callable[[Any], str]) -> Callable[[Any], str]:
+    """Make a filter report a missing variable as missing, not as a wrong type."""
+
+    @functools.wraps(function)
+    def wrapper(value: Any) -> str:
+        if isinstance(value, jinja2.Undefined):
+            str(value)  # a StrictUndefined raises UndefinedError naming the variable
+        return function(value)
+
+    return wrapper
 
 
 def _known(keys: set[str]) -> str:
     return "known: " + ", ".join(sorted(keys)) if keys else "no templates found"
 
 
-def _split(name: str, text: str) -> tuple[str, str]:
-    first, _, rest = text.partition("\n")
-    if not first.startswith(_SUBJECT_PREFIX):
-        raise TemplateError(f"template {name}: the first line must be 'Subject: ...', got {first[:40]!r}")
-    # Collapse whitespace so a value with a line break cannot split the subject.
-    subject = " ".join(first[len(_SUBJECT_PREFIX):].split())
-    if not subject:
-        raise TemplateError(f"template {name}: the subject line is empty")
-    second, _, body = rest.partition("\n")
-    if second.strip():
-        raise TemplateError(f"template {name}: line 2 must be blank, between the subject and the body")
-    lines = [line.rstrip() for line in body.split("\n")]
+def _tidy(text: str) -> str:
     tidy: list[str] = []
-    for line in lines:
+    for line in (line.rstrip() for line in text.split("\n")):
         if line or (tidy and tidy[-1]):
             tidy.append(line)
-    body = "\n".join(tidy).strip("\n")
-    if not body:
-        raise TemplateError(f"template {name}: the body is empty")
-    return subject, body
+    return "\n".join(tidy).strip("\n")
 
 
 @functools.lru_cache(maxsize=1)

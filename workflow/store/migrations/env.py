@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from alembic import context
 
+import importlib
+import pkgutil
+
+import workflow.store as store_package
 from workflow.store.db import make_engine
 from workflow.store.models import metadata
+
+# Each part of alur keeps its tables in workflow/store/models_<part>.py; import them all so the
+# metadata (used by autogenerate) knows every table.
+for info in pkgutil.iter_modules(store_package.__path__):
+    if info.name.startswith("models_"):
+        importlib.import_module(f"workflow.store.{info.name}")
 
 config = context.config
 target_metadata = metadata
