@@ -17,9 +17,11 @@ import click
 from .errors import AlurError, DefinitionError
 
 PLUGINS = (
-    "admin.cli",            # serve, users, apikeys, demo (console, public pages, API)
-    "workflow.jobs_cli",    # worker, sweep (clocks, escalations, notifications)
-    "workflow.reports.cli",  # report
+    "admin.cli",                 # serve, users, demo (console)
+    "admin.api_cli",             # apikeys (integration API)
+    "workflow.jobs_cli",         # worker, sweep, calendar (clocks, escalations)
+    "notifications.cli",         # outbox: list, retry failed deliveries
+    "workflow.reports.cli",      # report
 )
 
 
