@@ -1,7 +1,9 @@
 """Render notification texts from Jinja2 templates in Indonesian and English.
 
 Templates live in ``notifications/templates/`` as ``<key>.<locale>.txt``: the
-first line is ``Subject: ...``, the second is blank, the rest is the body.
+first line is ``Subject: ...``, the second is blank, the rest is the body. The
+subject line is compiled on its own, so a ``{% if %}`` cannot span it and the body.
+The context each key expects is listed in ``notifications/README.md``.
 Files whose name starts with ``_`` are partials (shared footers) for
 ``{% include %}``, not keys.
 
@@ -188,17 +190,22 @@ class TemplateSet:
             duration_en=_strict(duration_en),
         )
         self._compiled: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
+        self._listing: list[tuple[str, str]] | None = None
 
     def __repr__(self) -> str:
         return f"TemplateSet({str(self.directory)!r})"
 
     def _files(self) -> list[tuple[str, str]]:
-        found = []
-        for name in self.environment.list_templates(extensions=["txt"]):
-            match = _FILE.fullmatch(name)
-            if match:
-                found.append((match["key"], match["locale"]))
-        return found
+        # Listed once per instance, like the compiled templates: rendering should not
+        # walk the directory for every message.
+        if self._listing is None:
+            found = []
+            for name in self.environment.list_templates(extensions=["txt"]):
+                match = _FILE.fullmatch(name)
+                if match:
+                    found.append((match["key"], match["locale"]))
+            self._listing = found
+        return self._listing
 
     def keys(self) -> set[str]:
         """Return the template keys present in at least one locale (partials excluded)."""
