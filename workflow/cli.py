@@ -238,6 +238,83 @@ def audit_export(ctx: click.Context, output: Path | None, fmt: str, receipt: str
     click.echo(f"{count} rows written" + (f" to {output}" if output else ""), err=True)
 
 
+# -- tickets ----------------------------------------------------------------------------------------
+@cli.group()
+def tickets() -> None:
+    """Tickets across definition versions."""
+
+
+@tickets.command("migrate")
+@click.option("--definition", "key", default="pengaduan-ptsp", show_default=True)
+@click.option("--to", "to_version", type=int, required=True, help="Target definition version.")
+@click.option("--from-version", type=int, default=None, help="Only tickets on this version.")
+@click.option("--map", "pairs", multiple=True, metavar="OLD=NEW", help="Where a removed state's tickets go.")
+@click.option("--apply", "do_apply", is_flag=True, help="Apply the plan (default: dry run).")
+@click.option("--skip-blocked", is_flag=True, help="Move what can move and leave blocked tickets pinned.")
+@click.option("--by", "actor", default="cli", show_default=True)
+@click.pass_context
+def tickets_migrate(ctx: click.Context, key: str, to_version: int, from_version: int | None, pairs: tuple[str, ...],
+                    do_apply: bool, skip_blocked: bool, actor: str) -> None:
+    """Show (dry run) or apply a move of open tickets to another definition version."""
+    from . import migrate
+
+    rt = runtime(ctx)
+    the_plan = migrate.plan(rt, key, to_version, migrate.parse_mapping(pairs), from_version=from_version)
+    click.echo(f"{len(the_plan.moves)} ticket(s) can move to {key} v{to_version}; {len(the_plan.blocked)} cannot")
+    for move in the_plan.moves[:50]:
+        arrow = f"{move.from_state} -> {move.to_state}" if move.from_state != move.to_state else move.from_state
+        click.echo(f"  move    {move.receipt_no}  v{move.from_version} -> v{to_version}  {arrow}")
+    for blocked in the_plan.blocked[:50]:
+        click.echo(f"  BLOCKED {blocked.receipt_no}  v{blocked.from_version}  {blocked.reason}")
+    shown = min(50, len(the_plan.moves)) + min(50, len(the_plan.blocked))
+    if shown < len(the_plan.moves) + len(the_plan.blocked):
+        click.echo(f"  … {len(the_plan.moves) + len(the_plan.blocked) - shown} more")
+    if not do_apply:
+        click.echo("dry run: nothing changed; add --apply to migrate")
+        return
+    with click.progressbar(length=len(the_plan.moves), label="migrating", file=sys.stderr) as bar:
+        moved = migrate.apply(rt, the_plan, actor, now_utc(), skip_blocked=skip_blocked, progress=bar.update)
+    click.secho(f"migrated {moved} ticket(s) to {key} v{to_version}", fg="green")
+
+
+# -- import -----------------------------------------------------------------------------------------
+@cli.group("import")
+def import_group() -> None:
+    """Import past records."""
+
+
+@import_group.command("complaints")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--definition", "key", default="pengaduan-ptsp", show_default=True)
+@click.option("--by", "actor", default="import", show_default=True, help="Recorded as the actor in the audit.")
+@click.option("--check", is_flag=True, help="Only check the file; import nothing.")
+@click.pass_context
+def import_complaints_cmd(ctx: click.Context, path: Path, key: str, actor: str, check: bool) -> None:
+    """Load past complaints from a CSV with the evaluation table's columns (all rows or none)."""
+    from .errors import ImportFailed
+    from .importer import check_file, import_complaints
+
+    rt = runtime(ctx)
+    try:
+        if check:
+            rows = check_file(path, rt.engine.definition(key), rt.catalogs)
+            click.secho(f"{path}: {len(rows)} row(s) ok; nothing imported (--check)", fg="green")
+            return
+        with click.progressbar(length=_count_lines(path), label="importing", file=sys.stderr) as bar:
+            result = import_complaints(rt, path, actor, definition_key=key, progress=bar.update)
+    except ImportFailed as exc:
+        click.echo(str(exc), err=True)
+        fail(f"{path}: nothing imported; fix the lines above and run again")
+        return
+    first, last = (result.receipts[0], result.receipts[-1]) if result.receipts else ("-", "-")
+    click.secho(f"imported {result.count} complaint(s) ({first} … {last})", fg="green")
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return max(0, sum(1 for _ in handle) - 1)
+
+
 def register_plugins(group: click.Group) -> None:
     for name in PLUGINS:
         try:
