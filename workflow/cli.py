@@ -44,7 +44,18 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.group()
+class AlurGroup(click.Group):
+    """Turns alur's own errors into one red line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AlurError as exc:
+            click.secho(str(exc), fg="red", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=AlurGroup)
 @click.option("--database", envvar="ALUR_DATABASE_URL", default=None,
               help="SQLAlchemy URL (default: SQLite in ./instance).")
 @click.pass_context

@@ -99,6 +99,16 @@ class Engine:
         self.now = now
         self.identity_salt = identity_salt
         self.definitions = DefinitionCache(self.catalogs)
+        #: Called with the saved ticket after each committed open/fire (e.g. to schedule rq jobs).
+        #: Failures are logged, never raised: the change is already committed.
+        self.after_commit: list[Callable[[Ticket], None]] = []
+
+    def _run_after_commit(self, ticket: Ticket) -> None:
+        for hook in list(self.after_commit):
+            try:
+                hook(ticket)
+            except Exception:  # noqa: BLE001 - side effects after commit must not fail the committed change
+                logger.warning("after-commit hook %r failed for ticket %s", hook, ticket.id, exc_info=True)
 
     # -- reading ---------------------------------------------------------------------------------
     def definition(self, key: str, version: int | None = None) -> Definition:
@@ -147,7 +157,8 @@ class Engine:
             notices = [Notice("tanda_terima", "pemohon")] if "tanda_terima" in definition.notifications else []
             saved = uow.save(Change(ticket=ticket, expected_version=None, audit=[event], notices=notices))
             uow.commit()
-            return Opened(saved, token)
+        self._run_after_commit(saved)
+        return Opened(saved, token)
 
     def _channel_rules(self, values: Mapping[str, Any]) -> dict[str, str]:
         """Rules the catalog attaches to a channel (the complaint box needs its collection date)."""
@@ -253,7 +264,8 @@ class Engine:
             change = self._apply(uow, definition, before, chosen, actor, values, now)
             saved = uow.save(change)
             uow.commit()
-            return saved
+        self._run_after_commit(saved)
+        return saved
 
     def _apply(self, uow: UnitOfWork, definition: Definition, before: Ticket, t: Transition, actor: Actor,
                values: dict[str, Any], now: datetime) -> Change:

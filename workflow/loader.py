@@ -41,6 +41,50 @@ RUNG_KEYS = {"at", "after", "escalate_to", "notify", "flag", "reassign"}
 EFFECT_KINDS = {"assign", "assign_opd", "clock", "notify", "set"}
 
 
+class FrozenList(list):
+    """A list nobody can change: the `values` of a guard or the `to` of a notify in a cached spec.
+
+    It stays a `list` (guards check ``isinstance(values, list)``; JSON writes it as an array), but every
+    mutating method raises, so one request cannot edit the definition every other ticket runs on.
+    """
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a loaded definition is frozen; copy the list before changing it")
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def __reduce__(self):  # copy/pickle rebuild from the items instead of appending one by one
+        return (FrozenList, (list(self),))
+
+
+class FrozenDict(dict):
+    """A dict nobody can change (nested mappings in effect parameters and notifications)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a loaded definition is frozen; copy the mapping before changing it")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+
+def _deep_frozen(value: Any) -> Any:
+    """`value` with every nested list and mapping made immutable (still a list / dict for JSON)."""
+    if isinstance(value, dict):
+        return FrozenDict({k: _deep_frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return FrozenList(_deep_frozen(v) for v in value)
+    return value
+
+
+def _frozen_params(params: dict) -> Any:
+    """Top level read-only (MappingProxyType, as `spec._frozen`), nested values frozen too."""
+    return _frozen({k: _deep_frozen(v) for k, v in params.items()})
+
+
 class Located:
     """Line/column of every YAML path, kept beside the plain data."""
 
@@ -54,9 +98,10 @@ class Located:
         while probe:
             if probe in self.marks:
                 return self.marks[probe]
-            probe = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", probe)
-            if probe == path:
+            parent = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", probe)
+            if parent == probe:  # no shorter prefix: fall back to the document's start
                 break
+            probe = parent
         return self.marks.get("", (None, None))
 
     def problem(self, code: str, path: str, message: str, hint: str = "") -> None:
@@ -77,6 +122,14 @@ def _construct(node: yaml.Node, path: str, loc: Located) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                # `? [a, b]: x` is valid YAML but no definition key is a list or a mapping (and it
+                # would not hash)
+                loc.problems.append(DefinitionProblem(
+                    "D101", "a key must be a plain name, not a list or a mapping", _join(path, "?"), loc.file,
+                    key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                    "write the key as a single word followed by ':'"))
+                continue
             key = _scalar(key_node)
             child = _join(path, key)
             if key in out:
@@ -108,18 +161,40 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Located]:
     loc = Located(file)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc.problems.append(DefinitionProblem(
-            "D100", f"not valid YAML: {getattr(exc, 'problem', None) or exc}", "", file,
-            mark.line + 1 if mark else None, mark.column + 1 if mark else None,
-            "check the indentation and quoting around this line"))
+        if node is None:
+            loc.problems.append(DefinitionProblem("D101", "the file is empty", "", file, 1, 1,
+                                                  "start from definitions/pengaduan-ptsp.yaml"))
+            return None, loc
+        return _construct(node, "", loc), loc
+    except yaml.YAMLError as exc:  # syntax errors, and tags SafeLoader refuses (`!foo`, `!!python/...`)
+        loc.problems.append(_syntax_problem(exc, file))
         return None, loc
-    if node is None:
-        loc.problems.append(DefinitionProblem("D101", "the file is empty", "", file, 1, 1,
-                                              "start from definitions/pengaduan-ptsp.yaml"))
-        return None, loc
-    return _construct(node, "", loc), loc
+
+
+def _syntax_problem(exc: yaml.YAMLError, file: str) -> DefinitionProblem:
+    """D100 at the place the parser gave up, naming where the construct it was reading began."""
+    mark = getattr(exc, "problem_mark", None)
+    message = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and (mark is None or context_mark.line != mark.line):
+        message += f" ({context} that starts on line {context_mark.line + 1})"
+    hint = "check the indentation and quoting around this line"
+    if "could not determine a constructor" in message:
+        hint = "remove the '!' tag; definitions use plain YAML values only"
+    elif "mapping values are not allowed" in message or "but got ':'" in message:
+        hint = "a value containing ': ' must be quoted, e.g. label: \"Catatan: wajib\""
+    return DefinitionProblem("D100", message, "", file, mark.line + 1 if mark else None,
+                             mark.column + 1 if mark else None, hint)
+
+
+def _kind(value: Any) -> str:
+    """What a user wrote, in words ('a list', 'nothing'), for 'expected X, found Y' messages."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}'"
+    return {dict: "a mapping", list: "a list", str: f"'{value}'", int: f"the number {value}",
+            float: f"the number {value}"}.get(type(value), type(value).__name__)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -137,7 +212,7 @@ class _Builder:
     # -- helpers -------------------------------------------------------------------------------
     def mapping(self, value: Any, path: str, allowed: set[str], required: Iterable[str] = ()) -> dict:
         if not isinstance(value, dict):
-            self.loc.problem("D101", path, f"expected a mapping, found {type(value).__name__}",
+            self.loc.problem("D101", path, f"expected a mapping, found {_kind(value)}",
                              "write it as 'key: value' lines indented under this one")
             return {}
         for key in value:
@@ -156,7 +231,7 @@ class _Builder:
         if isinstance(value, str):
             return [value]
         if not isinstance(value, list):
-            self.loc.problem("D101", path, f"expected a list, found {type(value).__name__}",
+            self.loc.problem("D101", path, f"expected a list, found {_kind(value)}",
                              "write it as [a, b] or one '- item' per line")
             return []
         return value
@@ -165,9 +240,20 @@ class _Builder:
         if value is None:
             return default
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.loc.problem("D101", path, f"expected text, found {type(value).__name__}")
+            self.loc.problem("D101", path, f"expected text, found {_kind(value)}",
+                             "write the text on one line, quoted if it contains ': ' or starts with [ or {")
             return default
         return str(value)
+
+    def name(self, value: Any, path: str) -> str | None:
+        """A reference to something declared elsewhere (a role, a catalog): one plain word, or None."""
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.loc.problem("D101", path, f"expected one name, found {_kind(value)}",
+                             "write a single name, not a list or a mapping")
+            return None
+        return value
 
     def ident(self, value: Any, path: str, pattern: re.Pattern = KEY_RE) -> str:
         if not isinstance(value, str) or not pattern.match(value):
@@ -179,7 +265,8 @@ class _Builder:
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.loc.problem("D101", path, f"expected true or false, found '{value}'")
+            self.loc.problem("D101", path, f"expected true or false, found {_kind(value)}",
+                             "write true or false (YAML reads 'ya' or 'tidak' as text)")
             return False
         return value
 
@@ -195,7 +282,8 @@ class _Builder:
                              did_you_mean(unit, UNITS) or "units: " + ", ".join(UNITS))
             return None
         if not isinstance(amount, (int, float)) or isinstance(amount, bool) or amount <= 0:
-            self.loc.problem("D105", _join(path, "amount"), f"deadline amount must be a positive number, not '{amount}'")
+            self.loc.problem("D105", _join(path, "amount"), f"deadline amount must be a positive number, not '{amount}'",
+                             "write e.g. {amount: 7, unit: calendar_days}")
             return None
         return Span(float(amount), unit)
 
@@ -205,25 +293,33 @@ class _Builder:
         if not raw:
             return None
         ftype = raw.get("type")
-        if ftype not in INPUT_TYPES:
+        if "type" in raw and (not isinstance(ftype, str) or ftype not in INPUT_TYPES):
             self.loc.problem("D105", _join(path, "type"), f"unknown field type '{ftype}'",
                              did_you_mean(ftype, INPUT_TYPES) or "types: " + ", ".join(INPUT_TYPES))
         options = tuple(str(o) for o in self.seq(raw.get("options"), _join(path, "options")))
         if ftype in ("choice", "multichoice") and not options and not raw.get("catalog"):
             self.loc.problem("D105", path, f"choice field '{raw.get('name')}' has neither options nor catalog",
                              "add 'catalog: <key>' or 'options: [a, b]'")
+        default = raw.get("default")
+        if options and default is not None and str(default) not in options:
+            self.loc.problem("D105", _join(path, "default"), f"default '{default}' is not one of the options",
+                             did_you_mean(str(default), options) or "options: " + ", ".join(options))
         max_length = raw.get("max_length")
-        if max_length is not None and (not isinstance(max_length, int) or max_length <= 0):
-            self.loc.problem("D105", _join(path, "max_length"), "max_length must be a positive whole number")
+        if max_length is not None and (not isinstance(max_length, int) or isinstance(max_length, bool)
+                                       or max_length <= 0):
+            self.loc.problem("D105", _join(path, "max_length"), "max_length must be a positive whole number",
+                             "write e.g. 'max_length: 300' (characters)")
             max_length = None
+        name = self.ident(raw["name"], _join(path, "name")) if "name" in raw else ""
         return Field(
-            name=self.ident(raw.get("name"), _join(path, "name")), type=str(ftype),
-            label=self.text(raw.get("label"), _join(path, "label"), str(raw.get("name"))),
+            name=name, type=str(ftype) if ftype is not None else "",
+            label=self.text(raw.get("label"), _join(path, "label"), name),
             label_en=self.text(raw.get("label_en"), _join(path, "label_en")),
             required=self.boolean(raw.get("required"), _join(path, "required")),
-            catalog=raw.get("catalog"), options=options, default=raw.get("default"), max_length=max_length,
+            catalog=self.name(raw.get("catalog"), _join(path, "catalog")), options=options,
+            default=_deep_frozen(default), max_length=max_length,
             identity=self.boolean(raw.get("identity"), _join(path, "identity")),
-            help=self.text(raw.get("help"), _join(path, "help")), parent=raw.get("parent"),
+            help=self.text(raw.get("help"), _join(path, "help")), parent=self.name(raw.get("parent"), _join(path, "parent")),
         )
 
     def guard(self, raw: Any, path: str) -> GuardRef | None:
@@ -233,8 +329,11 @@ class _Builder:
             self.loc.problem("D101", path, "a guard is a mapping with a 'name'",
                              "write {name: field_in, field: tingkat, values: [sedang, berat]}")
             return None
+        name = self.name(raw["name"], _join(path, "name"))
+        if name is None:
+            return None
         params = {k: v for k, v in raw.items() if k not in ("name", "negate")}
-        return GuardRef(name=str(raw["name"]), params=_frozen(params),
+        return GuardRef(name=name, params=_frozen_params(params),
                         negate=self.boolean(raw.get("negate"), _join(path, "negate")))
 
     def effect(self, raw: Any, path: str) -> Effect | None:
@@ -248,9 +347,10 @@ class _Builder:
                              did_you_mean(kind, EFFECT_KINDS) or "effects: " + ", ".join(sorted(EFFECT_KINDS)))
             return None
         if not isinstance(params, dict):
-            self.loc.problem("D214", _join(path, kind), f"effect '{kind}' needs a mapping of parameters")
+            self.loc.problem("D214", _join(path, kind), f"effect '{kind}' needs a mapping of parameters",
+                             "write e.g. {clock: {start: opd_ack}}; see the effect table in definitions/README.md")
             return None
-        return Effect(kind=kind, params=_frozen(params))
+        return Effect(kind=kind, params=_frozen_params(params))
 
     def trigger_spec(self, raw: Any, path: str) -> Trigger:
         if raw is None:
@@ -280,9 +380,9 @@ class _Builder:
             self.loc.problem("D105", path, "a rung needs exactly one of 'at' (percent of the budget) or 'after' (span past due)",
                              "write {at: 100%, escalate_to: kepala_seksi}")
         return Rung(index=index, at_percent=percent, after=after,
-                    escalate_to=raw.get("escalate_to"),
+                    escalate_to=self.name(raw.get("escalate_to"), _join(path, "escalate_to")),
                     notify=tuple(str(n) for n in self.seq(raw.get("notify"), _join(path, "notify"))),
-                    flag=raw.get("flag"), reassign=self.boolean(raw.get("reassign"), _join(path, "reassign")))
+                    flag=self.name(raw.get("flag"), _join(path, "flag")), reassign=self.boolean(raw.get("reassign"), _join(path, "reassign")))
 
     def build(self) -> Definition | None:
         data = self.mapping(self.data, "", TOP_KEYS, ("key", "title", "roles", "states", "transitions"))
@@ -298,12 +398,13 @@ class _Builder:
                                   self.text(raw.get("label_en"), f"lanes[{i}].label_en")))
 
         roles = {}
-        for rkey, raw in self.mapping(data.get("roles"), "roles", set(data.get("roles") or {})).items():
+        for rkey, raw in self.mapping(data.get("roles"), "roles", _keys(data.get("roles"))).items():
             path = _join("roles", rkey)
             raw = self.mapping(raw, path, ROLE_KEYS, ("label",))
             level = raw.get("supervisor_level")
             if level is not None and (not isinstance(level, int) or isinstance(level, bool) or level < 1):
-                self.loc.problem("D105", _join(path, "supervisor_level"), "supervisor_level must be 1, 2, 3 …")
+                self.loc.problem("D105", _join(path, "supervisor_level"), "supervisor_level must be 1, 2, 3 …",
+                                 "1 is the first supervisor escalated to (Kepala Seksi), 2 the next, and so on")
                 level = None
             roles[rkey] = Role(key=self.ident(rkey, path), label=self.text(raw.get("label"), _join(path, "label"), rkey),
                                lane=str(raw.get("lane") or rkey), label_en=self.text(raw.get("label_en"), _join(path, "label_en")),
@@ -313,7 +414,7 @@ class _Builder:
                        if (f := self.field(raw, f"record[{i}]")) is not None)
 
         states = {}
-        for skey, raw in self.mapping(data.get("states"), "states", set(data.get("states") or {})).items():
+        for skey, raw in self.mapping(data.get("states"), "states", _keys(data.get("states"))).items():
             path = _join("states", skey)
             raw = self.mapping(raw, path, STATE_KEYS, ("label",))
             actors = tuple(str(a) for a in self.seq(raw.get("actors"), _join(path, "actors")))
@@ -338,9 +439,10 @@ class _Builder:
             if "*" in sources:
                 self.loc.problem("D105", _join(path, "from"), "'*' is not allowed as a source",
                                  "list the states the move starts from; an explicit list keeps the SOP readable")
+            dest = self.name(raw.get("to"), _join(path, "to")) or ""  # "" when missing: D102 said so already
             transitions.append(Transition(
-                trigger=self.ident(raw.get("trigger"), _join(path, "trigger")), sources=sources,
-                dest=str(raw.get("to")), roles=tuple(str(r) for r in self.seq(raw.get("roles"), _join(path, "roles"))),
+                trigger=self.ident(raw["trigger"], _join(path, "trigger")) if "trigger" in raw else "",
+                sources=sources, dest=dest, roles=tuple(str(r) for r in self.seq(raw.get("roles"), _join(path, "roles"))),
                 label=self.text(raw.get("label"), _join(path, "label"), str(raw.get("trigger"))),
                 label_en=self.text(raw.get("label_en"), _join(path, "label_en")),
                 guards=tuple(g for j, g0 in enumerate(self.seq(raw.get("guards"), _join(path, "guards")))
@@ -353,7 +455,7 @@ class _Builder:
             ))
 
         clocks = {}
-        for ckey, raw in self.mapping(data.get("clocks") or {}, "clocks", set(data.get("clocks") or {})).items():
+        for ckey, raw in self.mapping(data.get("clocks") or {}, "clocks", _keys(data.get("clocks"))).items():
             path = _join("clocks", ckey)
             raw = self.mapping(raw, path, CLOCK_KEYS, ("budget", "start"))
             if not raw:
@@ -371,15 +473,21 @@ class _Builder:
 
         notifications = data.get("notifications") or {}
         if not isinstance(notifications, dict):
-            self.loc.problem("D101", "notifications", "expected a mapping of template keys")
+            self.loc.problem("D101", "notifications", "expected a mapping of template keys",
+                             "write one 'template_key: {label: ...}' line per template")
             notifications = {}
         return Definition(
             key=key, title=self.text(data.get("title"), "title"), title_en=self.text(data.get("title_en"), "title_en"),
             description=self.text(data.get("description"), "description"), lanes=tuple(lanes),
             roles=_frozen(roles), states=_frozen(states), transitions=tuple(transitions), record=record,
             clocks=_frozen(clocks), catalogs=tuple(str(c) for c in self.seq(data.get("catalogs"), "catalogs")),
-            notifications=_frozen(notifications),
+            notifications=_frozen_params(notifications),
         )
+
+
+def _keys(value: Any) -> set[str]:
+    """The keys of a user-named mapping (roles, states, clocks); none when it is not a mapping."""
+    return set(value) if isinstance(value, dict) else set()
 
 
 def source_hash(text: str) -> str:

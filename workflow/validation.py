@@ -2,17 +2,17 @@
 
 Codes are stable (tests/fixtures/invalid/ holds one failing definition per code):
 
-    D201 unknown state            D211 ambiguous transitions (same trigger and source, guards overlap)
-    D202 unknown role             D212 clock without an escalation target
-    D203 unknown guard            D213 unknown clock
-    D204 bad guard parameters     D214 unknown or malformed effect
-    D205 unknown catalog          D215 terminal state without an outcome
-    D206 not exactly one initial  D216 unknown lane
-    D207 unreachable state        D217 unknown notification recipient or template
-    D208 non-terminal dead end    D218 escalation target is not a supervisor role
+    D201 unknown state (or trigger)  D211 ambiguous transitions (same trigger and source, guards overlap)
+    D202 unknown role                D212 clock without an escalation target
+    D203 unknown guard               D213 unknown clock
+    D204 bad guard parameters        D214 unknown or malformed effect
+    D205 unknown catalog             D215 terminal state without an outcome
+    D206 not exactly one initial     D216 unknown lane
+    D207 unreachable state           D217 unknown notification recipient or template
+    D208 non-terminal dead end       D218 escalation target is not a supervisor role
     D209 terminal state with outgoing transitions
     D210 duplicate trigger from one state (same guards)
-    D219 unknown field (guard/effect names a field no record or input defines)
+    D219 unknown field (guard/effect/parent names a field no record or input defines)
     D220 escalation ladder out of order
 """
 from __future__ import annotations
@@ -68,6 +68,11 @@ def check_meaning(d: Definition, loc: Located, catalogs: Catalogs, templates: se
                             f"add '{f.catalog}' to the top-level 'catalogs' list")
 
     check_fields(d.record, "record")
+    record_names = {f.name for f in d.record}
+    for j, f in enumerate(d.record):
+        if f.parent is not None and f.parent not in record_names:
+            problem("D219", f"record[{j}].parent", f"field '{f.name}' is filtered by unknown field '{f.parent}'",
+                    did_you_mean(f.parent, record_names) or "name another field of the record, e.g. parent: sektor")
     for t in d.transitions:
         check_fields(t.inputs, f"transitions[{t.index}].inputs")
     for t in d.transitions:  # fields written by `set` effects exist for every guard, wherever declared
@@ -78,18 +83,24 @@ def check_meaning(d: Definition, loc: Located, catalogs: Catalogs, templates: se
     # lanes and roles
     for key, role in d.roles.items():
         if lanes and role.lane not in lanes:
-            problem("D216", f"roles.{key}.lane", f"unknown lane '{role.lane}'", did_you_mean(role.lane, lanes))
+            problem("D216", f"roles.{key}.lane", f"unknown lane '{role.lane}'",
+                    did_you_mean(role.lane, lanes) or "lanes: " + ", ".join(sorted(lanes)))
 
     # states
     initials = [s.key for s in d.states.values() if s.initial]
     if len(initials) != 1:
-        problem("D206", "states", f"a definition needs exactly one initial state, found {len(initials)}"
-                + (f" ({', '.join(initials)})" if initials else ""), "mark the intake state with 'initial: true'")
+        # point at the second 'initial: true' when there are several, at 'states:' when there is none
+        problem("D206", f"states.{initials[1]}.initial" if len(initials) > 1 else "states",
+                f"a definition needs exactly one initial state, found {len(initials)}"
+                + (f" ({', '.join(initials)})" if initials else ""),
+                "keep 'initial: true' only on the intake state" if initials else "mark the intake state with 'initial: true'")
     for key, state in d.states.items():
         for j, actor in enumerate(state.actors):
             need_role(actor, f"states.{key}.actors[{j}]")
-        if lanes and state.lane and state.lane not in lanes:
-            problem("D216", f"states.{key}.lane", f"unknown lane '{state.lane}'", did_you_mean(state.lane, lanes))
+        inherited = bool(state.actors) and state.actors[0] in d.roles and d.roles[state.actors[0]].lane == state.lane
+        if lanes and state.lane and state.lane not in lanes and not inherited:  # an inherited lane is reported on its role
+            problem("D216", f"states.{key}.lane", f"unknown lane '{state.lane}'",
+                    did_you_mean(state.lane, lanes) or "lanes: " + ", ".join(sorted(lanes)))
         if state.terminal and not state.outcome:
             problem("D215", f"states.{key}", f"terminal state '{key}' has no outcome",
                     "add e.g. 'outcome: answered' (answered, resolved_by_explanation, transferred, rejected, withdrawn…)")
@@ -97,13 +108,15 @@ def check_meaning(d: Definition, loc: Located, catalogs: Catalogs, templates: se
     # transitions
     outgoing: dict[str, list] = defaultdict(list)
     clocks = set(d.clocks)
+    unjudged: set[int] = set()  # transitions with unknown or malformed guards: no ambiguity verdict on them
     for t in d.transitions:
         base = f"transitions[{t.index}]"
         for j, src in enumerate(t.sources):
             if need_state(src, f"{base}.from" if len(t.sources) == 1 else f"{base}.from[{j}]"):
                 outgoing[src].append(t)
-        need_state(t.dest, f"{base}.to")
-        if not t.roles:
+        if t.dest:  # an empty dest means 'to' is missing or not a name: stage 1 reported it
+            need_state(t.dest, f"{base}.to")
+        if not t.roles and not _reported(loc, "D102", base, "roles"):
             problem("D202", f"{base}.roles", f"transition '{t.trigger}' names no role that may fire it", "add 'roles: [petugas]'")
         for j, role in enumerate(t.roles):
             need_role(role, f"{base}.roles[{j}]")
@@ -111,9 +124,11 @@ def check_meaning(d: Definition, loc: Located, catalogs: Catalogs, templates: se
             gpath = f"{base}.guards[{j}]"
             if g.name not in GUARDS:
                 problem("D203", gpath, f"unknown guard '{g.name}'", did_you_mean(g.name, GUARDS) or "guards: " + ", ".join(sorted(GUARDS)))
+                unjudged.add(t.index)
                 continue
             for msg in check_params(g.name, g.params):
                 problem("D204", gpath, msg, "see the guard table in definitions/README.md")
+                unjudged.add(t.index)
             spec = GUARDS[g.name]
             if spec.field_param and isinstance(g.params.get(spec.field_param), str):
                 name = g.params[spec.field_param]
@@ -138,6 +153,8 @@ def check_meaning(d: Definition, loc: Located, catalogs: Catalogs, templates: se
                         problem("D210", path, f"trigger '{trigger}' leaves state '{state}' twice "
                                 f"(transitions[{a.index}] and [{b.index}]) with the same guards",
                                 "remove one, or give each a guard that excludes the other")
+                    elif {a.index, b.index} & unjudged:
+                        continue  # 'values: ringan' (not a list) would be compared letter by letter
                     elif not mutually_exclusive(a.guards, b.guards):
                         problem("D211", path, f"trigger '{trigger}' from '{state}' is ambiguous: transitions[{a.index}] "
                                 f"and [{b.index}] can both pass", "make the guards exclusive, e.g. field_in on disjoint values")
@@ -174,7 +191,8 @@ def check_meaning(d: Definition, loc: Located, catalogs: Catalogs, templates: se
             for j, trig in enumerate(spec.triggers):
                 if trig not in {t.trigger for t in d.transitions}:
                     problem("D201", f"{base}.{part}.triggers[{j}]", f"unknown trigger '{trig}'",
-                            did_you_mean(trig, {t.trigger for t in d.transitions}))
+                            did_you_mean(trig, {t.trigger for t in d.transitions})
+                            or "triggers: " + ", ".join(d.triggers()))
         if not any(r.escalate_to for r in clock.escalation):
             problem("D212", base, f"clock '{key}' has no escalation target",
                     "add a rung such as {at: 100%, escalate_to: kepala_seksi}")
@@ -193,7 +211,9 @@ def check_meaning(d: Definition, loc: Located, catalogs: Catalogs, templates: se
                             "order the ladder from the earliest warning to the last escalation")
                 last_at = r.at_percent
             elif r.after is not None:
-                hours = r.after.amount * (24 if r.after.unit != "working_hours" else 1)
+                # rough common scale: a working day spans a calendar day, and 8 office hours (08:00-16:00)
+                # take one, so a working hour counts as 3 hours; '10 working_hours' comes after '1 working_days'
+                hours = r.after.amount * (3 if r.after.unit == "working_hours" else 24)
                 if hours <= last_after:
                     problem("D220", rpath, "escalation rungs must go up: 'after' spans ascending",
                             "order the ladder from the earliest warning to the last escalation")
@@ -207,7 +227,8 @@ def _check_recipient(who: str, path: str, loc: Located, roles: set[str]) -> None
         return
     if who.startswith("role:"):
         if who[5:] not in roles:
-            loc.problem("D202", path, f"unknown role '{who[5:]}' in recipient '{who}'", did_you_mean(who[5:], roles))
+            loc.problem("D202", path, f"unknown role '{who[5:]}' in recipient '{who}'",
+                        did_you_mean(who[5:], roles) or "roles: " + ", ".join(sorted(roles)))
         return
     loc.problem("D217", path, f"unknown recipient '{who}'",
                 did_you_mean(who, RECIPIENT_WORDS) or "recipients: pemohon, assignee, opd, escalation_target, role:<role>")
@@ -219,17 +240,23 @@ def _check_effect(e, path, d: Definition, loc: Located, roles, clocks, field_nam
     if e.kind == "assign":
         if not (set(p) <= {"role", "input", "clear"}) or len(p) != 1:
             loc.problem("D214", kpath, "assign takes exactly one of role / input / clear", "write {assign: {role: tim}}")
+        elif not _names(p, "role", "input"):
+            loc.problem("D214", kpath, "assign's role or input must be one name", "write {assign: {role: tim}}")
         elif "role" in p and p["role"] not in roles:
-            loc.problem("D202", f"{kpath}.role", f"unknown role '{p['role']}'", did_you_mean(str(p["role"]), roles))
+            loc.problem("D202", f"{kpath}.role", f"unknown role '{p['role']}'",
+                        did_you_mean(p["role"], roles) or "roles: " + ", ".join(sorted(roles)))
         elif "input" in p and p["input"] not in field_names:
-            loc.problem("D219", f"{kpath}.input", f"unknown field '{p['input']}'", did_you_mean(str(p["input"]), field_names))
+            loc.problem("D219", f"{kpath}.input", f"unknown field '{p['input']}'",
+                        did_you_mean(p["input"], field_names) or "declare it in the transition's inputs")
     elif e.kind == "assign_opd":
-        if set(p) - {"field", "clear"} or not p:
-            loc.problem("D214", kpath, "assign_opd takes 'field' (the OPD field) or 'clear: true'")
+        if set(p) - {"field", "clear"} or not p or not _names(p, "field"):
+            loc.problem("D214", kpath, "assign_opd takes 'field' (the OPD field) or 'clear: true'",
+                        "write {assign_opd: {field: opd}} or {assign_opd: {clear: true}}")
         elif "field" in p and p["field"] not in field_names:
-            loc.problem("D219", f"{kpath}.field", f"unknown field '{p['field']}'", did_you_mean(str(p["field"]), field_names))
+            loc.problem("D219", f"{kpath}.field", f"unknown field '{p['field']}'",
+                        did_you_mean(p["field"], field_names) or "declare an input of type opd with that name")
     elif e.kind == "clock":
-        if len(p) != 1 or next(iter(p)) not in CLOCK_OPS:
+        if len(p) != 1 or next(iter(p)) not in CLOCK_OPS or not isinstance(next(iter(p.values())), str):
             loc.problem("D214", kpath, f"clock takes exactly one of {', '.join(sorted(CLOCK_OPS))}",
                         "write {clock: {start: opd_ack}}")
         else:
@@ -237,7 +264,7 @@ def _check_effect(e, path, d: Definition, loc: Located, roles, clocks, field_nam
             if name not in clocks:
                 loc.problem("D213", kpath, f"unknown clock '{name}'", did_you_mean(name, clocks) or "declare it under 'clocks'")
     elif e.kind == "notify":
-        if set(p) - {"to", "template"} or "to" not in p or "template" not in p:
+        if set(p) - {"to", "template"} or "to" not in p or "template" not in p or not _names(p, "template"):
             loc.problem("D214", kpath, "notify takes 'to' (recipients) and 'template'",
                         "write {notify: {to: [pemohon], template: jawaban}}")
             return
@@ -248,10 +275,20 @@ def _check_effect(e, path, d: Definition, loc: Located, roles, clocks, field_nam
             loc.problem("D217", f"{kpath}.template", f"unknown notification template '{p['template']}'",
                         did_you_mean(str(p["template"]), templates) or "templates: " + ", ".join(sorted(templates)))
     elif e.kind == "set":
-        if set(p) != {"field", "value"}:
+        if set(p) != {"field", "value"} or not _names(p, "field"):
             loc.problem("D214", kpath, "set takes 'field' and 'value'", "write {set: {field: hasil, value: dijawab}}")
         else:
             field_names.add(str(p["field"]))
+
+
+def _names(params: dict, *keys: str) -> bool:
+    """Whether each of these parameters, when given, is one plain name (not a list or a mapping)."""
+    return all(isinstance(params[k], str) for k in keys if k in params)
+
+
+def _reported(loc: Located, code: str, path: str, key: str) -> bool:
+    """Whether stage 1 already reported `key` missing at `path` (so stage 2 does not say it again)."""
+    return any(p.code == code and p.path == path and f"'{key}'" in p.message for p in loc.problems)
 
 
 __all__ = ["check_meaning"]

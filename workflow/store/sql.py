@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -50,6 +50,26 @@ def _mirror(fields: dict[str, Any]) -> dict[str, Any]:
     if out["perihal"] is not None:
         out["perihal"] = str(out["perihal"])[:300]
     return out
+
+
+# The fire path's statements, built once: building a Core statement and its cache key on every call
+# cost more than executing it (benchmarks/bench_fire.py). Values travel as execution parameters; an
+# UPDATE without .values() sets exactly the columns named in its parameters.
+_BY_ID = bindparam("b_id")
+_SELECT_TICKET = select(m.tickets).where(m.tickets.c.id == _BY_ID)
+_SELECT_IDENTITY = select(m.identities.c.data).where(m.identities.c.ticket_id == _BY_ID)
+_SELECT_CLOCKS = select(m.clocks).where(m.clocks.c.ticket_id == _BY_ID).order_by(m.clocks.c.id)
+_SELECT_FIRED = (select(m.clocks.c.clock, m.clocks.c.run, m.escalations.c.rung)
+                 .join(m.escalations, m.escalations.c.clock_run_id == m.clocks.c.id)
+                 .where(m.clocks.c.ticket_id == _BY_ID))
+_UPDATE_TICKET = update(m.tickets).where(and_(m.tickets.c.id == _BY_ID,
+                                             m.tickets.c.version == bindparam("b_expected")))
+_UPDATE_CLOCK = update(m.clocks).where(m.clocks.c.id == _BY_ID)
+_INSERT_AUDIT = insert(m.audit_log)
+_INSERT_OUTBOX = insert(m.outbox)
+_SELECT_HEAD = select(m.audit_head.c.seq, m.audit_head.c.hash).where(m.audit_head.c.id == 1)
+_SELECT_HEAD_LOCKED = _SELECT_HEAD.with_for_update()
+_UPDATE_HEAD = update(m.audit_head).where(m.audit_head.c.id == 1)
 
 
 def clock_from_row(row: Any) -> ClockRun:
@@ -90,12 +110,12 @@ class SqlUnitOfWork:
 
     # -- reads -------------------------------------------------------------------------------------
     def load_ticket(self, ticket_id: int) -> Ticket:
-        row = self.conn.execute(select(m.tickets).where(m.tickets.c.id == ticket_id)).first()
+        by_id = {"b_id": ticket_id}
+        row = self.conn.execute(_SELECT_TICKET, by_id).first()
         if row is None:
             raise TicketNotFound(f"no ticket with id {ticket_id}")
-        identity = self.conn.execute(select(m.identities.c.data).where(m.identities.c.ticket_id == ticket_id)).scalar()
-        clocks = self.conn.execute(select(m.clocks).where(m.clocks.c.ticket_id == ticket_id)
-                                   .order_by(m.clocks.c.id)).all()
+        identity = self.conn.execute(_SELECT_IDENTITY, by_id).scalar()
+        clocks = self.conn.execute(_SELECT_CLOCKS, by_id).all()
         return ticket_from_row(row, identity, clocks)
 
     def ticket_id_by_receipt(self, receipt_no: str) -> int:
@@ -126,10 +146,7 @@ class SqlUnitOfWork:
             published_at=utc(published_at), published_by=published_by, note=note))
 
     def fired_rungs(self, ticket_id: int) -> dict[tuple[str, int], set[int]]:
-        rows = self.conn.execute(
-            select(m.clocks.c.clock, m.clocks.c.run, m.escalations.c.rung)
-            .join(m.escalations, m.escalations.c.clock_run_id == m.clocks.c.id)
-            .where(m.clocks.c.ticket_id == ticket_id)).all()
+        rows = self.conn.execute(_SELECT_FIRED, {"b_id": ticket_id}).all()
         out: dict[tuple[str, int], set[int]] = {}
         for row in rows:
             out.setdefault((row.clock, row.run), set()).add(row.rung)
@@ -158,10 +175,9 @@ class SqlUnitOfWork:
             ).returning(m.tickets.c.id)).scalar_one()
             self.conn.execute(insert(m.identities).values(ticket_id=t.id, data=t.identity))
         else:
-            result = self.conn.execute(
-                update(m.tickets)
-                .where(and_(m.tickets.c.id == t.id, m.tickets.c.version == change.expected_version))
-                .values(version=change.expected_version + 1, **values))
+            result = self.conn.execute(_UPDATE_TICKET, {
+                "b_id": t.id, "b_expected": change.expected_version,
+                "version": change.expected_version + 1, **values})
             if result.rowcount != 1:
                 raise ConcurrentUpdate(f"Pengaduan {t.receipt_no} sudah diubah orang lain sejak dibuka. "
                                        "Muat ulang lalu ulangi; tidak ada yang tersimpan.")
@@ -173,13 +189,13 @@ class SqlUnitOfWork:
                 run.id = self.conn.execute(insert(m.clocks).values(ticket_id=t.id, **clock_values(run))
                                            .returning(m.clocks.c.id)).scalar_one()
             else:
-                self.conn.execute(update(m.clocks).where(m.clocks.c.id == run.id).values(**clock_values(run)))
+                self.conn.execute(_UPDATE_CLOCK, {"b_id": run.id, **clock_values(run)})
             run.dirty = False
         events = [e if e.ticket_id is not None else _with_ticket(e, t.id) for e in change.audit]
         self.append_audit(events)
         if change.notices:
             now = utc(t.updated_at)
-            self.conn.execute(insert(m.outbox), [
+            self.conn.execute(_INSERT_OUTBOX, [
                 {"ticket_id": t.id, "template": n.template, "recipient": n.recipient, "detail": n.detail,
                  "status": "pending", "created_at": now} for n in change.notices])
         return t
@@ -187,9 +203,7 @@ class SqlUnitOfWork:
     def append_audit(self, events: list[AuditEvent]) -> None:
         if not events:
             return
-        head = select(m.audit_head.c.seq, m.audit_head.c.hash).where(m.audit_head.c.id == 1)
-        if self.dialect == "postgresql":
-            head = head.with_for_update()
+        head = _SELECT_HEAD_LOCKED if self.dialect == "postgresql" else _SELECT_HEAD
         seq, prev = self.conn.execute(head).one()
         rows = []
         for event in events:
@@ -203,8 +217,8 @@ class SqlUnitOfWork:
             row["prev_hash"], row["hash"] = prev, digest
             rows.append(row)
             prev = digest
-        self.conn.execute(insert(m.audit_log), rows)
-        self.conn.execute(update(m.audit_head).where(m.audit_head.c.id == 1).values(seq=seq, hash=prev))
+        self.conn.execute(_INSERT_AUDIT, rows)
+        self.conn.execute(_UPDATE_HEAD, {"seq": seq, "hash": prev})
 
     def commit(self) -> None:
         self.conn.commit()

@@ -1,0 +1,503 @@
+"""/api/v1: the integration API (SIPEKA, a SP4N-LAPOR! bridge, WhatsApp gateways).
+
+Every operation is declared once as an `Operation` (scope, parameters, body schema, response schema);
+the same declaration wraps the view (key and scope check, parameter parsing, body validation) and is
+rendered into ``/api/v1/openapi.json``. Record and input schemas come from the published definition
+and the catalogs (see `admin.api.schema`).
+
+Authentication: ``Authorization: Bearer alur_…`` or ``X-API-Key: alur_…``, keys made with
+``alur apikeys create``. CSRF does not apply (no cookies are used). Every error is
+``application/problem+json`` (RFC 9457) with a title and a detail, never a stack trace.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import time
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, g, jsonify, request
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+
+from admin.public import limits
+from admin.public.intake import DEFAULT_DEFINITION, file_complaint
+from admin.public.status import find_by_token, iso, jsonable, public_status
+from workflow.engine import OFFICE_TZ
+from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
+                             UnknownDefinition)
+from workflow.store import models as m
+from workflow.store import models_intake as mi
+from workflow.store.sql import utc
+
+from . import keys as apikeys
+from .schema import RECEIPT_PATTERN, Operation, Param, check, definition_doc, fields_schema, field_doc, openapi
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+PROBLEM = "application/problem+json"
+IDEMPOTENCY_WAIT = 10.0  # seconds a retry waits for the first request with its key to finish
+
+OPERATIONS: list[Operation] = []
+
+
+class ApiProblem(HTTPException):
+    """An error answered as problem+json; ``extra`` adds members such as ``errors`` or ``reasons``."""
+
+    def __init__(self, status: int, title: str, detail: str, **extra: Any):
+        super().__init__(description=detail)
+        self.code = status
+        self.title = title
+        self.extra = extra
+
+
+def problem(status: int, title: str, detail: str, **extra: Any):
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    return response
+
+
+def _runtime():
+    from admin.app import get_runtime
+    return get_runtime()
+
+
+def _presented_key() -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return request.headers.get("X-API-Key")
+
+
+# -- declaration + enforcement --------------------------------------------------------------------
+def operation(bp: Blueprint, op: Operation) -> Callable:
+    """Register ``view`` for ``op``: the wrapper enforces exactly what the document says."""
+    OPERATIONS.append(op) if not any(o.operation_id == op.operation_id for o in OPERATIONS) else None
+    flask_path = op.path.replace("{", "<").replace("}", ">")
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(**path_args: Any):
+            runtime = _runtime()
+            if op.scopes:
+                key = apikeys.authenticate(runtime.db, _presented_key())
+                if key is None:
+                    raise ApiProblem(401, "Kunci API tidak sah",
+                                     "Kirim kunci API yang aktif di header 'Authorization: Bearer alur_…' atau "
+                                     "'X-API-Key'. Kunci dibuat dengan 'alur apikeys create'.")
+                if not key.scopes & set(op.scopes):
+                    raise ApiProblem(403, "Cakupan kunci tidak cukup",
+                                     f"Operasi ini memerlukan cakupan {' atau '.join(op.scopes)}; kunci "
+                                     f"'{key.name}' memiliki: {', '.join(sorted(key.scopes))}.")
+                g.api_key = key
+            args: dict[str, Any] = {}
+            errors: dict[str, str] = {}
+            for p in op.params + op.headers:
+                raw = path_args.get(p.name) if p.where == "path" else (
+                    request.args.get(p.name) if p.where == "query" else request.headers.get(p.name))
+                value, error = p.parse(raw)
+                if error:
+                    errors[p.name] = error
+                args[p.name] = value
+            if errors:
+                if any(p.where == "path" for p in op.params if p.name in errors):
+                    raise ApiProblem(404, "Tidak ditemukan", "Alamat ini tidak menunjuk data yang ada.")
+                raise ApiProblem(422, "Parameter tidak sah", "Periksa parameter yang disebut di 'errors'.",
+                                 errors=errors)
+            if op.body is not None:
+                try:
+                    body = request.get_json(force=True, silent=False)
+                except BadRequest:
+                    raise ApiProblem(400, "Isi permintaan bukan JSON",
+                                     "Kirim isi permintaan berupa JSON (Content-Type: application/json).") from None
+                body_errors = check(op.body(runtime), body)
+                if body_errors:
+                    raise ApiProblem(422, "Isi permintaan tidak sah", "Periksa field yang disebut di 'errors'.",
+                                     errors=body_errors)
+                args["body"] = body
+            return view(runtime, **args)
+
+        bp.add_url_rule(flask_path, endpoint=op.operation_id, view_func=wrapper, methods=[op.method])
+        return wrapper
+
+    return decorate
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+def _intake_definition(runtime):
+    from flask import current_app
+    return runtime.engine.definition(current_app.config.get("ALUR_INTAKE_DEFINITION", DEFAULT_DEFINITION))
+
+
+def _record_schema(runtime) -> dict:
+    definition = _intake_definition(runtime)
+    return fields_schema(definition.record, runtime.catalogs)
+
+
+def _fire_schema(runtime) -> dict:
+    return {"type": "object", "additionalProperties": False, "properties": {
+        "inputs": {"type": "object", "additionalProperties": True,
+                   "description": "the transition's inputs (see GET …/transitions for their fields)"},
+        "expected_version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                             "description": "the ticket version you read; a stale one answers 409"}}}
+
+
+def _tracking_url(runtime, receipt: str, token: str) -> str:
+    return f"{runtime.public_url.rstrip('/')}/lacak?{urlencode({'resi': receipt, 'token': token})}"
+
+
+def _ticket_id(runtime, receipt_no: str) -> int:
+    try:
+        with runtime.store.unit_of_work() as uow:
+            return uow.ticket_id_by_receipt(receipt_no)
+    except TicketNotFound:
+        raise ApiProblem(404, "Pengaduan tidak ditemukan", f"Tidak ada pengaduan bernomor {receipt_no}.") from None
+
+
+def summary(runtime, row: dict[str, Any], identity: dict | None, clocks=None) -> dict[str, Any]:
+    definition = runtime.engine.definition(row["definition_key"], row["definition_version"])
+    state = definition.states.get(row["state"])
+    out = {name: row.get(name) for name in ("receipt_no", "definition_key", "definition_version", "state", "version",
+                                            "kanal", "kategori", "sektor", "jenis_izin", "tingkat", "perihal",
+                                            "no_registrasi", "opd", "assignee_role", "outcome")}
+    out["state_label"] = state.label if state else row["state"]
+    out["kerahasiaan"] = row.get("kerahasiaan") or "biasa"
+    out["flags"] = list(row.get("flags") or [])
+    out["created_at"], out["updated_at"] = iso(row["created_at"]), iso(row["updated_at"])
+    out["closed_at"] = iso(row.get("closed_at"))
+    # identity only for "biasa": anonim and rahasia complainants never leave the office through the API
+    out["identity"] = dict(identity or {}) if out["kerahasiaan"] == "biasa" and identity is not None else None
+    if clocks is not None:
+        out["clocks"] = clocks
+    return out
+
+
+def _request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+# -- idempotency ----------------------------------------------------------------------------------------
+def _claim(db, key_id: int, idem: str, req_hash: str) -> int | None:
+    """Insert the key's row; its id when we are first, None when another request already claimed it."""
+    try:
+        with db.begin() as conn:
+            return conn.execute(insert(mi.idempotency_keys).values(
+                api_key_id=key_id, key=idem, request_hash=req_hash, created_at=datetime.now(timezone.utc),
+            ).returning(mi.idempotency_keys.c.id)).scalar_one()
+    except IntegrityError:
+        return None
+
+
+def _replay(db, key_id: int, idem: str, req_hash: str):
+    deadline = time.monotonic() + IDEMPOTENCY_WAIT
+    while True:
+        with db.connect() as conn:
+            row = conn.execute(select(mi.idempotency_keys).where(and_(
+                mi.idempotency_keys.c.api_key_id == key_id, mi.idempotency_keys.c.key == idem))).first()
+        if row is None:  # the first request failed and released the key: let the caller try again
+            return None
+        if row.request_hash != req_hash:
+            raise ApiProblem(422, "Idempotency-Key sudah dipakai",
+                             "Kunci Idempotency-Key ini sudah dipakai untuk permintaan dengan isi lain. "
+                             "Gunakan kunci baru untuk pengaduan baru.")
+        if row.response is not None:
+            body = json.loads(row.response)
+            body["replayed"] = True
+            response = jsonify(body)
+            response.status_code = row.status_code or 201
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+        if time.monotonic() > deadline:
+            raise ApiProblem(409, "Permintaan masih diproses",
+                             "Permintaan pertama dengan Idempotency-Key ini belum selesai; ulangi sebentar lagi.")
+        time.sleep(0.05)
+
+
+# -- the blueprint ----------------------------------------------------------------------------------------
+def make_blueprint(limiter=None) -> Blueprint:
+    bp = Blueprint("api", __name__, url_prefix=PREFIX)
+    receipt = Param("receipt_no", "path", {"type": "string", "pattern": RECEIPT_PATTERN, "maxLength": 24},
+                    "receipt number, e.g. ADU-2026-000001", required=True)
+
+    @bp.get("/openapi.json")
+    def openapi_json():
+        return jsonify(openapi(OPERATIONS, _runtime(), PREFIX))
+
+    @operation(bp, Operation(
+        "POST", "/tickets", "createTicket", "File a complaint", ("intake",), body=_record_schema,
+        response="TicketCreated", status=201, tags=("tickets",),
+        headers=(Param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 200,
+                                                     "pattern": r"^[\x21-\x7e]+$"},
+                       "retries with the same key and body return the same ticket; another body answers 422"),),
+        description="The body is the intake record of the definition (fields and catalog codes as in "
+                    "GET /definitions/{key}). The tracking token is returned once.",
+        extra_responses={200: "Idempotent replay of an earlier request"}))
+    def create_ticket(runtime, body, **headers):
+        key = g.api_key
+        idem = headers.get("Idempotency-Key")
+        claim_id = None
+        if idem:
+            req_hash = _request_hash(body)
+            for _ in range(3):
+                claim_id = _claim(runtime.db, key.id, idem, req_hash)
+                if claim_id is not None:
+                    break
+                replayed = _replay(runtime.db, key.id, idem, req_hash)
+                if replayed is not None:
+                    return replayed
+            else:
+                raise ApiProblem(409, "Permintaan masih diproses", "Ulangi sebentar lagi.")
+        from flask import current_app
+        try:
+            opened = file_complaint(runtime, body, key.actor(),
+                                    definition_key=current_app.config.get("ALUR_INTAKE_DEFINITION", DEFAULT_DEFINITION))
+        except BaseException:
+            if claim_id is not None:  # release the key so a corrected retry is not stuck
+                with runtime.db.begin() as conn:
+                    conn.execute(delete(mi.idempotency_keys).where(mi.idempotency_keys.c.id == claim_id))
+            raise
+        t = opened.ticket
+        stored = {"receipt_no": t.receipt_no, "state": t.state, "created_at": iso(t.created_at),
+                  "token": None, "tracking_url": None, "replayed": False}
+        if claim_id is not None:
+            with runtime.db.begin() as conn:
+                conn.execute(update(mi.idempotency_keys).where(mi.idempotency_keys.c.id == claim_id).values(
+                    ticket_id=t.id, status_code=201, response=json.dumps(stored)))
+        body_out = {**stored, "token": opened.token, "tracking_url": _tracking_url(runtime, t.receipt_no, opened.token)}
+        response = jsonify(body_out)
+        response.status_code = 201
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @operation(bp, Operation(
+        "GET", "/tickets/{receipt_no}/status", "getPublicStatus", "A ticket's public status (receipt + token)",
+        ("intake", "read"), params=(receipt,), response="PublicStatus", tags=("tracking",),
+        headers=(Param("X-Tracking-Token", "header", {"type": "string", "maxLength": 200},
+                       "the tracking token given at intake", required=True),),
+        description="What the complainant sees on the tracking page. A wrong token and an unknown receipt "
+                    "give the same 404."))
+    def public_status_view(runtime, receipt_no, **headers):
+        ticket = find_by_token(runtime, receipt_no, headers.get("X-Tracking-Token") or "")
+        if ticket is None:
+            raise ApiProblem(404, "Pengaduan tidak ditemukan",
+                             "Nomor pengaduan atau token pelacakan tidak cocok.")
+        return jsonify(jsonable(public_status(runtime, ticket)))
+
+    if limiter is not None:  # guessing tokens through the API is limited like the tracking page
+        from flask_limiter.util import get_remote_address
+        limiter.limit(limits.track_limit, key_func=get_remote_address)(public_status_view)
+
+    filters = (
+        Param("state", "query", {"type": "string", "maxLength": 64}, "state key"),
+        Param("kategori", "query", {"type": "string", "maxLength": 64}),
+        Param("sektor", "query", {"type": "string", "maxLength": 64}),
+        Param("kanal", "query", {"type": "string", "maxLength": 64}),
+        Param("opd", "query", {"type": "string", "maxLength": 64}),
+        Param("kerahasiaan", "query", {"type": "string", "enum": ["biasa", "anonim", "rahasia"]}),
+        Param("definition_key", "query", {"type": "string", "maxLength": 100}),
+        Param("created_from", "query", {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+              "first day (WIB), YYYY-MM-DD"),
+        Param("created_to", "query", {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+              "last day (WIB), YYYY-MM-DD"),
+        Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+        Param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 10**9, "default": 0}),
+    )
+
+    @operation(bp, Operation("GET", "/tickets", "listTickets", "List and filter tickets", ("read",),
+                             params=filters, response="TicketList", tags=("tickets",),
+                             description="Newest first. Identity only for kerahasiaan = biasa."))
+    def list_tickets(runtime, **q):
+        t = m.tickets.c
+        conds = [getattr(t, name) == q[name] for name in ("state", "kategori", "sektor", "kanal", "opd",
+                                                          "kerahasiaan", "definition_key") if q.get(name)]
+        for name, shift in (("created_from", 0), ("created_to", 1)):
+            if q.get(name):
+                try:
+                    day = date.fromisoformat(q[name]) + timedelta(days=shift)
+                except ValueError:
+                    raise ApiProblem(422, "Parameter tidak sah", "Tanggal harus YYYY-MM-DD.",
+                                     errors={name: "tanggal tidak sah"}) from None
+                moment = datetime.combine(day, dtime(0), OFFICE_TZ).astimezone(timezone.utc)
+                conds.append(t.created_at >= moment if shift == 0 else t.created_at < moment)
+        where = and_(*conds) if conds else None
+        with runtime.db.connect() as conn:
+            count_q = select(func.count()).select_from(m.tickets)
+            rows_q = select(m.tickets, m.identities.c.data.label("identity")).outerjoin(
+                m.identities, m.identities.c.ticket_id == t.id)
+            if where is not None:
+                count_q, rows_q = count_q.where(where), rows_q.where(where)
+            total = conn.execute(count_q).scalar_one()
+            rows = conn.execute(rows_q.order_by(t.id.desc()).limit(q["limit"]).offset(q["offset"])).mappings().all()
+        items = [summary(runtime, dict(r), r["identity"]) for r in rows]
+        return jsonify({"items": items, "total": total, "limit": q["limit"], "offset": q["offset"]})
+
+    @operation(bp, Operation("GET", "/tickets/{receipt_no}", "getTicket", "One ticket", ("read",),
+                             params=(receipt,), response="TicketSummary", tags=("tickets",)))
+    def get_ticket(runtime, receipt_no):
+        ticket = runtime.engine.load(_ticket_id(runtime, receipt_no))
+        with runtime.db.connect() as conn:
+            row = conn.execute(select(m.tickets).where(m.tickets.c.id == ticket.id)).mappings().one()
+        status = jsonable(public_status(runtime, ticket))
+        return jsonify(summary(runtime, dict(row), ticket.identity, status["clocks"]))
+
+    @operation(bp, Operation("GET", "/tickets/{receipt_no}/transitions", "listTransitions",
+                             "Transitions leaving the ticket's state, as the key's role sees them", ("read", "act"),
+                             params=(receipt,), response="TransitionList", tags=("tickets",)))
+    def list_transitions(runtime, receipt_no):
+        ticket = runtime.engine.load(_ticket_id(runtime, receipt_no))
+        options = runtime.engine.available_transitions(ticket, g.api_key.actor())
+        return jsonify({"receipt_no": ticket.receipt_no, "state": ticket.state, "version": ticket.version,
+                        "items": [{"trigger": o.trigger, "label": o.label, "label_en": o.label_en, "dest": o.dest,
+                                   "allowed": o.allowed, "reasons": list(o.reasons),
+                                   "inputs": [field_doc(f) for f in o.inputs]} for o in options]})
+
+    @operation(bp, Operation("POST", "/tickets/{receipt_no}/transitions/{trigger}", "fireTransition",
+                             "Fire a transition as the key's role", ("act",),
+                             params=(receipt, Param("trigger", "path", {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,63}$"},
+                                                    required=True)),
+                             body=_fire_schema, response="TicketSummary", tags=("tickets",),
+                             description="Refusals (role, guards, state) answer 409 with 'reasons'; bad inputs 422 "
+                                         "with 'errors'; a stale expected_version 409."))
+    def fire_transition(runtime, receipt_no, trigger, body):
+        ticket_id = _ticket_id(runtime, receipt_no)
+        saved = runtime.engine.fire(ticket_id, trigger, g.api_key.actor(), body.get("inputs") or {},
+                                    expected_version=body.get("expected_version"))
+        with runtime.db.connect() as conn:
+            row = conn.execute(select(m.tickets).where(m.tickets.c.id == ticket_id)).mappings().one()
+        return jsonify(summary(runtime, dict(row), saved.identity))
+
+    @operation(bp, Operation("GET", "/definitions", "listDefinitions", "Published definitions (latest versions)",
+                             ("intake", "read", "act"), response="DefinitionList", tags=("definitions",)))
+    def list_definitions(runtime):
+        d = m.definitions.c
+        with runtime.db.connect() as conn:
+            latest = select(d.key, func.max(d.version).label("version")).group_by(d.key).subquery()
+            rows = conn.execute(select(d.key, d.version, d.title, d.published_at).join(
+                latest, and_(latest.c.key == d.key, latest.c.version == d.version)).order_by(d.key)).all()
+        items = []
+        for r in rows:
+            definition = runtime.engine.definition(r.key, r.version)
+            items.append({"key": r.key, "version": r.version, "title": r.title, "title_en": definition.title_en,
+                          "published_at": iso(r.published_at)})
+        return jsonify({"items": items})
+
+    @operation(bp, Operation("GET", "/definitions/{key}", "getDefinition", "A definition: states, transitions, record",
+                             ("intake", "read", "act"),
+                             params=(Param("key", "path", {"type": "string", "pattern": r"^[a-z][a-z0-9-]{0,99}$"},
+                                           required=True),
+                                     Param("version", "query", {"type": "integer", "minimum": 1, "maximum": 10**6})),
+                             response="DefinitionDetail", tags=("definitions",)))
+    def get_definition(runtime, key, version=None):
+        try:
+            definition = runtime.engine.definition(key, version)
+        except UnknownDefinition:
+            raise ApiProblem(404, "Definisi tidak ditemukan", f"Tidak ada definisi terbit '{key}'"
+                             + (f" versi {version}" if version else "") + ".") from None
+        return jsonify(definition_doc(definition, runtime.catalogs))
+
+    # -- errors: every one is problem+json ----------------------------------------------------------------
+    @bp.errorhandler(ApiProblem)
+    def on_problem(exc: ApiProblem):
+        return problem(exc.code, exc.title, exc.description, **exc.extra)
+
+    @bp.errorhandler(InvalidInput)
+    def on_invalid(exc: InvalidInput):
+        return problem(422, "Data tidak sah", "Periksa field yang disebut di 'errors'.", errors=exc.errors)
+
+    @bp.errorhandler(TransitionRejected)
+    def on_rejected(exc: TransitionRejected):
+        return problem(409, "Aksi ditolak", "; ".join(r.reason for r in exc.reasons) or "Aksi tidak diizinkan.",
+                       reasons=[{"kind": r.kind, "reason": r.reason} for r in exc.reasons])
+
+    @bp.errorhandler(ConcurrentUpdate)
+    def on_conflict(exc: ConcurrentUpdate):
+        return problem(409, "Pengaduan sudah berubah", str(exc))
+
+    @bp.errorhandler(TicketNotFound)
+    def on_missing(exc: TicketNotFound):
+        return problem(404, "Pengaduan tidak ditemukan", "Pengaduan yang diminta tidak ada.")
+
+    @bp.errorhandler(UnknownDefinition)
+    def on_unknown_definition(exc: UnknownDefinition):
+        return problem(404, "Definisi tidak ditemukan", str(exc))
+
+    @bp.errorhandler(HTTPException)
+    def on_http(exc: HTTPException):
+        return http_problem(exc)
+
+    @bp.errorhandler(Exception)
+    def on_error(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_problem(exc)
+        if isinstance(exc, AlurError):
+            return problem(400, "Permintaan ditolak", str(exc))
+        logger.exception("API error on %s %s", request.method, request.path)
+        return problem(500, "Kesalahan server", "Terjadi kesalahan pada server; sudah dicatat. Ulangi nanti.")
+
+    return bp
+
+
+TITLES = {400: "Permintaan tidak sah", 401: "Tidak terautentikasi", 403: "Tidak diizinkan", 404: "Tidak ditemukan",
+          405: "Metode tidak diizinkan", 409: "Konflik", 413: "Permintaan terlalu besar",
+          415: "Jenis isi tidak didukung", 422: "Data tidak sah", 429: "Terlalu banyak permintaan",
+          500: "Kesalahan server"}
+DETAILS = {404: "Alamat API ini tidak ada; lihat /api/v1/openapi.json.",
+           405: "Metode HTTP ini tidak tersedia untuk alamat ini; lihat /api/v1/openapi.json.",
+           413: "Isi permintaan melebihi batas ukuran.",
+           429: "Batas jumlah permintaan terlampaui; tunggu sebentar lalu ulangi."}
+
+
+def http_problem(exc: HTTPException):
+    status = exc.code or 500
+    if status >= 500:
+        return problem(500, TITLES[500], "Terjadi kesalahan pada server; sudah dicatat. Ulangi nanti.")
+    detail = DETAILS.get(status) or (exc.description if status < 500 else "")
+    response = problem(status, TITLES.get(status, exc.name), detail or exc.name)
+    if status == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    if status == 429:
+        retry = getattr(exc, "retry_after", None)
+        response.headers["Retry-After"] = str(retry or 60)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    from admin.app import csrf
+
+    limiter = limits.init(app)
+    bp = make_blueprint(limiter)
+    limiter.limit(limits.api_limit, key_func=lambda: f"apikey:{_presented_key() or request.remote_addr}")(bp)
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    # Routing errors (unknown path, wrong method) happen before Flask knows the blueprint, so the
+    # app-level handlers answer problem+json under /api/v1 and defer to whoever handled them before.
+    for status in (404, 405):
+        _install_routing_handler(app, status)
+
+
+def _install_routing_handler(app: Flask, status: int) -> None:
+    from werkzeug.exceptions import MethodNotAllowed
+
+    cls = NotFound if status == 404 else MethodNotAllowed
+    previous = app.error_handler_spec.get(None, {}).get(status, {}).get(cls)
+
+    def handler(exc):
+        if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+            return http_problem(exc)
+        if previous is not None:
+            return previous(exc)
+        return exc
+
+    app.register_error_handler(status, handler)
+
+
+__all__ = ["init_app", "make_blueprint", "OPERATIONS", "problem", "ApiProblem", "summary"]

@@ -1,0 +1,113 @@
+"""The operator console: one Flask-Admin instance with a page set per role.
+
+This package builds the `Admin` (Bootstrap 4 theme, our Indonesian catalog through
+``translations_path``, a role-checked index), adds the work pages of petugas and tim (`work`), the OPD
+liaison pages (`opd`) and user administration (`users`), then lets the other console modules add
+theirs through ``register(admin, app)``: supervisor pages, auditor pages, duplicates and reports.
+A module that is not part of this build is skipped.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask, url_for
+from flask_admin import Admin, expose
+from flask_admin.theme import Bootstrap4Theme
+
+from ..auth import ROLES, SecureIndexView, current_console_user
+from . import common
+
+logger = logging.getLogger(__name__)
+
+OTHER_MODULES = (
+    "admin.console.supervisor",
+    "admin.console.auditor",
+    "admin.console.duplicates",
+    "admin.console.reports",
+)
+
+
+class Text:
+    """A menu label that follows the session's language (Flask-Admin keeps view names for the process)."""
+
+    def __init__(self, id_text: str, en_text: str):
+        self.id_text, self.en_text = id_text, en_text
+
+    def __str__(self) -> str:
+        try:
+            return common.tr(self.id_text, self.en_text)
+        except RuntimeError:  # outside a request
+            return self.id_text
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.id_text)
+
+
+class HomeView(SecureIndexView):
+    """The console's front page: what the signed-in user can open, with their queue counts."""
+
+    roles = frozenset(ROLES)
+
+    @expose("/")
+    def index(self):
+        user = current_console_user()
+        links = []
+        for view in self.admin._views:
+            if view is self or not getattr(view, "roles", None):
+                continue
+            if user is not None and user.roles & set(view.roles) and view.is_visible():
+                try:
+                    links.append((str(view.name), url_for(f"{view.endpoint}.index"), view))
+                except Exception:  # noqa: BLE001 - a view without an index page is not a menu entry
+                    continue
+        return self.render("alur/home.html", links=links)
+
+
+def _register_others(admin: Admin, app: Flask) -> list[str]:
+    loaded = []
+    for name in OTHER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+                logger.debug("console module %s not present; skipped", name)
+                continue
+            raise
+        module.register(admin, app)
+        loaded.append(name)
+    return loaded
+
+
+def init_app(app: Flask) -> Admin:
+    from . import opd, users, work
+
+    admin = Admin(
+        app,
+        name="alur",
+        url="/admin",
+        theme=Bootstrap4Theme(base_template="alur/base.html", swatch="default", fluid=True),
+        translations_path=app.config["ALUR_ADMIN_TRANSLATIONS"],
+        index_view=HomeView(name=Text("Beranda", "Home"), url="/admin", endpoint="admin"),
+    )
+    app.extensions["alur_admin"] = admin
+    work.register(admin, app)
+    opd.register(admin, app)
+    users.register(admin, app)
+    app.extensions["alur_console_modules"] = _register_others(admin, app)
+
+    app.jinja_env.filters["wib"] = common.wib
+    app.jinja_env.filters["duration"] = common.duration
+    app.jinja_env.globals["catalog_label"] = common.catalog_label
+    return admin
+
+
+__all__ = ["init_app", "Text", "HomeView", "OTHER_MODULES"]

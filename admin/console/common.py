@@ -1,0 +1,363 @@
+"""Helpers shared by the console pages: WIB dates, durations, clocks, form fields and ticket queries.
+
+Nothing here touches Flask-Admin's translation functions (see admin/translations/README.md: a lookup
+outside an admin view pins the process to English), so it is safe on any page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import current_app
+from flask_babel import get_locale
+from sqlalchemy import and_, exists, func, or_, select
+
+from workflow.clocks import gross_seconds, net
+from workflow.spec import Definition, Field
+from workflow.store import models as m
+
+OFFICE_TZ = ZoneInfo("Asia/Jakarta")
+PAGE_SIZE = 50
+AT_RISK_WINDOW = timedelta(hours=24)
+DEFINITION_KEY = "pengaduan-ptsp"
+
+
+def lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in ("id", "en") else "id"
+
+
+def tr(id_text: str, en_text: str) -> str:
+    return en_text if lang() == "en" else id_text
+
+
+def runtime():
+    return current_app.extensions["alur"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | str | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+FORMATS = {
+    "long": "EEEE, d MMMM y 'pukul' HH.mm",
+    "long_en": "EEEE, d MMMM y 'at' HH:mm",
+    "medium": "d MMM y HH.mm",
+    "medium_en": "d MMM y HH:mm",
+    "date": "d MMMM y",
+    "date_en": "d MMMM y",
+    "short": "dd/MM/yy HH.mm",
+    "short_en": "dd/MM/yy HH:mm",
+}
+
+
+def wib(value: datetime | str | None, style: str = "medium") -> str:
+    """A moment in the office's time zone in Indonesian (or English) style: "Senin, 30 November 2026 pukul 09.00 WIB"."""
+    moment = as_utc(value)
+    if moment is None:
+        return "–"
+    code = lang()
+    pattern = FORMATS.get(f"{style}_en" if code == "en" else style, FORMATS["medium"])
+    text = format_datetime(moment, pattern, tzinfo=OFFICE_TZ, locale=code)
+    return text if style == "date" else f"{text} WIB"
+
+
+def duration(seconds: float) -> str:
+    """A span for people: "2 hari 3 jam", "45 menit"."""
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    en = lang() == "en"
+    parts = []
+    if days:
+        parts.append(f"{days} {'days' if en and days != 1 else 'day' if en else 'hari'}")
+    if hours:
+        parts.append(f"{hours} {'hours' if en and hours != 1 else 'hour' if en else 'jam'}")
+    if not days and (minutes or not parts):
+        parts.append(f"{minutes} {'min' if en else 'menit'}")
+    return " ".join(parts[:2])
+
+
+UNIT_NAMES = {"calendar_days": ("hari kalender", "calendar days"), "working_days": ("hari kerja", "working days"),
+              "working_hours": ("jam kerja", "working hours")}
+
+
+def unit_amount(amount: float, unit: str) -> str:
+    number = f"{amount:.1f}".rstrip("0").rstrip(".")
+    if lang() == "id":
+        number = number.replace(".", ",")
+    names = UNIT_NAMES.get(unit, (unit, unit))
+    return f"{number} {names[1] if lang() == 'en' else names[0]}"
+
+
+@dataclass
+class ClockView:
+    key: str
+    label: str
+    status: str
+    budget: str
+    due_at: datetime | None
+    used_net: str
+    left_net: str
+    gross: str
+    overdue: bool
+    at_risk: bool
+    share: float  # 0..1+ of the budget used (net)
+
+
+def clock_views(definition: Definition, ticket, calendar, now: datetime | None = None) -> list[ClockView]:
+    """The latest run of each clock with net time used/left (office time) and gross time (lived time)."""
+    now = now or utcnow()
+    out = []
+    latest: dict[str, Any] = {}
+    for run in ticket.clocks:
+        if run.clock not in latest or run.run > latest[run.clock].run:
+            latest[run.clock] = run
+    for key, run in latest.items():
+        spec = definition.clocks.get(key)
+        used = net(run, now, calendar)
+        left = run.budget - used
+        overdue = run.status != "stopped" and left < 0
+        at_risk = run.status == "running" and not overdue and run.due_at is not None and run.due_at - now <= AT_RISK_WINDOW
+        label = (spec.label_en or spec.label) if spec and lang() == "en" else (spec.label if spec else key)
+        out.append(ClockView(
+            key=key, label=label, status=run.status, budget=unit_amount(run.budget, run.unit), due_at=run.due_at,
+            used_net=unit_amount(used, run.unit),
+            left_net=(tr("terlambat ", "late by ") + unit_amount(-left, run.unit)) if left < 0 else unit_amount(left, run.unit),
+            gross=duration(gross_seconds(run, now)), overdue=overdue, at_risk=at_risk,
+            share=used / run.budget if run.budget else 0.0))
+    order = list(definition.clocks)
+    out.sort(key=lambda c: order.index(c.key) if c.key in order else 99)
+    return out
+
+
+# -- labels ---------------------------------------------------------------------------------------
+def state_label(definition: Definition | None, state: str) -> str:
+    if definition is None or state not in definition.states:
+        return state
+    s = definition.states[state]
+    return (s.label_en or s.label) if lang() == "en" else s.label
+
+
+def field_label(f: Field) -> str:
+    return (f.label_en or f.label or f.name) if lang() == "en" else (f.label or f.name)
+
+
+def catalog_label(catalog: str, code: str | None) -> str:
+    if code in (None, ""):
+        return "–"
+    cat = runtime().catalogs.get(catalog)
+    return cat.label_of(code, lang()) if cat is not None else str(code)
+
+
+def field_choices(f: Field) -> list[tuple[str, str, str | None]]:
+    """(code, label, parent) for a choice field: its own options or its catalog's entries."""
+    if f.options:
+        return [(o, o, None) for o in f.options]
+    key = "opd" if f.type == "opd" and not f.catalog else f.catalog
+    cat = runtime().catalogs.get(key or "")
+    if cat is None:
+        return []
+    return [(e.code, (e.label_en or e.label) if lang() == "en" else e.label, e.parent) for e in cat.entries.values()]
+
+
+def display_value(f: Field | None, value: Any) -> str:
+    if value in (None, "", []):
+        return "–"
+    if f is None:
+        return str(value)
+    if f.type in ("choice", "opd") and not f.options:
+        return catalog_label("opd" if f.type == "opd" and not f.catalog else f.catalog or "", value)
+    if f.type == "multichoice":
+        return ", ".join(catalog_label(f.catalog or "", v) for v in value) if f.catalog else ", ".join(map(str, value))
+    if f.type == "boolean":
+        return tr("Ya", "Yes") if value else tr("Tidak", "No")
+    if f.type == "datetime":
+        return wib(value)
+    if f.type == "date":
+        try:
+            return format_datetime(datetime.fromisoformat(str(value)), "d MMMM y", locale=lang())
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def form_values(fields: Iterable[Field], form: Mapping[str, Any]) -> dict[str, Any]:
+    """Raw values from a posted form for the given fields (what `validate_fields` expects)."""
+    raw: dict[str, Any] = {}
+    for f in fields:
+        if f.type == "multichoice":
+            values = form.getlist(f.name) if hasattr(form, "getlist") else form.get(f.name)
+            if values:
+                raw[f.name] = values
+            continue
+        value = form.get(f.name)
+        if f.type == "boolean":
+            raw[f.name] = bool(value)
+            continue
+        if value is None:
+            continue
+        if f.type == "datetime" and value and len(value) <= 16 and "+" not in value:
+            value = value + ":00+07:00"  # <input type=datetime-local> gives office-local time without a zone
+        raw[f.name] = value
+    return raw
+
+
+# -- queries --------------------------------------------------------------------------------------
+TICKET_LIST_COLUMNS = ("id", "receipt_no", "state", "kanal", "kategori", "sektor", "tingkat", "perihal", "created_at",
+                       "assignee_role", "assignee_id", "kerahasiaan", "opd", "flags", "version")
+
+
+@dataclass
+class Filters:
+    state: str = ""
+    kategori: str = ""
+    sektor: str = ""
+    kanal: str = ""
+    tingkat: str = ""
+    deadline: str = ""  # "" | overdue | at_risk
+    q: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "Filters":
+        def text(name: str) -> str:
+            return (args.get(name) or "").strip()[:100]
+
+        try:
+            page = max(1, min(10000, int(args.get("page") or 1)))
+        except ValueError:
+            page = 1
+        deadline = text("deadline")
+        return cls(state=text("state"), kategori=text("kategori"), sektor=text("sektor"), kanal=text("kanal"),
+                   tingkat=text("tingkat"), deadline=deadline if deadline in ("overdue", "at_risk") else "",
+                   q=text("q"), page=page)
+
+    def args(self, **override: Any) -> dict[str, Any]:
+        values = {k: v for k, v in self.__dict__.items() if v not in ("", None, 1) or k == "page" and v != 1}
+        values.update(override)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+def deadline_condition(kind: str, now: datetime):
+    c = m.clocks
+    t = m.tickets
+    if kind == "overdue":
+        cond = and_(c.c.status == "running", c.c.due_at < now)
+    else:
+        cond = and_(c.c.status == "running", c.c.due_at >= now, c.c.due_at < now + AT_RISK_WINDOW)
+    return exists(select(c.c.id).where(c.c.ticket_id == t.c.id, cond))
+
+
+def looks_like_receipt(text: str) -> bool:
+    return text.upper().startswith("ADU-")
+
+
+def apply_filters(q, f: Filters, *, now: datetime, identity_search: bool, include_secret_names: bool):
+    t = m.tickets
+    if f.state:
+        q = q.where(t.c.state == f.state)
+    else:
+        q = q.where(t.c.closed_at.is_(None))
+    for name in ("kategori", "sektor", "kanal", "tingkat"):
+        value = getattr(f, name)
+        if value:
+            q = q.where(t.c[name] == value)
+    if f.deadline:
+        q = q.where(deadline_condition(f.deadline, now))
+    if f.q:
+        text = f.q
+        if looks_like_receipt(text):
+            q = q.where(t.c.receipt_no == text.upper())
+        else:
+            pattern = "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+            conds = [func.lower(t.c.perihal).like(pattern), t.c.no_registrasi == text]
+            if identity_search:
+                i = m.identities
+                name_cond = func.lower(i.c.data["nama"].as_string()).like(pattern)
+                sub = select(i.c.ticket_id).where(name_cond)
+                if not include_secret_names:
+                    conds.append(and_(t.c.id.in_(sub), t.c.kerahasiaan != "rahasia"))
+                else:
+                    conds.append(t.c.id.in_(sub))
+            q = q.where(or_(*conds))
+    return q
+
+
+def list_tickets(where, f: Filters, *, identity_search: bool = False, include_secret_names: bool = False,
+                 order: str = "oldest", now: datetime | None = None) -> tuple[list[dict], bool]:
+    """One page of tickets (dicts) matching ``where`` and the filters, plus whether a next page exists."""
+    now = now or utcnow()
+    t = m.tickets
+    q = select(*[t.c[c] for c in TICKET_LIST_COLUMNS])
+    if where is not None:
+        q = q.where(where)
+    q = apply_filters(q, f, now=now, identity_search=identity_search, include_secret_names=include_secret_names)
+    q = q.order_by(t.c.created_at.asc() if order == "oldest" else t.c.created_at.desc(), t.c.id)
+    q = q.limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
+    rt = runtime()
+    with rt.db.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(q).all()]
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        ids = [r["id"] for r in rows]
+        due: dict[int, Any] = {}
+        if ids:
+            c = m.clocks
+            for row in conn.execute(select(c.c.ticket_id, c.c.clock, c.c.due_at, c.c.status)
+                                    .where(c.c.ticket_id.in_(ids), c.c.status != "stopped")).all():
+                current = due.get(row.ticket_id)
+                due_at = as_utc(row.due_at)
+                if row.status == "running" and due_at is not None and (current is None or due_at < current):
+                    due[row.ticket_id] = due_at
+    for r in rows:
+        r["created_at"] = as_utc(r["created_at"])
+        r["due_at"] = due.get(r["id"])
+        r["overdue"] = r["due_at"] is not None and r["due_at"] < now
+        r["at_risk"] = r["due_at"] is not None and not r["overdue"] and r["due_at"] - now < AT_RISK_WINDOW
+        r["left"] = (r["due_at"] - now).total_seconds() if r["due_at"] is not None else None
+    return rows, more
+
+
+def timeline(ticket_id: int, *, include_identity_views: bool) -> list[dict]:
+    import json
+
+    a = m.audit_log
+    q = select(a.c.seq, a.c.kind, a.c.at, a.c.actor_id, a.c.actor_role, a.c.trigger, a.c.from_state, a.c.to_state,
+               a.c.inputs, a.c.detail, a.c.definition_version).where(a.c.ticket_id == ticket_id).order_by(a.c.seq)
+    if not include_identity_views:
+        q = q.where(a.c.kind != "identity_view")
+    with runtime().db.connect() as conn:
+        rows = conn.execute(q).all()
+    out = []
+    for r in rows:
+        row = dict(r._mapping)
+        row["at"] = as_utc(row["at"])
+        row["inputs"] = json.loads(row["inputs"] or "{}")
+        row["detail"] = json.loads(row["detail"] or "{}")
+        out.append(row)
+    return out
+
+
+def definition_for(key: str = DEFINITION_KEY) -> Definition | None:
+    from workflow.errors import UnknownDefinition
+
+    try:
+        return runtime().engine.definition(key)
+    except UnknownDefinition:
+        return None
+
+
+__all__ = [name for name in dir() if not name.startswith("_")]

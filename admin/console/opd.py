@@ -1,0 +1,69 @@
+"""Pages of the OPD liaisons: the tickets handed to their agency, and the agency's three moves.
+
+A liaison sees only tickets whose ``opd`` is their own (any other id answers 404, so ticket numbers
+of other agencies are not even confirmed), may only acknowledge, answer, ask for clarification, or
+return a handoff that is not their agency's matter, and never sees the complainant of an ``anonim``
+or ``rahasia`` complaint (`admin.auth.can_see_identity`).
+"""
+from __future__ import annotations
+
+from flask import abort, request
+from flask_admin import expose
+
+from workflow.store import models as m
+
+from ..auth import SecureBaseView, current_console_user
+from . import common
+from .common import Filters, tr
+from .work import TicketPage, load_ticket_or_404
+
+OPD_TRIGGERS = frozenset({"konfirmasi_opd", "jawab_opd", "minta_klarifikasi", "kembalikan_opd"})
+
+
+class OpdView(SecureBaseView):
+    roles = frozenset({"opd_liaison"})
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.page = TicketPage(self, opd_mode=True, allowed_triggers=OPD_TRIGGERS)
+
+    def _mine(self, ticket_id: int):
+        ticket = load_ticket_or_404(ticket_id)
+        user = current_console_user()
+        if user is None or not user.opd or ticket.opd != user.opd:
+            abort(404)
+        return ticket
+
+    @expose("/")
+    def index(self):
+        user = current_console_user()
+        filters = Filters.from_args(request.args)
+        filters.q = filters.q if common.looks_like_receipt(filters.q) else ""  # no identity search here
+        where = m.tickets.c.opd == (user.opd or "")
+        rows, more = common.list_tickets(where, filters, identity_search=False, order="oldest")
+        definition = common.definition_for()
+        agency = common.catalog_label("opd", user.opd)
+        return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab="opd", order="oldest",
+                           definition=definition, common=common, endpoint=self.endpoint,
+                           tabs=[("opd", tr(f"Diserahkan ke {agency}", f"Handed to {agency}"))],
+                           states=[s for s in definition.states.values() if s.key in
+                                   ("diserahkan_opd", "diproses_opd", "klarifikasi_opd")] if definition else [],
+                           catalogs=common.runtime().catalogs, can_record=False, opd_mode=True)
+
+    @expose("/ticket/<int:ticket_id>")
+    def ticket(self, ticket_id: int):
+        return self.page.render(self._mine(ticket_id))
+
+    @expose("/ticket/<int:ticket_id>/fire", methods=("POST",))
+    def fire(self, ticket_id: int):
+        self._mine(ticket_id)
+        return self.page.fire(ticket_id)
+
+
+def register(admin, app) -> None:
+    from . import Text
+
+    admin.add_view(OpdView(name=Text("Pengaduan untuk OPD", "Agency inbox"), endpoint="opd", url="/admin/opd"))
+
+
+__all__ = ["OpdView", "OPD_TRIGGERS", "register"]

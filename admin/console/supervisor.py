@@ -1,0 +1,631 @@
+"""Supervisor pages: the dashboard, the definitions editor, the SOP swimlane diagram and the calendar.
+
+Who: users with the console role ``supervisor`` (kepala seksi, kepala bidang, kepala dinas). The SVG
+route ``sop.diagram`` (and ``sop.mermaid``) is open to every signed-in console role, because the ticket
+page embeds the diagram with the ticket's state highlighted.
+
+Dashboard numbers come from SQL aggregates (GROUP BY on tickets and ticket_clocks), never from loops
+over tickets, so the page costs the same with a million tickets as with ten. Definitions are published
+only through `workflow.publish.publish` (validated, a new immutable version, audited); the editor form
+carries the version it was based on, so a supervisor who publishes after someone else did is told so
+and keeps the text they typed.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable
+
+from flask import Blueprint, Flask, Response, abort, flash, redirect, request, url_for
+from flask_admin import expose
+from sqlalchemy import Text as SqlText
+from sqlalchemy import and_, case, cast, func, literal, or_, select
+
+from workflow.definition_diff import impact, semantic_diff, text_diff
+from workflow.diagram import render_mermaid, render_svg
+from workflow.errors import ConcurrentUpdate, DefinitionError, DefinitionProblem, UnknownDefinition
+from workflow.loader import check_definition
+from workflow.publish import publish
+from workflow.store import models as m
+
+from ..auth import ROLES, SecureBaseView, current_actor, current_console_user, roles_required
+from . import common
+from .common import OFFICE_TZ, tr
+
+logger = logging.getLogger(__name__)
+
+AT_RISK_SHARE = 0.8  # a running clock is at risk once 80% of its span (start -> due) has passed
+ESCALATION_LIMIT = 50
+
+
+def _now() -> datetime:
+    """The runtime's clock (the engine's ``now``), so tests can pin time for the whole app."""
+    return common.runtime().engine.now().astimezone(timezone.utc)
+
+
+def _templates() -> set[str] | None:
+    try:
+        from notifications.templates import available_templates
+    except ImportError:
+        return None
+    return set(available_templates())
+
+
+# == dashboard queries ==============================================================================
+def _epoch(col, dialect: str):
+    """Seconds since 1970 of a timestamp column, in the database (for the at-risk share)."""
+    if dialect == "sqlite":
+        return (func.julianday(col) - 2440587.5) * 86400.0
+    return func.extract("epoch", col)
+
+
+def open_by_state(conn) -> list[dict]:
+    """Open tickets counted per definition, version and state."""
+    t = m.tickets
+    rows = conn.execute(
+        select(t.c.definition_key, t.c.definition_version, t.c.state, func.count().label("n"))
+        .where(t.c.closed_at.is_(None))
+        .group_by(t.c.definition_key, t.c.definition_version, t.c.state)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def clock_risk(conn, now: datetime) -> list[dict]:
+    """Per clock: running runs on open tickets, how many are overdue and how many are at risk.
+
+    Overdue: ``due_at < now``. At risk: not overdue, and at least `AT_RISK_SHARE` of the wall time
+    between the run's start and its due time has passed, or its next ladder rung is already due
+    (the sweeper is about to warn someone). Paused runs are neither: their time is not running.
+    """
+    c, t = m.clocks, m.tickets
+    dialect = conn.dialect.name
+    now_s = now.timestamp()
+    overdue = and_(c.c.due_at.is_not(None), c.c.due_at < now)
+    share = literal(now_s) >= _epoch(c.c.started_at, dialect) + AT_RISK_SHARE * (
+        _epoch(c.c.due_at, dialect) - _epoch(c.c.started_at, dialect))
+    risky = and_(c.c.due_at.is_not(None), c.c.due_at >= now,
+                 or_(share, and_(c.c.next_rung_at.is_not(None), c.c.next_rung_at <= now)))
+    rows = conn.execute(
+        select(c.c.clock, func.count().label("running"),
+               func.sum(case((overdue, 1), else_=0)).label("overdue"),
+               func.sum(case((risky, 1), else_=0)).label("at_risk"))
+        .select_from(c.join(t, t.c.id == c.c.ticket_id))
+        .where(c.c.status == "running", t.c.closed_at.is_(None))
+        .group_by(c.c.clock)).all()
+    return [{"clock": r.clock, "running": int(r.running or 0), "overdue": int(r.overdue or 0),
+             "at_risk": int(r.at_risk or 0)} for r in rows]
+
+
+def escalations_waiting(conn, roles: Iterable[str], limit: int = ESCALATION_LIMIT) -> tuple[int, list[dict]]:
+    """Escalations to one of ``roles`` whose ticket is still open and still flagged or still on that clock.
+
+    An escalation stops waiting when the ticket closes, or when the clock run that caused it stopped and
+    the ticket carries no flag (``terlambat``) any more.
+    """
+    e, t, c = m.escalations, m.tickets, m.clocks
+    roles = sorted(set(roles))
+    if not roles:
+        return 0, []
+    flagged = cast(t.c.flags, SqlText) != "[]"
+    where = and_(e.c.target_role.in_(roles), t.c.closed_at.is_(None),
+                 or_(c.c.status != "stopped", and_(t.c.flags.is_not(None), flagged)))
+    joined = e.join(t, t.c.id == e.c.ticket_id).join(c, c.c.id == e.c.clock_run_id)
+    total = conn.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
+    rows = conn.execute(
+        select(e.c.id, e.c.ticket_id, e.c.rung, e.c.target_role, e.c.fired_at, t.c.receipt_no, t.c.state,
+               t.c.definition_key, t.c.definition_version, t.c.perihal, t.c.flags, c.c.clock, c.c.due_at,
+               c.c.status.label("clock_status"))
+        .select_from(joined).where(where).order_by(e.c.fired_at.desc(), e.c.id.desc()).limit(limit)).all()
+    out = []
+    for r in rows:
+        row = dict(r._mapping)
+        row["fired_at"] = common.as_utc(row["fired_at"])
+        row["due_at"] = common.as_utc(row["due_at"])
+        out.append(row)
+    return int(total), out
+
+
+def period_bounds(now: datetime, period: str) -> tuple[datetime, datetime]:
+    """This month or quarter in WIB, as UTC instants [start, end)."""
+    local = now.astimezone(OFFICE_TZ)
+    if period == "quarter":
+        first_month = 3 * ((local.month - 1) // 3) + 1
+        start = date(local.year, first_month, 1)
+        months = 3
+    else:
+        start = date(local.year, local.month, 1)
+        months = 1
+    year, month = start.year, start.month + months
+    if month > 12:
+        year, month = year + 1, month - 12
+    end = date(year, month, 1)
+    as_utc = lambda d: datetime.combine(d, time(0), OFFICE_TZ).astimezone(timezone.utc)  # noqa: E731
+    return as_utc(start), as_utc(end)
+
+
+def on_time(conn, start: datetime, end: datetime) -> list[dict]:
+    """Per clock: runs stopped in [start, end) and how many stopped no later than their due time."""
+    c = m.clocks
+    in_time = or_(c.c.due_at.is_(None), c.c.stopped_at <= c.c.due_at)
+    rows = conn.execute(
+        select(c.c.clock, func.count().label("stopped"), func.sum(case((in_time, 1), else_=0)).label("on_time"))
+        .where(c.c.status == "stopped", c.c.stopped_at >= start, c.c.stopped_at < end)
+        .group_by(c.c.clock)).all()
+    return [{"clock": r.clock, "stopped": int(r.stopped), "on_time": int(r.on_time or 0),
+             "rate": (int(r.on_time or 0) / int(r.stopped)) if r.stopped else None} for r in rows]
+
+
+def dashboard_numbers(db, now: datetime, roles: Iterable[str]) -> dict[str, Any]:
+    """Everything the dashboard shows, from five aggregate queries."""
+    with db.connect() as conn:
+        month = period_bounds(now, "month")
+        quarter = period_bounds(now, "quarter")
+        total, escalations = escalations_waiting(conn, roles)
+        return {
+            "by_state": open_by_state(conn), "clocks": clock_risk(conn, now),
+            "escalations": escalations, "escalations_total": total,
+            "month": on_time(conn, *month), "quarter": on_time(conn, *quarter),
+            "month_bounds": month, "quarter_bounds": quarter,
+        }
+
+
+def _rate_total(rows: list[dict]) -> tuple[int, int, float | None]:
+    stopped = sum(r["stopped"] for r in rows)
+    ok = sum(r["on_time"] for r in rows)
+    return stopped, ok, (ok / stopped if stopped else None)
+
+
+@dataclass
+class LaneGroup:
+    key: str
+    label: str
+    total: int
+    states: list[tuple[str, str, int]]  # key, label, count
+
+
+def group_by_lane(by_state: list[dict], definitions: dict[tuple[str, int], Any]) -> list[LaneGroup]:
+    """Fold the (definition, version, state) counts into the lanes of each state's definition."""
+    lanes: dict[str, LaneGroup] = {}
+    order: list[str] = []
+    for row in by_state:
+        d = definitions.get((row["definition_key"], row["definition_version"]))
+        state = d.states.get(row["state"]) if d is not None else None
+        lane_key = state.lane if state is not None else "?"
+        if lane_key not in lanes:
+            lane = next((ln for ln in d.lanes if ln.key == lane_key), None) if d is not None else None
+            label = ((lane.label_en or lane.label) if common.lang() == "en" else lane.label) if lane else lane_key
+            lanes[lane_key] = LaneGroup(lane_key, label, 0, [])
+            order.append(lane_key)
+        group = lanes[lane_key]
+        group.total += row["n"]
+        label = common.state_label(d, row["state"])
+        for i, (k, lab, n) in enumerate(group.states):
+            if k == row["state"]:
+                group.states[i] = (k, lab, n + row["n"])
+                break
+        else:
+            group.states.append((row["state"], label, row["n"]))
+    if by_state:
+        first = definitions.get((by_state[0]["definition_key"], by_state[0]["definition_version"]))
+        if first is not None:
+            rank = {ln.key: i for i, ln in enumerate(first.lanes)}
+            order.sort(key=lambda k: rank.get(k, 99))
+    return [lanes[k] for k in order]
+
+
+# == definitions ====================================================================================
+def list_definitions(db) -> list[dict]:
+    d = m.definitions
+    with db.connect() as conn:
+        rows = conn.execute(select(d.c.key, d.c.version, d.c.title, d.c.published_at, d.c.published_by, d.c.note)
+                            .order_by(d.c.key, d.c.version.desc())).all()
+    out: dict[str, dict] = {}
+    for r in rows:
+        entry = out.setdefault(r.key, {"key": r.key, "title": r.title, "latest": r.version, "versions": []})
+        entry["versions"].append({"version": r.version, "title": r.title, "published_at": common.as_utc(r.published_at),
+                                  "published_by": r.published_by, "note": r.note})
+    return list(out.values())
+
+
+def definition_row(db, key: str, version: int | None = None):
+    d = m.definitions
+    q = select(d).where(d.c.key == key)
+    q = q.where(d.c.version == version) if version is not None else q.order_by(d.c.version.desc()).limit(1)
+    with db.connect() as conn:
+        return conn.execute(q).first()
+
+
+def open_tickets_by_state(db, key: str) -> dict[str, int]:
+    t = m.tickets
+    with db.connect() as conn:
+        rows = conn.execute(select(t.c.state, func.count()).where(t.c.definition_key == key, t.c.closed_at.is_(None))
+                            .group_by(t.c.state)).all()
+    return {state: int(n) for state, n in rows}
+
+
+def _line_of_key(text: str) -> int | None:
+    for i, line in enumerate(text.splitlines(), 1):
+        if re.match(r"^key\s*:", line):
+            return i
+    return None
+
+
+@dataclass
+class Review:
+    """What Periksa found for one edited text: problems, or the diff and impact of publishing it."""
+
+    problems: list[DefinitionProblem]
+    definition: Any = None
+    semantic: Any = None
+    unified: str = ""
+    impact: Any = None
+
+
+def review(text: str, key: str, base_source: str | None, base_version: int | None) -> Review:
+    rt = common.runtime()
+    definition, problems = check_definition(text, f"{key}.yaml", rt.catalogs, _templates())
+    problems = list(problems)
+    if definition is not None and definition.key != key:
+        problems.append(DefinitionProblem(
+            "D900", f"the key must stay '{key}' (found '{definition.key}'); a new key is a new definition",
+            "key", f"{key}.yaml", _line_of_key(text), 1, f"write 'key: {key}'"))
+    if problems or definition is None:
+        return Review(problems=problems)
+    out = Review(problems=[], definition=definition)
+    if base_source is not None:
+        base_def, _ = check_definition(base_source, f"{key}@v{base_version}", rt.catalogs, _templates())
+        if base_def is not None:
+            out.semantic = semantic_diff(base_def, definition)
+        out.unified = text_diff(base_source, text, f"{key} v{base_version}", f"{key} ({tr('draf', 'draft')})")
+    out.impact = impact(definition, open_tickets_by_state(rt.db, key))
+    return out
+
+
+def _problem_lines(problems: list[DefinitionProblem]) -> list[int]:
+    return sorted({p.line for p in problems if p.line})
+
+
+def _normalise(text: str) -> str:
+    """Browsers post textareas with CRLF; definitions are stored with LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# == calendar =======================================================================================
+def _calendar_api():
+    """The clocks part's calendar functions, or the local fallback when that module is absent."""
+    try:
+        from workflow import calendar_admin  # type: ignore[attr-defined]
+    except ImportError:
+        return _FallbackCalendar
+    return calendar_admin
+
+
+class _FallbackCalendar:
+    """Minimal closures editing on ``calendar_closures`` when `workflow.calendar_admin` is not installed.
+
+    It reloads the runtime's calendar, so new clocks use the new days; due times of running clocks are
+    recomputed only by `workflow.calendar_admin` (the clocks part).
+    """
+
+    @staticmethod
+    def _audit(runtime, what: str, day: date, name: str, actor_id: str, now: datetime) -> None:
+        from workflow.audit import AuditEvent
+
+        with runtime.store.unit_of_work() as uow:
+            uow.append_audit([AuditEvent(kind="calendar", at=now, actor_id=actor_id, actor_role="supervisor",
+                                         detail={"action": what, "day": day.isoformat(), "name": name})])
+            uow.commit()
+
+    @classmethod
+    def add_closure(cls, runtime, day: date, name: str, actor_id: str, now: datetime | None = None):
+        now = now or datetime.now(timezone.utc)
+        c = m.closures
+        with runtime.db.begin() as conn:
+            conn.execute(c.delete().where(c.c.day == day))
+            conn.execute(c.insert().values(day=day, kind="add", name=name, created_by=actor_id, created_at=now))
+        cls._audit(runtime, "add", day, name, actor_id, now)
+        return runtime.reload_calendar()
+
+    @classmethod
+    def remove_holiday(cls, runtime, day: date, name: str, actor_id: str, now: datetime | None = None):
+        now = now or datetime.now(timezone.utc)
+        listed = {cl.day for cl in runtime.calendar.closures(day, day) if cl.source == "holidays"}
+        if day not in listed:
+            raise ValueError(f"{day.isoformat()} is not a listed holiday; only listed holidays can be removed")
+        c = m.closures
+        with runtime.db.begin() as conn:
+            conn.execute(c.delete().where(c.c.day == day))
+            conn.execute(c.insert().values(day=day, kind="remove", name=name, created_by=actor_id, created_at=now))
+        cls._audit(runtime, "remove", day, name, actor_id, now)
+        return runtime.reload_calendar()
+
+    @classmethod
+    def reset_day(cls, runtime, day: date, actor_id: str, now: datetime | None = None):
+        now = now or datetime.now(timezone.utc)
+        c = m.closures
+        with runtime.db.begin() as conn:
+            conn.execute(c.delete().where(c.c.day == day))
+        cls._audit(runtime, "reset", day, "", actor_id, now)
+        return runtime.reload_calendar()
+
+
+def calendar_days(runtime, year: int) -> list[dict]:
+    """Closed days of a year (package holidays and office closures) and office corrections, by day."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    c = m.closures
+    with runtime.db.connect() as conn:
+        office = {(r.day if isinstance(r.day, date) else date.fromisoformat(str(r.day))): r
+                  for r in conn.execute(select(c).where(c.c.day >= start, c.c.day <= end)).all()}
+    days: dict[date, dict] = {}
+    for closure in runtime.calendar.closures(start, end):
+        days[closure.day] = {"day": closure.day, "name": closure.name, "source": closure.source, "closed": True,
+                             "office_row": None}
+    for day, row in office.items():
+        entry = days.setdefault(day, {"day": day, "name": row.name, "source": "office", "closed": row.kind == "add",
+                                      "office_row": None})
+        entry["office_row"] = {"kind": row.kind, "name": row.name, "created_by": row.created_by,
+                               "created_at": common.as_utc(row.created_at)}
+        if row.kind == "remove":
+            entry["closed"] = False
+            entry["source"] = "holidays"
+    return [days[d] for d in sorted(days)]
+
+
+# == views ==========================================================================================
+class SupervisorDashboard(SecureBaseView):
+    """Open tickets by stage, deadlines at risk, escalations waiting on me, on-time rates."""
+
+    roles = frozenset({"supervisor"})
+
+    @expose("/")
+    def index(self):
+        rt = common.runtime()
+        now = _now()
+        actor = current_actor()
+        numbers = dashboard_numbers(rt.db, now, actor.roles)
+        definitions: dict[tuple[str, int], Any] = {}
+        for row in numbers["by_state"]:
+            k = (row["definition_key"], row["definition_version"])
+            if k not in definitions:
+                try:
+                    definitions[k] = rt.engine.definition(*k)
+                except UnknownDefinition:
+                    definitions[k] = None
+        latest = common.definition_for()
+        clock_labels = {}
+        if latest is not None:
+            clock_labels = {k: ((c.label_en or c.label) if common.lang() == "en" else c.label)
+                            for k, c in latest.clocks.items()}
+        lanes = group_by_lane(numbers["by_state"], definitions)
+        return self.render(
+            "supervisor/dashboard.html", n=numbers, lanes=lanes, now=now, clock_labels=clock_labels,
+            open_total=sum(r["n"] for r in numbers["by_state"]), month_total=_rate_total(numbers["month"]),
+            quarter_total=_rate_total(numbers["quarter"]), common=common, at_risk_share=AT_RISK_SHARE,
+            my_roles=sorted(r for r in actor.roles if r.startswith("kepala_")),
+            state_label=lambda key, version, state: common.state_label(definitions.get((key, version)), state))
+
+
+class DefinitionsView(SecureBaseView):
+    """Published definitions and versions, the YAML editor (Periksa / Terbitkan) and the SOP diagram."""
+
+    roles = frozenset({"supervisor"})
+
+    @expose("/")
+    def index(self):
+        return self.render("supervisor/definitions.html", definitions=list_definitions(common.runtime().db),
+                           common=common)
+
+    @expose("/<key>/v<int:version>")
+    def version(self, key: str, version: int):
+        rt = common.runtime()
+        row = definition_row(rt.db, key, version)
+        if row is None:
+            abort(404)
+        previous = definition_row(rt.db, key, version - 1) if version > 1 else None
+        semantic = unified = None
+        try:
+            definition = rt.engine.definition(key, version)
+        except (UnknownDefinition, DefinitionError):
+            abort(404)
+        if previous is not None:
+            prev_def = rt.engine.definition(key, version - 1)
+            semantic = semantic_diff(prev_def, definition)
+            unified = text_diff(previous.source, row.source, f"{key} v{version - 1}", f"{key} v{version}")
+        svg = render_svg(definition, locale=common.lang(), id_prefix=f"sop-{version}")
+        return self.render("supervisor/version.html", row=row, definition=definition, semantic=semantic,
+                           unified=unified, svg=svg, previous=previous, common=common,
+                           latest=definition_row(rt.db, key).version,
+                           published_at=common.as_utc(row.published_at))
+
+    @expose("/<key>/v<int:version>/diagram")
+    def diagram(self, key: str, version: int):
+        rt = common.runtime()
+        try:
+            definition = rt.engine.definition(key, version)
+        except UnknownDefinition:
+            abort(404)
+        highlight = request.args.get("highlight") or None
+        svg = render_svg(definition, highlight=highlight, locale=common.lang(), id_prefix="sop")
+        return self.render("supervisor/diagram.html", definition=definition, svg=svg, highlight=highlight,
+                           mermaid=render_mermaid(definition, highlight=highlight, locale=common.lang()))
+
+    @expose("/<key>/edit", methods=("GET", "POST"))
+    def edit(self, key: str):
+        rt = common.runtime()
+        latest = definition_row(rt.db, key)
+        if latest is None:
+            abort(404)
+        if request.method == "GET":
+            return self._editor(key, latest, latest.source, latest.version)
+        text = _normalise(request.form.get("source", ""))
+        try:
+            base_version = int(request.form.get("base_version") or 0)
+        except ValueError:
+            base_version = 0
+        action = request.form.get("action", "check")
+        note = (request.form.get("note") or "").strip()[:500]
+        base = definition_row(rt.db, key, base_version) if base_version else None
+        if action != "publish":
+            result = review(text, key, base.source if base else None, base_version or None)
+            return self._editor(key, latest, text, base_version, result=result, note=note, checked=True)
+        if latest.version != base_version:
+            # Someone published while this supervisor was editing: refuse, keep the text, and show the
+            # difference against what is now published; the next Terbitkan publishes over it knowingly.
+            result = review(text, key, latest.source, latest.version)
+            message = tr(
+                f"Versi {latest.version} diterbitkan oleh {latest.published_by} pada "
+                f"{common.wib(latest.published_at)} saat Anda menyunting versi {base_version}. Tidak ada yang "
+                f"diterbitkan. Teks Anda tetap di bawah; tinjau perbedaannya terhadap versi {latest.version}, "
+                "lalu terbitkan lagi bila tetap sesuai.",
+                f"Version {latest.version} was published by {latest.published_by} at "
+                f"{common.wib(latest.published_at)} while you were editing version {base_version}. Nothing was "
+                f"published. Your text is kept below; review its difference against version {latest.version}, "
+                "then publish again if it still holds.")
+            return self._editor(key, latest, text, latest.version, result=result, note=note, stale=message,
+                                checked=True, status=409)
+        result = review(text, key, latest.source, latest.version)
+        if result.problems:
+            return self._editor(key, latest, text, base_version, result=result, note=note, checked=True, status=422)
+        actor = current_actor()
+        try:
+            published = publish(rt.store, text, file=f"{key}.yaml", actor_id=actor.id, now=_now(),
+                                catalogs=rt.catalogs, note=note, templates=_templates())
+        except DefinitionError as exc:  # validation is repeated inside publish; keep both in step
+            return self._editor(key, latest, text, base_version, result=Review(problems=exc.problems), note=note,
+                                checked=True, status=422)
+        except ConcurrentUpdate:
+            fresh = definition_row(rt.db, key)
+            return self._editor(key, fresh, text, fresh.version, result=review(text, key, fresh.source, fresh.version),
+                                note=note, checked=True, status=409,
+                                stale=tr("Definisi baru saja diterbitkan orang lain. Tidak ada yang diterbitkan; "
+                                         "teks Anda tetap di bawah.",
+                                         "Someone else published just now. Nothing was published; your text is "
+                                         "kept below."))
+        if not published.created:
+            flash(tr("Tidak ada perubahan: teks sama dengan versi terbit terakhir.",
+                     "No change: the text equals the latest published version."), "info")
+            return redirect(url_for(".version", key=key, version=published.version))
+        logger.info("definition %s v%s published by %s", key, published.version, actor.id)
+        flash(tr(f"Versi {published.version} diterbitkan. Pengaduan baru memakai versi ini; pengaduan yang "
+                 "sedang berjalan tetap pada versinya.",
+                 f"Version {published.version} published. New complaints use it; running ones stay on their "
+                 "version."), "success")
+        return redirect(url_for(".version", key=key, version=published.version))
+
+    def _editor(self, key, latest, text, base_version, *, result: Review | None = None, note: str = "",
+                stale: str | None = None, checked: bool = False, status: int = 200):
+        lines = text.splitlines()
+        snippets = {}
+        if result is not None:
+            for p in result.problems:
+                if p.line and 0 < p.line <= len(lines):
+                    snippets[p.line] = lines[p.line - 1]
+        page = self.render("supervisor/editor.html", key=key, latest=latest, text=text, base_version=base_version,
+                           result=result, note=note, stale=stale, checked=checked, snippets=snippets,
+                           error_lines=_problem_lines(result.problems) if result else [], common=common)
+        return page, status
+
+
+class CalendarView(SecureBaseView):
+    """The office calendar: holidays, cuti bersama and the office's own closures for one year."""
+
+    roles = frozenset({"supervisor"})
+
+    def _year(self) -> int:
+        try:
+            year = int(request.values.get("year") or _now().astimezone(OFFICE_TZ).year)
+        except ValueError:
+            year = _now().astimezone(OFFICE_TZ).year
+        return min(max(year, 2000), 2100)
+
+    @expose("/")
+    def index(self):
+        rt = common.runtime()
+        year = self._year()
+        return self.render("supervisor/calendar.html", year=year, days=calendar_days(rt, year), common=common,
+                           fallback=_calendar_api() is _FallbackCalendar)
+
+    @expose("/change", methods=("POST",))
+    def change(self):
+        rt = common.runtime()
+        year = self._year()
+        action = request.form.get("action", "")
+        try:
+            day = date.fromisoformat((request.form.get("day") or "").strip())
+        except ValueError:
+            flash(tr("Tanggal tidak valid; gunakan format TTTT-BB-HH.", "Invalid date; use YYYY-MM-DD."), "danger")
+            return redirect(url_for(".index", year=year))
+        name = (request.form.get("name") or "").strip()[:200]
+        api = _calendar_api()
+        actor_id = current_actor().id
+        try:
+            if action == "add":
+                if not name:
+                    flash(tr("Beri nama hari libur (mis. 'Cuti bersama Idul Fitri').",
+                             "Give the closure a name (e.g. 'Collective leave')."), "danger")
+                    return redirect(url_for(".index", year=day.year))
+                api.add_closure(rt, day, name, actor_id, now=_now())
+                flash(tr(f"{day.isoformat()} ditutup: {name}.", f"{day.isoformat()} closed: {name}."), "success")
+            elif action == "remove":
+                api.remove_holiday(rt, day, name or tr("Dibatalkan kantor", "Revoked by the office"), actor_id,
+                                   now=_now())
+                flash(tr(f"{day.isoformat()} menjadi hari kerja.", f"{day.isoformat()} is now a working day."),
+                      "success")
+            elif action == "reset":
+                api.reset_day(rt, day, actor_id, now=_now())
+                flash(tr(f"{day.isoformat()} kembali mengikuti daftar libur nasional.",
+                         f"{day.isoformat()} follows the national list again."), "success")
+            else:
+                abort(400)
+        except ValueError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".index", year=day.year))
+
+
+# == the SOP diagram for every console role =========================================================
+sop = Blueprint("sop", __name__, url_prefix="/sop")
+
+
+def _definition_or_404(key: str, version: int):
+    try:
+        return common.runtime().engine.definition(key, version)
+    except UnknownDefinition:
+        abort(404)
+
+
+@sop.route("/<key>/v<int:version>.svg")
+@roles_required(*ROLES)
+def diagram(key: str, version: int):
+    """The swimlane SVG; ``?highlight=<state>`` marks a ticket's current state (the ticket page embeds it)."""
+    definition = _definition_or_404(key, version)
+    highlight = request.args.get("highlight") or None
+    svg = render_svg(definition, highlight=highlight, locale=common.lang(),
+                     id_prefix=re.sub(r"[^a-z0-9-]", "", (request.args.get("prefix") or "sop").lower())[:20] or "sop")
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=300"  # a version never changes; the highlight is in the URL
+    return response
+
+
+@sop.route("/<key>/v<int:version>.mmd")
+@roles_required(*ROLES)
+def mermaid(key: str, version: int):
+    definition = _definition_or_404(key, version)
+    text = render_mermaid(definition, highlight=request.args.get("highlight") or None, locale=common.lang())
+    return Response(text, mimetype="text/plain; charset=utf-8")
+
+
+def register(admin, app: Flask) -> None:
+    from . import Text
+
+    admin.add_view(SupervisorDashboard(name=Text("Dasbor pimpinan", "Supervisor dashboard"), endpoint="supervisor",
+                                       url="/admin/pimpinan"))
+    admin.add_view(DefinitionsView(name=Text("Definisi SOP", "SOP definitions"), endpoint="definitions",
+                                   url="/admin/definisi"))
+    admin.add_view(CalendarView(name=Text("Kalender kerja", "Office calendar"), endpoint="calendar",
+                                url="/admin/kalender"))
+    app.register_blueprint(sop)
+
+
+__all__ = ["register", "dashboard_numbers", "clock_risk", "on_time", "escalations_waiting", "open_by_state",
+           "period_bounds", "review", "calendar_days", "SupervisorDashboard", "DefinitionsView", "CalendarView", "sop"]

@@ -1,0 +1,248 @@
+"""Pages of the complaint officers and the handling team: the work queue, recording a complaint, the
+printable receipt, and the ticket page with its timeline, clocks and transitions.
+
+Every state change goes through `Engine.fire`; forms carry the ticket version they were rendered from,
+so a concurrent change is reported ("muat ulang") and the text the user typed is shown again, not lost.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, flash, redirect, request, session, url_for
+from flask_admin import expose
+from markupsafe import Markup
+from sqlalchemy import or_
+
+from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
+                             UnknownDefinition)
+from workflow.store import models as m
+
+from ..auth import (SecureBaseView, can_see_identity, current_actor, current_console_user, view_identity)
+from . import common
+from .common import Filters, tr
+
+logger = logging.getLogger(__name__)
+
+RECORD_CHANNELS = ("langsung", "telepon", "whatsapp", "sms", "email", "kotak", "surat", "sipeka", "website")
+
+
+def _require(*roles: str) -> None:
+    user = current_console_user()
+    if user is None or not user.has(*roles):
+        abort(403)
+
+
+def load_ticket_or_404(ticket_id: int):
+    try:
+        return common.runtime().engine.load(ticket_id)
+    except TicketNotFound:
+        abort(404)
+
+
+class TicketPage:
+    """Renders a ticket for a view; shared by the officer/team page and the OPD liaison page."""
+
+    template = "alur/ticket.html"
+
+    def __init__(self, view, *, opd_mode: bool = False, allowed_triggers: frozenset[str] | None = None):
+        self.view = view
+        self.opd_mode = opd_mode
+        self.allowed_triggers = allowed_triggers
+
+    def options(self, definition, ticket):
+        options = common.runtime().engine.options(definition, ticket, current_actor())
+        if self.allowed_triggers is not None:
+            options = [o for o in options if o.trigger in self.allowed_triggers]
+        # the pemohon/system transitions are not for console users unless they hold a role for them
+        return [o for o in options if o.role_ok or not set(self._roles_of(definition, o)) <= {"pemohon", "system"}]
+
+    @staticmethod
+    def _roles_of(definition, option):
+        return next((t.roles for t in definition.transitions if t.index == option.index), ())
+
+    def render(self, ticket, *, typed: dict | None = None, errors: dict | None = None, open_trigger: str | None = None,
+               alert: str | None = None, reasons: list[str] | None = None, identity: dict | None = None,
+               status: int = 200):
+        rt = common.runtime()
+        definition = rt.engine.definition_of(ticket)
+        user = current_console_user()
+        show_identity = can_see_identity(ticket, user)
+        confidential = ticket.confidentiality == "rahasia"
+        if identity is None and show_identity and not confidential:
+            identity = view_identity(ticket, "halaman pengaduan", user)
+        record_fields = [f for f in definition.record if not f.identity]
+        extra = {k: v for k, v in ticket.fields.items() if definition.record_field(k) is None}
+        input_fields = {f.name: f for t in definition.transitions for f in t.inputs}
+        page = self.view.render(
+            self.template, ticket=ticket, definition=definition, options=self.options(definition, ticket),
+            clocks=common.clock_views(definition, ticket, rt.calendar),
+            timeline=common.timeline(ticket.id, include_identity_views=bool(user and user.has("supervisor"))),
+            record_fields=record_fields, extra=extra, input_fields=input_fields,
+            identity_fields=[definition.record_field(n) for n in definition.identity_fields()],
+            identity=identity or {}, show_identity=show_identity, confidential=confidential,
+            typed=typed or {}, errors=errors or {}, open_trigger=open_trigger, alert=alert, reasons=reasons or [],
+            opd_mode=self.opd_mode, endpoint=self.view.endpoint, common=common,
+        )
+        return page, status
+
+    def fire(self, ticket_id: int):
+        ticket = load_ticket_or_404(ticket_id)
+        trigger = (request.form.get("trigger") or "").strip()
+        try:
+            expected = int(request.form.get("expected_version") or 0)
+        except ValueError:
+            expected = 0
+        rt = common.runtime()
+        definition = rt.engine.definition_of(ticket)
+        named = definition.transitions_named(trigger)
+        if not named or (self.allowed_triggers is not None and trigger not in self.allowed_triggers):
+            abort(400)
+        fields = {f.name: f for t in named for f in t.inputs}.values()
+        typed = common.form_values(fields, request.form)
+        raw = {k: v for k, v in typed.items() if not (isinstance(v, bool) and v is False)}
+        try:
+            saved = rt.engine.fire(ticket_id, trigger, current_actor(), raw, expected_version=expected or None)
+        except ConcurrentUpdate as exc:
+            fresh = load_ticket_or_404(ticket_id)
+            return self.render(fresh, typed=typed, open_trigger=trigger, status=409, alert=tr(
+                "Pengaduan ini baru saja diubah orang lain, sehingga aksi Anda belum disimpan. Halaman sudah dimuat "
+                "ulang dengan data terbaru; isian Anda masih ada di formulir di bawah. Periksa lalu kirim lagi.",
+                "Someone else changed this complaint just now, so your action was not saved. The page has been "
+                "reloaded with the latest data; what you typed is still in the form below. Check it and submit "
+                "again.") + f" ({exc})")
+        except InvalidInput as exc:
+            return self.render(ticket, typed=typed, errors=exc.errors, open_trigger=trigger, status=422,
+                               alert=tr("Periksa isian yang ditandai.", "Check the marked fields."))
+        except TransitionRejected as exc:
+            return self.render(ticket, typed=typed, open_trigger=trigger, status=409,
+                               alert=tr("Aksi ditolak.", "Action refused."), reasons=[r.reason for r in exc.reasons])
+        label = next((t.label_en or t.label) if common.lang() == "en" else t.label for t in named)
+        flash(tr(f"{label}: berhasil. Tahap sekarang: {common.state_label(definition, saved.state)}.",
+                 f"{label}: done. Stage now: {common.state_label(definition, saved.state)}."), "success")
+        user = current_console_user()
+        if self.opd_mode and (user is None or saved.opd != user.opd):
+            return redirect(url_for(f"{self.view.endpoint}.index"))  # handed back: no longer this agency's
+        return redirect(url_for(f"{self.view.endpoint}.ticket", ticket_id=ticket_id))
+
+
+class WorkView(SecureBaseView):
+    """Work queue, ticket page, recording and receipt for petugas, tim and supervisors."""
+
+    roles = frozenset({"petugas", "tim", "supervisor"})
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.page = TicketPage(self)
+
+    # -- queue --------------------------------------------------------------------------------------
+    @expose("/")
+    def index(self):
+        user = current_console_user()
+        actor = current_actor()
+        tab = request.args.get("tab") or ("team" if user.has("tim") and not user.has("petugas") else "unassigned")
+        t = m.tickets
+        if tab == "mine":
+            where = t.c.assignee_id == user.username
+        elif tab == "team":
+            roles = sorted(actor.roles - {"supervisor", "admin", "auditor"})
+            where = t.c.assignee_role.in_(roles) if roles else t.c.id.is_(None)
+        elif tab == "all":
+            where = None
+        else:
+            tab = "unassigned"
+            where = (t.c.assignee_role.is_(None)) & (t.c.assignee_id.is_(None)) & (t.c.opd.is_(None))
+        filters = Filters.from_args(request.args)
+        order = "newest" if request.args.get("order") == "newest" else "oldest"
+        rows, more = common.list_tickets(where, filters, identity_search=user.has("petugas", "tim", "supervisor"),
+                                         include_secret_names=user.has("supervisor"), order=order)
+        definition = common.definition_for()
+        return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab=tab, order=order,
+                           definition=definition, common=common, endpoint=self.endpoint,
+                           tabs=[("mine", tr("Ditugaskan kepada saya", "Assigned to me")),
+                                 ("team", tr("Tim saya", "My team")),
+                                 ("unassigned", tr("Belum ditugaskan", "Unassigned")),
+                                 ("all", tr("Semua terbuka", "All open"))],
+                           states=list(definition.states.values()) if definition else [],
+                           catalogs=common.runtime().catalogs, can_record=user.has("petugas"))
+
+    # -- ticket -----------------------------------------------------------------------------------
+    @expose("/ticket/<int:ticket_id>")
+    def ticket(self, ticket_id: int):
+        return self.page.render(load_ticket_or_404(ticket_id))
+
+    @expose("/ticket/<int:ticket_id>/fire", methods=("POST",))
+    def fire(self, ticket_id: int):
+        return self.page.fire(ticket_id)
+
+    @expose("/ticket/<int:ticket_id>/identity", methods=("POST",))
+    def identity(self, ticket_id: int):
+        """Reveal a confidential identity to a supervisor; the read and its purpose go into the audit."""
+        _require("supervisor")
+        ticket = load_ticket_or_404(ticket_id)
+        purpose = (request.form.get("purpose") or "").strip()
+        if not purpose:
+            return self.page.render(ticket, status=422, alert=tr("Tuliskan keperluan melihat identitas.",
+                                                                 "State why you need to see the identity."))
+        if not can_see_identity(ticket):
+            abort(403)
+        return self.page.render(ticket, identity=view_identity(ticket, purpose))
+
+    # -- record -----------------------------------------------------------------------------------
+    @expose("/new", methods=("GET", "POST"))
+    def record(self):
+        _require("petugas")
+        rt = common.runtime()
+        definition = common.definition_for()
+        if definition is None:
+            flash(tr("Belum ada definisi SOP yang diterbitkan.", "No SOP definition has been published."), "danger")
+            return redirect(url_for(".index"))
+        typed: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            typed = common.form_values(definition.record, request.form)
+            raw = {k: v for k, v in typed.items() if not (isinstance(v, bool) and v is False)}
+            try:
+                opened = rt.engine.open(definition.key, raw, current_actor())
+            except InvalidInput as exc:
+                errors = exc.errors
+            except (UnknownDefinition, AlurError) as exc:
+                flash(str(exc), "danger")
+            else:
+                # the tracking token exists only now: keep it for the one receipt view that follows
+                tokens = dict(session.get("receipt_tokens") or {})
+                tokens = dict(list(tokens.items())[-4:])
+                tokens[str(opened.ticket.id)] = opened.token
+                session["receipt_tokens"] = tokens
+                flash(tr(f"Pengaduan {opened.ticket.receipt_no} tercatat.", f"Complaint {opened.ticket.receipt_no} recorded."),
+                      "success")
+                return redirect(url_for(".receipt", ticket_id=opened.ticket.id))
+        kanal = rt.catalogs.get("kanal")
+        channels = [(e.code, (e.label_en or e.label) if common.lang() == "en" else e.label, bool(e.extra.get("collection_date")))
+                    for e in kanal.entries.values()] if kanal is not None else []
+        return self.render("alur/record.html", definition=definition, typed=typed, errors=errors, common=common,
+                           channels=channels, status=422 if errors else 200), 422 if errors else 200
+
+    @expose("/receipt/<int:ticket_id>")
+    def receipt(self, ticket_id: int):
+        _require("petugas", "supervisor")
+        ticket = load_ticket_or_404(ticket_id)
+        rt = common.runtime()
+        definition = rt.engine.definition_of(ticket)
+        tokens = dict(session.get("receipt_tokens") or {})
+        token = tokens.pop(str(ticket_id), None)
+        session["receipt_tokens"] = tokens
+        tracking = f"{rt.public_url.rstrip('/')}/lacak/{ticket.receipt_no}"
+        due = next((c.due_at for c in ticket.clocks if c.clock == "penyelesaian"), None)
+        identity = view_identity(ticket, "resi pengaduan") if ticket.confidentiality != "rahasia" else {}
+        return self.render("alur/receipt.html", ticket=ticket, definition=definition, token=token, tracking=tracking,
+                           due=due, identity=identity, common=common)
+
+
+def register(admin, app) -> None:
+    from . import Text
+
+    admin.add_view(WorkView(name=Text("Antrean kerja", "Work queue"), endpoint="work", url="/admin/work"))
+
+
+__all__ = ["WorkView", "TicketPage", "register", "load_ticket_or_404"]

@@ -1,0 +1,98 @@
+"""English for the public pages. Indonesian is the source text; the locale comes from flask-babel's
+selector (session choice, then the browser), so the switch on every page is one session value."""
+from __future__ import annotations
+
+from flask_babel import get_locale
+
+EN = {
+    "Layanan Pengaduan": "Complaint service",
+    "Ajukan pengaduan": "File a complaint",
+    "Lacak pengaduan": "Track a complaint",
+    "Formulir pengaduan": "Complaint form",
+    "Pengaduan tidak dipungut biaya.": "Filing a complaint is free of charge.",
+    "Kolom bertanda * wajib diisi.": "Fields marked * are required.",
+    "Identitas pengadu": "Your identity",
+    "Perizinan yang diadukan": "The permit concerned",
+    "Isi pengaduan": "The complaint",
+    "Perlindungan identitas": "Identity protection",
+    "Biasa": "Normal",
+    "identitas Anda dapat dilihat petugas yang menangani pengaduan.": "officers handling the complaint can see your identity.",
+    "Anonim": "Anonymous",
+    "pengaduan ditangani seperti biasa, tetapi identitas Anda disembunyikan dari OPD dan dari semua tampilan publik.":
+        "the complaint is handled normally, but your identity is hidden from the agencies and every public page.",
+    "Rahasia": "Confidential",
+    "identitas Anda hanya dapat dilihat pimpinan, dan setiap kali dilihat akan dicatat.":
+        "only supervisors can see your identity, and every view of it is logged.",
+    "Bukti awal (opsional)": "Initial evidence (optional)",
+    "Jenis berkas: PDF, JPG, PNG, WebP, Word, Excel; maksimal": "File types: PDF, JPG, PNG, WebP, Word, Excel; at most",
+    "per berkas, paling banyak": "per file, up to",
+    "berkas": "files",
+    "Kirim pengaduan": "Send the complaint",
+    "Pilih": "Choose",
+    "Pengaduan belum dapat dikirim. Periksa isian yang ditandai.": "The complaint was not sent. Check the marked fields.",
+    "Pengaduan Anda telah diterima": "Your complaint has been received",
+    "Nomor pengaduan": "Complaint number",
+    "Token pelacakan": "Tracking token",
+    "Simpan nomor pengaduan dan token ini. Token hanya ditampilkan sekali dan diperlukan untuk melacak pengaduan.":
+        "Keep the complaint number and this token. The token is shown only once and is needed to track the complaint.",
+    "Buka halaman pelacakan": "Open the tracking page",
+    "Resi sudah ditampilkan. Gunakan nomor pengaduan dan token yang telah Anda simpan untuk melacak.":
+        "The receipt was already shown. Use the complaint number and token you kept to track it.",
+    "Diterima pada": "Received on",
+    "Tenggat penyelesaian": "Resolution due",
+    "Lacak": "Track",
+    "Pengaduan tidak ditemukan, atau token tidak cocok.": "No complaint found, or the token does not match.",
+    "Status pengaduan": "Complaint status",
+    "Tahap sekarang": "Current stage",
+    "Riwayat": "History",
+    "Tenggat": "Deadlines",
+    "berjalan": "running",
+    "dihentikan sementara": "paused",
+    "Jawaban": "Answer",
+    "Informasi yang diminta petugas": "Information the officer asked for",
+    "Kirim informasi tambahan": "Send the additional information",
+    "Informasi tambahan": "Additional information",
+    "Apakah jawaban ini menyelesaikan pengaduan Anda?": "Does this answer resolve your complaint?",
+    "Ya, saya puas dengan jawabannya": "Yes, I am satisfied with the answer",
+    "Tanggapan (opsional)": "Comments (optional)",
+    "Buka kembali pengaduan": "Reopen the complaint",
+    "Alasan membuka kembali": "Why you reopen it",
+    "Anda dapat membuka kembali pengaduan sampai": "You can reopen the complaint until",
+    "Tanpa tanggapan, pengaduan ditutup otomatis setelah tanggal itu.":
+        "Without a reply, the complaint closes itself after that date.",
+    "Terima kasih. Tanggapan Anda telah dicatat.": "Thank you. Your reply has been recorded.",
+    "Tindakan ini tidak dapat dilakukan sekarang.": "This cannot be done now.",
+    "Terlalu banyak permintaan": "Too many requests",
+    "Anda mengirim terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.":
+        "You sent too many requests. Wait a moment and try again.",
+    "Berkas terlalu besar": "File too large",
+    "Ukuran kiriman melebihi batas. Perkecil berkas lalu kirim ulang.": "The upload is over the limit. Make the files smaller and send again.",
+    "Permintaan tidak dapat diproses": "The request cannot be processed",
+    "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.":
+        "The form expired or is invalid. Reload the page and try again.",
+    "Halaman tidak ditemukan": "Page not found",
+    "Kembali ke beranda": "Back to the start",
+    "Terjadi kesalahan": "Something went wrong",
+    "Terjadi kesalahan pada server. Silakan coba lagi nanti.": "A server error occurred. Please try again later.",
+    "Jangan isi kolom ini": "Leave this field empty",
+    "Sampaikan pengaduan tentang pelayanan perizinan dan non perizinan, lalu pantau penanganannya dengan nomor pengaduan.":
+        "File a complaint about permit and non-permit services, then follow its handling with the complaint number.",
+    "Tidak ada tenggat yang berjalan.": "No deadline is running.",
+    "Pengaduan selesai.": "The complaint is closed.",
+    "Bukti awal": "Initial evidence",
+    "berkas terlampir": "file(s) attached",
+}
+
+
+def locale() -> str:
+    try:
+        return "en" if str(get_locale()) == "en" else "id"
+    except Exception:  # noqa: BLE001 - outside a request
+        return "id"
+
+
+def t(text: str) -> str:
+    return EN.get(text, text) if locale() == "en" else text
+
+
+__all__ = ["t", "locale", "EN"]

@@ -1,0 +1,467 @@
+"""Notification delivery through the real engine, against real services.
+
+Email goes to an aiosmtpd server started here (a real EmailChannel), WhatsApp/SMS to a local HTTP
+gateway that verifies the webhook signature, and the asynchronous path runs rq workers on the real
+Redis. Scenarios open and fire tickets with the engine; users are rows in the ``users`` table.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+from sqlalchemy import insert, select, update
+
+from notifications import EmailChannel, MemoryChannel, WebhookChannel, verify_signature
+from notifications.cli import register
+from notifications.delivery import (
+    deliver, expand_outbox, install, list_deliveries, sweep_outbox, use_runtime_for_jobs,
+)
+from tests.conftest import MONDAY_9_WIB, REDIS_URL, SOP, service_missing, walk_in_record
+from workflow.engine import Engine
+from workflow.publish import publish
+from workflow.runtime import Runtime
+from workflow.store import models as m
+from workflow.store import models_notifications as mn
+from workflow.store.sql import SqlStore, utc
+
+PUBLIC = "https://pengaduan.bantenprov.test"
+SENDER = "Layanan Pengaduan <pengaduan@dpmptsp.bantenprov.test>"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- real servers ----------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Mailbox:
+    """aiosmtpd handler: records messages; ``replies`` answers RCPT with queued codes first."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+        self.replies: list[str] = []
+        self.data_delay = 0.0
+        self.data_started = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.replies:
+            return self.replies.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        self.data_started.set()
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in self.envelopes]
+
+
+@pytest.fixture
+def smtp():
+    handler = Mailbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="mail.test")
+    controller.start()
+    handler.port = port
+    yield handler
+    controller.stop()
+
+
+class Gateway(http.server.BaseHTTPRequestHandler):
+    secret = "rahasia-gateway"
+    received: list[dict] = []
+    refused: list[str] = []
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        try:
+            verify_signature(self.secret, self.headers.get("X-Alur-Timestamp"), raw,
+                             self.headers.get("X-Alur-Signature"))
+        except Exception as exc:  # noqa: BLE001
+            self.refused.append(str(exc))
+            self.send_response(401)
+            self.end_headers()
+            return
+        self.received.append({"key": self.headers["Idempotency-Key"], **json.loads(raw)})
+        body = json.dumps({"id": f"wa-{len(self.received)}"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def gateway():
+    Gateway.received, Gateway.refused = [], []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+# -- runtime and data ------------------------------------------------------------------------------
+def make_runtime(store, engine, smtp=None, **channels) -> Runtime:
+    rt = Runtime(db=store.engine, store=store, engine=engine, catalogs=engine.catalogs, public_url=PUBLIC)
+    email_channel = EmailChannel("127.0.0.1", smtp.port, sender=SENDER, timeout=5) if smtp else MemoryChannel("email")
+    webhook = channels.pop("webhook", None) or MemoryChannel("webhook")
+    return install(rt, channels={"email": email_channel, "webhook": webhook, "whatsapp": webhook, "sms": webhook,
+                                 **channels})
+
+
+@pytest.fixture
+def runtime(store, engine, smtp):
+    return make_runtime(store, engine, smtp)
+
+
+def add_user(db, username, roles, *, opd=None, email=None, locale="id", active=True, display_name=None) -> int:
+    with db.begin() as conn:
+        return conn.execute(insert(m.users).values(
+            username=username, display_name=display_name or username.title(), password_hash="-", roles=roles, opd=opd,
+            email=email, locale=locale, active=active, created_at=MONDAY_9_WIB).returning(m.users.c.id)).scalar_one()
+
+
+def deliveries(db, **where) -> list:
+    q = select(mn.deliveries).order_by(mn.deliveries.c.id)
+    for name, value in where.items():
+        q = q.where(getattr(mn.deliveries.c, name) == value)
+    with db.connect() as conn:
+        return conn.execute(q).all()
+
+
+def inbox(db) -> list:
+    with db.connect() as conn:
+        return conn.execute(select(mn.inbox).order_by(mn.inbox.c.id)).all()
+
+
+def to_team(rt, actors, **record) -> int:
+    opened = rt.engine.open("pengaduan-ptsp", walk_in_record(**record), actors["petugas"])
+    tid = opened.ticket.id
+    rt.engine.fire(tid, "verifikasi", actors["petugas"], {"tingkat": "sedang", "kewenangan": "dalam"})
+    rt.engine.fire(tid, "teruskan_tim", actors["petugas"], {"catatan": "Mohon cek jadwal peninjauan lapangan"})
+    return tid
+
+
+# -- scenarios (SQLite and PostgreSQL) -------------------------------------------------------------
+def test_opening_a_ticket_emails_the_receipt_in_indonesian(runtime, actors, smtp):
+    opened = runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test"), actors["petugas"])
+
+    receipt = opened.ticket.receipt_no
+    [message] = smtp.messages()
+    body = message.get_content()
+    assert message["To"] == "siti@example.test"
+    assert message["Subject"] == f"Tanda terima pengaduan {receipt}"
+    assert "Yth. Bapak/Ibu Siti Aminah" in body
+    assert f"Nomor pengaduan  : {receipt}" in body
+    assert "Batas waktu jawab: Senin, 7 Desember 2026 09.00 WIB" in body
+    assert f"{PUBLIC}/lacak/{receipt}" in body
+    assert opened.token not in body  # the token is never stored, so the link asks for it
+    [email_row, wa_row] = deliveries(runtime.db)
+    assert (email_row.channel, email_row.status, email_row.attempts) == ("email", "sent", 1)
+    assert message["Message-ID"] == email_row.provider_ref == f"<alur.{email_row.id}@dpmptsp.bantenprov.test>"
+    # The telephone number goes to the WhatsApp/SMS gateway channel.
+    assert (wa_row.channel, wa_row.recipient, wa_row.status) == ("webhook", "+6281234567890", "sent")
+    with runtime.db.connect() as conn:
+        assert conn.execute(select(m.outbox.c.status)).scalars().all() == ["expanded"]
+
+
+def test_forwarding_to_the_team_puts_a_message_in_each_team_inbox(runtime, actors, smtp):
+    tim1 = add_user(runtime.db, "tim1", "tim", email="tim1@dpmptsp.test")
+    add_user(runtime.db, "petugas1", "petugas", display_name="Petugas Satu")
+    tim2 = add_user(runtime.db, "tim2", "tim,petugas", locale="en")
+    add_user(runtime.db, "tim3", "tim", active=False)
+    add_user(runtime.db, "kasi1", "kepala_seksi")
+
+    tid = to_team(runtime, actors, telepon=None)
+
+    rows = inbox(runtime.db)
+    assert sorted(r.user_id for r in rows) == [tim1, tim2]
+    by_user = {r.user_id: r for r in rows}
+    receipt = runtime.engine.load(tid).receipt_no
+    assert by_user[tim1].title == f"Tugas baru: pengaduan {receipt}"
+    assert "Catatan          : Mohon cek jadwal peninjauan lapangan" in by_user[tim1].body
+    assert "Siti Aminah" not in by_user[tim1].body  # staff messages carry no identity
+    # English for the user whose locale is en.
+    assert by_user[tim2].title == f"New assignment: complaint {receipt}"
+    assert "Dear Tim2," in by_user[tim2].body and "Category        : Processing time" in by_user[tim2].body
+    assert "assigned to you by Petugas Satu." in by_user[tim2].body
+    # tim1 also has an email address.
+    [message] = smtp.messages()
+    assert message["To"] == "tim1@dpmptsp.test" and message["Subject"] == f"Tugas baru: pengaduan {receipt}"
+
+
+def test_handing_to_an_opd_notifies_only_that_opds_liaisons(runtime, actors):
+    esdm = add_user(runtime.db, "esdm1", "opd_liaison", opd="dinas_esdm")
+    add_user(runtime.db, "pupr1", "opd_liaison", opd="dinas_pupr")
+    add_user(runtime.db, "esdm_staf", "tim", opd="dinas_esdm")  # not a liaison
+    tid = to_team(runtime, actors, telepon=None)
+    before = {r.id for r in inbox(runtime.db)}
+
+    runtime.engine.fire(tid, "serahkan_opd", actors["tim"], {"opd": "dinas_esdm", "permintaan": "Jadwal peninjauan"})
+
+    new = [r for r in inbox(runtime.db) if r.id not in before]
+    assert [r.user_id for r in new] == [esdm]
+    assert "Dinas Energi dan Sumber Daya Mineral Provinsi Banten" in new[0].title
+    assert "Batas konfirmasi : Selasa, 1 Desember 2026 09.00 WIB" in new[0].body
+    assert "Permintaan       : Jadwal peninjauan" in new[0].body
+
+
+def test_complainant_who_opted_out_gets_nothing_and_the_log_says_why(store, calendar, actors, smtp):
+    text = SOP.read_text(encoding="utf-8").replace(
+        "  - {name: email, type: email, identity: true, label: Email}",
+        "  - {name: email, type: email, identity: true, label: Email}\n"
+        "  - {name: tanpa_notifikasi, type: boolean, identity: true, label: Tidak ingin menerima notifikasi}")
+    publish(store, text, file="opt-out.yaml", actor_id="admin", now=MONDAY_9_WIB)
+    rt = make_runtime(store, Engine(store, calendar=calendar, now=lambda: MONDAY_9_WIB), smtp)
+
+    rt.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", tanpa_notifikasi=True),
+                   actors["petugas"])
+
+    assert smtp.messages() == []
+    assert rt.extras["channels"]["webhook"].sent == []
+    [row] = deliveries(rt.db)
+    assert (row.status, row.channel, row.recipient) == ("skipped", "none", "pemohon")
+    assert row.last_error == "pemohon memilih tidak menerima notifikasi (tanpa_notifikasi)"
+
+
+def test_anonymous_complainant_still_gets_the_receipt_without_a_name(runtime, actors, smtp):
+    runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", kerahasiaan="anonim"),
+                        actors["petugas"])
+
+    [message] = smtp.messages()
+    assert "Yth. Bapak/Ibu," in message.get_content() and "Siti" not in message.get_content()
+
+
+def test_temporary_smtp_failure_is_retried_with_backoff_and_sent_exactly_once(runtime, actors, smtp):
+    smtp.replies = ["451 4.3.0 Mailbox busy, try later", "451 4.3.0 Mailbox busy, try later"]
+
+    runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
+                        actors["petugas"])
+
+    [row] = deliveries(runtime.db)
+    first_retry = utc(row.next_attempt_at)
+    assert (row.status, row.attempts) == ("queued", 1) and "451" in row.last_error
+    assert timedelta(seconds=55) < first_retry - datetime.now(timezone.utc) <= timedelta(minutes=1)
+    assert sweep_outbox(runtime, now=first_retry - timedelta(seconds=5)) == 0  # not due yet
+
+    assert sweep_outbox(runtime, now=first_retry) == 1
+    [row] = deliveries(runtime.db)
+    assert (row.status, row.attempts) == ("queued", 2)
+    assert utc(row.next_attempt_at) - first_retry == timedelta(minutes=5)
+
+    sweep_outbox(runtime, now=utc(row.next_attempt_at))
+    sweep_outbox(runtime, now=utc(row.next_attempt_at) + timedelta(hours=1))  # nothing left to send
+
+    [row] = deliveries(runtime.db)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 3, None)
+    assert len(smtp.messages()) == 1
+    assert deliver(runtime, row.id, force=True) == "sent" and len(smtp.messages()) == 1
+
+
+def test_retries_give_up_after_the_last_backoff(runtime, actors, smtp):
+    smtp.replies = ["451 4.3.0 busy"] * 10
+    runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
+                        actors["petugas"])
+    for _ in range(5):
+        [row] = deliveries(runtime.db)
+        sweep_outbox(runtime, now=utc(row.next_attempt_at))
+
+    [row] = deliveries(runtime.db)
+    assert (row.status, row.attempts) == ("failed", 6)
+    assert "gave up after 6 attempts" in row.last_error
+
+
+def cli_group():
+    @click.group()
+    def group() -> None:
+        pass
+
+    register(group)
+    return group
+
+
+def test_permanent_smtp_failure_fails_at_once_is_listed_and_can_be_retried(runtime, actors, smtp):
+    smtp.replies = ["550 5.1.1 <siti@example.test>: Recipient address rejected"]
+    runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
+                        actors["petugas"])
+    [row] = deliveries(runtime.db)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("failed", 1, None)
+    assert sweep_outbox(runtime, now=datetime.now(timezone.utc) + timedelta(days=1)) == 0
+
+    listed = CliRunner().invoke(cli_group(), ["outbox", "list", "--status", "failed"], obj={"runtime": runtime})
+
+    assert listed.exit_code == 0, listed.output
+    assert "siti@example.test" in listed.output and "failed" in listed.output and "550" in listed.output
+    assert smtp.messages() == []
+
+    retried = CliRunner().invoke(cli_group(), ["outbox", "retry", str(row.id)], obj={"runtime": runtime})
+
+    assert retried.exit_code == 0, retried.output
+    assert f"delivery {row.id}: sent" in retried.output
+    assert len(smtp.messages()) == 1
+    again = CliRunner().invoke(cli_group(), ["outbox", "retry", "--all-failed"], obj={"runtime": runtime})
+    assert "no failed deliveries" in again.output and len(smtp.messages()) == 1
+    assert [r["status"] for r in list_deliveries(runtime)] == ["sent"]
+
+
+def test_whatsapp_goes_to_the_gateway_signed_with_the_delivery_id_as_idempotency_key(store, engine, actors, gateway):
+    url = f"http://127.0.0.1:{gateway.server_address[1]}/kirim"
+    rt = make_runtime(store, engine, webhook=WebhookChannel(url, Gateway.secret, timeout=5))
+
+    opened = rt.engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"])
+
+    assert Gateway.refused == []
+    [sent] = Gateway.received
+    [row] = deliveries(rt.db)
+    assert sent["recipient"] == "+6281234567890" and sent["key"] == str(row.id) == sent["id"]
+    assert f"Tanda terima pengaduan {opened.ticket.receipt_no}" == sent["subject"]
+    assert (row.status, row.provider_ref) == ("sent", "wa-1")
+
+
+def test_expansion_and_delivery_are_idempotent(runtime, actors, smtp):
+    opened = runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test"), actors["petugas"])
+    with runtime.db.connect() as conn:
+        outbox_id = conn.execute(select(m.outbox.c.id)).scalar_one()
+    with runtime.db.begin() as conn:  # as if a lost job expanded it again from scratch
+        conn.execute(update(m.outbox).values(status="pending"))
+
+    assert expand_outbox(runtime, outbox_id) == []
+    sweep_outbox(runtime, now=datetime.now(timezone.utc) + timedelta(days=1))
+
+    assert len(deliveries(runtime.db)) == 2 and len(smtp.messages()) == 1
+    assert opened.ticket.receipt_no in smtp.messages()[0]["Subject"]
+
+
+def test_sweep_expands_rows_written_without_dispatch(store, engine, actors, smtp):
+    """Rows from a process that crashed after commit (or wrote the outbox elsewhere) are found by the sweep."""
+    engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None), actors["petugas"])
+    rt = make_runtime(store, engine, smtp)
+    assert smtp.messages() == []
+
+    assert sweep_outbox(rt) == 2  # one outbox row expanded, one delivery sent
+
+    assert len(smtp.messages()) == 1 and sweep_outbox(rt) == 0
+
+
+# -- rq on the real Redis --------------------------------------------------------------------------
+@pytest.fixture
+def redis_queue():
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except Exception as exc:  # noqa: BLE001
+        service_missing("Redis", exc)
+    name = f"alur-test-notify-{uuid.uuid4().hex[:10]}"
+    yield connection, name
+    use_runtime_for_jobs(None)
+    for key in connection.scan_iter(f"*{name}*"):
+        connection.delete(key)
+    for worker_key in connection.smembers("rq:workers"):
+        if name.encode() in worker_key:
+            connection.srem("rq:workers", worker_key)
+    connection.close()
+
+
+@pytest.mark.redis
+def test_with_redis_delivery_runs_in_rq_jobs_and_retries_on_the_scheduler(runtime, actors, smtp, redis_queue):
+    from rq import Queue, SimpleWorker
+
+    connection, name = redis_queue
+    runtime.redis_url = REDIS_URL
+    runtime.extras.update(notification_queue=name, redis_connection=connection,
+                          delivery_backoff=(timedelta(seconds=1),))
+    use_runtime_for_jobs(runtime)
+    smtp.replies = ["451 4.3.0 busy"]
+
+    runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
+                        actors["petugas"])
+
+    queue = Queue(name, connection=connection)
+    assert smtp.messages() == [] and queue.count == 1  # nothing sent in the request: a job does it
+    SimpleWorker([queue], connection=connection).work(burst=True, with_scheduler=True)
+    [row] = deliveries(runtime.db)
+    assert (row.status, row.attempts) == ("queued", 1)  # the 451; the retry is scheduled in Redis
+    time.sleep(1.2)
+    SimpleWorker([queue], connection=connection).work(burst=True, with_scheduler=True)
+    deadline = time.monotonic() + 10
+    while deliveries(runtime.db)[0].status != "sent" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        SimpleWorker([queue], connection=connection).work(burst=True, with_scheduler=True)
+
+    [row] = deliveries(runtime.db)
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert len(smtp.messages()) == 1
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_worker_killed_mid_delivery_does_not_duplicate_the_message(sqlite_engine, calendar, actors, smtp,
+                                                                   redis_queue, tmp_path):
+    """A worker dies while the SMTP server holds the message; after its lease the retry carries the same
+    Message-ID, so the mailbox (which drops Message-IDs it has seen, as MTAs and clients do) has one."""
+    connection, name = redis_queue
+    store = SqlStore(sqlite_engine)
+    publish(store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
+    rt = make_runtime(store, Engine(store, calendar=calendar, now=lambda: MONDAY_9_WIB), smtp)
+    rt.redis_url = REDIS_URL
+    rt.extras.update(notification_queue=name, redis_connection=connection)
+    smtp.data_delay = 3.0
+    env = dict(os.environ, ALUR_DATABASE_URL=str(sqlite_engine.url), ALUR_REDIS_URL=REDIS_URL,
+               ALUR_NOTIFICATION_QUEUE=name, ALUR_SMTP_HOST="127.0.0.1", ALUR_SMTP_PORT=str(smtp.port),
+               ALUR_SMTP_SENDER=SENDER, ALUR_IDENTITY_SALT="test", ALUR_INSTANCE_PATH=str(tmp_path),
+               ALUR_PUBLIC_URL=PUBLIC, PYTHONPATH=str(ROOT))
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).with_name("rq")), "worker", "--url", REDIS_URL, "--name", f"{name}-w", name],
+        env=env, cwd=str(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        rt.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
+                       actors["petugas"])
+        assert smtp.data_started.wait(30), "the worker never reached the SMTP DATA phase"
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-DATA
+        worker.wait(10)
+    time.sleep(smtp.data_delay + 0.5)  # the server finishes accepting what it was given
+    smtp.data_delay = 0.0
+
+    [row] = deliveries(rt.db)
+    assert (row.status, row.attempts) == ("queued", 1) and utc(row.locked_until) is not None
+    now = datetime.now(timezone.utc)
+    assert sweep_outbox(rt, now=now) == 0  # the dead worker's lease still holds: no concurrent resend
+    assert sweep_outbox(rt, now=utc(row.locked_until) + timedelta(seconds=1)) == 1
+    sweep_outbox(rt, now=utc(row.locked_until) + timedelta(hours=1))
+
+    [row] = deliveries(rt.db)
+    assert (row.status, row.attempts) == ("sent", 2)
+    ids = [message["Message-ID"] for message in smtp.messages()]
+    assert len(ids) == 2 and len(set(ids)) == 1 == len({f"<alur.{row.id}@dpmptsp.bantenprov.test>"} | set(ids))

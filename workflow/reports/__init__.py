@@ -1,0 +1,44 @@
+"""Reports: the quarterly complaint evaluation (rekapitulasi, evaluation table, SLA truth, root causes
+and action plans) built from SQL aggregations and rendered as DOCX, XLSX, HTML or JSON.
+
+    report = build_report(db, "2021-Q1", catalogs=..., calendar=...)
+    render(report, "docx")  # bytes
+"""
+from __future__ import annotations
+
+from .build import build_for_runtime, build_report
+from .model import Report
+from .period import Period, PeriodError, parse_period
+
+FORMATS = ("docx", "xlsx", "html", "json")
+MEDIA_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def render(report: Report, fmt: str) -> bytes:
+    """The report in one of `FORMATS`, as bytes (renderers are imported only when used)."""
+    if fmt == "docx":
+        from .render_docx import render_docx
+        return render_docx(report)
+    if fmt == "xlsx":
+        from .render_xlsx import render_xlsx
+        return render_xlsx(report)
+    if fmt == "html":
+        from .render_html import render_html
+        return render_html(report)
+    if fmt == "json":
+        from .render_json import render_json
+        return render_json(report)
+    raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def filename(report: Report, fmt: str) -> str:
+    return f"laporan-pengaduan-{report.period.replace('..', '_')}.{fmt}"
+
+
+__all__ = ["build_report", "build_for_runtime", "render", "filename", "Report", "Period", "PeriodError",
+           "parse_period", "FORMATS", "MEDIA_TYPES"]

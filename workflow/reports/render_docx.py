@@ -1,0 +1,196 @@
+"""The report as a Word document laid out like the office's own (python-docx).
+
+Cover ("LAPORAN" / "EVALUASI PENGADUAN …" / the office), DAFTAR ISI, then BAB I–V with the report's
+section numbers and numbered tables ("Tabel 3.1 Rekapitulasi pengaduan"), and the closing with the
+place, month and the head of office's signature block.
+"""
+from __future__ import annotations
+
+from io import BytesIO
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.shared import Cm, Pt
+
+from .model import Report
+from .period import MONTHS
+from .tables import Table, report_tables, sla_note
+
+CHAPTERS = (
+    ("I", "PENDAHULUAN", ("1.1. Latar Belakang", "1.2. Maksud dan Tujuan")),
+    ("II", "SARANA DAN PRASARANA", ("2.1. Kanal Pengaduan", "2.2. Standar Waktu Pelayanan Pengaduan")),
+    ("III", "PELAKSANAAN PELAYANAN PENGADUAN", ("3.1. Mekanisme Layanan Pengaduan", "3.2. Jenis Layanan Pengaduan",
+                                                 "3.3. Rekapitulasi Pengaduan")),
+    ("IV", "EVALUASI PELAKSANAAN PELAYANAN PENGADUAN", ("4.1. Evaluasi Pelayanan Pengaduan",
+                                                          "4.2. Ketepatan Waktu Penyelesaian",
+                                                          "4.3. Akar Masalah Pengaduan")),
+    ("V", "ANALISA DAN RENCANA TINDAK LANJUT", ("5.1. Analisa Pengaduan", "5.2. Rencana Tindak Lanjut Hasil Pengaduan")),
+)
+
+
+def render_docx(report: Report) -> bytes:
+    doc = Document()
+    _styles(doc)
+    tables = {t.number: t for t in report_tables(report)}
+    _cover(doc, report)
+    _contents(doc)
+
+    _chapter(doc, "I", "PENDAHULUAN")
+    doc.add_heading("1.1 Latar Belakang", level=2)
+    doc.add_paragraph(
+        "DPMPTSP Provinsi Banten menyelenggarakan pelayanan pengaduan atas proses pelayanan perizinan dan non "
+        "perizinan. Atas pengaduan yang diterima perlu dilakukan tindakan korektif serta tindak lanjut, sehingga "
+        "penyelenggara pelayanan mengetahui kekurangan pada proses perizinan dan dapat memperbaikinya.")
+    doc.add_heading("1.2 Maksud dan Tujuan", level=2)
+    doc.add_paragraph(
+        f"Laporan ini memotret pelaksanaan pelayanan pengaduan pada periode {report.period_label} "
+        f"({_long(report.period_start)} s.d. {_long(report.period_end)}), termasuk ketepatan waktu penyelesaiannya, "
+        "dengan tujuan perbaikan kinerja pelaksanaan ke depan. Seluruh angka dihitung dari catatan pengaduan "
+        "pada sistem.")
+
+    _chapter(doc, "II", "SARANA DAN PRASARANA")
+    doc.add_heading("2.1 Kanal Pengaduan", level=2)
+    doc.add_paragraph("Pengaduan diterima melalui kanal berikut; jumlah pengaduan per kanal pada Tabel 3.3.")
+    for count in report.by_kanal:
+        doc.add_paragraph(count.label, style="List Bullet")
+    doc.add_heading("2.2 Standar Waktu Pelayanan Pengaduan", level=2)
+    doc.add_paragraph("Waktu penyelesaian pengaduan dilakukan paling lambat 7 (tujuh) hari kalender (SOP 3.1.f). "
+                      "Tenggat per tahapan yang berlaku:")
+    for line in report.clocks_described or ("-",):
+        doc.add_paragraph(line, style="List Bullet")
+
+    _chapter(doc, "III", "PELAKSANAAN PELAYANAN PENGADUAN")
+    doc.add_heading("3.1 Mekanisme Layanan Pengaduan", level=2)
+    doc.add_paragraph("Pengaduan dicatat petugas, dijawab langsung bila ringan, diteruskan ke Tim Penanganan "
+                      "Pengaduan bila sedang atau berat, dikoordinasikan dengan OPD terkait bila perlu, diarsipkan, "
+                      "lalu disampaikan kepada pemohon.")
+    doc.add_heading("3.2 Jenis Layanan Pengaduan", level=2)
+    doc.add_paragraph("Pengaduan menurut kategori, kanal, tingkat, status penyelesaian dan bulan:")
+    for number in ("3.2", "3.3", "3.4", "3.5", "3.6"):
+        _table(doc, tables[number])
+    doc.add_heading("3.3 Rekapitulasi Pengaduan", level=2)
+    doc.add_paragraph(
+        "Sebagai dasar tindak lanjut pengaduan disusun rekapitulasi pengaduan yang telah disampaikan oleh "
+        f"masyarakat pada periode {report.period_label} sebagai berikut:")
+    _table(doc, tables["3.1"])
+
+    _chapter(doc, "IV", "EVALUASI PELAKSANAAN PELAYANAN PENGADUAN")
+    doc.add_heading(f"4.1 Evaluasi Pelayanan Pengaduan pada Periode {report.period_label}", level=2)
+    _table(doc, tables["4.1"])
+    doc.add_heading("4.2 Ketepatan Waktu Penyelesaian", level=2)
+    doc.add_paragraph(f"Diukur pada {report.sla.measured} pengaduan yang memiliki catatan tenggat. " + sla_note(report))
+    _table(doc, tables["4.2"])
+    _table(doc, tables["4.3"])
+    doc.add_heading("4.3 Akar Masalah Pengaduan", level=2)
+    total = report.total
+    doc.add_paragraph(f"Memperhatikan pengaduan yang ada, diidentifikasi {total} pengaduan yang timbul karena "
+                      "akar masalah berikut:")
+    _table(doc, tables["4.4"])
+
+    _chapter(doc, "V", "ANALISA DAN RENCANA TINDAK LANJUT")
+    doc.add_heading("5.1 Analisa Pengaduan", level=2)
+    doc.add_paragraph(f"Berdasarkan uraian hasil pengaduan pada periode {report.period_label} dapat ditarik beberapa "
+                      "hal sebagai berikut:")
+    for line in report.analysis:
+        doc.add_paragraph(line, style="List Number")
+    doc.add_heading("5.2 Rencana Tindak Lanjut Hasil Pengaduan", level=2)
+    doc.add_paragraph("Memperhatikan analisa tersebut akan dilakukan rencana tindak lanjut berikut, dan tindak lanjut "
+                      "periode sebelumnya dinilai dari berulang atau tidaknya pengaduan dengan akar masalah yang sama:")
+    _table(doc, tables["5.1"])
+    _table(doc, tables["5.2"])
+
+    doc.add_paragraph("Demikian laporan yang dapat kami susun semoga dapat bermanfaat dan sebagai bentuk upaya "
+                      "perbaikan kinerja penyelenggaraan Pelayanan Terpadu Satu Pintu Provinsi Banten.")
+    sign = doc.add_paragraph()
+    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    generated = report.generated_at[:10]
+    sign.add_run(f"{report.place}, {MONTHS[int(generated[5:7]) - 1]} {generated[:4]}\n"
+                 f"KEPALA {report.office},\n\n\n\n(nama dan tanda tangan)")
+    out = BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name = "Arial"
+    normal.font.size = Pt(11)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.left_margin = section.right_margin = Cm(2.5)
+
+
+def _cover(doc, report: Report) -> None:
+    for _ in range(6):
+        doc.add_paragraph()
+    doc.core_properties.title = report.title
+    doc.core_properties.subject = report.period_label
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run(report.title)
+    run.bold, run.font.size = True, Pt(18)
+    for _ in range(8):
+        doc.add_paragraph()
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run(report.office)
+    run.bold, run.font.size = True, Pt(13)
+    p.add_run().add_break(WD_BREAK.PAGE)
+
+
+def _contents(doc) -> None:
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run("DAFTAR ISI").bold = True
+    for roman, title, sections in CHAPTERS:
+        doc.add_paragraph().add_run(f"{roman}. {title}").bold = True
+        for section in sections:
+            doc.add_paragraph(section, style="List Bullet")
+
+
+def _chapter(doc, roman: str, title: str) -> None:
+    doc.add_page_break()
+    heading = doc.add_heading(f"BAB {roman}\n{title}", level=1)
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _table(doc, table: Table) -> None:
+    caption = doc.add_paragraph()
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    caption.add_run(table.caption).bold = True
+    grid = doc.add_table(rows=1, cols=len(table.header))
+    grid.style = "Table Grid"
+    for cell, text in zip(grid.rows[0].cells, table.header):
+        cell.text = ""
+        cell.paragraphs[0].add_run(str(text)).bold = True
+    for row in table.rows:
+        cells = grid.add_row().cells
+        if row.style in ("sector", "total"):
+            # the report writes the sector name across the first two columns
+            cells[0].merge(cells[1])
+        for i, value in enumerate(row.cells):
+            if row.style in ("sector", "total") and i == 1:
+                continue
+            cell = cells[i]
+            cell.text = ""
+            run = cell.paragraphs[0].add_run("" if value is None else str(value))
+            run.bold = bool(row.style)
+            run.font.size = Pt(9)
+    if table.widths:
+        total = sum(table.widths)
+        width = 16.0
+        for column, share in zip(grid.columns, table.widths):
+            for cell in column.cells:
+                cell.width = Cm(width * share / total)
+    if table.note and table.number != "4.2":
+        doc.add_paragraph(table.note)
+    doc.add_paragraph()
+
+
+def _long(iso: str) -> str:
+    y, mo, d = iso.split("-")
+    return f"{int(d)} {MONTHS[int(mo) - 1]} {y}"
+
+
+__all__ = ["render_docx"]

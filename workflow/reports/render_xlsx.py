@@ -1,0 +1,63 @@
+"""The report as a workbook: one sheet per numbered table (openpyxl), plus a summary sheet.
+
+Counts are written as numbers (a spreadsheet sums them); dashes stay text, as the report prints them.
+Sheet names are "3.1 Rekapitulasi pengaduan" etc., cut to Excel's 31 characters.
+"""
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from .model import Report
+from .tables import Table, report_tables
+
+INVALID = set('[]:*?/\\')
+
+
+def sheet_name(table: Table) -> str:
+    name = "".join(ch for ch in f"{table.number} {table.title}" if ch not in INVALID)
+    return name[:31]
+
+
+def render_xlsx(report: Report) -> bytes:
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Ringkasan"
+    for label, value in (("Laporan", report.title), ("Periode", report.period_label), ("Kode periode", report.period),
+                         ("Dari", report.period_start), ("Sampai", report.period_end),
+                         ("Jumlah pengaduan", report.total), ("Dibuat", report.generated_at),
+                         ("Sidik kalender", report.sla.calendar.fingerprint)):
+        summary.append([label, value])
+    summary.column_dimensions["A"].width = 20
+    summary.column_dimensions["B"].width = 90
+    for table in report_tables(report):
+        ws = wb.create_sheet(sheet_name(table))
+        ws.append([table.caption])
+        ws["A1"].font = Font(bold=True)
+        ws.append(list(table.header))
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            ws.append(list(row.cells))
+            if row.style:
+                for cell in ws[ws.max_row]:
+                    cell.font = Font(bold=True)
+        if table.note:
+            ws.append([])
+            ws.append([table.note])
+        total = sum(table.widths) if table.widths else len(table.header)
+        for i, share in enumerate(table.widths or (1,) * len(table.header), start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(6, 110 * share / total)
+        for row in ws.iter_rows(min_row=3):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A3"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+__all__ = ["render_xlsx", "sheet_name"]
