@@ -56,7 +56,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers that opt in (``execution_options(alur_read_only=True)``) take no write lock, so a long
+        # audit export does not hold up officers' fires.
+        read_only = conn.get_execution_options().get("alur_read_only")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine):
+    """A connection for reading only (on SQLite: a deferred transaction, no write lock)."""
+    return engine.connect().execution_options(alur_read_only=True)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -128,5 +136,5 @@ def current_revision(engine: Engine) -> str | None:
             return None
 
 
-__all__ = ["default_url", "make_engine", "upgrade", "is_sqlite", "append_only_statements", "current_revision",
+__all__ = ["default_url", "make_engine", "read_only", "upgrade", "is_sqlite", "append_only_statements", "current_revision",
            "INSTANCE_DIR"]

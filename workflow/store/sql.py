@@ -21,6 +21,7 @@ from ..audit import AuditEvent, canonical, chain_hash
 from ..errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
 from ..ticket import Change, ClockRun, Ticket
 from . import models as m
+from .db import read_only
 
 MIRRORED = ("kanal", "tingkat", "kategori", "sektor", "jenis_izin", "kerahasiaan", "perihal", "no_registrasi")
 CLOCK_COLUMNS = ("clock", "run", "unit", "budget", "status", "started_at", "resumed_at", "due_at", "consumed",
@@ -254,7 +255,7 @@ class SqlStore:
     def audit_rows(self, *, batch: int = 5000, **filters) -> Iterator[dict[str, Any]]:
         """All audit rows in sequence order, JSON fields parsed, streamed in batches."""
         last = 0
-        with self.engine.connect() as conn:
+        with read_only(self.engine) as conn:
             while True:
                 q = select(m.audit_log).where(m.audit_log.c.seq > last)
                 for name, value in filters.items():
