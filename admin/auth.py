@@ -59,6 +59,10 @@ ROLE_LABELS = {
     "auditor": ("Auditor", "Auditor"),
 }
 
+# Tables whose rows change only through the engine: no generic model form may be built on them.
+ENGINE_OWNED_TABLES = frozenset({"tickets", "ticket_identities", "ticket_clocks", "audit_log", "audit_head",
+                                 "definitions", "escalations", "outbox"})
+
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
 
 
@@ -375,6 +379,13 @@ def _base_view_classes():
         roles: frozenset[str] | set[str] = frozenset()
         form_base_class = AdminForm
         can_delete = False
+
+        def __init__(self, model, *args, **kwargs):
+            table = getattr(model, "__tablename__", None)
+            if table in ENGINE_OWNED_TABLES:
+                raise TypeError(f"'{table}' changes only through the engine (Engine.fire, publish, the audit "
+                                "chain); it must not get a generic Flask-Admin form")
+            super().__init__(model, *args, **kwargs)
 
         def is_accessible(self) -> bool:
             return _view_accessible(self)

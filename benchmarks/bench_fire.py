@@ -27,7 +27,6 @@ import argparse
 import cProfile
 import os
 import pstats
-import statistics
 import sys
 import tempfile
 import time
@@ -77,24 +76,30 @@ class Statement:
     """One captured DBAPI execution and how to re-target it at another ticket."""
 
     sql: str
-    params: Any  # tuple (qmark) or dict (pyformat), exactly as the cursor received it
+    params: Any  # tuple (qmark) or dict (pyformat), exactly as the cursor received it; a list if many
     names: list[str] | None  # bind names by position (positional paramstyles only)
     role: str  # what the replay must adjust (see ROLES)
     fetch: bool
+    many: bool = False  # executed with executemany (e.g. the clock runs of one ticket)
 
-    def with_values(self, values: dict[str, Any]) -> Any:
-        if isinstance(self.params, dict):
-            out = dict(self.params)
+    def with_values(self, values: dict[str, Any], params: Any = None) -> Any:
+        params = self.params if params is None else params
+        if isinstance(params, dict):
+            out = dict(params)
             out.update(values)
             return out
-        out = list(self.params)
+        out = list(params)
         for name, value in values.items():
             out[self._pos[name]] = value
         return tuple(out)
 
+    def get(self, params: Any, name: str) -> Any:
+        return params[name] if isinstance(params, dict) else params[self._pos[name]]
+
     def __post_init__(self) -> None:
         self._pos = {name: i for i, name in enumerate(self.names or [])}
-        keys = list(self.params) if isinstance(self.params, dict) else list(self.names or [])
+        first = self.params[0] if self.many else self.params
+        keys = list(first) if isinstance(first, dict) else list(self.names or [])
         self.only = keys[0] if len(keys) == 1 else None
 
 
@@ -128,12 +133,11 @@ def capture(db, fire: Callable[[], Any]) -> list[Statement]:
     seen: list[Statement] = []
 
     def listener(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if executemany:
-            raise RuntimeError("executemany on the fire path: extend the replay to handle it")
         compiled = getattr(context, "compiled", None)
         names = list(compiled.positiontup) if compiled is not None and compiled.positiontup else None
         fetch = statement.startswith("SELECT") or " RETURNING " in statement
-        seen.append(Statement(statement, parameters, names, role_of(statement), fetch))
+        seen.append(Statement(statement, list(parameters) if executemany else parameters, names,
+                              role_of(statement), fetch, executemany))
 
     event.listen(db, "before_cursor_execute", listener)
     try:
@@ -174,8 +178,11 @@ class Replay:
                     params = s.with_values({s.only: t.id})
                 elif role == "ticket_update":
                     params = s.with_values({WHERE_ID: t.id, WHERE_VERSION: t.version, "version": t.version + 1})
-                elif role == "clock_update":
-                    params = s.with_values({WHERE_ID: t.clock_ids[clock_slot[_param(s, WHERE_ID)]]})
+                elif role == "clock_update":  # the same clock runs, by position, of this ticket
+                    rows = s.params if s.many else [s.params]
+                    params = [s.with_values({WHERE_ID: t.clock_ids[clock_slot[s.get(r, WHERE_ID)]]}, r)
+                              for r in rows]
+                    params = params if s.many else params[0]
                 elif role == "head_select":
                     params = s.params
                 elif role == "audit_insert":
@@ -201,10 +208,6 @@ class Replay:
                     result.all()
             conn.commit()
         t.version += 1
-
-
-def _param(s: Statement, name: str) -> Any:
-    return s.params[name] if isinstance(s.params, dict) else s.params[s._pos[name]]
 
 
 # -- one database -----------------------------------------------------------------------------------
@@ -243,6 +246,12 @@ def run(backend: str, db, args) -> Result:
         contents.append({name: row[name] for name in CONTENT_FIELDS})
     replay = Replay(captured, contents, [c.id for c in engine.load(probe.id).clocks])
     replay.statements_per_fire = [len(s) for s in captured]
+    if args.statements:
+        for (trigger, _, _), statements in zip(STEPS, captured):
+            print(f"\n--- {backend}: statements of one '{trigger}' fire (+ COMMIT) ---")
+            for st in statements:
+                rows = f"  [executemany x{len(st.params)}]" if st.many else ""
+                print(f"  {st.role:<14} {' '.join(st.sql.split())[:96]}{rows}")
 
     fired = [t.id for t in open_tickets(engine, args.tickets)]
     raw = [RawTicket(t.id, t.receipt_no, t.version, [c.id for c in t.clocks])
@@ -270,24 +279,32 @@ def run(backend: str, db, args) -> Result:
     warm = max(cycle, args.warmup // cycle * cycle)
     engine_loop(warm)
     raw_loop(warm)
-    engine_rates, raw_rates = [], []
+    # Interleave in short chunks so that load from other processes on the machine hits both sides
+    # alike; each side's rate is its fires over its summed time.
+    chunk = max(1, min(args.chunk, n))
+    spent = {"engine": 0.0, "raw": 0.0}
     for _ in range(args.rounds):
-        engine_rates.append(_rate(engine_loop, n))
-        raw_rates.append(_rate(raw_loop, n))
+        done = 0
+        while done < n:
+            size = min(chunk, n - done)
+            spent["engine"] += _timed(engine_loop, size)
+            spent["raw"] += _timed(raw_loop, size)
+            done += size
     if args.profile:
         profiler = cProfile.Profile()
         profiler.runcall(engine_loop, n)
         print(f"\n--- cProfile of {n} engine fires on {backend} ---")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
     status = verify_rows(store.audit_rows())
-    return Result(backend, statistics.median(engine_rates), statistics.median(raw_rates),
-                  replay.statements_per_fire, status.rows, status.ok)
+    fires = n * args.rounds
+    return Result(backend, fires / spent["engine"], fires / spent["raw"], replay.statements_per_fire,
+                  status.rows, status.ok)
 
 
-def _rate(loop: Callable[[int], None], n: int) -> float:
+def _timed(loop: Callable[[int], None], n: int) -> float:
     started = time.perf_counter()
     loop(n)
-    return n / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
 def sqlite(args) -> Result:
@@ -327,12 +344,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=2000, help="timed fires per round and side (default 2000)")
     parser.add_argument("--warmup", type=int, default=200, help="untimed fires per side first (default 200)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating engine/raw rounds; medians reported")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the N fires per side (default 1)")
+    parser.add_argument("--chunk", type=int, default=100, help="fires per side between switches (default 100)")
     parser.add_argument("--tickets", type=int, default=50, help="tickets the walk cycles over, per side")
     parser.add_argument("--backend", choices=("all", "sqlite", "postgresql"), default="all")
     parser.add_argument("--pg-url", default=POSTGRES_URL, help="PostgreSQL URL (default ALUR_TEST_POSTGRES_URL)")
     parser.add_argument("--profile", type=int, default=0, metavar="LINES",
                         help="after timing, cProfile one round of engine fires and print the top LINES")
+    parser.add_argument("--statements", action="store_true", help="print the captured statements of each step")
     args = parser.parse_args(argv)
 
     results = []
@@ -343,8 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         if pg is not None:
             results.append(pg)
 
-    print(f"\nbench_fire: {args.n} fires x {args.rounds} rounds per side, walk minta_kelengkapan <-> lengkapi "
-          f"over {args.tickets} tickets, single connection")
+    print(f"\nbench_fire: {args.n * args.rounds} timed fires per side, interleaved by {args.chunk}, walk "
+          f"minta_kelengkapan <-> lengkapi over {args.tickets} tickets, single connection")
     print(f"{'backend':<20} {'engine/s':>10} {'raw/s':>10} {'ratio':>7}  {'stmts/fire':>10}  audit chain")
     failed = False
     for r in results:

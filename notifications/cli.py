@@ -6,12 +6,15 @@ import click
 STATUSES = ("queued", "sent", "failed", "skipped")
 
 
-def _runtime(ctx: click.Context):
+def _runtime(ctx: click.Context, *, sending: bool = False):
     from workflow.cli import runtime
 
-    from .delivery import install
+    rt = runtime(ctx)
+    if sending:  # channels are built (and their configuration checked) only to send
+        from .delivery import install
 
-    return install(runtime(ctx))
+        install(rt)
+    return rt
 
 
 def _when(value) -> str:
@@ -53,7 +56,7 @@ def register(cli: click.Group) -> None:
 
         if (delivery_id is None) == (not all_failed):
             raise click.UsageError("give a delivery ID or --all-failed (see 'alur outbox list --status failed')")
-        rt = _runtime(ctx)
+        rt = _runtime(ctx, sending=True)
         try:
             results = retry_failed(rt) if all_failed else {delivery_id: retry_delivery(rt, delivery_id)}
         except LookupError as exc:

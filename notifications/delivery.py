@@ -20,24 +20,27 @@ The engine writes an ``outbox`` row in the same transaction as the fire that cau
    ``alur outbox retry`` puts failed deliveries back in the queue.
 
 Execution: with Redis (``runtime.redis_url``) expansion and delivery are rq jobs on the queue
-``alur-notifications`` (``ALUR_NOTIFICATION_QUEUE``); a retry is scheduled with ``enqueue_at`` (workers
-run ``--with-scheduler``). Without Redis (the embedded default) everything runs inline right after the
+``<prefix>-notifications`` of `workflow.jobs` (``alur worker`` listens on it); a retry is scheduled with
+``enqueue_at`` (``alur worker`` runs the scheduler). Without Redis (the embedded default) everything runs inline right after the
 fire commits. Either way `sweep_outbox` (run by the periodic sweeper) expands pending rows and delivers
 due retries and deliveries whose worker died: the database, not Redis, says what is due.
 
 `install(runtime)` wires it up: it builds the channels (``runtime.extras["channels"]``, from
-`notifications.channels.build_channels` unless given) and wraps the engine's store so that each
-committed fire or open dispatches its new outbox rows.
+`notifications.channels.build_channels` unless given) and adds an engine after-commit hook that
+dispatches the outbox rows each committed open or fire wrote. Escalations (`workflow.escalation`) hand
+their rows to `enqueue_pending` with Redis and leave them to `sweep_outbox` without.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator, Mapping
+from urllib.parse import urlencode
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -48,6 +51,8 @@ from notifications.errors import DeliveryError, TemplateError
 from notifications.message import Message
 from notifications.recipients import SKIPPED, StaffUser, Target, expand_recipients
 from notifications.templates import render
+from workflow import jobs
+from workflow.audit import AuditEvent
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
 from workflow.store.sql import SqlUnitOfWork, utc
@@ -55,7 +60,7 @@ from workflow.store.sql import SqlUnitOfWork, utc
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "BACKOFF", "QUEUE_NAME", "DeliveryStatus", "install", "channels_of", "expand_outbox", "deliver",
+    "BACKOFF", "DeliveryStatus", "install", "channels_of", "expand_outbox", "deliver",
     "dispatch", "enqueue_pending", "sweep_outbox", "retry_delivery", "retry_failed", "list_deliveries",
     "expand_job", "deliver_job", "use_runtime_for_jobs",
 ]
@@ -66,7 +71,9 @@ BACKOFF: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), ti
 # How long a claimant may take to send before another worker may try (EmailChannel's timeout is 10 s
 # per SMTP command; five minutes is generous and short enough for a sweep to pick a dead worker's row up).
 LEASE = timedelta(minutes=5)
-QUEUE_NAME = "alur-notifications"
+_BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s*")  # the template numbers the missing items itself
+# A tracking token in a sent body is replaced by this once the message is out (only hashes are kept).
+_TOKEN_IN_URL = re.compile(r"(/lacak\?resi=[^\s&]+&token=)[^\s&]+")
 DEFAULT_OFFICE = "DPMPTSP Provinsi Banten"
 STAFF_ROLES_EXCLUDED = {"pemohon", "system"}
 # Inputs worth showing as the note of a `tugas_baru` message, by the trigger that caused it.
@@ -96,10 +103,15 @@ def install(runtime: Any, channels: Mapping[str, Channel] | None = None) -> Any:
         runtime.extras["channels"] = dict(channels)
     elif "channels" not in runtime.extras:
         runtime.extras["channels"] = build_channels(os.environ)
-    runtime.extras.setdefault("notification_queue", os.environ.get("ALUR_NOTIFICATION_QUEUE") or QUEUE_NAME)
     runtime.extras.setdefault("office_name", os.environ.get("ALUR_OFFICE_NAME") or DEFAULT_OFFICE)
-    if not isinstance(runtime.engine.store, DispatchingStore):
+    if runtime.extras.get("delivery_installed"):
+        return runtime
+    hooks = getattr(runtime.engine, "after_commit", None)
+    if hooks is not None:
+        hooks.append(_AfterCommit(runtime))
+    elif not isinstance(runtime.engine.store, DispatchingStore):  # an engine without after-commit hooks
         runtime.engine.store = DispatchingStore(runtime.engine.store, runtime)
+    runtime.extras["delivery_installed"] = True
     return runtime
 
 
@@ -107,6 +119,26 @@ def channels_of(runtime: Any) -> Mapping[str, Channel]:
     if "channels" not in runtime.extras:
         runtime.extras["channels"] = build_channels(os.environ)
     return runtime.extras["channels"]
+
+
+class _AfterCommit:
+    """The engine's after-commit hook: dispatch the pending outbox rows of the ticket just saved."""
+
+    def __init__(self, runtime: Any):
+        self.runtime = runtime
+
+    def __repr__(self) -> str:
+        return "notifications.delivery after-commit dispatch"
+
+    def __call__(self, ticket: Any) -> None:
+        if ticket.id is None:
+            return
+        with self.runtime.db.connect() as conn:
+            ids = list(conn.execute(select(m.outbox.c.id).where(and_(
+                m.outbox.c.ticket_id == ticket.id, m.outbox.c.status == "pending")).order_by(m.outbox.c.id))
+                .scalars())
+        if ids:
+            dispatch(self.runtime, ids)
 
 
 class DispatchingStore:
@@ -176,34 +208,29 @@ def dispatch(runtime: Any, outbox_ids: Iterable[int], *, now: datetime | None = 
 
 
 def _queue(runtime: Any):
-    from redis import Redis
-    from rq import Queue
-
-    connection = runtime.extras.get("redis_connection")
-    if connection is None:
-        connection = Redis.from_url(runtime.redis_url)
-        runtime.extras["redis_connection"] = connection
-    return Queue(runtime.extras.get("notification_queue", QUEUE_NAME), connection=connection)
+    """The notification queue `alur worker` listens on (``<ALUR_QUEUE_PREFIX>-notifications``)."""
+    return jobs.queue(runtime, jobs.NOTIFICATION_QUEUE)
 
 
 def enqueue_pending(runtime: Any, outbox_ids: Iterable[int]) -> list[str]:
     """Enqueue one expansion job per outbox row; returns the job ids.
 
-    Job ids are deterministic (``alur-outbox-<id>``) for tracing; they do not prevent a second run, the
-    outbox status and the deliveries' unique key do.
+    Job ids are deterministic (``<prefix>-outbox-<id>``) for tracing; they do not prevent a second run,
+    the outbox status and the deliveries' unique key do.
     """
     queue = _queue(runtime)
-    jobs = []
+    prefix = jobs.queue_prefix(runtime)
+    enqueued = []
     for outbox_id in outbox_ids:
-        job = queue.enqueue(expand_job, int(outbox_id), job_id=f"alur-outbox-{int(outbox_id)}",
+        job = queue.enqueue(expand_job, int(outbox_id), job_id=f"{prefix}-outbox-{int(outbox_id)}",
                             description=f"expand outbox {outbox_id}")
-        jobs.append(job.id)
-    return jobs
+        enqueued.append(job.id)
+    return enqueued
 
 
 def _enqueue_delivery(runtime: Any, delivery_id: int, at: datetime | None = None, attempt: int = 0) -> None:
     queue = _queue(runtime)
-    job_id = f"alur-delivery-{delivery_id}-{attempt}"
+    job_id = f"{jobs.queue_prefix(runtime)}-delivery-{delivery_id}-{attempt}"
     if at is None:
         queue.enqueue(deliver_job, delivery_id, job_id=job_id, description=f"deliver {delivery_id}")
     else:
@@ -212,22 +239,15 @@ def _enqueue_delivery(runtime: Any, delivery_id: int, at: datetime | None = None
 
 
 # -- rq jobs ---------------------------------------------------------------------------------------
-_JOB_RUNTIME: Any = None
-
-
 def use_runtime_for_jobs(runtime: Any | None) -> None:
-    """Make rq jobs in this process use ``runtime`` (tests, or a worker that built its own)."""
-    global _JOB_RUNTIME
-    _JOB_RUNTIME = runtime
+    """Make rq jobs in this process use ``runtime`` (tests); `workflow.jobs.set_runtime` does the same."""
+    jobs.set_runtime(runtime)
 
 
 def _job_runtime() -> Any:
-    global _JOB_RUNTIME
-    if _JOB_RUNTIME is None:
-        from workflow.runtime import build_runtime
-
-        _JOB_RUNTIME = install(build_runtime())
-    return _JOB_RUNTIME
+    # workflow.jobs builds the runtime once per process from the environment and renews its database
+    # pool after rq forks a work horse; channels are built from the environment on first use.
+    return jobs.current_runtime()
 
 
 def expand_job(outbox_id: int) -> list[int]:
@@ -275,28 +295,34 @@ def expand_outbox(runtime: Any, outbox_id: int, *, now: datetime | None = None) 
         if row is None:
             raise LookupError(f"no outbox row {outbox_id}")
         if row.status == "pending":
-            rows = _delivery_rows(runtime, conn, row, now)
+            rows, facts = _delivery_rows(runtime, conn, row, now)
             if rows:
                 ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(mn.deliveries)
                 conn.execute(ins.on_conflict_do_nothing(
                     index_elements=["outbox_id", "channel", "recipient"]), rows)
-            conn.execute(update(m.outbox).where(m.outbox.c.id == outbox_id).values(status="expanded"))
+            detail = dict(row.detail or {})
+            detail.pop("token", None)  # a tracking token must not outlive the expansion (see tracking_url)
+            conn.execute(update(m.outbox).where(m.outbox.c.id == outbox_id).values(status="expanded",
+                                                                                     detail=detail))
+            if facts is not None:
+                SqlUnitOfWork(conn).append_audit([_audit_event(row, facts, rows, now)])
         return list(conn.execute(select(mn.deliveries.c.id).where(and_(
             mn.deliveries.c.outbox_id == outbox_id, mn.deliveries.c.status == DeliveryStatus.QUEUED))
             .order_by(mn.deliveries.c.id)).scalars())
 
 
-def _delivery_rows(runtime: Any, conn: Any, outbox: Any, now: datetime) -> list[dict[str, Any]]:
+def _delivery_rows(runtime: Any, conn: Any, outbox: Any, now: datetime) -> tuple[list[dict[str, Any]], Facts | None]:
     detail = dict(outbox.detail or {})
     base = {"outbox_id": outbox.id, "ticket_id": outbox.ticket_id, "template": outbox.template,
             "attempts": 0, "created_at": now}
     if outbox.ticket_id is None:
         return [{**base, "channel": SKIPPED, "recipient": outbox.recipient[:254], "subject": "", "body": "",
-                 "locale": "id", "status": DeliveryStatus.SKIPPED,
-                 "last_error": "baris outbox tanpa tiket; tidak ada yang dapat dikirimi"}]
+                 "locale": "id", "status": DeliveryStatus.SKIPPED, "user_id": None, "next_attempt_at": None,
+                 "last_error": "baris outbox tanpa tiket; tidak ada yang dapat dikirimi"}], None
     facts = _facts(runtime, conn, outbox, now)
     targets = expand_recipients(outbox.recipient, facts.ticket, _load_users(conn), detail=detail,
                                 fallback_roles=facts.state_roles)
+    already = _siblings_reached(conn, outbox)
     rows = []
     for target in targets:
         row = {**base, "channel": target.channel, "recipient": target.recipient[:254],
@@ -304,6 +330,10 @@ def _delivery_rows(runtime: Any, conn: Any, outbox: Any, now: datetime) -> list[
                "subject": "", "body": "", "next_attempt_at": None, "last_error": None}
         if target.skipped:
             row.update(status=DeliveryStatus.SKIPPED, last_error=target.skip_reason)
+        elif (target.channel, row["recipient"]) in already:
+            # One event, one message per person: "notify: [assignee, role:petugas]" may name someone twice.
+            row.update(status=DeliveryStatus.SKIPPED,
+                       last_error=f"sudah dikirim untuk outbox #{already[(target.channel, row['recipient'])]}")
         else:
             try:
                 subject, body = render(outbox.template, target.locale,
@@ -315,7 +345,42 @@ def _delivery_rows(runtime: Any, conn: Any, outbox: Any, now: datetime) -> list[
             else:
                 row.update(subject=subject[:300], body=body, status=DeliveryStatus.QUEUED, next_attempt_at=now)
         rows.append(row)
-    return rows
+    return rows, facts
+
+
+def _siblings_reached(conn: Any, outbox: Any) -> dict[tuple[str, str], int]:
+    """(channel, recipient) already given this same notice by another row of the same event.
+
+    Rows of one event share ticket, template, creation time and detail (two rungs fired by one sweep share
+    the time, but not the detail).
+    """
+    o, d = m.outbox, mn.deliveries
+    rows = conn.execute(
+        select(o.c.id, o.c.detail, d.c.channel, d.c.recipient)
+        .join(d, d.c.outbox_id == o.c.id)
+        .where(and_(o.c.ticket_id == outbox.ticket_id, o.c.template == outbox.template,
+                    o.c.created_at == outbox.created_at, o.c.id != outbox.id,
+                    d.c.status != DeliveryStatus.SKIPPED))).all()
+    mine = dict(outbox.detail or {})
+    return {(r.channel, r.recipient): r.id for r in rows if dict(r.detail or {}) == mine}
+
+
+def _audit_event(outbox: Any, facts: Facts, rows: list[dict[str, Any]], now: datetime) -> AuditEvent:
+    """Who was told what, for auditors: channels and user ids, never a complainant's address."""
+    targets = []
+    for row in rows:
+        entry = {"channel": row["channel"], "status": row["status"]}
+        if row["user_id"] is not None:
+            entry["user_id"] = row["user_id"]
+        if row["status"] != DeliveryStatus.QUEUED and row["last_error"]:
+            entry["reason"] = row["last_error"]
+        targets.append(entry)
+    t = facts.ticket
+    return AuditEvent(kind="notification", at=now, actor_id="system", actor_role="system", ticket_id=t.id,
+                      receipt_no=t.receipt_no, definition_key=t.definition_key,
+                      definition_version=t.definition_version,
+                      detail={"outbox_id": outbox.id, "template": outbox.template, "to": outbox.recipient,
+                              "targets": targets})
 
 
 # -- template context ------------------------------------------------------------------------------
@@ -385,15 +450,21 @@ def _due(ticket: Any, *, latest: bool) -> datetime:
 
 
 def tracking_url(runtime: Any, receipt_no: str, token: str | None = None) -> str:
-    """The public tracking page. The token is never stored, so the page asks for it unless given."""
-    url = f"{runtime.public_url.rstrip('/')}/lacak/{receipt_no}"
-    return f"{url}?token={token}" if token else url
+    """The public tracking page (``GET /lacak?resi=&token=`` of admin/public).
+
+    Only the token's hash is stored, so later messages cannot include it: their link names the receipt
+    and the page asks for the token. A caller holding the token (right after ``Engine.open``) may pass it
+    in the outbox detail; it is then used once and scrubbed (see `expand_outbox`, `deliver`).
+    """
+    query = urlencode({"resi": receipt_no, **({"token": token} if token else {})})
+    return f"{runtime.public_url.rstrip('/')}/lacak?{query}"
 
 
-def ticket_url(runtime: Any, receipt_no: str) -> str:
-    """The console page of a ticket, for staff messages."""
-    base = runtime.extras.get("console_url") or runtime.public_url
-    return f"{base.rstrip('/')}/admin/tiket/{receipt_no}"
+def ticket_url(runtime: Any, ticket: Any, user: StaffUser | None = None) -> str:
+    """The console page of a ticket: the OPD view for liaisons, the work queue for everyone else."""
+    base = (runtime.extras.get("console_url") or runtime.public_url).rstrip("/")
+    view = "opd" if user is not None and user.roles == {"opd_liaison"} else "work"
+    return f"{base}/admin/{view}/ticket/{ticket.id}"
 
 
 def _dt(value: Any) -> datetime | None:
@@ -436,7 +507,7 @@ def template_context(runtime: Any, facts: Facts, target: Target, detail: Mapping
         if fields.get("perihal"):
             ctx["summary"] = fields["perihal"]
     else:
-        ctx["ticket_url"] = ticket_url(runtime, t.receipt_no)
+        ctx["ticket_url"] = ticket_url(runtime, t, target.user)
         ctx["recipient_name"] = target.user.display_name if target.user else ""
     # Per-template facts: the answer, what is missing, the OPD's deadlines, the escalation.
     jawaban = fields.get("jawaban") or fields.get("jawaban_opd")
@@ -444,8 +515,8 @@ def template_context(runtime: Any, facts: Facts, target: Target, detail: Mapping
         ctx["answer"] = jawaban
     ctx["answered_at"] = t.entered.get("dijawab") or t.entered.get(t.state) or now
     missing = str(fields.get("kekurangan") or "")
-    ctx["missing_items"] = [line.strip(" -•*\t") for line in missing.splitlines() if line.strip(" -•*\t")] \
-        or ([missing] if missing else [])
+    ctx["missing_items"] = [_BULLET.sub("", line).strip() for line in missing.splitlines()
+                            if _BULLET.sub("", line).strip()] or ([missing] if missing else [])
     ctx["forwarded_at"] = t.entered.get("dialihkan") or t.updated_at
     if fields.get("alasan") and t.state == "dialihkan":
         ctx["reason"] = fields["alasan"]
@@ -484,9 +555,15 @@ def template_context(runtime: Any, facts: Facts, target: Target, detail: Mapping
         rung = next((r for r in clock.escalation if r.index == detail.get("rung")), None)
         percent = rung.at_percent if rung is not None else None
     ctx["percent"] = f"{float(percent):g}" if percent is not None else "100"
-    ctx["overdue_by"] = max(now - ctx["due_at"], timedelta(0))
-    if detail.get("escalated_from"):
-        ctx["escalated_from"] = detail["escalated_from"]
+    if detail.get("overdue_seconds") is not None:  # as measured when the rung fired
+        ctx["overdue_by"] = timedelta(seconds=max(0.0, float(detail["overdue_seconds"])))
+    else:
+        ctx["overdue_by"] = max(now - ctx["due_at"], timedelta(0))
+    came_from = detail.get("escalated_from")
+    if came_from:
+        role = d.roles.get(came_from)
+        ctx["escalated_from"] = ((role.label_en or role.label) if locale == "en" else role.label) if role \
+            else str(came_from)
     return ctx
 
 
@@ -545,8 +622,8 @@ def deliver(runtime: Any, delivery_id: int, *, now: datetime | None = None, forc
         return _record_failure(runtime, row, attempts, f"{type(exc).__name__}: {exc}", True, now)
     with _transaction(runtime) as conn:
         conn.execute(update(d).where(d.c.id == delivery_id).values(
-            status=DeliveryStatus.SENT, sent_at=utcnow() if now is None else now, locked_until=None,
-            last_error=None, provider_ref=str(reference)[:300]))
+            status=DeliveryStatus.SENT, sent_at=now, locked_until=None, last_error=None,
+            provider_ref=str(reference)[:300], body=_TOKEN_IN_URL.sub(r"\1[token]", row.body)))
     logger.info("delivery %s (%s to %s) sent after %d attempt(s)", delivery_id, row.channel, row.recipient,
                 attempts)
     return DeliveryStatus.SENT

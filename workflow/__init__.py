@@ -10,8 +10,6 @@ explicitly by whoever needs a database.
 
     >>> from workflow import Engine, Actor, TransitionRejected
 """
-from __future__ import annotations
-
 from .calendar import WorkingCalendar
 from .engine import Engine, Opened, Option
 from .errors import (

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, insert, select
 from .audit import AuditEvent
 from .errors import AlurError
 from .store import models_intake as mi
+from .store.db import read_only
 from .store.sql import SqlStore, utc
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ def record(store: SqlStore, ticket_id: int, receipt_no: str, uploads: Iterable[U
 
 
 def list_for(db: Engine, ticket_id: int) -> list[dict]:
-    with db.connect() as conn:
+    with read_only(db) as conn:
         rows = conn.execute(select(mi.attachments).where(mi.attachments.c.ticket_id == ticket_id)
                             .order_by(mi.attachments.c.id)).mappings().all()
     return [dict(r) for r in rows]

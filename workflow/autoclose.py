@@ -17,6 +17,7 @@ from sqlalchemy import select
 from .errors import AlurError, ConcurrentUpdate, TransitionRejected
 from .guards import Actor
 from .store import models as m
+from .store.db import read_only
 
 logger = logging.getLogger(__name__)
 
@@ -26,17 +27,20 @@ TRIGGER = "tutup_otomatis"
 def _waiting(runtime) -> list[tuple[int, int]]:
     """(ticket id, version) of open tickets in a state some definition's ``tutup_otomatis`` leaves."""
     t = m.tickets.c
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         pairs = conn.execute(select(t.definition_key, t.definition_version).where(t.closed_at.is_(None))
                              .distinct()).all()
-        out: list[tuple[int, int]] = []
-        for key, version in pairs:
-            definition = runtime.engine.definition(key, version)
-            sources = {s for tr in definition.transitions_named(TRIGGER) for s in tr.sources}
-            if not sources:
-                continue
+    sources_of: dict[tuple[str, int], list[str]] = {}
+    for key, version in pairs:  # no connection held here: loading a definition opens its own
+        definition = runtime.engine.definition(key, version)
+        sources = sorted({s for tr in definition.transitions_named(TRIGGER) for s in tr.sources})
+        if sources:
+            sources_of[(key, version)] = sources
+    out: list[tuple[int, int]] = []
+    with read_only(runtime.db) as conn:
+        for (key, version), sources in sources_of.items():
             rows = conn.execute(select(t.id, t.version).where(t.definition_key == key, t.definition_version == version,
-                                                              t.state.in_(sorted(sources))).order_by(t.id)).all()
+                                                              t.state.in_(sources)).order_by(t.id)).all()
             out.extend((r.id, r.version) for r in rows)
     return out
 

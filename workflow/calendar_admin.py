@@ -26,10 +26,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from .audit import AuditEvent
-from .calendar import Closure
 from .clocks import reschedule
 from .store import models as m
 from .store.sql import clock_from_row, utc
@@ -279,4 +278,4 @@ def _reschedule(runtime, runs) -> None:
 
 
 __all__ = ["add_closure", "remove_holiday", "reset_day", "list_days", "recompute_open_clocks", "CalendarDay",
-           "Recomputed", "Closure", "func"]
+           "Recomputed"]

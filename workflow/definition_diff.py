@@ -91,7 +91,7 @@ class Impact:
     def migrate_command(self, key: str, to_version: int | str) -> str:
         """The CLI call that would move the stranded tickets, with guesses marked for review."""
         maps = " ".join(f"--map {r.state}={r.suggestion or '<tahap_baru>'}" for r in self.stranded)
-        return f"alur tickets migrate {key} --to {to_version} {maps}".strip()
+        return f"alur tickets migrate --definition {key} --to {to_version} {maps}".strip()
 
 
 def text_diff(old_text: str, new_text: str, old_name: str = "published", new_name: str = "draft",

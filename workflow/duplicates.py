@@ -26,6 +26,7 @@ from .errors import ConcurrentUpdate, TicketNotFound
 from .guards import Actor
 from .store import models as m
 from .store import models_intake as mi
+from .store.db import read_only
 from .store.sql import utc
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def _terminal_states(runtime, definition_key: str, version: int) -> set[str]:
 def find_open_duplicates(runtime, ticket_id: int) -> list[dict[str, Any]]:
     """Other open tickets with the same no_registrasi and kategori as ``ticket_id`` (oldest first)."""
     t = m.tickets.c
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         me = conn.execute(select(t.id, t.no_registrasi, t.kategori).where(t.id == ticket_id)).first()
         if me is None:
             raise TicketNotFound(f"no ticket with id {ticket_id}")
@@ -97,7 +98,7 @@ def flag_if_duplicate(runtime, ticket_id: int, *, now: datetime | None = None) -
 def flagged(runtime) -> list[dict[str, Any]]:
     """Open tickets carrying a duplicate flag, for the petugas' page (no identity)."""
     t = m.tickets.c
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         rows = conn.execute(select(t.id, t.receipt_no, t.state, t.kategori, t.no_registrasi, t.perihal, t.flags,
                                    t.created_at).where(t.closed_at.is_(None)).order_by(t.id)).mappings().all()
     out = []
@@ -153,7 +154,7 @@ def merge(runtime, ticket_id: int, into_receipt: str, actor: Actor, *, now: date
 
 
 def links_of(runtime, ticket_id: int) -> list[dict[str, Any]]:
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         rows = conn.execute(select(mi.ticket_links.c.kind, m.tickets.c.receipt_no)
                             .join(m.tickets, m.tickets.c.id == mi.ticket_links.c.other_id)
                             .where(mi.ticket_links.c.ticket_id == ticket_id)).mappings().all()

@@ -88,6 +88,27 @@ class DefinitionCache:
         return cached
 
 
+class _FiredRungs:
+    """The ticket's fired escalation rungs, read only if a clock resumes (the only rule that needs them).
+
+    Most moves pause, stop or start clocks and never look, so they save a query. Read inside the
+    same unit of work, so the answer is what an eager read would have given.
+    """
+
+    __slots__ = ("_uow", "_ticket_id", "_rungs")
+
+    def __init__(self, uow: UnitOfWork, ticket_id: int):
+        self._uow, self._ticket_id, self._rungs = uow, ticket_id, None
+
+    def __bool__(self) -> bool:  # `fired or {}` in apply_clock_rules must not trigger the read
+        return True
+
+    def get(self, key: tuple[str, int], default: Any = None) -> Any:
+        if self._rungs is None:
+            self._rungs = self._uow.fired_rungs(self._ticket_id)
+        return self._rungs.get(key, default)
+
+
 class Engine:
     """Runs tickets through their definitions. Holds no per-ticket state; share one per process."""
 
@@ -304,7 +325,7 @@ class Engine:
             explicit.extend(("stop", c.clock) for c in ticket.clocks if c.status != "stopped")
         else:
             ticket.outcome, ticket.closed_at = None, None
-        fired = uow.fired_rungs(ticket.id) if ticket.id is not None and definition.clocks else {}
+        fired = _FiredRungs(uow, ticket.id) if ticket.id is not None and definition.clocks else {}
         notes = apply_clock_rules(definition, ticket, trigger=t.trigger, source=before.state, dest=dest,
                                   explicit=explicit, now=now, calendar=self.calendar, fired=fired)
         event = AuditEvent(kind="transition", at=now, actor_id=actor.id,

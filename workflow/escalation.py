@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, insert, or_, select, tuple_, update
+from sqlalchemy import and_, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -39,7 +39,7 @@ from .clocks import net, next_rung
 from .spec import Clock, Rung
 from .store import models as m
 from .store.sql import utc
-from .ticket import Change, ClockRun, Ticket
+from .ticket import Change, ClockRun
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +223,9 @@ def _after_commit(runtime, fired: list[Fired]) -> None:
     except Exception:  # noqa: BLE001 - the sweep will fire the rung anyway
         logger.warning("could not schedule next rungs; the periodic sweep will catch them", exc_info=True)
     ids = [i for item in fired for i in item.outbox_ids]
-    if ids:
+    # Without Redis the periodic run delivers them: `notifications.delivery.sweep_outbox` runs right after
+    # this sweep (workflow.jobs.PERIODIC), so the escalation sweep never waits on SMTP.
+    if ids and runtime.redis_url:
         enqueue = _delivery_hook()
         if enqueue is not None:
             try:
@@ -310,9 +312,10 @@ def claim_and_enqueue(runtime, now: datetime | None = None, *, batch: int = 1000
 
 def fire_rung_job(ticket_id: int, clock_run_id: int, rung: int, now: datetime | None = None) -> bool:
     """The rq job: fire one rung if it is still due and not yet fired (idempotent, safe to retry)."""
-    from .jobs import current_runtime
+    from .jobs import current_runtime, refresh_calendar
 
     runtime = current_runtime()
+    refresh_calendar(runtime)
     now = utc(now) if now is not None else utcnow()
     with runtime.store.unit_of_work() as uow:
         q = select(m.clocks.c.id).where(and_(m.clocks.c.id == clock_run_id, m.clocks.c.ticket_id == ticket_id))
@@ -333,4 +336,4 @@ def fired_rungs_of(runtime, ticket_id: int) -> dict[tuple[str, int], set[int]]:
 
 
 __all__ = ["sweep_due_rungs", "fire_rung_job", "claim_due", "claim_and_enqueue", "due_query", "DueRung", "Fired",
-           "WARNING_TEMPLATE", "ESCALATION_TEMPLATE", "ESCALATION_FLAG", "Ticket", "or_"]
+           "WARNING_TEMPLATE", "ESCALATION_TEMPLATE", "ESCALATION_FLAG"]

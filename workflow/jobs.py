@@ -186,6 +186,33 @@ def install(runtime) -> bool:
 
 
 # -- the periodic sweep --------------------------------------------------------------------------
+def refresh_calendar(runtime) -> bool:
+    """Reload the runtime's calendar if the office's closure rows changed since it was loaded.
+
+    Calendar edits are made in one process (console, CLI); sweepers and workers notice them here, with
+    one cheap query per sweep or job, so a due time is never computed on a stale calendar for long.
+    """
+    from sqlalchemy import func, select
+
+    from .store import models as m
+
+    c = m.closures.c
+    try:
+        with runtime.db.connect() as conn:
+            stamp = tuple(conn.execute(select(func.count(), func.coalesce(func.max(c.id), 0),
+                                              func.coalesce(func.sum(c.id), 0))).one())
+            conn.rollback()
+    except Exception:  # noqa: BLE001 - no schema yet: nothing to refresh
+        return False
+    known = runtime.extras.get("calendar_stamp")
+    runtime.extras["calendar_stamp"] = stamp
+    if known == stamp:
+        return False  # (the first call reloads: an edit may have come between build and now)
+    runtime.reload_calendar()
+    logger.info("office calendar changed; reloaded")
+    return True
+
+
 def _resolve(path: str) -> Callable | None:
     module_name, _, attr = path.rpartition(".")
     try:
@@ -203,6 +230,7 @@ def run_periodic(runtime, now: datetime | None = None, tasks: Iterable[str] = PE
     Tasks are independent: one that fails is logged and the others still run.
     """
     results: dict[str, int | None] = {}
+    refresh_calendar(runtime)
     for path in tasks:
         try:
             func = _resolve(path)
@@ -294,5 +322,5 @@ __all__ = [
     "PERIODIC", "QUEUES", "ESCALATION_QUEUE", "NOTIFICATION_QUEUE", "Sweeper", "enqueue_rung", "enqueue_due",
     "schedule_ticket", "install", "run_periodic", "sweep_loop", "start_inprocess_sweeper", "start_background",
     "run_worker", "set_runtime", "current_runtime", "queue", "queue_name", "queue_prefix", "rung_job_id",
-    "redis_connection",
+    "redis_connection", "refresh_calendar",
 ]

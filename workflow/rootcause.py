@@ -165,7 +165,8 @@ def link_complaints(db: Engine, root_cause_id: int, tickets: Iterable[int | str]
         ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(ticket_root_causes)
         stmt = ins.values([{"ticket_id": i, "root_cause_id": root_cause_id, "linked_by": actor_id, "linked_at": now}
                            for i in ids]).on_conflict_do_nothing(index_elements=["ticket_id", "root_cause_id"])
-        added = conn.execute(stmt).rowcount or 0
+        # RETURNING lists only the rows inserted (rowcount of a multi-row INSERT is not reliable on every driver)
+        added = len(conn.execute(stmt.returning(ticket_root_causes.c.id)).all())
         if added:
             _audit(conn, actor_id, now, "root_cause.link", root_cause_id=root_cause_id, tickets=ids)
         conn.commit()

@@ -33,6 +33,7 @@ from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNo
                              UnknownDefinition)
 from workflow.store import models as m
 from workflow.store import models_intake as mi
+from workflow.store.db import read_only
 from workflow.store.sql import utc
 
 from . import keys as apikeys
@@ -78,8 +79,10 @@ def _presented_key() -> str | None:
 
 
 # -- declaration + enforcement --------------------------------------------------------------------
-def operation(bp: Blueprint, op: Operation) -> Callable:
-    """Register ``view`` for ``op``: the wrapper enforces exactly what the document says."""
+def operation(bp: Blueprint, op: Operation, wrap: Callable | None = None) -> Callable:
+    """Register ``view`` for ``op``: the wrapper enforces exactly what the document says.
+
+    ``wrap`` decorates the wrapper before it is registered (a route-specific rate limit)."""
     OPERATIONS.append(op) if not any(o.operation_id == op.operation_id for o in OPERATIONS) else None
     flask_path = op.path.replace("{", "<").replace("}", ">")
 
@@ -118,15 +121,17 @@ def operation(bp: Blueprint, op: Operation) -> Callable:
                 except BadRequest:
                     raise ApiProblem(400, "Isi permintaan bukan JSON",
                                      "Kirim isi permintaan berupa JSON (Content-Type: application/json).") from None
-                body_errors = check(op.body(runtime), body)
+                body_errors = check(op.body(runtime), body) if op.check_body else (
+                    {} if isinstance(body, dict) else {"body": "harus berupa objek JSON"})
                 if body_errors:
                     raise ApiProblem(422, "Isi permintaan tidak sah", "Periksa field yang disebut di 'errors'.",
                                      errors=body_errors)
                 args["body"] = body
             return view(runtime, **args)
 
-        bp.add_url_rule(flask_path, endpoint=op.operation_id, view_func=wrapper, methods=[op.method])
-        return wrapper
+        view_func = wrap(wrapper) if wrap is not None else wrapper
+        bp.add_url_rule(flask_path, endpoint=op.operation_id, view_func=view_func, methods=[op.method])
+        return view_func
 
     return decorate
 
@@ -200,7 +205,7 @@ def _claim(db, key_id: int, idem: str, req_hash: str) -> int | None:
 def _replay(db, key_id: int, idem: str, req_hash: str):
     deadline = time.monotonic() + IDEMPOTENCY_WAIT
     while True:
-        with db.connect() as conn:
+        with read_only(db) as conn:
             row = conn.execute(select(mi.idempotency_keys).where(and_(
                 mi.idempotency_keys.c.api_key_id == key_id, mi.idempotency_keys.c.key == idem))).first()
         if row is None:  # the first request failed and released the key: let the caller try again
@@ -233,7 +238,7 @@ def make_blueprint(limiter=None) -> Blueprint:
         return jsonify(openapi(OPERATIONS, _runtime(), PREFIX))
 
     @operation(bp, Operation(
-        "POST", "/tickets", "createTicket", "File a complaint", ("intake",), body=_record_schema,
+        "POST", "/tickets", "createTicket", "File a complaint", ("intake",), body=_record_schema, check_body=False,
         response="TicketCreated", status=201, tags=("tickets",),
         headers=(Param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 200,
                                                      "pattern": r"^[\x21-\x7e]+$"},
@@ -278,23 +283,24 @@ def make_blueprint(limiter=None) -> Blueprint:
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    from flask_limiter.util import get_remote_address
+
+    # guessing tokens through the API is limited like the tracking page (per client address)
+    track_limited = limiter.limit(limits.track_limit, key_func=get_remote_address) if limiter is not None else None
+
     @operation(bp, Operation(
         "GET", "/tickets/{receipt_no}/status", "getPublicStatus", "A ticket's public status (receipt + token)",
         ("intake", "read"), params=(receipt,), response="PublicStatus", tags=("tracking",),
         headers=(Param("X-Tracking-Token", "header", {"type": "string", "maxLength": 200},
                        "the tracking token given at intake", required=True),),
         description="What the complainant sees on the tracking page. A wrong token and an unknown receipt "
-                    "give the same 404."))
+                    "give the same 404."), wrap=track_limited)
     def public_status_view(runtime, receipt_no, **headers):
         ticket = find_by_token(runtime, receipt_no, headers.get("X-Tracking-Token") or "")
         if ticket is None:
             raise ApiProblem(404, "Pengaduan tidak ditemukan",
                              "Nomor pengaduan atau token pelacakan tidak cocok.")
         return jsonify(jsonable(public_status(runtime, ticket)))
-
-    if limiter is not None:  # guessing tokens through the API is limited like the tracking page
-        from flask_limiter.util import get_remote_address
-        limiter.limit(limits.track_limit, key_func=get_remote_address)(public_status_view)
 
     filters = (
         Param("state", "query", {"type": "string", "maxLength": 64}, "state key"),
@@ -329,7 +335,7 @@ def make_blueprint(limiter=None) -> Blueprint:
                 moment = datetime.combine(day, dtime(0), OFFICE_TZ).astimezone(timezone.utc)
                 conds.append(t.created_at >= moment if shift == 0 else t.created_at < moment)
         where = and_(*conds) if conds else None
-        with runtime.db.connect() as conn:
+        with read_only(runtime.db) as conn:
             count_q = select(func.count()).select_from(m.tickets)
             rows_q = select(m.tickets, m.identities.c.data.label("identity")).outerjoin(
                 m.identities, m.identities.c.ticket_id == t.id)
@@ -344,7 +350,7 @@ def make_blueprint(limiter=None) -> Blueprint:
                              params=(receipt,), response="TicketSummary", tags=("tickets",)))
     def get_ticket(runtime, receipt_no):
         ticket = runtime.engine.load(_ticket_id(runtime, receipt_no))
-        with runtime.db.connect() as conn:
+        with read_only(runtime.db) as conn:
             row = conn.execute(select(m.tickets).where(m.tickets.c.id == ticket.id)).mappings().one()
         status = jsonable(public_status(runtime, ticket))
         return jsonify(summary(runtime, dict(row), ticket.identity, status["clocks"]))
@@ -371,7 +377,7 @@ def make_blueprint(limiter=None) -> Blueprint:
         ticket_id = _ticket_id(runtime, receipt_no)
         saved = runtime.engine.fire(ticket_id, trigger, g.api_key.actor(), body.get("inputs") or {},
                                     expected_version=body.get("expected_version"))
-        with runtime.db.connect() as conn:
+        with read_only(runtime.db) as conn:
             row = conn.execute(select(m.tickets).where(m.tickets.c.id == ticket_id)).mappings().one()
         return jsonify(summary(runtime, dict(row), saved.identity))
 
@@ -379,7 +385,7 @@ def make_blueprint(limiter=None) -> Blueprint:
                              ("intake", "read", "act"), response="DefinitionList", tags=("definitions",)))
     def list_definitions(runtime):
         d = m.definitions.c
-        with runtime.db.connect() as conn:
+        with read_only(runtime.db) as conn:
             latest = select(d.key, func.max(d.version).label("version")).group_by(d.key).subquery()
             rows = conn.execute(select(d.key, d.version, d.title, d.published_at).join(
                 latest, and_(latest.c.key == d.key, latest.c.version == d.version)).order_by(d.key)).all()

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from workflow.guards import Actor
 from workflow.store import models_intake as mi
+from workflow.store.db import read_only
 from workflow.store.sql import utc
 
 SCOPES = ("intake", "read", "act")
@@ -64,7 +65,7 @@ def authenticate(db: Engine, presented: str | None, *, now: datetime | None = No
     parts = presented.split("_", 2)
     if len(parts) != 3:
         return None
-    with db.connect() as conn:
+    with read_only(db) as conn:
         row = conn.execute(select(mi.api_keys).where(mi.api_keys.c.prefix == parts[1][:16])).first()
     if row is None or row.revoked_at is not None:
         return None
@@ -80,7 +81,7 @@ def authenticate(db: Engine, presented: str | None, *, now: datetime | None = No
 
 
 def list_keys(db: Engine) -> list[dict]:
-    with db.connect() as conn:
+    with read_only(db) as conn:
         rows = conn.execute(select(mi.api_keys.c.id, mi.api_keys.c.name, mi.api_keys.c.prefix, mi.api_keys.c.scopes,
                                    mi.api_keys.c.role, mi.api_keys.c.created_at, mi.api_keys.c.revoked_at,
                                    mi.api_keys.c.last_used_at).order_by(mi.api_keys.c.id)).mappings().all()

@@ -284,6 +284,9 @@ class Operation:
     params: tuple[Param, ...] = ()
     body: Callable[[Any], dict] | None = None  # runtime -> JSON schema of the body
     body_required: bool = True
+    # False when the body is a definition record: `validate_fields` (the engine) checks it field by field
+    # from the same Field objects the schema is derived from, and also accepts catalog labels and aliases
+    check_body: bool = True
     response: str | None = None
     status: int = 200
     headers: tuple[Param, ...] = ()

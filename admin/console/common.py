@@ -246,7 +246,9 @@ class Filters:
                    q=text("q"), page=page)
 
     def args(self, **override: Any) -> dict[str, Any]:
-        values = {k: v for k, v in self.__dict__.items() if v not in ("", None, 1) or k == "page" and v != 1}
+        values = {k: v for k, v in self.__dict__.items() if k != "page" and v}
+        if self.page != 1:
+            values["page"] = self.page
         values.update(override)
         return {k: v for k, v in values.items() if v not in ("", None)}
 

@@ -351,16 +351,22 @@ class _FallbackCalendar:
 
 
 def calendar_days(runtime, year: int) -> list[dict]:
-    """Closed days of a year (package holidays and office closures) and office corrections, by day."""
+    """Closed days of a year (package holidays, cuti bersama, office closures) and reopened holidays."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     c = m.closures
     with runtime.db.connect() as conn:
         office = {(r.day if isinstance(r.day, date) else date.fromisoformat(str(r.day))): r
                   for r in conn.execute(select(c).where(c.c.day >= start, c.c.day <= end)).all()}
+    api = _calendar_api()
     days: dict[date, dict] = {}
-    for closure in runtime.calendar.closures(start, end):
-        days[closure.day] = {"day": closure.day, "name": closure.name, "source": closure.source, "closed": True,
-                             "office_row": None}
+    if hasattr(api, "list_days"):
+        for d in api.list_days(runtime, start, end):
+            days[d.day] = {"day": d.day, "name": d.name, "source": d.source, "closed": d.status == "closed",
+                           "office_row": None}
+    else:
+        for closure in runtime.calendar.closures(start, end):
+            days[closure.day] = {"day": closure.day, "name": closure.name, "source": closure.source,
+                                 "closed": True, "office_row": None}
     for day, row in office.items():
         entry = days.setdefault(day, {"day": day, "name": row.name, "source": "office", "closed": row.kind == "add",
                                       "office_row": None})
@@ -368,7 +374,6 @@ def calendar_days(runtime, year: int) -> list[dict]:
                                "created_at": common.as_utc(row.created_at)}
         if row.kind == "remove":
             entry["closed"] = False
-            entry["source"] = "holidays"
     return [days[d] for d in sorted(days)]
 
 
@@ -527,6 +532,14 @@ class DefinitionsView(SecureBaseView):
         return page, status
 
 
+def _moved(result) -> tuple[str, str]:
+    """The "N deadlines recomputed" sentence, when the calendar module reports moved clocks."""
+    moved = getattr(result, "moved", None)
+    if not moved:
+        return "", ""
+    return f" {moved} tenggat yang berjalan dihitung ulang.", f" {moved} running deadline(s) recomputed."
+
+
 class CalendarView(SecureBaseView):
     """The office calendar: holidays, cuti bersama and the office's own closures for one year."""
 
@@ -565,17 +578,18 @@ class CalendarView(SecureBaseView):
                     flash(tr("Beri nama hari libur (mis. 'Cuti bersama Idul Fitri').",
                              "Give the closure a name (e.g. 'Collective leave')."), "danger")
                     return redirect(url_for(".index", year=day.year))
-                api.add_closure(rt, day, name, actor_id, now=_now())
-                flash(tr(f"{day.isoformat()} ditutup: {name}.", f"{day.isoformat()} closed: {name}."), "success")
-            elif action == "remove":
-                api.remove_holiday(rt, day, name or tr("Dibatalkan kantor", "Revoked by the office"), actor_id,
-                                   now=_now())
-                flash(tr(f"{day.isoformat()} menjadi hari kerja.", f"{day.isoformat()} is now a working day."),
+                moved = _moved(api.add_closure(rt, day, name, actor_id, now=_now()))
+                flash(tr(f"{day.isoformat()} ditutup: {name}.{moved[0]}", f"{day.isoformat()} closed: {name}.{moved[1]}"),
                       "success")
+            elif action == "remove":
+                moved = _moved(api.remove_holiday(rt, day, name or tr("Dibuka kembali oleh kantor", "Reopened by the office"),
+                                                  actor_id, now=_now()))
+                flash(tr(f"{day.isoformat()} menjadi hari kerja.{moved[0]}",
+                         f"{day.isoformat()} is now a working day.{moved[1]}"), "success")
             elif action == "reset":
-                api.reset_day(rt, day, actor_id, now=_now())
-                flash(tr(f"{day.isoformat()} kembali mengikuti daftar libur nasional.",
-                         f"{day.isoformat()} follows the national list again."), "success")
+                moved = _moved(api.reset_day(rt, day, actor_id, now=_now()))
+                flash(tr(f"{day.isoformat()} kembali mengikuti daftar libur nasional.{moved[0]}",
+                         f"{day.isoformat()} follows the national list again.{moved[1]}"), "success")
             else:
                 abort(400)
         except ValueError as exc:

@@ -5,10 +5,12 @@ with argon2 on save. Users are disabled, not deleted, so the audit trail's actor
 """
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timezone
 
 from sqlalchemy.orm import scoped_session, sessionmaker
 from wtforms import PasswordField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from workflow.store.models import UserRow
@@ -31,16 +33,16 @@ class UsersView(SecureModelView):
                      "created_at": "Dibuat", "new_password": "Kata sandi baru", "role_list": "Peran",
                      "phone": "Telepon", "locale": "Bahasa"}
     form_extra_fields = {
-        "role_list": SelectMultipleField("Peran", choices=[(r, r) for r in ROLES]),
+        "role_list": SelectMultipleField("Peran", choices=[SelectChoice(r, r) for r in ROLES]),
         "new_password": PasswordField("Kata sandi baru", validators=[Optional()]),
     }
 
     def scaffold_form(self):
         form = super().scaffold_form()
         form.supervisor_level = SelectField(
-            "Tingkat pimpinan", choices=[("", "–")] + [(str(k), v) for k, v in SUPERVISOR_LEVELS.items()],
+            "Tingkat pimpinan", choices=[SelectChoice("", "–")] + [SelectChoice(str(k), v) for k, v in SUPERVISOR_LEVELS.items()],
             validators=[Optional()], coerce=lambda v: int(v) if v not in (None, "", "None") else None)
-        form.locale = SelectField("Bahasa", choices=[("id", "Bahasa Indonesia"), ("en", "English")])
+        form.locale = SelectField("Bahasa", choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")])
         return form
 
     def on_form_prefill(self, form, id):  # noqa: A002 - Flask-Admin's signature
@@ -78,8 +80,13 @@ def register(admin, app) -> None:
     rt = app.extensions["alur"]
     session = scoped_session(sessionmaker(bind=rt.db))
     app.teardown_appcontext(lambda exc: session.remove())
-    admin.add_view(UsersView(session, rt.catalogs, name=Text("Pengguna", "Users"), endpoint="users",
-                             url="/admin/users"))
+    with warnings.catch_warnings():
+        # Flask-Admin 2.2 wants Flask-SQLAlchemy's ``db`` here and warns about a plain session; alur does
+        # not use Flask-SQLAlchemy, and a scoped session removed at teardown is what that ``db`` holds.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        view = UsersView(session, rt.catalogs, name=Text("Pengguna", "Users"), endpoint="users",
+                         url="/admin/users")
+    admin.add_view(view)
 
 
 __all__ = ["UsersView", "register"]

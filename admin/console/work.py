@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, request, session, url_for
 from flask_admin import expose
@@ -73,11 +74,17 @@ class TicketPage:
             identity = view_identity(ticket, "halaman pengaduan", user)
         record_fields = [f for f in definition.record if not f.identity]
         extra = {k: v for k, v in ticket.fields.items() if definition.record_field(k) is None}
-        input_fields = {f.name: f for t in definition.transitions for f in t.inputs}
+        events = common.timeline(ticket.id, include_identity_views=bool(user and user.has("supervisor")))
+        by_trigger = {t.trigger: {f.name: f for f in t.inputs} for t in reversed(definition.transitions)}
+        input_fields = {}  # a field name -> the input that last set it (several transitions share "catatan")
+        for e in events:
+            for name in e["inputs"]:
+                if name in by_trigger.get(e["trigger"] or "", {}):
+                    input_fields[name] = by_trigger[e["trigger"]][name]
         page = self.view.render(
             self.template, ticket=ticket, definition=definition, options=self.options(definition, ticket),
             clocks=common.clock_views(definition, ticket, rt.calendar),
-            timeline=common.timeline(ticket.id, include_identity_views=bool(user and user.has("supervisor"))),
+            timeline=events, inputs_by_trigger=by_trigger,
             record_fields=record_fields, extra=extra, input_fields=input_fields,
             identity_fields=[definition.record_field(n) for n in definition.identity_fields()],
             identity=identity or {}, show_identity=show_identity, confidential=confidential,
@@ -232,7 +239,8 @@ class WorkView(SecureBaseView):
         tokens = dict(session.get("receipt_tokens") or {})
         token = tokens.pop(str(ticket_id), None)
         session["receipt_tokens"] = tokens
-        tracking = f"{rt.public_url.rstrip('/')}/lacak/{ticket.receipt_no}"
+        query = {"resi": ticket.receipt_no, **({"token": token} if token else {})}
+        tracking = f"{rt.public_url.rstrip('/')}/lacak?{urlencode(query)}"
         due = next((c.due_at for c in ticket.clocks if c.clock == "penyelesaian"), None)
         identity = view_identity(ticket, "resi pengaduan") if ticket.confidentiality != "rahasia" else {}
         return self.render("alur/receipt.html", ticket=ticket, definition=definition, token=token, tracking=tracking,

@@ -193,7 +193,7 @@ def make_blueprint(limiter) -> Blueprint:
         runtime = _runtime()
         ticket = find_by_token(runtime, receipt_no, token)
         if ticket is None:  # the same page, status and words for an unknown receipt and a wrong token
-            return render_template("public/track.html", status=None, asked=True, resi=receipt_no[:24], token=""), 404
+            return render_template("public/track.html", status=None, asked=True, resi="", token=""), 404
         status = public_status(runtime, ticket, locale())
         count = len(attachments.list_for(runtime.db, ticket.id))
         return render_template("public/track.html", status=status, asked=True, resi=ticket.receipt_no, token=token,
@@ -210,7 +210,7 @@ def make_blueprint(limiter) -> Blueprint:
         token = request.form.get("token", "")
         ticket = find_by_token(runtime, receipt_no, token)
         if ticket is None:
-            return render_template("public/track.html", status=None, asked=True, resi=receipt_no[:24], token=""), 404
+            return render_template("public/track.html", status=None, asked=True, resi="", token=""), 404
         field = ACTIONS[action]
         inputs = {field: request.form.get(field, "")} if request.form.get(field, "").strip() or action != "konfirmasi_puas" else {}
         try:

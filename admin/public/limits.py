@@ -18,12 +18,12 @@ DEFAULTS = {
 
 
 def init(app: Flask) -> Limiter:
-    """The app's limiter, created once (both the public pages and the API call this)."""
+    """The app's limiter, created once and shared (the console's login throttle may have made it already)."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
     limiter = app.extensions.get("alur_limiter")
     if limiter is not None:
         return limiter
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     storage = app.config.get("ALUR_RATELIMIT_STORAGE") or app.config.get("ALUR_REDIS_URL") or "memory://"
     limiter = Limiter(get_remote_address, app=app, storage_uri=storage, strategy="fixed-window",
                       key_prefix="alur", headers_enabled=True,

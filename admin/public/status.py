@@ -16,6 +16,7 @@ from sqlalchemy import select
 from workflow.engine import hash_token
 from workflow.guards import Actor
 from workflow.store import models as m
+from workflow.store.db import read_only
 from workflow.store.sql import utc
 from workflow.ticket import Ticket
 
@@ -30,7 +31,7 @@ def find_by_token(runtime, receipt_no: str, token: str) -> Ticket | None:
     unknown receipt, with the token hash compared in constant time either way."""
     receipt_no = (receipt_no or "").strip().upper()[:24]
     presented = hash_token((token or "").strip()[:200])
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         row = conn.execute(select(m.tickets.c.id, m.tickets.c.token_hash)
                            .where(m.tickets.c.receipt_no == receipt_no)).first()
     stored = row.token_hash if row is not None else _DUMMY_HASH

@@ -17,6 +17,7 @@ from workflow.catalog import Catalogs, default_catalogs
 from workflow.loader import load_definition
 from workflow.spec import Definition
 from workflow.store import models as m
+from workflow.store.db import read_only
 from workflow.store.sql import utc
 
 from . import queries as q
@@ -61,7 +62,7 @@ def _r(value: Any, digits: int = 2) -> float | None:
 def published_definitions(db: DbEngine, catalogs: Catalogs, key: str | None = None) -> list[Definition]:
     """The latest published version of each definition (or of ``key``), for clock labels and budgets."""
     d = m.definitions
-    with db.connect() as conn:
+    with read_only(db) as conn:
         latest = select(d.c.key, d.c.version, d.c.source).order_by(d.c.key, d.c.version.desc())
         if key:
             latest = latest.where(d.c.key == key)
@@ -70,11 +71,23 @@ def published_definitions(db: DbEngine, catalogs: Catalogs, key: str | None = No
     for row in rows:
         if row.key in seen:
             continue
-        try:
-            seen[row.key] = load_definition(row.source, f"{row.key}@v{row.version}", catalogs, version=row.version)
-        except Exception as exc:  # noqa: BLE001 - an old version that no longer loads must not block the report
-            logger.warning("definition %s v%s does not load for the report: %s", row.key, row.version, exc)
+        # Published versions are immutable, so a parsed one is kept for the process (parsing the YAML
+        # costs more than all the report's queries on a small database).
+        cache_key = (row.key, row.version, id(catalogs))
+        cached = _DEFINITIONS.get(cache_key)
+        if cached is None or cached[0] != row.source:
+            try:
+                cached = (row.source, load_definition(row.source, f"{row.key}@v{row.version}", catalogs,
+                                                      version=row.version))
+            except Exception as exc:  # noqa: BLE001 - an old version that no longer loads must not block the report
+                logger.warning("definition %s v%s does not load for the report: %s", row.key, row.version, exc)
+                continue
+            _DEFINITIONS[cache_key] = cached
+        seen[row.key] = cached[1]
     return list(seen.values())
+
+
+_DEFINITIONS: dict[tuple[str, int, int], tuple[str, Definition]] = {}
 
 
 def build_report(db: DbEngine, period: Period | str, *, catalogs: Catalogs | None = None, calendar: Any = None,
@@ -87,7 +100,12 @@ def build_report(db: DbEngine, period: Period | str, *, catalogs: Catalogs | Non
     scope = q.Scope(period, definition_key)
     previous = period.previous()
     definitions = published_definitions(db, catalogs, definition_key)
-    with db.connect() as conn:
+    # One read-only transaction, so every table of the report counts the same tickets: on SQLite a
+    # deferred transaction (WAL snapshot, no write lock: the report never blocks officers' fires), on
+    # PostgreSQL REPEATABLE READ (one snapshot for all statements instead of one per statement).
+    with read_only(db) as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
         total = q.total(conn, scope)
         rekap_rows = q.rekap_counts(conn, scope)
         counts = {col: q.count_by(conn, scope, col) for col in ("kategori", "kanal", "tingkat", "outcome")}

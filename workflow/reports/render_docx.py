@@ -6,11 +6,15 @@ place, month and the head of office's signature block.
 """
 from __future__ import annotations
 
+import re
 from io import BytesIO
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt
 
 from .model import Report
@@ -156,36 +160,58 @@ def _chapter(doc, roman: str, title: str) -> None:
 
 
 def _table(doc, table: Table) -> None:
+    """A numbered table: its caption, then the grid built as one XML fragment.
+
+    python-docx's cell API costs milliseconds per cell (it searches and inserts child elements one at a
+    time); the evaluation table of a busy quarter has thousands of cells, so the table's XML is written
+    directly — the same ``w:tbl`` markup python-docx itself produces, parsed once.
+    """
     caption = doc.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     caption.add_run(table.caption).bold = True
-    grid = doc.add_table(rows=1, cols=len(table.header))
-    grid.style = "Table Grid"
-    for cell, text in zip(grid.rows[0].cells, table.header):
-        cell.text = ""
-        cell.paragraphs[0].add_run(str(text)).bold = True
+    ncols = len(table.header)
+    shares = table.widths or (1,) * ncols
+    widths = [int(TABLE_TWIPS * share / sum(shares)) for share in shares]
+    try:
+        style = doc.styles["Table Grid"].style_id
+    except KeyError:
+        style = "TableGrid"
+    parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/><w:tblW w:w="{sum(widths)}" '
+             'w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" '
+             'w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+    parts += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+    parts.append("</w:tblGrid>")
+    parts.append(_row_xml(table.header, widths, bold=True, header=True))
     for row in table.rows:
-        cells = grid.add_row().cells
-        if row.style in ("sector", "total"):
-            # the report writes the sector name across the first two columns
-            cells[0].merge(cells[1])
-        for i, value in enumerate(row.cells):
-            if row.style in ("sector", "total") and i == 1:
-                continue
-            cell = cells[i]
-            cell.text = ""
-            run = cell.paragraphs[0].add_run("" if value is None else str(value))
-            run.bold = bool(row.style)
-            run.font.size = Pt(9)
-    if table.widths:
-        total = sum(table.widths)
-        width = 16.0
-        for column, share in zip(grid.columns, table.widths):
-            for cell in column.cells:
-                cell.width = Cm(width * share / total)
+        parts.append(_row_xml(row.cells, widths, bold=bool(row.style), span_first=row.style in ("sector", "total")))
+    parts.append("</w:tbl>")
+    spacer = doc.add_paragraph()
+    spacer._p.addprevious(parse_xml("".join(parts)))
     if table.note and table.number != "4.2":
         doc.add_paragraph(table.note)
-    doc.add_paragraph()
+
+
+TABLE_TWIPS = 9072  # 16 cm of text width
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _cell_xml(value, width: int, *, bold: bool, span: int = 1) -> str:
+    text = _CONTROL.sub("", "" if value is None else str(value))
+    props = f'<w:tcW w:w="{width}" w:type="dxa"/>' + (f'<w:gridSpan w:val="{span}"/>' if span > 1 else "")
+    run_props = ("<w:b/>" if bold else "") + '<w:sz w:val="18"/><w:szCs w:val="18"/>'
+    return (f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:rPr>{run_props}</w:rPr>"
+            f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>')
+
+
+def _row_xml(cells, widths: list[int], *, bold: bool, span_first: bool = False, header: bool = False) -> str:
+    head = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""
+    if span_first:
+        # the report writes a sector's name (and TOTAL) across the first two columns
+        out = [_cell_xml(cells[0], widths[0] + widths[1], bold=bold, span=2)]
+        out += [_cell_xml(v, w, bold=bold) for v, w in zip(cells[2:], widths[2:])]
+    else:
+        out = [_cell_xml(v, w, bold=bold) for v, w in zip(cells, widths)]
+    return f"<w:tr>{head}{''.join(out)}</w:tr>"
 
 
 def _long(iso: str) -> str:

@@ -32,8 +32,11 @@ def utc(value: datetime | None) -> datetime | None:
     """Aware UTC datetimes in and out; SQLite hands back naive ones, which are UTC by our writes."""
     if value is None:
         return None
-    if value.tzinfo is None:
+    zone = value.tzinfo
+    if zone is None:
         return value.replace(tzinfo=timezone.utc)
+    if zone is timezone.utc:  # already what we want; called ~35 times per fire
+        return value
     return value.astimezone(timezone.utc)
 
 
@@ -57,8 +60,9 @@ def _mirror(fields: dict[str, Any]) -> dict[str, Any]:
 # cost more than executing it (benchmarks/bench_fire.py). Values travel as execution parameters; an
 # UPDATE without .values() sets exactly the columns named in its parameters.
 _BY_ID = bindparam("b_id")
-_SELECT_TICKET = select(m.tickets).where(m.tickets.c.id == _BY_ID)
-_SELECT_IDENTITY = select(m.identities.c.data).where(m.identities.c.ticket_id == _BY_ID)
+_SELECT_TICKET = (select(m.tickets, m.identities.c.data.label("identity_data"))  # one round trip, not two
+                  .outerjoin(m.identities, m.identities.c.ticket_id == m.tickets.c.id)
+                  .where(m.tickets.c.id == _BY_ID))
 _SELECT_CLOCKS = select(m.clocks).where(m.clocks.c.ticket_id == _BY_ID).order_by(m.clocks.c.id)
 _SELECT_FIRED = (select(m.clocks.c.clock, m.clocks.c.run, m.escalations.c.rung)
                  .join(m.escalations, m.escalations.c.clock_run_id == m.clocks.c.id)
@@ -115,9 +119,8 @@ class SqlUnitOfWork:
         row = self.conn.execute(_SELECT_TICKET, by_id).first()
         if row is None:
             raise TicketNotFound(f"no ticket with id {ticket_id}")
-        identity = self.conn.execute(_SELECT_IDENTITY, by_id).scalar()
         clocks = self.conn.execute(_SELECT_CLOCKS, by_id).all()
-        return ticket_from_row(row, identity, clocks)
+        return ticket_from_row(row, row.identity_data, clocks)
 
     def ticket_id_by_receipt(self, receipt_no: str) -> int:
         found = self.conn.execute(select(m.tickets.c.id).where(m.tickets.c.receipt_no == receipt_no)).scalar()
@@ -183,6 +186,7 @@ class SqlUnitOfWork:
                 raise ConcurrentUpdate(f"Pengaduan {t.receipt_no} sudah diubah orang lain sejak dibuka. "
                                        "Muat ulang lalu ulangi; tidak ada yang tersimpan.")
             t.version = change.expected_version + 1
+        changed = []  # updates of existing runs go in one executemany
         for run in t.clocks:
             if not run.dirty:
                 continue
@@ -190,8 +194,10 @@ class SqlUnitOfWork:
                 run.id = self.conn.execute(insert(m.clocks).values(ticket_id=t.id, **clock_values(run))
                                            .returning(m.clocks.c.id)).scalar_one()
             else:
-                self.conn.execute(_UPDATE_CLOCK, {"b_id": run.id, **clock_values(run)})
+                changed.append({"b_id": run.id, **clock_values(run)})
             run.dirty = False
+        if changed:
+            self.conn.execute(_UPDATE_CLOCK, changed)
         events = [e if e.ticket_id is not None else _with_ticket(e, t.id) for e in change.audit]
         self.append_audit(events)
         if change.notices:

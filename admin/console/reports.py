@@ -1,0 +1,146 @@
+"""The supervisor's report page: pick a period, read the evaluation report, download it, and keep the
+root causes and action plans the report lists.
+
+Who: console role ``supervisor``. The report is the same object every format renders
+(`workflow.reports.build_report`), so the page, the DOCX and the JSON cannot disagree. Downloads write
+an ``identity_view`` audit row when the file carries complainant names (the evaluation table), because
+that is the moment names leave the system. Root-cause and action-plan changes go through
+`workflow.rootcause`, which audits them.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timezone
+
+from flask import Flask, Response, flash, redirect, request, url_for
+from flask_admin import expose
+from markupsafe import Markup
+
+from workflow.errors import AlurError, InvalidInput
+from workflow.reports import FORMATS, MEDIA_TYPES, build_for_runtime, filename, render
+from workflow.reports.cli import record_identity_view
+from workflow.reports.period import OFFICE_TZ, PeriodError, parse_period
+from workflow.reports.render_html import render_html_fragment
+from workflow import rootcause
+
+from ..auth import SecureBaseView, current_actor
+from . import common
+from .common import tr
+
+logger = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return common.runtime().engine.now().astimezone(timezone.utc)
+
+
+def current_quarter(now: datetime) -> str:
+    local = now.astimezone(OFFICE_TZ)
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+class ReportsView(SecureBaseView):
+    """Laporan evaluasi pengaduan: the report of a period, downloads, root causes and action plans."""
+
+    roles = frozenset({"supervisor"})
+
+    def _period(self):
+        text = (request.values.get("period") or "").strip() or current_quarter(_now())
+        try:
+            return parse_period(text), None
+        except PeriodError as exc:
+            return parse_period(current_quarter(_now())), str(exc)
+
+    @expose("/")
+    def index(self):
+        rt = common.runtime()
+        period, error = self._period()
+        if error:
+            flash(error, "danger")
+        definition = (request.args.get("definition") or "").strip() or None
+        report = build_for_runtime(rt, period, definition_key=definition, now=_now())
+        return self.render("reports/index.html", report=report, period=period, definition=definition or "",
+                           body=Markup(render_html_fragment(report)), formats=FORMATS,
+                           causes=rootcause.list_root_causes(rt.db),
+                           plans=rootcause.list_action_plans(rt.db, period.key),
+                           statuses=[s.value for s in rootcause.PlanStatus])
+
+    @expose("/unduh")
+    def download(self):
+        rt = common.runtime()
+        period, error = self._period()
+        fmt = request.args.get("format", "docx")
+        if error or fmt not in FORMATS:
+            flash(error or tr(f"Format {fmt} tidak dikenal; pilih {', '.join(FORMATS)}.",
+                              f"Unknown format {fmt}; choose {', '.join(FORMATS)}."), "danger")
+            return redirect(url_for(".index"))
+        definition = (request.args.get("definition") or "").strip() or None
+        now = _now()
+        report = build_for_runtime(rt, period, definition_key=definition, now=now)
+        data = render(report, fmt)
+        record_identity_view(rt, current_actor().id, report, fmt, now)
+        return Response(data, mimetype=MEDIA_TYPES[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{filename(report, fmt)}"'})
+
+    def _back(self):
+        return redirect(url_for(".index", period=request.form.get("period") or None))
+
+    @expose("/akar-masalah", methods=("POST",))
+    def add_cause(self):
+        form = request.form
+        try:
+            rootcause.create_root_cause(common.runtime().db, code=form.get("code", ""), title=form.get("title", ""),
+                                        description=form.get("description", ""), actor_id=current_actor().id,
+                                        now=_now())
+            flash(tr("Akar masalah disimpan.", "Root cause saved."), "success")
+        except InvalidInput as exc:
+            flash("; ".join(f"{k}: {v}" for k, v in exc.errors.items()), "danger")
+        return self._back()
+
+    @expose("/tautkan", methods=("POST",))
+    def link(self):
+        form = request.form
+        receipts = [x for x in form.get("tickets", "").replace(",", " ").split() if x]
+        try:
+            added = rootcause.link_complaints(common.runtime().db, int(form.get("root_cause_id", "0")), receipts,
+                                              actor_id=current_actor().id, now=_now())
+            flash(tr(f"{added} pengaduan ditautkan.", f"{added} complaint(s) linked."), "success")
+        except (AlurError, ValueError) as exc:
+            flash(str(exc), "danger")
+        return self._back()
+
+    @expose("/rencana", methods=("POST",))
+    def add_plan(self):
+        form = request.form
+        try:
+            due = date.fromisoformat(form["due_date"]) if form.get("due_date") else None
+            rootcause.add_action_plan(common.runtime().db, root_cause_id=int(form.get("root_cause_id", "0")),
+                                      period=form.get("plan_period") or form.get("period", ""),
+                                      title=form.get("title", ""), owner=form.get("owner", ""), due_date=due,
+                                      actor_id=current_actor().id, now=_now())
+            flash(tr("Rencana tindak lanjut disimpan.", "Action plan saved."), "success")
+        except InvalidInput as exc:
+            flash("; ".join(f"{k}: {v}" for k, v in exc.errors.items()), "danger")
+        except (AlurError, ValueError) as exc:
+            flash(str(exc), "danger")
+        return self._back()
+
+    @expose("/rencana/<int:plan_id>/status", methods=("POST",))
+    def plan_status(self, plan_id: int):
+        try:
+            rootcause.set_plan_status(common.runtime().db, plan_id, request.form.get("status", ""),
+                                      actor_id=current_actor().id, now=_now())
+            flash(tr("Status rencana diperbarui.", "Plan status updated."), "success")
+        except AlurError as exc:
+            flash(str(exc), "danger")
+        return self._back()
+
+
+def register(admin, app: Flask) -> None:
+    from . import Text
+
+    admin.add_view(ReportsView(name=Text("Laporan evaluasi", "Evaluation report"), endpoint="reports",
+                               url="/admin/laporan"))
+
+
+__all__ = ["register", "ReportsView", "current_quarter"]

@@ -1,0 +1,111 @@
+"""Console fixtures: an app on a fresh SQLite database with the SOP published and one user per role."""
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+
+import flask_admin.babel
+import pytest
+
+from admin.app import create_app
+from admin.auth import create_user
+from tests.conftest import SOP, walk_in_record
+from workflow.guards import Actor
+from workflow.publish import publish
+from workflow.runtime import build_runtime
+from workflow.store.db import make_engine, upgrade
+
+PASSWORD = "rahasia-uji-123"
+
+# username -> (roles, supervisor_level, opd)
+USERS = {
+    "admin": (["admin"], None, None),
+    "kasi": (["supervisor"], 1, None),
+    "kabid": (["supervisor"], 2, None),
+    "kadis": (["supervisor"], 3, None),
+    "petugas": (["petugas"], None, None),
+    "tim": (["tim"], None, None),
+    "esdm": (["opd_liaison"], None, "dinas_esdm"),
+    "pupr": (["opd_liaison"], None, "dinas_pupr"),
+    "auditor": (["auditor"], None, None),
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_admin_catalog_cache():
+    flask_admin.babel.domain.cache.clear()
+    yield
+    flask_admin.babel.domain.cache.clear()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A migrated database with the SOP published and the users created, built once and copied per test
+    (migrations and argon2 hashing are the slow part)."""
+    path = tmp_path_factory.mktemp("console-template") / "console.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    runtime = build_runtime(db=engine)
+    publish(runtime.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin",
+            now=runtime.engine.now())
+    for name, (roles, level, opd) in USERS.items():
+        create_user(engine, name, PASSWORD, roles, supervisor_level=level, opd=opd, display_name=name.title(),
+                    catalogs=runtime.catalogs)
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _secrets(monkeypatch, tmp_path):
+    # keep generated secrets out of the working directory's instance folder
+    monkeypatch.setenv("ALUR_SECRET_KEY", "console-tests")
+    monkeypatch.setenv("ALUR_IDENTITY_SALT", "console-tests")
+    monkeypatch.setenv("ALUR_INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+@pytest.fixture
+def db(tmp_path, template_db):
+    path = tmp_path / "console.db"
+    shutil.copy(template_db, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def rt(db):
+    return build_runtime(db=db)
+
+
+@pytest.fixture
+def app(rt, monkeypatch):
+    monkeypatch.setenv("ALUR_INSECURE_COOKIES", "1")
+    application = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False}, runtime=rt)
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    page = client.get("/login")
+    token = csrf_from(page.get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def open_ticket(rt, **overrides) -> int:
+    petugas = Actor("petugas", frozenset({"petugas"}), "Petugas")
+    return rt.engine.open("pengaduan-ptsp", walk_in_record(**overrides), petugas).ticket.id

@@ -1,0 +1,219 @@
+"""Who may open what: every /admin/ endpoint for every role and for anonymous visitors, against a
+table written out here. A new console view that is not in the table fails the test, so no page can
+slip in without a decision about who may use it. Also: CSRF on every form, login throttling and the
+account lockout."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.console.conftest import PASSWORD, csrf_from, login, open_ticket
+from workflow.guards import Actor
+
+ANON = "anonymous"
+USERS = ("admin", "kasi", "kabid", "kadis", "petugas", "tim", "esdm", "auditor")
+SUP = {"kasi", "kabid", "kadis"}
+CASE = {"petugas", "tim"} | SUP
+ALL = set(USERS)
+
+# endpoint -> the users who get past the access check (anonymous visitors never do: they are sent to
+# the login page). Refused users get 403. "ok" means anything else: the page, a redirect inside the
+# console, or the view's own answer to an empty form (400/404/409/422) after the role check passed.
+EXPECTED: dict[str, set[str]] = {
+    # home
+    "admin.index": ALL,
+    # officers and team (admin/console/work.py)
+    "work.index": CASE,
+    "work.ticket": CASE,
+    "work.fire": CASE,
+    "work.identity": SUP,
+    "work.record": {"petugas"},
+    "work.receipt": {"petugas"} | SUP,
+    # OPD liaisons (admin/console/opd.py)
+    "opd.index": {"esdm"},
+    "opd.ticket": {"esdm"},
+    "opd.fire": {"esdm"},
+    # user administration (admin/console/users.py)
+    "users.index_view": {"admin"},
+    "users.create_view": {"admin"},
+    "users.edit_view": {"admin"},
+    "users.details_view": {"admin"},
+    "users.delete_view": {"admin"},
+    "users.action_view": {"admin"},
+    "users.export": {"admin"},
+    "users.ajax_lookup": {"admin"},
+    "users.ajax_update": {"admin"},
+    # supervisors (admin/console/supervisor.py)
+    "supervisor.index": SUP,
+    "definitions.index": SUP,
+    "definitions.edit": SUP,
+    "definitions.version": SUP,
+    "definitions.diagram": SUP,
+    "calendar.index": SUP,
+    "calendar.change": SUP,
+    # auditors, and the head of office (admin/console/auditor.py)
+    "audit.index": {"auditor", "kadis"},
+    "audit.export": {"auditor", "kadis"},
+    "audit.identity_views": {"auditor", "kadis"},
+    "audit.verify": {"auditor", "kadis"},
+    # duplicates (admin/console/duplicates.py)
+    "duplicates.index": {"petugas"} | SUP,
+    "duplicates.act": {"petugas"} | SUP,
+    # reports (admin/console/reports.py)
+    "reports.index": SUP,
+    "reports.download": SUP,
+    "reports.add_cause": SUP,
+    "reports.link": SUP,
+    "reports.add_plan": SUP,
+    "reports.plan_status": SUP,
+}
+PUBLIC_ASSETS = {"admin.static"}  # Bootstrap and Flask-Admin's own files
+
+
+def admin_rules(app):
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin") and r.endpoint not in PUBLIC_ASSETS]
+
+
+def url_for_rule(rule, ticket_id: int) -> str:
+    values = {"ticket_id": ticket_id, "key": "pengaduan-ptsp", "version": 1, "fmt": "jsonl", "export_type": "csv",
+              "action": "abaikan", "plan_id": 1}
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(values[name]), url)
+    return url
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302, 303) and "/login" in response.headers.get("Location", ""):
+        return "login"
+    if response.status_code == 403:
+        return "forbidden"
+    assert response.status_code < 500, f"server error {response.status_code}"
+    return "ok"
+
+
+@pytest.fixture
+def handed_ticket(rt):
+    """A ticket with Dinas ESDM, so the liaison's pages have something of their own to show."""
+    ticket_id = open_ticket(rt)
+    petugas = Actor("petugas", frozenset({"petugas"}))
+    rt.engine.fire(ticket_id, "verifikasi", petugas, {"tingkat": "berat", "kewenangan": "dalam"})
+    rt.engine.fire(ticket_id, "teruskan_tim", petugas, {})
+    rt.engine.fire(ticket_id, "serahkan_opd", Actor("tim", frozenset({"tim"})),
+                   {"opd": "dinas_esdm", "permintaan": "Mohon tinjau."})
+    return ticket_id
+
+
+def test_every_console_endpoint_is_in_the_table(app):
+    found = {r.endpoint for r in admin_rules(app)}
+    missing = found - set(EXPECTED)
+    assert not missing, f"new console endpoints without an authorization decision: {sorted(missing)}"
+    # rows for modules not in this build are fine; rows for endpoints of our own modules must exist
+    ours = {e for e in EXPECTED if e.split(".")[0] in ("admin", "work", "opd", "users")}
+    assert ours <= found
+
+
+@pytest.mark.parametrize("who", (ANON,) + USERS)
+def test_authorization_matrix(app, handed_ticket, who):
+    client = app.test_client()
+    if who != ANON:
+        assert login(client, who).status_code == 302
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    wrong = []
+    for rule in admin_rules(app):
+        url = url_for_rule(rule, handed_ticket)
+        expected = "login" if who == ANON else ("ok" if who in EXPECTED[rule.endpoint] else "forbidden")
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": token})
+            got = outcome(response)
+            if got != expected:
+                wrong.append(f"{who} {method} {url} ({rule.endpoint}): expected {expected}, got {got} "
+                             f"[{response.status_code}]")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_disabled_user_is_signed_out_at_the_next_request(app, rt):
+    from admin.auth import set_active
+
+    client = app.test_client()
+    login(client, "petugas")
+    assert client.get("/admin/work/").status_code == 200
+    set_active(rt.db, "petugas", False)
+    assert outcome(client.get("/admin/work/")) == "login"
+
+
+# -- CSRF -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("token", [None, "forged-token", "IjEyMzQ1Ig.ZZZZZZ.aaaaaaaaaaaaaaaaaaaaaaaaaaa"])
+def test_posts_without_a_valid_csrf_token_are_refused(app, rt, handed_ticket, token):
+    client = app.test_client()
+    login(client, "esdm")
+    data = {"trigger": "konfirmasi_opd", "expected_version": "4"}
+    if token:
+        data["csrf_token"] = token
+    response = client.post(f"/admin/opd/ticket/{handed_ticket}/fire", data=data)
+    assert response.status_code == 400
+    assert rt.engine.load(handed_ticket).state == "diserahkan_opd"
+    # the same post with the page's token goes through
+    page = client.get(f"/admin/opd/ticket/{handed_ticket}").get_data(as_text=True)
+    data["csrf_token"] = csrf_from(page)
+    assert client.post(f"/admin/opd/ticket/{handed_ticket}/fire", data=data).status_code == 302
+    assert rt.engine.load(handed_ticket).state == "diproses_opd"
+
+
+def test_flask_admin_forms_carry_the_global_csrf_token(app, rt):
+    client = app.test_client()
+    login(client, "admin")
+    page = client.get("/admin/users/new/").get_data(as_text=True)
+    form = {"username": "petugas2", "display_name": "Petugas Dua", "role_list": "petugas", "locale": "id",
+            "active": "y", "new_password": "kata-sandi-baru-1"}
+    refused = client.post("/admin/users/new/", data=form)
+    assert refused.status_code == 400  # no token
+    created = client.post("/admin/users/new/", data={**form, "csrf_token": csrf_from(page)})
+    assert created.status_code == 302
+    fresh = app.test_client()
+    assert login(fresh, "petugas2", "kata-sandi-baru-1").status_code == 302
+
+
+def test_login_and_logout_forms_need_the_token(app):
+    client = app.test_client()
+    assert client.post("/login", data={"username": "petugas", "password": PASSWORD}).status_code == 400
+    login(client, "petugas")
+    assert client.post("/logout").status_code == 400
+    assert client.get("/admin/work/").status_code == 200  # still signed in
+
+
+# -- throttling -------------------------------------------------------------------------------------
+def _attempt(client, username, password):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def test_login_throttle_per_username_trips(app):
+    app.config["ALUR_LOGIN_LIMIT_USER"] = "3 per minute"
+    client = app.test_client()
+    codes = [_attempt(client, "petugas", "salah-salah").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    # another username from the same address is not throttled by that limit
+    assert _attempt(client, "tim", PASSWORD).status_code == 302
+
+
+def test_login_throttle_per_address_trips(app):
+    app.config["ALUR_LOGIN_LIMIT_IP"] = "3 per minute"
+    client = app.test_client()
+    codes = [_attempt(client, name, "salah-salah").status_code for name in ("a", "b", "c", "d")]
+    assert codes[-1] == 429
+
+
+def test_account_locks_after_repeated_failures_even_with_the_right_password(app):
+    app.config["ALUR_LOGIN_LIMIT_USER"] = "100 per minute"
+    app.extensions["alur_lockout"].item = __import__("limits").parse("3 per 15 minutes")
+    client = app.test_client()
+    for _ in range(3):
+        assert _attempt(client, "kasi", "salah-salah").status_code == 401
+    locked = _attempt(client, "kasi", PASSWORD)
+    assert locked.status_code == 429
+    assert "dikunci" in locked.get_data(as_text=True)

@@ -1,0 +1,94 @@
+"""/healthz, /metrics, the users commands, ``alur serve --demo``'s preparation, and the rule that
+engine-owned tables get no generic form."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, insert, select
+
+from admin.auth import SecureModelView, authenticate, list_users
+from tests.console.conftest import open_ticket
+from workflow.guards import Actor
+from workflow.store import models as m
+
+
+def test_healthz_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json()["status"] == "ok"
+
+
+def test_metrics_count_transitions_by_trigger_escalations_and_failed_deliveries(client, rt):
+    ticket_id = open_ticket(rt)
+    rt.engine.fire(ticket_id, "verifikasi", Actor("petugas", frozenset({"petugas"})),
+                   {"tingkat": "sedang", "kewenangan": "dalam"})
+    with rt.db.begin() as conn:
+        if "deliveries" in m.metadata.tables or conn.dialect.has_table(conn, "deliveries"):
+            from sqlalchemy import Table, MetaData
+
+            deliveries = Table("deliveries", MetaData(), autoload_with=conn)
+            row = {c.name: None for c in deliveries.columns if c.name != "id"}
+            row.update(outbox_id=1, ticket_id=ticket_id, template="jawaban", channel="email", recipient="a@b.id",
+                       subject="s", body="b", locale="id", status="failed", attempts=5,
+                       created_at=rt.engine.now())
+            conn.execute(insert(deliveries).values(**{k: v for k, v in row.items() if v is not None}))
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'alur_transitions_total{trigger="verifikasi"} 1' in text
+    assert "# TYPE alur_escalations_total counter" in text
+    assert 'alur_open_tickets{state="terverifikasi"} 1' in text
+    assert "alur_failed_deliveries 1" in text
+
+
+def test_metrics_token_is_required_when_configured(app, client):
+    app.config["ALUR_METRICS_TOKEN"] = "s3cret"
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+@pytest.fixture
+def cli(db, monkeypatch):
+    from workflow.cli import cli as group, register_plugins
+
+    monkeypatch.setenv("ALUR_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    register_plugins(group)
+    return lambda *args, **kw: CliRunner().invoke(group, list(args), catch_exceptions=False, **kw)
+
+
+def test_users_add_list_disable(cli, db):
+    result = cli("users", "add", "liaison2", "--role", "opd_liaison", "--opd", "dinas_pupr", "--name", "Penghubung PUPR",
+                 "--password-stdin", input="kata-sandi-panjang\n")
+    assert result.exit_code == 0, result.output
+    assert authenticate(db, "liaison2", "kata-sandi-panjang").opd == "dinas_pupr"
+    assert "liaison2" in cli("users", "list").output
+    assert cli("users", "disable", "liaison2").exit_code == 0
+    assert authenticate(db, "liaison2", "kata-sandi-panjang") is None
+    refused = cli("users", "add", "x", "--role", "opd_liaison", "--password-stdin", input="kata-sandi-panjang\n")
+    assert refused.exit_code != 0 and "--opd" in refused.output
+    refused = cli("users", "add", "y", "--role", "supervisor", "--password-stdin", input="kata-sandi-panjang\n")
+    assert refused.exit_code != 0 and "--level" in refused.output
+
+
+def test_demo_prepares_one_user_per_role_and_tickets_in_several_stages(tmp_path):
+    from admin.cli import DEMO_USERS, prepare_demo
+    from workflow.runtime import build_runtime
+    from workflow.store.db import make_engine
+
+    rt = build_runtime(db=make_engine(f"sqlite:///{tmp_path / 'demo.db'}"))
+    logins = prepare_demo(rt)
+    assert [u for u, _, _ in logins] == [u[0] for u in DEMO_USERS]
+    roles = {r for u in list_users(rt.db) for r in u.roles}
+    assert roles == {"admin", "supervisor", "petugas", "tim", "opd_liaison", "auditor"}
+    username, _, password = logins[4]
+    assert authenticate(rt.db, username, password) is not None
+    with rt.db.connect() as conn:
+        states = {r[0] for r in conn.execute(select(m.tickets.c.state)).all()}
+    assert {"diterima", "ditangani_tim", "diserahkan_opd", "selesai"} <= states
+    assert prepare_demo(rt)  # a second run keeps the data and only renews the passwords
+    with rt.db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(m.tickets)).scalar_one() == 8
+    rt.db.dispose()
+
+
+@pytest.mark.parametrize("model", [m.TicketRow, m.AuditRow, m.DefinitionRow])
+def test_engine_owned_tables_cannot_get_a_generic_form(model):
+    with pytest.raises(TypeError, match="only through the engine"):
+        SecureModelView(model, None)

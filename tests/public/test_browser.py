@@ -1,0 +1,123 @@
+"""The whole public flow in Debian's Chromium (headless) against a real server thread: file a complaint
+with an attachment, get the receipt, track it, send the missing information the office asks for, and
+confirm the answer."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from .conftest import PNG
+from .scenario import answer, ask_for_information, ticket_id
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "public"
+DOCS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def server(app):
+    from werkzeug.serving import make_server
+
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, name="public-e2e", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(timeout=5)
+    srv.server_close()
+
+
+@pytest.fixture
+def page(server):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="id-ID")
+        tab = context.new_page()
+        tab.set_default_timeout(10000)
+        yield tab
+        context.close()
+        browser.close()
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_complainant_files_tracks_completes_and_confirms(page, server, rt, tmp_path):
+    evidence = tmp_path / "foto-lokasi.png"
+    evidence.write_bytes(PNG)
+
+    page.goto(server + "/pengaduan/baru")
+    page.fill("#f-nama", "Siti Aminah")
+    page.fill("#f-alamat", "Jl. Ahmad Yani No. 5, Serang, Banten")
+    page.fill("#f-telepon", "0812-3456-7890")
+    page.fill("#f-email", "siti@contoh.id")
+    page.fill("#f-no_registrasi", "REG-2026-0042")
+    page.select_option("#f-sektor", "esdm")
+    assert page.locator("#f-jenis_izin optgroup[data-parent-code=pariwisata]").get_attribute("hidden") is not None
+    page.select_option("#f-jenis_izin", "esdm_iuptl")
+    page.select_option("#f-kategori", "durasi_waktu")
+    page.fill("#f-perihal", "Izin IUPTL belum diproses")
+    page.fill("#f-uraian", "Permohonan IUPTL belum ada peninjauan lapangan sejak dua bulan.")
+    page.fill("#f-tempat", "Kantor DPMPTSP Provinsi Banten, Serang")
+    page.fill("#f-waktu_kejadian", "2026-11-20T10:00")
+    page.check("input[name=kerahasiaan][value=anonim]")
+    page.set_input_files("#f-bukti", str(evidence))
+    form_shot = shot(page, "01-formulir")
+    page.click("button[type=submit]")
+
+    page.wait_for_selector("#receipt-no")
+    receipt = page.inner_text("#receipt-no").strip()
+    token = page.inner_text("#token").strip()
+    assert receipt.startswith("ADU-") and len(token) >= 30
+    shot(page, "02-resi")
+    ticket = rt.engine.load(ticket_id(rt, receipt))
+    assert ticket.fields["kerahasiaan"] == "anonim" and ticket.fields["jenis_izin"] == "esdm_iuptl"
+
+    page.click("#track-link")
+    page.wait_for_selector("#timeline")
+    assert page.inner_text("#state") == "Diterima"
+    assert "Siti" not in page.content()
+    shot(page, "03-lacak")
+
+    ask_for_information(rt, receipt, "Mohon kirim nomor tanda terima permohonan IUPTL.")
+    page.reload()
+    assert "Mohon kirim nomor tanda terima" in page.inner_text("#request")
+    page.fill("#kelengkapan", "Nomor tanda terima: TT-2026-778.")
+    page.click("#form-lengkapi button[type=submit]")
+    page.wait_for_selector(".alert.ok")
+    assert page.inner_text("#state") == "Diterima"
+    shot(page, "04-kelengkapan-terkirim")
+
+    answer(rt, receipt, "Peninjauan lapangan dijadwalkan 3 Desember 2026; izin terbit paling lambat 10 Desember.")
+    page.goto(f"{server}/lacak?resi={receipt}&token={token}")
+    assert "Peninjauan lapangan dijadwalkan" in page.inner_text("#answer")
+    tracking_shot = shot(page, "05-jawaban")
+    page.fill("#tanggapan_pemohon", "Terima kasih.")
+    page.click("#form-konfirmasi button[type=submit]")
+    page.wait_for_selector(".alert.ok")
+    assert page.inner_text("#state") == "Selesai"
+    shot(page, "06-selesai")
+    assert rt.engine.load(ticket_id(rt, receipt)).state == "selesai"
+
+    page.goto(server + "/bahasa/en?next=/pengaduan/baru")
+    assert page.inner_text("h1") == "Complaint form"
+
+    DOCS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(form_shot, DOCS / "public-form.png")
+    shutil.copyfile(tracking_shot, DOCS / "public-tracking.png")

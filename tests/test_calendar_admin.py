@@ -1,0 +1,128 @@
+"""The office edits its calendar: open clocks are recomputed, and each moved due time is audited."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from tests.conftest import MONDAY_9_WIB, walk_in_record
+from workflow.audit import verify_rows
+from workflow.calendar_admin import add_closure, list_days, remove_holiday, reset_day
+from workflow.escalation import sweep_due_rungs
+from workflow.runtime import Runtime
+from workflow.store import models as m
+
+WIB = timezone(timedelta(hours=7))
+
+
+@pytest.fixture
+def runtime(db_engine, store, engine):
+    rt = Runtime(db=db_engine, store=store, engine=engine, catalogs=engine.catalogs)
+    rt.reload_calendar()
+    return rt
+
+
+def to_opd(engine, actors, when, **record):
+    ticket = engine.open("pengaduan-ptsp", walk_in_record(**record), actors["petugas"], now=when).ticket
+    engine.fire(ticket.id, "verifikasi", actors["petugas"], {"tingkat": "sedang", "kewenangan": "dalam"}, now=when)
+    engine.fire(ticket.id, "teruskan_tim", actors["petugas"], {}, now=when)
+    return engine.fire(ticket.id, "serahkan_opd", actors["tim"],
+                       {"opd": "dinas_esdm", "permintaan": "Mohon peninjauan lapangan"}, now=when)
+
+
+def calendar_rows(runtime, ticket_id):
+    return [r for r in runtime.store.audit_rows(ticket_id=ticket_id) if r["kind"] == "calendar"]
+
+
+def test_closing_a_day_moves_open_working_day_clocks_and_audits_each(runtime, engine, actors):
+    handed = datetime(2026, 11, 30, 10, 0, tzinfo=WIB)  # Monday
+    ticket = to_opd(engine, actors, handed)
+    assert ticket.clock("opd_ack").due_at == datetime(2026, 12, 1, 10, 0, tzinfo=WIB)
+    penyelesaian_due = ticket.clock("penyelesaian").due_at
+
+    result = add_closure(runtime, date(2026, 12, 1), "Libur Pilkada serentak", "kasi1",
+                         now=datetime(2026, 11, 30, 11, 0, tzinfo=WIB))
+    moved = engine.load(ticket.id)
+    assert moved.clock("opd_ack").due_at == datetime(2026, 12, 2, 10, 0, tzinfo=WIB)
+    assert moved.clock("penyelesaian").due_at == penyelesaian_due  # calendar days do not move
+    assert result.moved == 1 and result.tickets == {ticket.id}
+
+    rows = calendar_rows(runtime, ticket.id)
+    assert len(rows) == 1 and rows[0]["actor_id"] == "system"
+    detail = rows[0]["detail"]
+    assert detail["clock"] == "opd_ack" and "Libur Pilkada" in detail["why"]
+    assert detail["from"].startswith("2026-12-01T03:00") and detail["to"].startswith("2026-12-02T03:00")
+    edit = [r for r in runtime.store.audit_rows(actor_id="kasi1") if r["kind"] == "calendar"]
+    assert edit[0]["detail"] == {"op": "close", "day": "2026-12-01", "name": "Libur Pilkada serentak"}
+
+    assert [d.name for d in list_days(runtime, date(2026, 12, 1), date(2026, 12, 1))] == ["Libur Pilkada serentak"]
+    # The ladder follows: the 100 % rung is not due on the closed day.
+    sweep_due_rungs(runtime, now=datetime(2026, 12, 1, 12, 0, tzinfo=WIB))
+    with runtime.db.connect() as conn:
+        fired = conn.execute(select(m.escalations.c.rung).join(m.clocks, m.clocks.c.id == m.escalations.c.clock_run_id)
+                             .where(m.clocks.c.clock == "opd_ack")).scalars().all()
+    assert fired == [0]
+
+    # Undoing the closure moves it back, audited again.
+    reset_day(runtime, date(2026, 12, 1), "kasi1", now=datetime(2026, 11, 30, 12, 0, tzinfo=WIB))
+    assert engine.load(ticket.id).clock("opd_ack").due_at == datetime(2026, 12, 1, 10, 0, tzinfo=WIB)
+    assert len(calendar_rows(runtime, ticket.id)) == 2
+    status = verify_rows(runtime.store.audit_rows())
+    assert status.ok and status.rows == runtime.store.audit_head()[0]
+
+
+def test_reopening_a_cuti_bersama_brings_a_due_time_earlier(runtime, engine, actors):
+    handed = datetime(2026, 12, 23, 10, 0, tzinfo=WIB)
+    ticket = to_opd(engine, actors, handed)
+    assert ticket.clock("opd_ack").due_at == datetime(2026, 12, 28, 10, 0, tzinfo=WIB)
+    remove_holiday(runtime, date(2026, 12, 24), "Cuti bersama dibatalkan (SK 5/2026)", "kasi1",
+                   now=datetime(2026, 12, 23, 11, 0, tzinfo=WIB))
+    assert engine.load(ticket.id).clock("opd_ack").due_at == datetime(2026, 12, 24, 10, 0, tzinfo=WIB)
+    days = {d.day: d for d in list_days(runtime, date(2026, 12, 1), date(2026, 12, 31))}
+    assert days[date(2026, 12, 24)].status == "opened" and days[date(2026, 12, 25)].status == "closed"
+    with pytest.raises(ValueError, match="already open"):
+        remove_holiday(runtime, date(2026, 12, 24), "lagi", "kasi1")
+    with pytest.raises(ValueError, match="not a holiday"):
+        remove_holiday(runtime, date(2026, 12, 22), "bukan libur", "kasi1")
+    with pytest.raises(ValueError, match="no office edit"):
+        reset_day(runtime, date(2026, 12, 22), "kasi1")
+    assert engine.load(ticket.id).clock("opd_ack").due_at == datetime(2026, 12, 24, 10, 0, tzinfo=WIB)
+
+
+def test_paused_and_far_away_clocks_are_left_alone(runtime, engine, actors):
+    paused = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=MONDAY_9_WIB).ticket
+    engine.fire(paused.id, "minta_kelengkapan", actors["petugas"], {"kekurangan": "KTP"},
+                now=MONDAY_9_WIB + timedelta(hours=1))
+    before = engine.load(paused.id).clock("tanggapan_awal")
+    far = to_opd(engine, actors, datetime(2026, 11, 30, 10, 0, tzinfo=WIB), nama="Budi")
+    result = add_closure(runtime, date(2027, 3, 1), "Penutupan kantor", "kasi1")
+    assert result.checked == 0 and result.moved == 0
+    result = add_closure(runtime, date(2026, 12, 1), "Libur Pilkada", "kasi1")
+    after = engine.load(paused.id).clock("tanggapan_awal")
+    assert (after.status, after.consumed, after.due_at) == ("paused", before.consumed, before.due_at)
+    assert result.tickets == {far.id}
+
+
+def test_cli_calendar_commands(runtime, engine, actors):
+    from workflow.cli import cli
+    from workflow.jobs_cli import register
+
+    register(cli)
+    ticket = to_opd(engine, actors, datetime(2026, 11, 30, 10, 0, tzinfo=WIB))
+    runner = CliRunner()
+    obj = {"runtime": runtime}
+    out = runner.invoke(cli, ["calendar", "close", "2026-12-01", "Libur Pilkada", "--by", "kasi1"], obj=obj)
+    assert out.exit_code == 0, out.output
+    assert "1 due time(s) moved" in out.output
+    assert engine.load(ticket.id).clock("opd_ack").due_at == datetime(2026, 12, 2, 10, 0, tzinfo=WIB)
+    out = runner.invoke(cli, ["calendar", "list", "--year", "2026"], obj=obj)
+    assert "2026-12-01" in out.output and "Libur Pilkada" in out.output and "2026-12-24" in out.output
+    out = runner.invoke(cli, ["calendar", "open", "2026-12-02"], obj=obj)
+    assert out.exit_code == 1 and "nothing to open" in out.output
+    out = runner.invoke(cli, ["calendar", "close", "1 Desember", "x"], obj=obj)
+    assert out.exit_code != 0 and "YYYY-MM-DD" in out.output
+    out = runner.invoke(cli, ["calendar", "reset", "2026-12-01"], obj=obj)
+    assert out.exit_code == 0, out.output
+    assert engine.load(ticket.id).clock("opd_ack").due_at == datetime(2026, 12, 1, 10, 0, tzinfo=WIB)

@@ -1,0 +1,161 @@
+"""workflow.diagram draws a definition as the SOP's swimlane diagram (SVG) and as Mermaid text."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from workflow.diagram import depths, edges, layout, render_mermaid, render_svg, stubs
+from workflow.loader import load_definition
+
+from .conftest import SOP
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+MINI = """\
+key: mini
+title: "Mini & <SOP>"
+lanes:
+  - {key: pemohon, label: Pemohon, label_en: Complainant}
+  - {key: petugas, label: Petugas, label_en: Officer}
+roles:
+  pemohon: {label: Pemohon, lane: pemohon}
+  petugas: {label: Petugas, lane: petugas}
+record:
+  - {name: perihal, type: text, required: true, label: Perihal}
+states:
+  baru: {label: Baru, label_en: New, lane: petugas, initial: true, actors: [petugas]}
+  dijawab: {label: "Dijawab & <dikirim>", lane: pemohon, actors: [pemohon]}
+  selesai: {label: Selesai, lane: pemohon, terminal: true, outcome: answered}
+transitions:
+  - {trigger: jawab, label: Jawab, from: baru, to: dijawab, roles: [petugas]}
+  - {trigger: tutup, label: Tutup, from: dijawab, to: selesai, roles: [pemohon]}
+  - {trigger: ulang, label: Ulangi, from: dijawab, to: baru, roles: [pemohon]}
+"""
+
+
+@pytest.fixture(scope="module")
+def sop():
+    return load_definition(SOP.read_text(encoding="utf-8"), str(SOP), version=3)
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_definition(MINI, "mini.yaml")
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def groups(root: ET.Element, cls: str) -> list[ET.Element]:
+    return [g for g in root.iter(f"{SVG}g") if cls in (g.get("class") or "").split()]
+
+
+def test_svg_is_well_formed_with_one_lane_per_definition_lane_in_order(sop):
+    root = parse(render_svg(sop))
+    assert root.tag == f"{SVG}svg" and root.get("viewBox")
+    assert [g.get("data-lane") for g in groups(root, "lane")] == [lane.key for lane in sop.lanes]
+    assert root.get("data-version") == "3"
+
+
+def test_every_state_is_drawn_inside_its_own_lane(sop):
+    lay = layout(sop)
+    bands = {key: (top, top + height) for key, _, top, height in lay.lanes}
+    for key, state in sop.states.items():
+        box = lay.boxes[key]
+        top, bottom = bands[state.lane]
+        assert top <= box.y and box.y + 48 <= bottom, f"{key} is outside lane {state.lane}"
+    root = parse(render_svg(sop))
+    assert {g.get("data-state") for g in groups(root, "state")} == set(sop.states)
+
+
+def test_states_run_left_to_right_by_breadth_first_depth(sop):
+    depth = depths(sop)
+    assert depth["diterima"] == 0
+    assert depth["terverifikasi"] == 1
+    assert depth["ditangani_tim"] == 2
+    lay = layout(sop)
+    x = {k: b.x for k, b in lay.boxes.items()}
+    assert x["diterima"] < x["terverifikasi"] < x["ditangani_tim"] < x["diserahkan_opd"] < x["diproses_opd"]
+    assert x["dijawab"] < x["diarsipkan"] < x["menunggu_konfirmasi"] < x["selesai"]
+    assert min(x.values()) == x["diterima"]
+
+
+def test_boxes_never_overlap(sop):
+    boxes = list(layout(sop).boxes.values())
+    places = {(b.x, b.y) for b in boxes}
+    assert len(places) == len(boxes)
+
+
+def test_every_transition_is_drawn_once_per_pair_or_as_a_stub(sop):
+    root = parse(render_svg(sop))
+    drawn = set()
+    for g in groups(root, "transition"):
+        drawn.update(g.get("data-triggers").split())
+    assert drawn == set(sop.triggers())
+    stubbed = {t.trigger for t in stubs(sop)}
+    assert stubbed == {"cabut"}  # withdrawal from eight states is one stub, not eight arrows
+    pairs = [(s, d) for s, d, _, _ in edges(sop)]
+    assert len(pairs) == len(set(pairs))
+
+
+def test_terminal_and_initial_states_are_styled(sop):
+    root = parse(render_svg(sop))
+    terminal = {g.get("data-state") for g in groups(root, "terminal")}
+    assert terminal == {k for k, s in sop.states.items() if s.terminal}
+    assert [g.get("data-state") for g in groups(root, "initial")] == ["diterima"]
+
+
+def test_highlight_marks_exactly_the_current_state_and_its_ways_out(sop):
+    root = parse(render_svg(sop, highlight="diproses_opd"))
+    assert [g.get("data-state") for g in groups(root, "current")] == ["diproses_opd"]
+    hot = groups(root, "from-current")
+    assert hot and all("diproses_opd" in g.get("data-from").split() for g in hot)
+    assert not groups(parse(render_svg(sop, highlight="no_such_state")), "current")
+    assert not groups(parse(render_svg(sop)), "current")
+
+
+def test_labels_are_escaped_and_follow_the_locale(mini):
+    svg = render_svg(mini)
+    root = parse(svg)  # would raise on a raw & or <
+    assert "Dijawab &amp; &lt;dikirim&gt;" in svg
+    texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    assert "Baru" in texts and "Pemohon" in texts
+    english = " ".join(t.text or "" for t in parse(render_svg(mini, locale="en")).iter(f"{SVG}text"))
+    assert "New" in english and "Complainant" in english and "Baru" not in english
+
+
+def test_two_diagrams_on_one_page_do_not_share_ids(mini):
+    a, b = render_svg(mini, id_prefix="a"), render_svg(mini, id_prefix="b")
+    ids_a = {e.get("id") for e in parse(a).iter() if e.get("id")}
+    ids_b = {e.get("id") for e in parse(b).iter() if e.get("id")}
+    assert ids_a and not ids_a & ids_b
+
+
+def test_rendering_is_deterministic(sop):
+    assert render_svg(sop, highlight="dijawab") == render_svg(sop, highlight="dijawab")
+
+
+def test_back_edges_are_drawn_too(mini):
+    root = parse(render_svg(mini))
+    pairs = {(g.get("data-from"), g.get("data-to")) for g in groups(root, "transition")}
+    assert pairs == {("baru", "dijawab"), ("dijawab", "selesai"), ("dijawab", "baru")}
+
+
+def test_mermaid_export_has_a_subgraph_per_lane_and_every_edge(sop):
+    text = render_mermaid(sop, highlight="ditangani_tim")
+    assert text.startswith("flowchart LR\n")
+    for lane in sop.lanes:
+        assert f"subgraph lane_{lane.key}[" in text
+    for t in sop.transitions:
+        for source in t.sources:
+            assert f"  {source} -" in text and f"| {t.dest}" in text
+    assert "class ditangani_tim current" in text
+    assert "selesai([" in text  # terminal states get the stadium shape
+
+
+def test_mermaid_quotes_labels(mini):
+    text = render_mermaid(mini)
+    assert 'dijawab["Dijawab & <dikirim>"]' in text
+    assert '-->|"Jawab"| dijawab' in text
