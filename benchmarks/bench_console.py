@@ -78,6 +78,12 @@ def prepare(url: str, schema: str, n: int, open_fraction: float, overdue_fractio
         print(f"seeding {n - have:,} tickets into schema {schema} (have {have:,}) ...", file=sys.stderr)
         seed_tickets(db, n - have, open_fraction=open_fraction, overdue_fraction=overdue_fraction,
                      seed=42 + have)
+        with db.begin() as conn:
+            # the seeder keeps every running clock before its due time (only ladder rungs fall due); a real
+            # office has late cases, so make one open ticket in thirty overdue for the overdue filter
+            conn.exec_driver_sql("UPDATE ticket_clocks SET due_at = due_at - interval '8 days', "
+                                 "next_rung_at = due_at - interval '8 days' "
+                                 "WHERE status = 'running' AND ticket_id % 30 = 0")
         with db.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")
             for table in ("tickets", "ticket_clocks", "ticket_identities", "audit_log"):
@@ -102,8 +108,7 @@ RAW_FILTERED = """
 SELECT id, receipt_no, state, kanal, kategori, sektor, tingkat, perihal, created_at, assignee_role, assignee_id,
        kerahasiaan, opd, flags, version
 FROM tickets WHERE closed_at IS NULL AND kategori = 'durasi_waktu' AND sektor = 'esdm'
-  AND EXISTS (SELECT ticket_clocks.id FROM ticket_clocks WHERE ticket_clocks.ticket_id = tickets.id
-              AND ticket_clocks.status = 'running' AND ticket_clocks.due_at < now())
+  AND id IN (SELECT ticket_id FROM ticket_clocks WHERE status = 'running' AND due_at < now())
 ORDER BY created_at ASC, id LIMIT 51
 """
 RAW_RECEIPT = """

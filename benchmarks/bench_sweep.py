@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             upgrade(db)
             results.append(bench(db, "PostgreSQL", args.n, fire=args.fire, repeat=args.repeat, redis_conn=redis_conn))
+            report(results[-1], redis_conn is not None)
         finally:
             db.dispose()
             with admin.begin() as conn:
@@ -174,10 +175,13 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 upgrade(db)
                 results.append(bench(db, "SQLite", args.n, fire=args.fire, repeat=args.repeat, redis_conn=redis_conn))
+                report(results[-1], redis_conn is not None)
             finally:
                 db.dispose()
-    for result in results:
-        report(result, redis_conn is not None)
+    if len(results) > 1:
+        print("\nsummary")
+        for result in results:
+            report(result, redis_conn is not None)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ from workflow import jobs
 from workflow.audit import AuditEvent
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
+from workflow.store.db import read_only
 from workflow.store.sql import SqlUnitOfWork, utc
 
 logger = logging.getLogger(__name__)
@@ -106,11 +107,7 @@ def install(runtime: Any, channels: Mapping[str, Channel] | None = None) -> Any:
     runtime.extras.setdefault("office_name", os.environ.get("ALUR_OFFICE_NAME") or DEFAULT_OFFICE)
     if runtime.extras.get("delivery_installed"):
         return runtime
-    hooks = getattr(runtime.engine, "after_commit", None)
-    if hooks is not None:
-        hooks.append(_AfterCommit(runtime))
-    elif not isinstance(runtime.engine.store, DispatchingStore):  # an engine without after-commit hooks
-        runtime.engine.store = DispatchingStore(runtime.engine.store, runtime)
+    runtime.engine.after_commit.append(_AfterCommit(runtime))
     runtime.extras["delivery_installed"] = True
     return runtime
 
@@ -133,61 +130,12 @@ class _AfterCommit:
     def __call__(self, ticket: Any) -> None:
         if ticket.id is None:
             return
-        with self.runtime.db.connect() as conn:
+        with read_only(self.runtime.db) as conn:
             ids = list(conn.execute(select(m.outbox.c.id).where(and_(
                 m.outbox.c.ticket_id == ticket.id, m.outbox.c.status == "pending")).order_by(m.outbox.c.id))
                 .scalars())
         if ids:
             dispatch(self.runtime, ids)
-
-
-class DispatchingStore:
-    """The engine's store, plus: after a unit of work that wrote outbox rows commits, dispatch them.
-
-    Dispatch happens after the transaction is committed and its connection released; its failures are
-    logged and left to the sweep, because the fire itself has already succeeded.
-    """
-
-    def __init__(self, inner: Any, runtime: Any):
-        self.inner = inner
-        self.runtime = runtime
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    @contextmanager
-    def unit_of_work(self) -> Iterator[Any]:
-        with self.inner.unit_of_work() as uow:
-            watched = _WatchedUnitOfWork(uow)
-            yield watched
-        if watched.committed and watched.outbox_ids:
-            try:
-                dispatch(self.runtime, sorted(watched.outbox_ids))
-            except Exception:  # noqa: BLE001 - the fire is committed; the sweep delivers later
-                logger.exception("dispatching outbox rows %s failed; the sweep will retry",
-                                 sorted(watched.outbox_ids))
-
-
-class _WatchedUnitOfWork:
-    def __init__(self, inner: SqlUnitOfWork):
-        self._inner = inner
-        self.outbox_ids: set[int] = set()
-        self.committed = False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def save(self, change: Any) -> Any:
-        saved = self._inner.save(change)
-        if change.notices and saved.id is not None:
-            rows = self._inner.conn.execute(select(m.outbox.c.id).where(and_(
-                m.outbox.c.ticket_id == saved.id, m.outbox.c.status == "pending"))).scalars()
-            self.outbox_ids.update(rows)
-        return saved
-
-    def commit(self) -> None:
-        self._inner.commit()
-        self.committed = True
 
 
 # -- dispatch --------------------------------------------------------------------------------------
@@ -632,7 +580,7 @@ def deliver(runtime: Any, delivery_id: int, *, now: datetime | None = None, forc
 def _receipt(runtime: Any, ticket_id: int | None) -> str:
     if ticket_id is None:
         return ""
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         return conn.execute(select(m.tickets.c.receipt_no).where(m.tickets.c.id == ticket_id)).scalar() or ""
 
 
@@ -672,7 +620,7 @@ def sweep_outbox(runtime: Any, now: datetime | None = None, *, batch: int = 500)
     """
     now = now or utcnow()
     done = 0
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         pending = list(conn.execute(select(m.outbox.c.id).where(m.outbox.c.status == "pending")
                                     .order_by(m.outbox.c.id).limit(batch)).scalars())
     for outbox_id in pending:
@@ -682,7 +630,7 @@ def sweep_outbox(runtime: Any, now: datetime | None = None, *, batch: int = 500)
         except Exception:  # noqa: BLE001 - one broken row must not block the whole sweep
             logger.exception("sweep: expanding outbox %s failed", outbox_id)
     d = mn.deliveries
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         due = list(conn.execute(select(d.c.id).where(and_(
             d.c.status == DeliveryStatus.QUEUED,
             or_(d.c.next_attempt_at.is_(None), d.c.next_attempt_at <= now),
@@ -702,16 +650,26 @@ def retry_delivery(runtime: Any, delivery_id: int, *, now: datetime | None = Non
     now = now or utcnow()
     d = mn.deliveries
     with _transaction(runtime) as conn:
-        row = conn.execute(select(d.c.status).where(d.c.id == delivery_id)).first()
+        row = conn.execute(select(d).where(d.c.id == delivery_id)).first()
         if row is None:
             raise LookupError(f"no delivery {delivery_id}; see 'alur outbox list'")
         if row.status == DeliveryStatus.SENT:
             return DeliveryStatus.SENT  # never sent twice
         if row.status == DeliveryStatus.SKIPPED:
             return DeliveryStatus.SKIPPED
+        values: dict[str, Any] = {}
+        if not row.body:  # its template failed to render: render again (the template may be fixed now)
+            outbox = conn.execute(select(m.outbox).where(m.outbox.c.id == row.outbox_id)).first()
+            fresh = next((r for r in _delivery_rows(runtime, conn, outbox, now)[0]
+                          if (r["channel"], r["recipient"]) == (row.channel, row.recipient)), None)
+            if fresh is None or fresh["status"] != DeliveryStatus.QUEUED:
+                reason = fresh["last_error"] if fresh else "penerima ini tidak lagi termasuk dalam pemberitahuan"
+                conn.execute(update(d).where(d.c.id == delivery_id).values(last_error=reason))
+                return DeliveryStatus.FAILED
+            values = {"subject": fresh["subject"], "body": fresh["body"], "locale": fresh["locale"]}
         # A manual retry starts a fresh backoff series.
         conn.execute(update(d).where(d.c.id == delivery_id).values(
-            status=DeliveryStatus.QUEUED, next_attempt_at=now, attempts=0, locked_until=None))
+            status=DeliveryStatus.QUEUED, next_attempt_at=now, attempts=0, locked_until=None, **values))
     if runtime.redis_url:
         try:
             _enqueue_delivery(runtime, delivery_id, attempt=0)
@@ -723,7 +681,7 @@ def retry_delivery(runtime: Any, delivery_id: int, *, now: datetime | None = Non
 
 def retry_failed(runtime: Any, *, now: datetime | None = None) -> dict[int, str]:
     """Retry every failed delivery; returns the status of each afterwards."""
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         ids = list(conn.execute(select(mn.deliveries.c.id).where(
             mn.deliveries.c.status == DeliveryStatus.FAILED).order_by(mn.deliveries.c.id)).scalars())
     return {i: retry_delivery(runtime, i, now=now) for i in ids}
@@ -738,5 +696,5 @@ def list_deliveries(runtime: Any, *, status: str | None = None, limit: int = 100
          .order_by(d.c.id.desc()).limit(limit))
     if status:
         q = q.where(d.c.status == status)
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         return [dict(r._mapping) for r in conn.execute(q)]

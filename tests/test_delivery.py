@@ -445,6 +445,25 @@ def test_transfer_outside_authority_tells_the_complainant_where_it_went(runtime,
     assert "Alasan           : Izin jalan kabupaten" in message.get_content()
 
 
+def test_a_template_that_cannot_render_fails_visibly_and_renders_again_on_retry(runtime, actors, smtp):
+    opened = runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
+                                 actors["petugas"])
+    with runtime.db.begin() as conn:
+        outbox_id = conn.execute(insert(m.outbox).values(
+            ticket_id=opened.ticket.id, template="tanda_terimaa", recipient="pemohon", detail={},
+            status="pending", created_at=MONDAY_9_WIB + timedelta(hours=1)).returning(m.outbox.c.id)).scalar_one()
+
+    assert expand_outbox(runtime, outbox_id) == []
+
+    [row] = deliveries(runtime.db, outbox_id=outbox_id)
+    assert row.status == "failed" and "did you mean 'tanda_terima'" in row.last_error
+    with runtime.db.begin() as conn:  # the office fixes the definition's template name
+        conn.execute(update(m.outbox).where(m.outbox.c.id == outbox_id).values(template="tanda_terima"))
+    result = CliRunner().invoke(cli_group(), ["outbox", "retry", str(row.id)], obj={"runtime": runtime})
+    assert f"delivery {row.id}: sent" in result.output, result.output
+    assert [msg["Subject"] for msg in smtp.messages()] == [f"Tanda terima pengaduan {opened.ticket.receipt_no}"] * 2
+
+
 def test_escalation_rungs_warn_the_assignee_and_escalate_to_the_section_head(runtime, actors):
     from workflow.escalation import sweep_due_rungs
 

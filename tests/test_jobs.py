@@ -138,8 +138,10 @@ def test_inprocess_sweeper_escalates_without_redis(runtime, actors):
         handle.stop()
     assert not handle.running
     assert count(runtime.db, m.escalations, m.escalations.c.ticket_id == ticket.id) == 3
-    assert jobs.start_background(runtime, interval=60) is not None  # no Redis: the in-process default
-    jobs.start_background(runtime).stop()
+    background = jobs.start_background(runtime, interval=60)  # no Redis: the in-process default
+    assert isinstance(background, jobs.Sweeper)
+    background.stop()
+    assert not background.running
 
 
 def test_worker_without_redis_explains_what_to_do(runtime):

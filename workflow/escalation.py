@@ -320,7 +320,10 @@ def fire_rung_job(ticket_id: int, clock_run_id: int, rung: int, now: datetime | 
     with runtime.store.unit_of_work() as uow:
         q = select(m.clocks.c.id).where(and_(m.clocks.c.id == clock_run_id, m.clocks.c.ticket_id == ticket_id))
         if uow.conn.dialect.name == "postgresql":
-            q = q.join(m.tickets, m.tickets.c.id == m.clocks.c.ticket_id).with_for_update()
+            # Ticket first, then its clock: the order a fire takes them in (UPDATE tickets, then
+            # ticket_clocks), so a job waiting for an officer's fire can never deadlock with it.
+            uow.conn.execute(select(m.tickets.c.id).where(m.tickets.c.id == ticket_id).with_for_update())
+            q = q.with_for_update()
         if uow.conn.execute(q).first() is None:
             return False
         result = _fire_claimed(runtime, uow, DueRung(clock_run_id, ticket_id, rung), now)

@@ -209,7 +209,8 @@ def refresh_calendar(runtime) -> bool:
     if known == stamp:
         return False  # (the first call reloads: an edit may have come between build and now)
     runtime.reload_calendar()
-    logger.info("office calendar changed; reloaded")
+    if known is not None:
+        logger.info("office calendar changed; reloaded")
     return True
 
 

@@ -34,7 +34,6 @@ from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNo
 from workflow.store import models as m
 from workflow.store import models_intake as mi
 from workflow.store.db import read_only
-from workflow.store.sql import utc
 
 from . import keys as apikeys
 from .schema import RECEIPT_PATTERN, Operation, Param, check, definition_doc, fields_schema, field_doc, openapi
@@ -244,8 +243,8 @@ def make_blueprint(limiter=None) -> Blueprint:
                                                      "pattern": r"^[\x21-\x7e]+$"},
                        "retries with the same key and body return the same ticket; another body answers 422"),),
         description="The body is the intake record of the definition (fields and catalog codes as in "
-                    "GET /definitions/{key}). The tracking token is returned once.",
-        extra_responses={200: "Idempotent replay of an earlier request"}))
+                    "GET /definitions/{key}). The tracking token is returned once; a replay (same "
+                    "Idempotency-Key and body) answers the same ticket with replayed=true and token null."))
     def create_ticket(runtime, body, **headers):
         key = g.api_key
         idem = headers.get("Idempotency-Key")
@@ -476,12 +475,20 @@ def http_problem(exc: HTTPException):
     return response
 
 
+def _limit_key() -> str:
+    presented = _presented_key()
+    if not presented:
+        return f"api-anon:{request.remote_addr}"
+    return "apikey:" + hashlib.sha256(presented.encode("utf-8")).hexdigest()[:32]
+
+
 def init_app(app: Flask) -> None:
     from admin.app import csrf
 
     limiter = limits.init(app)
     bp = make_blueprint(limiter)
-    limiter.limit(limits.api_limit, key_func=lambda: f"apikey:{_presented_key() or request.remote_addr}")(bp)
+    # per key; the key is hashed so no secret ends up in the limiter's storage (Redis)
+    limiter.limit(limits.api_limit, key_func=_limit_key)(bp)
     csrf.exempt(bp)
     app.register_blueprint(bp)
     # Routing errors (unknown path, wrong method) happen before Flask knows the blueprint, so the

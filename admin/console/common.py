@@ -10,10 +10,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from flask import current_app
+from flask import current_app, g
 from flask_babel import get_locale
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from workflow.clocks import gross_seconds, net
 from workflow.spec import Definition, Field
@@ -26,8 +25,16 @@ DEFINITION_KEY = "pengaduan-ptsp"
 
 
 def lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None and locale.language in ("id", "en") else "id"
+    """The request's language, "id" or "en" (looked up once per request: pages ask hundreds of times)."""
+    try:
+        cached = g.get("_alur_lang")
+    except RuntimeError:  # outside a request
+        return "id"
+    if cached is None:
+        locale = get_locale()
+        cached = locale.language if locale is not None and locale.language in ("id", "en") else "id"
+        g._alur_lang = cached
+    return cached
 
 
 def tr(id_text: str, en_text: str) -> str:
@@ -50,27 +57,43 @@ def as_utc(value: datetime | str | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
-FORMATS = {
-    "long": "EEEE, d MMMM y 'pukul' HH.mm",
-    "long_en": "EEEE, d MMMM y 'at' HH:mm",
-    "medium": "d MMM y HH.mm",
-    "medium_en": "d MMM y HH:mm",
-    "date": "d MMMM y",
-    "date_en": "d MMMM y",
-    "short": "dd/MM/yy HH.mm",
-    "short_en": "dd/MM/yy HH:mm",
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+MONTHS_SHORT = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+DAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 
 
 def wib(value: datetime | str | None, style: str = "medium") -> str:
-    """A moment in the office's time zone in Indonesian (or English) style: "Senin, 30 November 2026 pukul 09.00 WIB"."""
+    """A moment in the office's time zone, Indonesian style: "Senin, 30 November 2026 pukul 09.00 WIB".
+
+    Hand-rolled rather than Babel's format_datetime: a work queue formats a hundred dates per page and
+    Babel's per-call locale parsing cost a third of the page time."""
     moment = as_utc(value)
     if moment is None:
         return "–"
     code = lang()
-    pattern = FORMATS.get(f"{style}_en" if code == "en" else style, FORMATS["medium"])
-    text = format_datetime(moment, pattern, tzinfo=OFFICE_TZ, locale=code)
-    return text if style == "date" else f"{text} WIB"
+    local = moment.astimezone(OFFICE_TZ)
+    sep = ":" if code == "en" else "."
+    clock = f"{local.hour:02d}{sep}{local.minute:02d}"
+    if style == "date":
+        return f"{local.day} {MONTHS[code][local.month - 1]} {local.year}"
+    if style == "long":
+        at = "at" if code == "en" else "pukul"
+        return (f"{DAYS[code][local.weekday()]}, {local.day} {MONTHS[code][local.month - 1]} {local.year} "
+                f"{at} {clock} WIB")
+    if style == "short":
+        return f"{local.day:02d}/{local.month:02d}/{local.year % 100:02d} {clock} WIB"
+    return f"{local.day} {MONTHS_SHORT[code][local.month - 1]} {local.year} {clock} WIB"
 
 
 def duration(seconds: float) -> str:
@@ -188,9 +211,10 @@ def display_value(f: Field | None, value: Any) -> str:
         return wib(value)
     if f.type == "date":
         try:
-            return format_datetime(datetime.fromisoformat(str(value)), "d MMMM y", locale=lang())
+            day = datetime.fromisoformat(str(value))
         except ValueError:
             return str(value)
+        return f"{day.day} {MONTHS[lang()][day.month - 1]} {day.year}"
     return str(value)
 
 
@@ -260,7 +284,8 @@ def deadline_condition(kind: str, now: datetime):
         cond = and_(c.c.status == "running", c.c.due_at < now)
     else:
         cond = and_(c.c.status == "running", c.c.due_at >= now, c.c.due_at < now + AT_RISK_WINDOW)
-    return exists(select(c.c.id).where(c.c.ticket_id == t.c.id, cond))
+    # driven from the (few) running clocks in the due range: an index range scan, not a probe per open ticket
+    return t.c.id.in_(select(c.c.ticket_id).where(cond))
 
 
 def looks_like_receipt(text: str) -> bool:

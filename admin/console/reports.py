@@ -29,6 +29,8 @@ from .common import tr
 
 logger = logging.getLogger(__name__)
 
+PAGE_ROWS = 500  # evaluation rows shown on the page; the downloads carry all of them
+
 
 def _now() -> datetime:
     return common.runtime().engine.now().astimezone(timezone.utc)
@@ -58,7 +60,7 @@ class ReportsView(SecureBaseView):
         if error:
             flash(error, "danger")
         definition = (request.args.get("definition") or "").strip() or None
-        report = build_for_runtime(rt, period, definition_key=definition, now=_now())
+        report = build_for_runtime(rt, period, definition_key=definition, now=_now(), evaluation_limit=PAGE_ROWS)
         return self.render("reports/index.html", report=report, period=period, definition=definition or "",
                            body=Markup(render_html_fragment(report)), formats=FORMATS,
                            causes=rootcause.list_root_causes(rt.db),

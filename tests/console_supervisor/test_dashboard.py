@@ -115,3 +115,26 @@ def test_periods_are_wib_months_and_quarters():
     assert (start, end) == (utc(2026, 12, 31, 17, 0), utc(2027, 1, 31, 17, 0))
     start, end = period_bounds(utc(2026, 11, 30, 2, 0), "quarter")
     assert (start, end) == (utc(2026, 9, 30, 17, 0), utc(2026, 12, 31, 17, 0))
+
+
+def test_the_aggregates_agree_on_sqlite_and_postgresql(db_engine):
+    """The at-risk share uses dialect-specific epoch arithmetic: both databases must count the same."""
+    from workflow.engine import Engine
+    from workflow.publish import publish
+    from workflow.store.sql import SqlStore
+    from workflow.calendar import WorkingCalendar
+    from tests.conftest import SOP, walk_in_record
+
+    store = SqlStore(db_engine)
+    publish(store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
+    engine = Engine(store, calendar=WorkingCalendar(), now=lambda: MONDAY_9_WIB)
+    a = engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS).ticket.id
+    engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS)
+    engine.fire(a, "tolak", PETUGAS, {"alasan": "x"}, now=MONDAY_9_WIB + timedelta(hours=1))
+    numbers = dashboard_numbers(db_engine, SUNDAY_9_WIB, {"kepala_seksi"})
+    assert [(r["state"], r["n"]) for r in numbers["by_state"]] == [("diterima", 1)]
+    clocks = {r["clock"]: r for r in numbers["clocks"]}
+    assert clocks["penyelesaian"] == {"clock": "penyelesaian", "running": 1, "overdue": 0, "at_risk": 1}
+    assert clocks["tanggapan_awal"]["overdue"] == 1
+    assert {r["clock"]: (r["on_time"], r["stopped"]) for r in numbers["quarter"]} == \
+        {"penyelesaian": (1, 1), "tanggapan_awal": (1, 1)}

@@ -116,6 +116,7 @@ def test_supervisor_fixes_a_broken_definition_guided_by_the_error_and_publishes_
     assert rt.engine.definition("pengaduan-ptsp").version == 2
     assert rt.engine.definition("pengaduan-ptsp").clocks["opd_jawaban"].budget.amount == 3
 
+    page.set_viewport_size({"width": 1760, "height": 1000})  # the whole swimlane, no horizontal scroll
     page.goto(f"{server}/admin/definisi/pengaduan-ptsp/v2/diagram?highlight=ditangani_tim")
     page.wait_for_selector("#sop-diagram svg g.state.current")
     assert page.locator("#sop-diagram g.state").count() == len(rt.engine.definition("pengaduan-ptsp").states)

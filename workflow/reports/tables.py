@@ -71,8 +71,11 @@ def evaluation_table(report: Report) -> Table:
     rows = [Row((e.no, f"{e.pemohon}, {e.perihal}", e.tanggal, e.analisa, e.tindak_lanjut)) for e in report.evaluation]
     if not rows:
         rows = [Row(("-", "Tidak ada pengaduan pada periode ini", "-", "-", "-"))]
+    shown = len(report.evaluation)
+    note = (f"Ditampilkan {shown} dari {report.total} pengaduan; unduh laporan untuk tabel lengkap."
+            if 0 < shown < report.total else "")
     return Table("4.1", "Evaluasi pengaduan", "evaluasi", ("No", "Pemohon/Perihal Pengaduan", "Tgl", "Analisa",
-                 "Tindak Lanjut"), tuple(rows), chapter="IV", widths=(1, 5, 2, 5, 5))
+                 "Tindak Lanjut"), tuple(rows), chapter="IV", widths=(1, 5, 2, 5, 5), note=note)
 
 
 def _sla_cells(s: ClockStats) -> tuple:
