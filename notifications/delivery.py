@@ -20,10 +20,11 @@ The engine writes an ``outbox`` row in the same transaction as the fire that cau
    ``alur outbox retry`` puts failed deliveries back in the queue.
 
 Execution: with Redis (``runtime.redis_url``) expansion and delivery are rq jobs on the queue
-``<prefix>-notifications`` of `workflow.jobs` (``alur worker`` listens on it); a retry is scheduled with
-``enqueue_at`` (``alur worker`` runs the scheduler). Without Redis (the embedded default) everything runs inline right after the
-fire commits. Either way `sweep_outbox` (run by the periodic sweeper) expands pending rows and delivers
-due retries and deliveries whose worker died: the database, not Redis, says what is due.
+``<prefix>-notifications`` of `workflow.jobs` (``alur worker`` listens on it); a retry is scheduled
+with ``enqueue_at`` (``alur worker`` runs the scheduler). Without Redis (the embedded default) everything
+runs inline right after the fire commits. Either way `sweep_outbox` (in `workflow.jobs.PERIODIC`)
+expands pending rows and delivers due retries and deliveries whose worker died: the database, not
+Redis, says what is due.
 
 `install(runtime)` wires it up: it builds the channels (``runtime.extras["channels"]``, from
 `notifications.channels.build_channels` unless given) and adds an engine after-commit hook that

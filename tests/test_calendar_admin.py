@@ -126,3 +126,22 @@ def test_cli_calendar_commands(runtime, engine, actors):
     out = runner.invoke(cli, ["calendar", "reset", "2026-12-01"], obj=obj)
     assert out.exit_code == 0, out.output
     assert engine.load(ticket.id).clock("opd_ack").due_at == datetime(2026, 12, 1, 10, 0, tzinfo=WIB)
+
+
+def test_other_processes_notice_a_calendar_edit(runtime, db_engine, store):
+    """A sweeper or worker started before the edit reloads its calendar on its next sweep or job."""
+    from workflow import jobs
+    from workflow.calendar import WorkingCalendar
+    from workflow.engine import Engine
+
+    other = Runtime(db=db_engine, store=store, engine=Engine(store, calendar=WorkingCalendar()),
+                    catalogs=runtime.catalogs)
+    jobs.refresh_calendar(other)
+    assert other.calendar.is_working_day(date(2026, 12, 1))
+    assert jobs.refresh_calendar(other) is False  # nothing changed
+    add_closure(runtime, date(2026, 12, 1), "Libur Pilkada", "kasi1")
+    assert jobs.refresh_calendar(other) is True
+    assert not other.calendar.is_working_day(date(2026, 12, 1))
+    reset_day(runtime, date(2026, 12, 1), "kasi1")
+    jobs.run_periodic(other, tasks=())
+    assert other.calendar.is_working_day(date(2026, 12, 1))

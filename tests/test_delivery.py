@@ -552,7 +552,7 @@ def test_worker_killed_mid_delivery_does_not_duplicate_the_message(sqlite_engine
     rt = make_runtime(store, Engine(store, calendar=calendar, now=lambda: MONDAY_9_WIB), smtp)
     rt.redis_url = REDIS_URL
     rt.extras.update(queue_prefix=name, redis=connection)
-    smtp.data_delay = 3.0
+    smtp.data_delay = 1.5
     env = dict(os.environ, ALUR_DATABASE_URL=str(sqlite_engine.url), ALUR_REDIS_URL=REDIS_URL,
                ALUR_QUEUE_PREFIX=name, ALUR_SMTP_HOST="127.0.0.1", ALUR_SMTP_PORT=str(smtp.port),
                ALUR_SMTP_SENDER=SENDER, ALUR_IDENTITY_SALT="test", ALUR_INSTANCE_PATH=str(tmp_path),
@@ -609,7 +609,7 @@ def test_worker_killed_after_the_gateway_took_the_message_resends_it_under_the_s
     """At-least-once: the retry after the dead worker's lease repeats the Idempotency-Key, so the gateway,
     which drops keys it has seen, delivers one WhatsApp message."""
     connection, name = redis_queue
-    SlowGateway.received, SlowGateway.delay, SlowGateway.stored = [], 3.0, threading.Event()
+    SlowGateway.received, SlowGateway.delay, SlowGateway.stored = [], 1.5, threading.Event()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowGateway)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/kirim"

@@ -159,3 +159,25 @@ def test_mermaid_quotes_labels(mini):
     text = render_mermaid(mini)
     assert 'dijawab["Dijawab & <dikirim>"]' in text
     assert '-->|"Jawab"| dijawab' in text
+
+
+def test_arrow_labels_never_cover_a_state_or_each_other(sop):
+    from workflow.diagram import BOX_H, BOX_W, CHAR_W
+
+    root = parse(render_svg(sop))
+    lay = layout(sop)
+    boxes = [(b.x, b.y, b.x + BOX_W, b.y + BOX_H) for b in lay.boxes.values()]
+    labels = []
+    for g in groups(root, "transition"):
+        if "stub" in g.get("class"):
+            continue
+        for t in g.iter(f"{SVG}text"):
+            x, y, half = float(t.get("x")), float(t.get("y")), len(t.text) * CHAR_W / 2
+            labels.append((x - half, y - 10, x + half, y + 2))
+    assert len(labels) >= len(edges(sop)) * 0.8  # most arrows keep a (possibly shortened) label
+
+    def hit(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    assert not [(lab, box) for lab in labels for box in boxes if hit(lab, box)]
+    assert not [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:] if hit(a, b)]

@@ -146,13 +146,17 @@ def _short(text: str) -> str:
     return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1].rstrip() + "…"
 
 
-def _edge_path(a: Box, b: Box, bend: int) -> tuple[str, float, float]:
-    """A cubic curve from box a to box b, and the point where its label goes."""
+LABEL_TS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78)  # where along a curve a label may sit, best first
+CHAR_W = 5.6  # average width of a 10px label character
+
+
+def _edge_path(a: Box, b: Box, bend: int) -> tuple[str, list[tuple[float, float]]]:
+    """A cubic curve from box a to box b, and the candidate points for its label, best first."""
     if a.state == b.state:  # a loop: out of the top and back in
         x0, y0 = a.cx - 20, a.y
         x1, y1 = a.cx + 20, a.y
         path = f"M{x0:.1f},{y0:.1f} C{x0 - 10:.1f},{y0 - 46:.1f} {x1 + 10:.1f},{y1 - 46:.1f} {x1:.1f},{y1:.1f}"
-        return path, a.cx, a.y - 38
+        return path, [(a.cx, a.y - 38)]
     if b.column > a.column:
         x0, y0 = a.x + BOX_W, a.cy + bend * 6
         x1, y1 = b.x, b.cy + bend * 6
@@ -169,11 +173,39 @@ def _edge_path(a: Box, b: Box, bend: int) -> tuple[str, float, float]:
         else:
             x0, y0, x1, y1 = a.cx - 24, a.y, b.cx - 24, b.y + BOX_H
         c0, c1 = (x0 + 30, y0 + (y1 - y0) / 3), (x1 + 30, y0 + 2 * (y1 - y0) / 3)
-    # the curve's point at t = 0.5
-    mx = 0.125 * x0 + 0.375 * c0[0] + 0.375 * c1[0] + 0.125 * x1
-    my = 0.125 * y0 + 0.375 * c0[1] + 0.375 * c1[1] + 0.125 * y1
+    points = []
+    for t in LABEL_TS:
+        u = 1 - t
+        points.append((u ** 3 * x0 + 3 * u * u * t * c0[0] + 3 * u * t * t * c1[0] + t ** 3 * x1,
+                       u ** 3 * y0 + 3 * u * u * t * c0[1] + 3 * u * t * t * c1[1] + t ** 3 * y1))
     path = f"M{x0:.1f},{y0:.1f} C{c0[0]:.1f},{c0[1]:.1f} {c1[0]:.1f},{c1[1]:.1f} {x1:.1f},{y1:.1f}"
-    return path, mx, my
+    return path, points
+
+
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+def _overlaps(r: Rect, others: list[Rect]) -> bool:
+    return any(r[0] < o[2] and o[0] < r[2] and r[1] < o[3] and o[1] < r[3] for o in others)
+
+
+def _place_label(text: str, points: list[tuple[float, float]], taken: list[Rect]) -> tuple[str, float, float] | None:
+    """The first spot along the curve where the label (or its first words) hides no box and no label.
+
+    Labels that find no free spot are left out of the picture; the arrow's tooltip still names them.
+    """
+    shorter = _short(text)
+    words = shorter.split()
+    tries = [shorter] + ([" ".join(words[:2]) + "…"] if len(words) > 2 else []) + \
+        ([words[0] + "…"] if len(words) > 1 else [])
+    for label in tries:
+        half = len(label) * CHAR_W / 2 + 2
+        for x, y in points:
+            rect = (x - half, y - 14, x + half, y)
+            if not _overlaps(rect, taken):
+                taken.append(rect)
+                return label, x, y - 3
+    return None
 
 
 def edges(definition: Definition, locale: str = "id") -> list[tuple[str, str, list[str], list[str]]]:
@@ -260,22 +292,7 @@ def render_svg(definition: Definition, *, highlight: str | None = None, locale: 
         out.append("</g>")
     # Bends separate edges that share a pair of boxes' sides.
     seen_pairs: dict[tuple[str, str], int] = {}
-    for source, dest, labels, triggers in edges(definition, locale):
-        if source not in lay.boxes or dest not in lay.boxes:
-            continue
-        a, b = lay.boxes[source], lay.boxes[dest]
-        pair = (min(source, dest), max(source, dest))
-        bend = seen_pairs.get(pair, 0)
-        seen_pairs[pair] = bend + 1
-        path, mx, my = _edge_path(a, b, bend if b.column != a.column else 0)
-        hot = highlight is not None and source == highlight
-        text = _short(" / ".join(labels))
-        cls = "transition from-current" if hot else "transition"
-        out.append(f'<g class="{cls}" data-from="{escape(source)}" data-to="{escape(dest)}" '
-                   f'data-triggers="{escape(" ".join(triggers))}">'
-                   f'<title>{escape(" / ".join(labels))} ({escape(", ".join(triggers))})</title>'
-                   f'<path d="{path}" marker-end="url(#{marker_hot if hot else marker})"/>'
-                   f'<text x="{mx:.1f}" y="{my - 3:.1f}" text-anchor="middle">{escape(text)}</text></g>')
+    taken: list[Rect] = [(b.x - 2, b.y - 2, b.x + BOX_W + 2, b.y + BOX_H + 2) for b in lay.boxes.values()]
     for n, t in enumerate(stubs(definition)):
         if t.dest not in lay.boxes:
             continue
@@ -284,12 +301,30 @@ def render_svg(definition: Definition, *, highlight: str | None = None, locale: 
         x, y0 = b.x + BOX_W - 24 - 10 * n, b.y - 28
         sources = ", ".join(_label(definition.states[s], locale) if s in definition.states else s for s in t.sources)
         note = f"{_short(_label(t, locale))} ({len(t.sources)}×)"
+        taken.append((x, y0 - 2, x + 6 + len(note) * CHAR_W, y0 + 11))
         cls = "transition stub from-current" if hot else "transition stub"
         out.append(f'<g class="{cls}" data-from="{escape(" ".join(t.sources))}" data-to="{escape(t.dest)}" '
                    f'data-triggers="{escape(t.trigger)}"><title>{escape(_label(t, locale))} ({escape(t.trigger)}): '
                    f'{escape(sources)}</title>'
                    f'<path d="M{x:.1f},{y0:.1f} L{x:.1f},{b.y:.1f}" marker-end="url(#{marker_hot if hot else marker})"/>'
                    f'<text x="{x + 4:.1f}" y="{y0 + 8:.1f}" text-anchor="start">{escape(note)}</text></g>')
+    for source, dest, labels, triggers in edges(definition, locale):
+        if source not in lay.boxes or dest not in lay.boxes:
+            continue
+        a, b = lay.boxes[source], lay.boxes[dest]
+        pair = (min(source, dest), max(source, dest))
+        bend = seen_pairs.get(pair, 0)
+        seen_pairs[pair] = bend + 1
+        path, points = _edge_path(a, b, bend if b.column != a.column else 0)
+        hot = highlight is not None and source == highlight
+        placed = _place_label(" / ".join(labels), points, taken)
+        text = (f'<text x="{placed[1]:.1f}" y="{placed[2]:.1f}" text-anchor="middle">{escape(placed[0])}</text>'
+                if placed else "")
+        cls = "transition from-current" if hot else "transition"
+        out.append(f'<g class="{cls}" data-from="{escape(source)}" data-to="{escape(dest)}" '
+                   f'data-triggers="{escape(" ".join(triggers))}">'
+                   f'<title>{escape(" / ".join(labels))} ({escape(", ".join(triggers))})</title>'
+                   f'<path d="{path}" marker-end="url(#{marker_hot if hot else marker})"/>{text}</g>')
     for key, state in definition.states.items():
         box = lay.boxes[key]
         classes = ["state"]

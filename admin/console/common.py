@@ -349,7 +349,15 @@ def list_tickets(where, f: Filters, *, identity_search: bool = False, include_se
                 due_at = as_utc(row.due_at)
                 if row.status == "running" and due_at is not None and (current is None or due_at < current):
                     due[row.ticket_id] = due_at
+    code = lang()
+    catalogs = rt.catalogs
+    definition = definition_for()
     for r in rows:
+        # labels resolved here once, not per cell in the template (a page shows hundreds of them)
+        for name in ("kategori", "sektor", "kanal", "tingkat"):
+            cat = catalogs.get(name)
+            r[f"{name}_label"] = (cat.label_of(r[name], code) if cat is not None else r[name]) if r[name] else "–"
+        r["state_label"] = state_label(definition, r["state"])
         r["created_at"] = as_utc(r["created_at"])
         r["due_at"] = due.get(r["id"])
         r["overdue"] = r["due_at"] is not None and r["due_at"] < now

@@ -148,7 +148,7 @@ def build_report(db: DbEngine, period: Period | str, *, catalogs: Catalogs | Non
                        for y, mo in period.months()),
         evaluation=tuple(EvaluationRow(
             no=i, receipt_no=row.receipt_no, pemohon=row.pemohon or "-", perihal=row.perihal or "-",
-            tanggal=format_short(utc(row.created_at)), analisa=row.analisa or "-",
+            tanggal=row.tanggal, analisa=row.analisa or "-",
             tindak_lanjut=row.tindak_lanjut or "-", kerahasiaan=row.kerahasiaan or "biasa", imported=bool(row.imported))
             for i, row in enumerate(evaluation, start=1)),
         sla=sla,

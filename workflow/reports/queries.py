@@ -83,6 +83,13 @@ def month_key(conn: Connection, column) -> ColumnElement[str]:
     return func.strftime("%Y-%m", column, "+7 hours")
 
 
+def wib_date(conn: Connection, column) -> ColumnElement[str]:
+    """``dd/mm/yyyy`` of a UTC timestamp column, in WIB (the evaluation table's date column)."""
+    if _dialect(conn) == "postgresql":
+        return func.to_char(func.timezone("Asia/Jakarta", column), "DD/MM/YYYY")
+    return func.strftime("%d/%m/%Y", column, "+7 hours")
+
+
 def month_counts(conn: Connection, scope: Scope) -> dict[str, int]:
     key = month_key(conn, t.c.created_at).label("month")
     rows = conn.execute(select(key, func.count()).where(scope.conditions()).group_by(key)).all()
@@ -115,7 +122,8 @@ def complainant_name() -> ColumnElement[str]:
 def evaluation_rows(conn: Connection, scope: Scope, limit: int | None = None) -> list[Any]:
     """One row per complaint, oldest first: only the columns the evaluation table prints."""
     fields = t.c.fields
-    q = (select(t.c.id, t.c.receipt_no, t.c.created_at, t.c.perihal, t.c.kerahasiaan, t.c.imported,
+    q = (select(t.c.receipt_no, wib_date(conn, t.c.created_at).label("tanggal"), t.c.perihal, t.c.kerahasiaan,
+                t.c.imported,
                 complainant_name().label("pemohon"),
                 fields["analisa"].as_string().label("analisa"),
                 func.coalesce(fields["tindak_lanjut"].as_string(), fields["jawaban"].as_string()).label("tindak_lanjut"))
@@ -262,5 +270,5 @@ def action_plans(conn: Connection, period_key: str, recurrence_scope: Scope | No
 
 
 __all__ = ["Scope", "total", "count_by", "rekap_counts", "month_counts", "month_key", "imported_count",
-           "measured_count", "evaluation_rows", "complainant_name", "sla_counts", "sla_percentiles",
+           "measured_count", "evaluation_rows", "wib_date", "complainant_name", "sla_counts", "sla_percentiles",
            "calendar_fingerprints", "root_cause_counts", "action_plans", "gross_seconds", "opd_of_ticket"]
