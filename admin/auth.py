@@ -37,7 +37,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 

@@ -4,7 +4,8 @@ With ``--n`` tickets (default 1,000,000) seeded by `benchmarks.seed.seed_tickets
 schema, this measures, through Flask's test client (so the time is the server's: routing, session,
 queries, templates, no network), p50 and p95 over repeated requests of:
 
-* the work queue (team tab: open tickets of the handling team, oldest first, page 1 and page 20);
+* the work queue (the default "my move" tab, and the team tab: open tickets of the handling team, oldest
+  first, page 1 and page 20);
 * a filtered list (category + sector + overdue, and a search by receipt number);
 * a ticket page (case, timeline, clocks, available transitions);
 
@@ -104,6 +105,12 @@ SELECT id, receipt_no, state, kanal, kategori, sektor, tingkat, perihal, created
 FROM tickets WHERE assignee_role IN ('tim') AND closed_at IS NULL
 ORDER BY created_at ASC, id LIMIT 51 OFFSET {offset}
 """
+RAW_TURN = """
+SELECT id, receipt_no, state, kanal, kategori, sektor, tingkat, perihal, created_at, assignee_role, assignee_id,
+       kerahasiaan, opd, flags, version
+FROM tickets WHERE state IN ('ditangani_tim', 'klarifikasi_opd') AND closed_at IS NULL
+ORDER BY created_at ASC, id LIMIT 51
+"""
 RAW_FILTERED = """
 SELECT id, receipt_no, state, kanal, kategori, sektor, tingkat, perihal, created_at, assignee_role, assignee_id,
        kerahasiaan, opd, flags, version
@@ -190,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         return [r[0] for r in cursor.fetchall()]
 
     ids_of["q1"], ids_of["q20"] = queue_ids(0), queue_ids(950)
+    cursor.execute(RAW_TURN)
+    ids_of["turn"] = [r[0] for r in cursor.fetchall()]
     cursor.execute(RAW_FILTERED)
     ids_of["filtered"] = [r[0] for r in cursor.fetchall()]
 
@@ -204,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         return f"/admin/work/?tab=all&q={current['receipt']}"
 
     cases = [
+        ("work queue, my-move tab (default)", get(tim, "/admin/work/"),
+         raw([RAW_TURN, RAW_CLOCKS], {"ids": ids_of["turn"]})),
         ("work queue, team tab, page 1", get(tim, "/admin/work/?tab=team"),
          raw([RAW_QUEUE.format(offset=0), RAW_CLOCKS], {"ids": ids_of["q1"]})),
         ("work queue, team tab, page 20", get(tim, "/admin/work/?tab=team&page=20"),

@@ -181,3 +181,17 @@ def test_arrow_labels_never_cover_a_state_or_each_other(sop):
 
     assert not [(lab, box) for lab in labels for box in boxes if hit(lab, box)]
     assert not [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:] if hit(a, b)]
+
+
+@pytest.mark.parametrize("module", ["workflow.diagram", "workflow.definition_diff"])
+def test_diagram_and_diff_stay_pure(module):
+    """Both modules import no web, database or queue library (see tests/test_architecture.py)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout)
+    assert not [m for m in loaded if m.split(".")[0] in ("flask", "sqlalchemy", "redis", "rq")]

@@ -28,6 +28,7 @@ from sqlalchemy import and_, func, select
 from workflow.audit import KINDS, ChainStatus, verify_rows
 from workflow.audit_export import write_audit
 from workflow.store import models as m
+from workflow.store.db import read_only
 from workflow.store.sql import utc
 
 from ..auth import SecureBaseView, current_actor, current_console_user
@@ -123,7 +124,7 @@ def audit_page(db, f: AuditFilters) -> tuple[list[dict], int]:
     q = select(a)
     if where is not None:
         count_q, q = count_q.where(where), q.where(where)
-    with db.connect() as conn:
+    with read_only(db) as conn:
         total = int(conn.execute(count_q).scalar_one())
         rows = conn.execute(q.order_by(a.c.seq.desc()).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)).mappings().all()
     return [_row(r) for r in rows], total
@@ -136,7 +137,7 @@ def iter_audit(db, f: AuditFilters, batch: int = EXPORT_BATCH) -> Iterator[list[
     conds = f.conditions()
     while True:
         q = select(a).where(a.c.seq > last, *conds).order_by(a.c.seq).limit(batch)
-        with db.connect() as conn:
+        with read_only(db) as conn:
             rows = [_row(r) for r in conn.execute(q).mappings().all()]
         if not rows:
             return

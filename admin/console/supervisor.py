@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any, Iterable
 
 from flask import Blueprint, Flask, Response, abort, flash, redirect, request, url_for
@@ -29,8 +29,9 @@ from workflow.errors import ConcurrentUpdate, DefinitionError, DefinitionProblem
 from workflow.loader import check_definition
 from workflow.publish import publish
 from workflow.store import models as m
+from workflow.store.db import read_only
 
-from ..auth import ROLES, SecureBaseView, current_actor, current_console_user, roles_required
+from ..auth import ROLES, SecureBaseView, current_actor, roles_required
 from . import common
 from .common import OFFICE_TZ, tr
 
@@ -98,18 +99,17 @@ def clock_risk(conn, now: datetime) -> list[dict]:
 
 
 def escalations_waiting(conn, roles: Iterable[str], limit: int = ESCALATION_LIMIT) -> tuple[int, list[dict]]:
-    """Escalations to one of ``roles`` whose ticket is still open and still flagged or still on that clock.
+    """Escalations to one of ``roles`` whose ticket is still open and still flagged.
 
-    An escalation stops waiting when the ticket closes, or when the clock run that caused it stopped and
-    the ticket carries no flag (``terlambat``) any more.
+    Firing an escalation flags the ticket (``eskalasi`` and the rung's own flag, e.g. ``terlambat``);
+    the escalation stops waiting when the ticket closes or its flags are cleared.
     """
     e, t, c = m.escalations, m.tickets, m.clocks
     roles = sorted(set(roles))
     if not roles:
         return 0, []
     flagged = cast(t.c.flags, SqlText) != "[]"
-    where = and_(e.c.target_role.in_(roles), t.c.closed_at.is_(None),
-                 or_(c.c.status != "stopped", and_(t.c.flags.is_not(None), flagged)))
+    where = and_(e.c.target_role.in_(roles), t.c.closed_at.is_(None), t.c.flags.is_not(None), flagged)
     joined = e.join(t, t.c.id == e.c.ticket_id).join(c, c.c.id == e.c.clock_run_id)
     total = conn.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
     rows = conn.execute(
@@ -158,7 +158,7 @@ def on_time(conn, start: datetime, end: datetime) -> list[dict]:
 
 def dashboard_numbers(db, now: datetime, roles: Iterable[str]) -> dict[str, Any]:
     """Everything the dashboard shows, from five aggregate queries."""
-    with db.connect() as conn:
+    with read_only(db) as conn:
         month = period_bounds(now, "month")
         quarter = period_bounds(now, "quarter")
         total, escalations = escalations_waiting(conn, roles)
@@ -217,7 +217,7 @@ def group_by_lane(by_state: list[dict], definitions: dict[tuple[str, int], Any])
 # == definitions ====================================================================================
 def list_definitions(db) -> list[dict]:
     d = m.definitions
-    with db.connect() as conn:
+    with read_only(db) as conn:
         rows = conn.execute(select(d.c.key, d.c.version, d.c.title, d.c.published_at, d.c.published_by, d.c.note)
                             .order_by(d.c.key, d.c.version.desc())).all()
     out: dict[str, dict] = {}
@@ -232,13 +232,13 @@ def definition_row(db, key: str, version: int | None = None):
     d = m.definitions
     q = select(d).where(d.c.key == key)
     q = q.where(d.c.version == version) if version is not None else q.order_by(d.c.version.desc()).limit(1)
-    with db.connect() as conn:
+    with read_only(db) as conn:
         return conn.execute(q).first()
 
 
 def open_tickets_by_state(db, key: str) -> dict[str, int]:
     t = m.tickets
-    with db.connect() as conn:
+    with read_only(db) as conn:
         rows = conn.execute(select(t.c.state, func.count()).where(t.c.definition_key == key, t.c.closed_at.is_(None))
                             .group_by(t.c.state)).all()
     return {state: int(n) for state, n in rows}
@@ -260,6 +260,7 @@ class Review:
     semantic: Any = None
     unified: str = ""
     impact: Any = None
+    preview: str = ""  # the draft's swimlane diagram (SVG)
 
 
 def review(text: str, key: str, base_source: str | None, base_version: int | None) -> Review:
@@ -279,6 +280,8 @@ def review(text: str, key: str, base_source: str | None, base_version: int | Non
             out.semantic = semantic_diff(base_def, definition)
         out.unified = text_diff(base_source, text, f"{key} v{base_version}", f"{key} ({tr('draf', 'draft')})")
     out.impact = impact(definition, open_tickets_by_state(rt.db, key))
+    out.preview = render_svg(definition, locale=common.lang(), id_prefix="draft",
+                             title=tr("Pratinjau draf", "Draft preview"))
     return out
 
 
@@ -354,7 +357,7 @@ def calendar_days(runtime, year: int) -> list[dict]:
     """Closed days of a year (package holidays, cuti bersama, office closures) and reopened holidays."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     c = m.closures
-    with runtime.db.connect() as conn:
+    with read_only(runtime.db) as conn:
         office = {(r.day if isinstance(r.day, date) else date.fromisoformat(str(r.day))): r
                   for r in conn.execute(select(c).where(c.c.day >= start, c.c.day <= end)).all()}
     api = _calendar_api()

@@ -10,10 +10,8 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_admin import expose
-from markupsafe import Markup
-from sqlalchemy import or_
 
 from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
                              UnknownDefinition)
@@ -90,6 +88,8 @@ class TicketPage:
             identity=identity or {}, show_identity=show_identity, confidential=confidential,
             typed=typed or {}, errors=errors or {}, open_trigger=open_trigger, alert=alert, reasons=reasons or [],
             opd_mode=self.opd_mode, endpoint=self.view.endpoint, common=common,
+            diagram_url=url_for("sop.diagram", key=ticket.definition_key, version=ticket.definition_version,
+                                highlight=ticket.state) if "sop.diagram" in current_app.view_functions else None,
         )
         return page, status
 
@@ -147,9 +147,15 @@ class WorkView(SecureBaseView):
     def index(self):
         user = current_console_user()
         actor = current_actor()
-        tab = request.args.get("tab") or ("team" if user.has("tim") and not user.has("petugas") else "unassigned")
+        tab = request.args.get("tab") or "turn"
         t = m.tickets
-        if tab == "mine":
+        definition = common.definition_for()
+        if tab == "turn":
+            # stages where the definition says it is my role's move (e.g. petugas: diterima, dijawab, ...)
+            mine = sorted({s.key for s in definition.states.values() if set(s.actors) & actor.roles}) \
+                if definition else []
+            where = t.c.state.in_(mine) if mine else t.c.id.is_(None)
+        elif tab == "mine":
             where = t.c.assignee_id == user.username
         elif tab == "team":
             roles = sorted(actor.roles - {"supervisor", "admin", "auditor"})
@@ -163,10 +169,10 @@ class WorkView(SecureBaseView):
         order = "newest" if request.args.get("order") == "newest" else "oldest"
         rows, more = common.list_tickets(where, filters, identity_search=user.has("petugas", "tim", "supervisor"),
                                          include_secret_names=user.has("supervisor"), order=order)
-        definition = common.definition_for()
         return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab=tab, order=order,
                            definition=definition, common=common, endpoint=self.endpoint,
-                           tabs=[("mine", tr("Ditugaskan kepada saya", "Assigned to me")),
+                           tabs=[("turn", tr("Giliran saya", "My move")),
+                                 ("mine", tr("Ditugaskan kepada saya", "Assigned to me")),
                                  ("team", tr("Tim saya", "My team")),
                                  ("unassigned", tr("Belum ditugaskan", "Unassigned")),
                                  ("all", tr("Semua terbuka", "All open"))],

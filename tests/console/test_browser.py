@@ -48,7 +48,7 @@ class Desk:
     def __init__(self, browser, base: str):
         self.context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="id-ID")
         self.page = self.context.new_page()
-        self.page.set_default_timeout(10000)
+        self.page.set_default_timeout(20000)
         self.base = base
 
     def login(self, username: str) -> None:

@@ -165,3 +165,17 @@ def test_flask_admin_pages_speak_indonesian_and_switch_to_english(client):
     client.get("/locale/en")
     page = client.get("/admin/users/").get_data(as_text=True)
     assert "Create" in page and "Users" in page
+
+
+def test_default_tab_lists_tickets_where_it_is_my_roles_move(client, rt):
+    waiting_for_team = open_ticket(rt)
+    rt.engine.fire(waiting_for_team, "verifikasi", PETUGAS, {"tingkat": "sedang", "kewenangan": "dalam"})
+    rt.engine.fire(waiting_for_team, "teruskan_tim", PETUGAS, {})
+    answered = open_ticket(rt)
+    rt.engine.fire(answered, "verifikasi", PETUGAS, {"tingkat": "sedang", "kewenangan": "dalam"})
+    rt.engine.fire(answered, "teruskan_tim", PETUGAS, {})
+    rt.engine.fire(answered, "jawab", TIM, {"analisa": "a", "tindak_lanjut": "b", "jawaban": "c"})
+    login(client, "petugas")
+    page = client.get("/admin/work/").get_data(as_text=True)
+    assert rt.engine.load(answered).receipt_no in page  # dijawab: the officer archives and delivers it
+    assert rt.engine.load(waiting_for_team).receipt_no not in page

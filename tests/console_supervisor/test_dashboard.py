@@ -118,19 +118,18 @@ def test_periods_are_wib_months_and_quarters():
 
 
 def test_the_aggregates_agree_on_sqlite_and_postgresql(db_engine):
-    """The at-risk share uses dialect-specific epoch arithmetic: both databases must count the same."""
-    from workflow.engine import Engine
-    from workflow.publish import publish
-    from workflow.store.sql import SqlStore
-    from workflow.calendar import WorkingCalendar
+    """Epoch arithmetic and the JSON flags test are dialect-specific: both databases must count the same."""
     from tests.conftest import SOP, walk_in_record
+    from workflow.publish import publish
+    from workflow.runtime import build_runtime
 
-    store = SqlStore(db_engine)
-    publish(store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
-    engine = Engine(store, calendar=WorkingCalendar(), now=lambda: MONDAY_9_WIB)
-    a = engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS).ticket.id
-    engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS)
-    engine.fire(a, "tolak", PETUGAS, {"alasan": "x"}, now=MONDAY_9_WIB + timedelta(hours=1))
+    rt = build_runtime(db=db_engine)
+    rt.engine.now = lambda: MONDAY_9_WIB
+    publish(rt.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
+    a = rt.engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS).ticket.id
+    b = rt.engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS).ticket.id
+    rt.engine.fire(a, "tolak", PETUGAS, {"alasan": "x"}, now=MONDAY_9_WIB + timedelta(hours=1))
+    assert sweep_due_rungs(rt, now=SUNDAY_9_WIB) >= 1
     numbers = dashboard_numbers(db_engine, SUNDAY_9_WIB, {"kepala_seksi"})
     assert [(r["state"], r["n"]) for r in numbers["by_state"]] == [("diterima", 1)]
     clocks = {r["clock"]: r for r in numbers["clocks"]}
@@ -138,3 +137,4 @@ def test_the_aggregates_agree_on_sqlite_and_postgresql(db_engine):
     assert clocks["tanggapan_awal"]["overdue"] == 1
     assert {r["clock"]: (r["on_time"], r["stopped"]) for r in numbers["quarter"]} == \
         {"penyelesaian": (1, 1), "tanggapan_awal": (1, 1)}
+    assert numbers["escalations_total"] == 1 and numbers["escalations"][0]["ticket_id"] == b

@@ -71,6 +71,7 @@ def test_a_valid_edit_is_checked_then_published_as_version_2_with_its_diff(clien
     assert row.get("data-change") == "changed" and "3 hari kerja" in row.text_content()
     assert "+    budget: {amount: 3, unit: working_days}" in doc.get_element_by_id("text-diff").text_content()
     assert doc.get_element_by_id("impact-ok") is not None
+    assert doc.xpath("//details[@id='draft-diagram']//svg") or "Pratinjau draf" in checked.get_data(as_text=True)
     assert versions(rt) == [1]  # checking publishes nothing
 
     published = post(client, LONGER_OPD_ANSWER, "publish", token, base, note="SK Kepala Dinas 12/2026")
