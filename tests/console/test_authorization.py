@@ -217,3 +217,26 @@ def test_account_locks_after_repeated_failures_even_with_the_right_password(app)
     locked = _attempt(client, "kasi", PASSWORD)
     assert locked.status_code == 429
     assert "dikunci" in locked.get_data(as_text=True)
+
+
+@pytest.mark.redis
+def test_login_throttle_uses_redis_when_configured(rt, monkeypatch):
+    import uuid
+
+    import redis
+
+    from admin.app import create_app
+    from tests.conftest import REDIS_URL, service_missing
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means the service is missing
+        service_missing("Redis", exc)
+    monkeypatch.setenv("ALUR_INSECURE_COOKIES", "1")
+    user = f"nobody-{uuid.uuid4().hex[:8]}"  # a fresh key: the Redis database outlives the test
+    config = {"TESTING": True, "ALUR_REDIS_URL": REDIS_URL, "ALUR_LOGIN_LIMIT_USER": "2 per minute"}
+    first, second = create_app(config, runtime=rt), create_app(config, runtime=rt)
+    assert _attempt(first.test_client(), user, "salah-salah").status_code == 401
+    assert _attempt(second.test_client(), user, "salah-salah").status_code == 401
+    # a third try through another process's app is refused: the count lives in Redis, not in memory
+    assert _attempt(first.test_client(), user, "salah-salah").status_code == 429

@@ -7,6 +7,7 @@ place, month and the head of office's signature block.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -18,7 +19,7 @@ from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt
 
 from .model import Report
-from .period import MONTHS
+from .period import MONTHS, OFFICE_TZ
 from .tables import Table, report_tables, sla_note
 
 CHAPTERS = (
@@ -108,8 +109,8 @@ def render_docx(report: Report) -> bytes:
                       "perbaikan kinerja penyelenggaraan Pelayanan Terpadu Satu Pintu Provinsi Banten.")
     sign = doc.add_paragraph()
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    generated = report.generated_at[:10]
-    sign.add_run(f"{report.place}, {MONTHS[int(generated[5:7]) - 1]} {generated[:4]}\n"
+    generated = datetime.fromisoformat(report.generated_at).astimezone(OFFICE_TZ)
+    sign.add_run(f"{report.place}, {MONTHS[generated.month - 1]} {generated.year}\n"
                  f"KEPALA {report.office},\n\n\n\n(nama dan tanda tangan)")
     out = BytesIO()
     doc.save(out)
