@@ -24,9 +24,9 @@ EN = {
     "identitas Anda hanya dapat dilihat pimpinan, dan setiap kali dilihat akan dicatat.":
         "only supervisors can see your identity, and every view of it is logged.",
     "Bukti awal (opsional)": "Initial evidence (optional)",
-    "Jenis berkas: PDF, JPG, PNG, WebP, Word, Excel; maksimal": "File types: PDF, JPG, PNG, WebP, Word, Excel; at most",
-    "per berkas, paling banyak": "per file, up to",
+    "Jenis berkas: PDF, JPG, PNG, WebP, Word, Excel; paling banyak": "File types: PDF, JPG, PNG, WebP, Word, Excel; up to",
     "berkas": "files",
+    "ukuran seluruhnya maksimal": "total size at most",
     "Kirim pengaduan": "Send the complaint",
     "Pilih": "Choose",
     "Pengaduan belum dapat dikirim. Periksa isian yang ditandai.": "The complaint was not sent. Check the marked fields.",
