@@ -85,7 +85,9 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
         print_logins(logins, host, port)
     from admin.app import create_app
 
-    app = create_app(runtime=rt)
+    from workflow.runtime import install_services
+
+    app = create_app(runtime=install_services(rt))
     sweeper = _start_sweeper(rt)
     click.echo(f"database: {rt.db.url.render_as_string(hide_password=True)}")
     click.echo(f"alur console on http://{host}:{port}/admin/  (public pages on http://{host}:{port}/)")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 
 from admin.app import create_app
+from workflow.runtime import build_runtime, install_services
 
-app = create_app()
+app = create_app(runtime=install_services(build_runtime()))
 
 if os.environ.get("ALUR_INPROCESS_SWEEPER") == "1" and not app.extensions["alur"].redis_url:
     try:

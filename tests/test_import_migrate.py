@@ -73,7 +73,8 @@ def test_import_tolerates_case_spacing_and_semicolons(db_engine, published, tmp_
     assert tuple(row) == ("esdm", "esdm_sipa", "durasi_waktu", "dialihkan", "transferred")
 
 
-def test_migration_shows_a_dry_run_then_moves_open_tickets_with_audit(db_engine, published, engine, actors, record):
+def test_migration_shows_a_dry_run_then_moves_open_tickets_with_audit(db_engine, published, engine, actors, record,
+                                                                    tmp_path):
     open_ticket = engine.open("pengaduan-ptsp", record, actors["petugas"]).ticket
     waiting = engine.open("pengaduan-ptsp", record, actors["petugas"]).ticket
     engine.fire(waiting.id, "minta_kelengkapan", actors["petugas"], {"kekurangan": "KTP"})
@@ -84,7 +85,7 @@ def test_migration_shows_a_dry_run_then_moves_open_tickets_with_audit(db_engine,
         .replace("[menunggu_kelengkapan]", "[menunggu_pemohon]") \
         .replace("[diterima, terverifikasi, menunggu_kelengkapan]", "[diterima, terverifikasi, menunggu_pemohon]") \
         .replace("[diterima, terverifikasi, menunggu_kelengkapan, ditangani_tim", "[diterima, terverifikasi, menunggu_pemohon, ditangani_tim")
-    path = SOP.parent.parent / "tests" / ".v2.yaml"
+    path = tmp_path / "pengaduan-ptsp-v2.yaml"
     path.write_text(v2, encoding="utf-8")
     try:
         result, runtime = run(db_engine, "definitions", "publish", str(path))

@@ -134,7 +134,7 @@ def test_sop_same_trigger_siblings_keep_their_file_position(sop: Definition) -> 
 
 
 def test_sop_record_fields(sop: Definition) -> None:
-    assert sop.identity_fields() == ("nama", "alamat", "telepon", "email")
+    assert sop.identity_fields() == ("nama", "alamat", "telepon", "email", "tanpa_notifikasi")
     secrecy = sop.record_field("kerahasiaan")
     assert secrecy is not None
     assert secrecy.options == ("biasa", "anonim", "rahasia") and secrecy.default == "biasa"

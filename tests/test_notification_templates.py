@@ -85,9 +85,9 @@ CONTEXTS: dict[str, tuple[dict, dict, datetime]] = {
         DUE,
     ),
     "konfirmasi_penutupan": (
-        {**COMPLAINANT, "closed_at": DUE, "reopen_until": DUE + timedelta(days=14)},
+        {**COMPLAINANT, "closed_at": DUE},
         {"complainant_name": "Siti Rahmawati", "outcome_summary": "Izin telah terbit"},
-        DUE + timedelta(days=14),
+        DUE,
     ),
 }
 

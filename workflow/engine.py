@@ -175,7 +175,9 @@ class Engine:
                                inputs=self._audit_inputs(values, identity_names),
                                definition_key=definition.key, definition_version=definition.version,
                                detail={"clocks": notes} if notes else {})
-            notices = [Notice("tanda_terima", "pemohon")] if "tanda_terima" in definition.notifications else []
+            # The receipt carries the tracking token once; delivery strips it from the row when sent.
+            notices = [Notice("tanda_terima", "pemohon", {"token": token})] \
+                if "tanda_terima" in definition.notifications else []
             saved = uow.save(Change(ticket=ticket, expected_version=None, audit=[event], notices=notices))
             uow.commit()
         self._run_after_commit(saved)

@@ -45,7 +45,9 @@ def worker(ctx: click.Context, burst: bool, name: str | None) -> None:
     from .jobs import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = _runtime(ctx)
+    from .runtime import install_services
+
+    rt = install_services(_runtime(ctx))
     if not rt.redis_url:
         _fail("alur worker needs Redis: set ALUR_REDIS_URL (e.g. redis://127.0.0.1:6379/0). Without Redis, "
               "'alur serve' escalates and delivers in-process and no worker is needed.")
@@ -63,11 +65,11 @@ def sweep(ctx: click.Context, once: bool, every: float) -> None:
     Run exactly one of these beside the workers: it reads what is due from the database, so rungs
     whose rq jobs were lost (Redis keeps nothing on disk) still fire, once.
     """
-    from .jobs import install, sweep_loop
+    from .jobs import sweep_loop
+    from .runtime import install_services
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = _runtime(ctx)
-    install(rt)
+    rt = install_services(_runtime(ctx))
 
     def report(results: dict) -> None:
         done = ", ".join(f"{path.rsplit('.', 1)[-1]}={'-' if n is None else n}" for path, n in results.items())

@@ -71,6 +71,31 @@ class Runtime:
         return self.engine.calendar  # type: ignore[return-value]
 
 
+SERVICES = (
+    "workflow.jobs",            # schedule the next escalation rung of every moved clock (with Redis)
+    "notifications.delivery",   # dispatch the outbox rows of every committed fire
+)
+
+
+def install_services(runtime: Runtime) -> Runtime:
+    """Hook the after-commit services into the runtime's engine (serving processes and workers).
+
+    Kept out of `build_runtime` so one-shot commands and tests get a bare engine unless they ask.
+    A service whose module is not in this build is skipped.
+    """
+    import importlib
+
+    for name in SERVICES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+                continue
+            raise
+        module.install(runtime)
+    return runtime
+
+
 def build_runtime(database_url: str | None = None, *, db: DbEngine | None = None, catalogs: Catalogs | None = None,
                   redis_url: str | None = None) -> Runtime:
     db = db or make_engine(database_url or default_url())
@@ -87,4 +112,4 @@ def build_runtime(database_url: str | None = None, *, db: DbEngine | None = None
                    public_url=os.environ.get("ALUR_PUBLIC_URL", "http://127.0.0.1:5000"))
 
 
-__all__ = ["Runtime", "build_runtime", "load_calendar", "instance_secret", "Path"]
+__all__ = ["Runtime", "build_runtime", "install_services", "load_calendar", "instance_secret", "Path"]

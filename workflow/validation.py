@@ -14,6 +14,7 @@ Codes are stable (tests/fixtures/invalid/ holds one failing definition per code)
     D210 duplicate trigger from one state (same guards)
     D219 unknown field (guard/effect/parent names a field no record or input defines)
     D220 escalation ladder out of order
+    D221 a field declared twice in the record or in one transition's inputs
 """
 from __future__ import annotations
 
@@ -57,7 +58,12 @@ def check_meaning(d: Definition, loc: Located, catalogs: Catalogs, templates: se
     field_names = set(BUILTIN_FIELDS)
 
     def check_fields(fields, base: str) -> None:
+        seen: set[str] = set()
         for j, f in enumerate(fields):
+            if f.name in seen:
+                problem("D221", f"{base}[{j}].name", f"field '{f.name}' is declared twice here",
+                        "remove one of them; a form cannot have two fields with the same name")
+            seen.add(f.name)
             field_names.add(f.name)
             if f.catalog is not None:
                 if f.catalog not in catalogs:
