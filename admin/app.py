@@ -6,7 +6,6 @@ in `PARTS`; a part that is not present in this build is skipped.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from datetime import timedelta
@@ -17,6 +16,7 @@ from flask import Flask, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from workflow.plugins import optional_modules
 from workflow.runtime import Runtime, build_runtime, instance_secret
 
 logger = logging.getLogger(__name__)
@@ -69,13 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, runtime: Runtime | No
                                                       redis_url=app.config.get("ALUR_REDIS_URL"))
     Babel(app, locale_selector=select_locale, default_locale="id", default_timezone="Asia/Jakarta")
     csrf.init_app(app)
-    for name in PARTS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-                continue
-            raise
+    for module in optional_modules(PARTS):
         module.init_app(app)
     return app
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -59,14 +61,16 @@ def drop_schema(admin, schema: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_engine(request, tmp_path):
-    """A migrated, empty database; every store test runs on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'alur.db'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
+@contextmanager
+def migrated_engine(kind: str, folder: Path) -> Iterator:
+    """A migrated, empty database: an SQLite file in ``folder``, or a fresh PostgreSQL schema."""
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / 'alur.db'}")
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin, engine = postgres_engine(schema)
@@ -78,24 +82,23 @@ def db_engine(request, tmp_path):
         drop_schema(admin, schema)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_engine(request, tmp_path):
+    """Every store test runs on SQLite and on PostgreSQL."""
+    with migrated_engine(request.param, tmp_path) as engine:
+        yield engine
+
+
 @pytest.fixture
 def sqlite_engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'alur.db'}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+    with migrated_engine("sqlite", tmp_path) as engine:
+        yield engine
 
 
 @pytest.fixture
-def pg_engine():
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin, engine = postgres_engine(schema)
-    try:
-        upgrade(engine)
+def pg_engine(tmp_path):
+    with migrated_engine("postgresql", tmp_path) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        drop_schema(admin, schema)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ engine does not import the web console or the job queue to validate a file.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from datetime import datetime, timezone
@@ -327,13 +326,9 @@ def _count_lines(path: Path) -> int:
 
 
 def register_plugins(group: click.Group) -> None:
-    for name in PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-                continue  # that part of alur is not installed in this build
-            raise
+    from .plugins import optional_modules
+
+    for module in optional_modules(PLUGINS):
         module.register(group)
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .audit import AuditEvent
 from .clocks import net, next_rung
+from .plugins import optional_module
 from .spec import Clock, Rung
 from .store import models as m
 from .store.sql import utc
@@ -236,13 +237,8 @@ def _after_commit(runtime, fired: list[Fired]) -> None:
 
 
 def _delivery_hook() -> Callable | None:
-    try:
-        from notifications import delivery
-    except ModuleNotFoundError as exc:
-        if exc.name in ("notifications", "notifications.delivery"):
-            return None
-        raise
-    return getattr(delivery, "enqueue_pending", None)
+    delivery = optional_module("notifications.delivery")
+    return getattr(delivery, "enqueue_pending", None) if delivery is not None else None
 
 
 # -- the sweep -------------------------------------------------------------------------------------

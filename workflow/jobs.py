@@ -19,7 +19,7 @@ and fires them; rq jobs only make rungs fire on time. Jobs are idempotent (`esca
 """
 from __future__ import annotations
 
-import importlib
+
 import logging
 import os
 import threading
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
+from .plugins import optional_module
 from .ticket import ClockRun, Ticket
 
 logger = logging.getLogger(__name__)
@@ -216,13 +217,8 @@ def refresh_calendar(runtime) -> bool:
 
 def _resolve(path: str) -> Callable | None:
     module_name, _, attr = path.rpartition(".")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
-            return None  # that part of alur is not in this build (yet)
-        raise
-    return getattr(module, attr, None)
+    module = optional_module(module_name)  # None: that part of alur is not in this build
+    return getattr(module, attr, None) if module is not None else None
 
 
 def run_periodic(runtime, now: datetime | None = None, tasks: Iterable[str] = PERIODIC) -> dict[str, int | None]:

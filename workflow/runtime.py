@@ -83,15 +83,9 @@ def install_services(runtime: Runtime) -> Runtime:
     Kept out of `build_runtime` so one-shot commands and tests get a bare engine unless they ask.
     A service whose module is not in this build is skipped.
     """
-    import importlib
+    from .plugins import optional_modules
 
-    for name in SERVICES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-                continue
-            raise
+    for module in optional_modules(SERVICES):
         module.install(runtime)
     return runtime
 

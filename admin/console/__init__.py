@@ -8,7 +8,7 @@ A module that is not part of this build is skipped.
 """
 from __future__ import annotations
 
-import importlib
+from workflow.plugins import optional_module
 import logging
 
 from flask import Flask, url_for
@@ -75,13 +75,10 @@ class HomeView(SecureIndexView):
 def _register_others(admin: Admin, app: Flask) -> list[str]:
     loaded = []
     for name in OTHER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-                logger.debug("console module %s not present; skipped", name)
-                continue
-            raise
+        module = optional_module(name)
+        if module is None:
+            logger.debug("console module %s not present; skipped", name)
+            continue
         module.register(admin, app)
         loaded.append(name)
     return loaded

@@ -2,44 +2,25 @@
 counter to closing, through the officer, the handling team and the OPD liaison."""
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import pytest
 
+from tests.browser import MARKS, artifacts, chromium, screenshot, serve
 from tests.console.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = MARKS
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "console"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
 def server(app):
-    from werkzeug.serving import make_server
-
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, name="console-e2e", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=5)
+    with serve(app, "console-e2e") as base:
+        yield base
 
 
 @pytest.fixture
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+    with chromium() as instance:
+        yield instance
 
 
 class Desk:
@@ -63,8 +44,7 @@ class Desk:
         self.page.wait_for_selector("#username")
 
     def shot(self, name: str, full: bool = True) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
+        screenshot(self.page, "console", name, full)
 
     def act(self, trigger: str, fill: dict[str, str] | None = None, select: dict[str, str] | None = None) -> None:
         """Open a transition's form on the ticket page, fill it and submit."""
@@ -110,7 +90,7 @@ def test_walk_in_complaint_from_counter_to_closing(server, browser, rt):
     assert "7 (tujuh) hari kalender" in page.inner_text("#receipt")
     desk.shot("03-receipt")
     page.emulate_media(media="print")
-    page.pdf(path=str(ARTIFACTS / "03-receipt.pdf"), format="A4")
+    page.pdf(path=str(artifacts("console") / "03-receipt.pdf"), format="A4")
     page.emulate_media(media="screen")
     ticket_url = page.get_attribute(f"a:has-text('{receipt_no}')", "href")
 

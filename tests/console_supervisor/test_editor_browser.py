@@ -6,55 +6,31 @@ real pages, JavaScript line gutter included. Screenshots go to test-artifacts/ (
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
-from tests.conftest import ROOT, SOP, service_missing
+from tests.browser import MARKS, chromium, screenshot, serve
+from tests.conftest import SOP
 
 from .conftest import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "test-artifacts" / "supervisor"
-
-pytestmark = pytest.mark.browser
+pytestmark = MARKS
 
 
 @pytest.fixture
 def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(10)
+    with serve(app, "supervisor-e2e") as base:
+        yield base
 
 
 @pytest.fixture
 def browser():
-    if not Path(CHROMIUM).exists():
-        service_missing("Chromium", FileNotFoundError(f"{CHROMIUM} (apt-get install -y chromium)"))
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with chromium() as instance:
+        yield instance
 
 
 def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    return screenshot(page, "supervisor", name)
 
 
 def test_supervisor_fixes_a_broken_definition_guided_by_the_error_and_publishes_it(server, browser, rt):

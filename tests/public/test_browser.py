@@ -4,58 +4,39 @@ confirm the answer."""
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
+from tests.browser import MARKS, chromium, screenshot, serve
+from tests.conftest import ROOT
+
 from .conftest import PNG
 from .scenario import answer, ask_for_information, ticket_id
 
-pytestmark = pytest.mark.browser
+pytestmark = MARKS
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "public"
 DOCS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
 def server(app):
-    from werkzeug.serving import make_server
-
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, name="public-e2e", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=5)
-    srv.server_close()
+    with serve(app, "public-e2e") as base:
+        yield base
 
 
 @pytest.fixture
 def page(server):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="id-ID")
         tab = context.new_page()
         tab.set_default_timeout(10000)
         yield tab
         context.close()
-        browser.close()
 
 
 def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    return screenshot(page, "public", name)
 
 
 def test_complainant_files_tracks_completes_and_confirms(page, server, rt, tmp_path):

@@ -1,0 +1,73 @@
+"""The browser harness shared by the end-to-end tests: a real server thread and Debian's Chromium.
+
+Chromium is Debian's package driven by Playwright (``apt-get install -y chromium``); Playwright's own
+browser download is not used. Missing Chromium skips locally and fails in CI, like the other services.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from .conftest import ROOT, service_missing
+
+# Module marks for browser tests. When Chromium drops a connection mid-download (it cancels a font it
+# no longer needs), werkzeug's development server leaves the static file for the garbage collector,
+# which reports an unclosed FileIO; that is the test server's housekeeping, not alur's.
+MARKS = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning"),
+]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@contextmanager
+def serve(app, name: str = "e2e") -> Iterator[str]:
+    """The app on a free port of 127.0.0.1 in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@contextmanager
+def chromium():
+    """A headless Debian Chromium under Playwright."""
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium", FileNotFoundError(f"{CHROMIUM} (apt-get install -y chromium)"))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def artifacts(folder: str) -> Path:
+    """test-artifacts/<folder>/, created (CI keeps it)."""
+    target = ARTIFACTS / folder
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def screenshot(page, folder: str, name: str, full: bool = True) -> Path:
+    """Save a screenshot under test-artifacts/<folder>/."""
+    path = artifacts(folder) / (name if name.endswith(".png") else f"{name}.png")
+    page.screenshot(path=str(path), full_page=full)
+    return path
