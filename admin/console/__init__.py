@@ -25,6 +25,7 @@ OTHER_MODULES = (
     "admin.console.auditor",
     "admin.console.duplicates",
     "admin.console.reports",
+    "admin.console.inbox",
 )
 
 

@@ -67,6 +67,13 @@ EXPECTED: dict[str, set[str]] = {
     "reports.link": SUP,
     "reports.add_plan": SUP,
     "reports.plan_status": SUP,
+    # every user's in-app inbox, and the delivery log (admin/console/inbox.py)
+    "inbox.index": ALL,
+    "inbox.message": ALL,
+    "inbox.read_all": ALL,
+    "deliveries.index": {"admin"} | SUP,
+    "deliveries.retry": {"admin"} | SUP,
+    "deliveries.retry_all": {"admin"} | SUP,
 }
 PUBLIC_ASSETS = {"admin.static"}  # Bootstrap and Flask-Admin's own files
 
@@ -77,7 +84,7 @@ def admin_rules(app):
 
 def url_for_rule(rule, ticket_id: int) -> str:
     values = {"ticket_id": ticket_id, "key": "pengaduan-ptsp", "version": 1, "fmt": "jsonl", "export_type": "csv",
-              "action": "abaikan", "plan_id": 1}
+              "action": "abaikan", "plan_id": 1, "message_id": 1, "delivery_id": 1}
     url = rule.rule
     for name in rule.arguments:
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(values[name]), url)

@@ -1,0 +1,347 @@
+"""The in-app inbox of every staff user, and the delivery log for admin and supervisors.
+
+"Kotak masuk" (``/admin/kotak-masuk``): the signed-in user's ``inbox`` rows (written by
+`notifications.delivery.deliver` for channel ``inapp``, ``inbox.user_id`` = ``users.id``), newest
+first. Opening a message marks it read; another user's message answers 404 (its existence is not
+confirmed). The message links to its ticket only when the user may open that ticket: case workers
+(petugas, tim, supervisors) through the work pages, an OPD liaison only for tickets of their own OPD.
+The unread count for the navigation badge is one COUNT over ``ix_inbox_user``, run lazily (only when
+the console frame renders) and at most once per request.
+
+"Pengiriman gagal" (``/admin/pengiriman``, admin and supervisors): the ``deliveries`` log with its
+attempts and last error, filtered by status, template and receipt number; a failed delivery can be
+sent again (`notifications.delivery.retry_delivery`), or all of them (`retry_failed`). Complainant
+addresses of ``anonim`` and ``rahasia`` tickets are masked for everyone but supervisors; a supervisor
+shown the address of a ``rahasia`` complainant gets an ``identity_view`` audit row per ticket, as
+every other read of a confidential identity does (`admin.auth.view_identity`).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from flask_admin import expose
+from sqlalchemy import and_, func, select, update
+
+from workflow.audit import AuditEvent
+from workflow.store import models as m
+from workflow.store import models_notifications as mn
+from workflow.store.db import read_only
+
+from ..auth import ROLES, SecureBaseView, current_console_user
+from . import common
+from .common import tr
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+STATUSES = ("queued", "sent", "failed", "skipped")
+STATUS_LABELS = {"queued": ("Dalam antrean", "Queued"), "sent": ("Terkirim", "Sent"),
+                 "failed": ("Gagal", "Failed"), "skipped": ("Dilewati", "Skipped")}
+CHANNEL_LABELS = {"email": ("Email", "Email"), "webhook": ("WhatsApp/SMS", "WhatsApp/SMS"),
+                  "inapp": ("Kotak masuk", "In-app"), "none": ("–", "–")}
+PROTECTED_LEVELS = frozenset({"anonim", "rahasia"})
+MASK = "••••••"
+STAFF_ADDRESS_ROLES = frozenset({"admin", "supervisor"})
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _page(args: Mapping[str, str]) -> int:
+    try:
+        return max(1, min(10000, int(args.get("page") or 1)))
+    except ValueError:
+        return 1
+
+
+# -- inbox ----------------------------------------------------------------------------------------
+def unread_count(db, user_id: int) -> int:
+    i = mn.inbox
+    with read_only(db) as conn:
+        return int(conn.execute(select(func.count()).select_from(i)
+                                .where(and_(i.c.user_id == user_id, i.c.read_at.is_(None)))).scalar() or 0)
+
+
+def _unread_for_request() -> int:
+    """The badge number: counted once per request, and only for a signed-in console user."""
+    user = current_console_user()
+    if user is None:
+        return 0
+    cached = g.get("_alur_inbox_unread")
+    if cached is None:
+        cached = unread_count(common.runtime().db, user.id)
+        g._alur_inbox_unread = cached
+    return cached
+
+
+def ticket_link(ticket_id: int | None, user) -> str | None:
+    """The console page of ``ticket_id`` if ``user`` may open it, else None."""
+    if ticket_id is None or user is None:
+        return None
+    views = current_app.view_functions
+    if user.has("petugas", "tim", "supervisor") and "work.ticket" in views:
+        return url_for("work.ticket", ticket_id=ticket_id)
+    if user.has("opd_liaison") and user.opd and "opd.ticket" in views:
+        with read_only(common.runtime().db) as conn:
+            opd = conn.execute(select(m.tickets.c.opd).where(m.tickets.c.id == ticket_id)).scalar()
+        if opd == user.opd:
+            return url_for("opd.ticket", ticket_id=ticket_id)
+    return None
+
+
+class InboxView(SecureBaseView):
+    """Kotak masuk: in-app messages of the signed-in user, for every console role."""
+
+    roles = frozenset(ROLES)
+
+    @expose("/")
+    def index(self):
+        user = current_console_user()
+        page = _page(request.args)
+        unread_only = request.args.get("filter") == "belum"
+        i, t = mn.inbox, m.tickets
+        mine = i.c.user_id == user.id
+        if unread_only:
+            mine = and_(mine, i.c.read_at.is_(None))
+        with read_only(common.runtime().db) as conn:
+            total = int(conn.execute(select(func.count()).select_from(i).where(mine)).scalar() or 0)
+            rows = [dict(r._mapping) for r in conn.execute(
+                select(i.c.id, i.c.title, i.c.ticket_id, i.c.created_at, i.c.read_at, t.c.receipt_no)
+                .select_from(i.outerjoin(t, t.c.id == i.c.ticket_id)).where(mine)
+                .order_by(i.c.created_at.desc(), i.c.id.desc())
+                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()]
+        for r in rows:
+            r["created_at"] = common.as_utc(r["created_at"])
+        pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+        return self.render("inbox/index.html", rows=rows, total=total, page=page, pages=pages,
+                           unread_only=unread_only, unread=_unread_for_request())
+
+    @expose("/<int:message_id>")
+    def message(self, message_id: int):
+        user = current_console_user()
+        i, t = mn.inbox, m.tickets
+        db = common.runtime().db
+        with read_only(db) as conn:
+            row = conn.execute(
+                select(i, t.c.receipt_no).select_from(i.outerjoin(t, t.c.id == i.c.ticket_id))
+                .where(and_(i.c.id == message_id, i.c.user_id == user.id))).first()
+        if row is None:
+            abort(404)  # someone else's message, or none: the same answer
+        read_at = common.as_utc(row.read_at)
+        if read_at is None:
+            read_at = _now()
+            with db.begin() as conn:
+                conn.execute(update(i).where(and_(i.c.id == message_id, i.c.user_id == user.id,
+                                                  i.c.read_at.is_(None))).values(read_at=read_at))
+        return self.render("inbox/message.html", message=row, created_at=common.as_utc(row.created_at),
+                           read_at=read_at, link=ticket_link(row.ticket_id, user))
+
+    @expose("/tandai-dibaca", methods=("POST",))
+    def read_all(self):
+        user = current_console_user()
+        i = mn.inbox
+        with common.runtime().db.begin() as conn:
+            done = conn.execute(update(i).where(and_(i.c.user_id == user.id, i.c.read_at.is_(None)))
+                                .values(read_at=_now())).rowcount
+        flash(tr(f"{done} pesan ditandai sudah dibaca.", f"{done} message(s) marked as read."), "success")
+        return redirect(url_for(".index"))
+
+
+# -- delivery log ---------------------------------------------------------------------------------
+@dataclass
+class DeliveryFilters:
+    status: str = "failed"
+    template: str = ""
+    receipt: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "DeliveryFilters":
+        status = args.get("status", "failed")  # the page opens on what needs attention
+        status = status if status in STATUSES else ""
+        template = (args.get("template") or "").strip()[:64]
+        receipt = (args.get("receipt") or "").strip().upper()[:40]
+        return cls(status=status, template=template, receipt=receipt, page=_page(args))
+
+    def args(self, **override: Any) -> dict[str, Any]:
+        values: dict[str, Any] = {"status": self.status, "template": self.template, "receipt": self.receipt,
+                                  "page": self.page if self.page != 1 else None}
+        values.update(override)
+        out = {k: v for k, v in values.items() if v not in ("", None) or k == "status"}
+        return out
+
+
+def _templates() -> list[str]:
+    try:
+        from notifications.templates import available_templates
+
+        return sorted(available_templates())
+    except Exception:  # noqa: BLE001 - a broken template folder must not hide the log
+        return []
+
+
+def _complainant_address(row: Mapping[str, Any]) -> bool:
+    return row["user_id"] is None and row["channel"] not in ("inapp", "none")
+
+
+def delivery_page(db, f: DeliveryFilters) -> tuple[list[dict], bool, dict[str, int]]:
+    """One page of the log (newest first), whether there is a next page, and the count per status."""
+    d, t, u = mn.deliveries, m.tickets, m.users
+    q = (select(d.c.id, d.c.outbox_id, d.c.ticket_id, d.c.template, d.c.channel, d.c.recipient, d.c.user_id,
+                d.c.status, d.c.attempts, d.c.last_error, d.c.next_attempt_at, d.c.created_at, d.c.sent_at,
+                t.c.receipt_no, t.c.kerahasiaan, u.c.display_name.label("user_name"))
+         .select_from(d.outerjoin(t, t.c.id == d.c.ticket_id).outerjoin(u, u.c.id == d.c.user_id)))
+    conds = []
+    if f.template:
+        conds.append(d.c.template == f.template)
+    if f.receipt:
+        conds.append(d.c.ticket_id.in_(select(t.c.id).where(t.c.receipt_no == f.receipt)))
+    counts_q = select(d.c.status, func.count()).group_by(d.c.status)
+    if conds:
+        counts_q = counts_q.where(and_(*conds))
+    if f.status:
+        conds.append(d.c.status == f.status)
+    if conds:
+        q = q.where(and_(*conds))
+    q = q.order_by(d.c.id.desc()).limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
+    with read_only(db) as conn:
+        rows = [dict(r._mapping) for r in conn.execute(q).all()]
+        counts = {status: int(n) for status, n in conn.execute(counts_q).all()}
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    for r in rows:
+        for name in ("created_at", "sent_at", "next_attempt_at"):
+            r[name] = common.as_utc(r[name])
+    return rows, more, counts
+
+
+def failed_count(db) -> int:
+    d = mn.deliveries
+    with read_only(db) as conn:
+        return int(conn.execute(select(func.count()).select_from(d).where(d.c.status == "failed")).scalar() or 0)
+
+
+def present(rows: list[dict], user) -> list[tuple[int, str | None]]:
+    """Mask what ``user`` may not see, in place; returns (ticket id, receipt no.) of the ``rahasia``
+    complainants whose address is shown (the caller audits those reads)."""
+    revealed: dict[int, str | None] = {}
+    may_see_addresses = user is not None and bool(user.roles & STAFF_ADDRESS_ROLES)
+    supervisor = user is not None and user.has("supervisor")
+    for r in rows:
+        r["masked"] = False
+        if r["channel"] == "inapp":
+            r["shown_recipient"] = r["user_name"] or f"#{r['recipient']}"
+            continue
+        if r["channel"] == "none":
+            r["shown_recipient"] = r["recipient"]  # the spec that reached nobody, not an address
+            continue
+        level = r["kerahasiaan"]
+        protected = _complainant_address(r) and (level is None or level in PROTECTED_LEVELS)
+        if not may_see_addresses or (protected and not supervisor):
+            r["masked"] = True
+            r["shown_recipient"] = MASK
+            if r["last_error"] and r["recipient"]:
+                r["last_error"] = r["last_error"].replace(r["recipient"], MASK)
+            continue
+        r["shown_recipient"] = r["recipient"]
+        if _complainant_address(r) and level == "rahasia" and r["ticket_id"] is not None:
+            revealed[r["ticket_id"]] = r["receipt_no"]
+    return list(revealed.items())
+
+
+def audit_reveals(revealed: list[tuple[int, str | None]], user) -> None:
+    """One ``identity_view`` audit row per confidential complainant whose address a supervisor saw."""
+    if not revealed or user is None:
+        return
+    actor = user.actor()
+    role = next((r for r in ("kepala_dinas", "kepala_bidang", "kepala_seksi") if r in actor.roles), "supervisor")
+    at = _now()
+    rt = common.runtime()
+    with rt.store.unit_of_work() as uow:
+        uow.append_audit([AuditEvent(kind="identity_view", at=at, actor_id=user.username, actor_role=role,
+                                     ticket_id=tid, receipt_no=receipt,
+                                     detail={"purpose": "log pengiriman notifikasi", "fields": ["alamat kontak"]})
+                          for tid, receipt in revealed])
+        uow.commit()
+
+
+class DeliveriesView(SecureBaseView):
+    """Pengiriman gagal: the delivery log, with retries, for admin and supervisors."""
+
+    roles = frozenset({"admin", "supervisor"})
+
+    @expose("/")
+    def index(self):
+        user = current_console_user()
+        f = DeliveryFilters.from_args(request.args)
+        rows, more, counts = delivery_page(common.runtime().db, f)
+        audit_reveals(present(rows, user), user)
+        failed_total = counts.get("failed", 0)
+        if f.template or f.receipt:  # "retry all" acts on every failed delivery, not only the filtered ones
+            failed_total = failed_count(common.runtime().db)
+        return self.render("inbox/deliveries.html", rows=rows, more=more, counts=counts, f=f,
+                           statuses=STATUSES, status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS,
+                           templates=_templates(), failed_total=failed_total,
+                           can_open_ticket=user.has("supervisor") and "work.ticket" in current_app.view_functions)
+
+    def _back(self):
+        f = DeliveryFilters.from_args(request.form)
+        return redirect(url_for(".index", **f.args()))
+
+    @expose("/<int:delivery_id>/kirim-ulang", methods=("POST",))
+    def retry(self, delivery_id: int):
+        from notifications.delivery import retry_delivery
+
+        try:
+            status = retry_delivery(common.runtime(), delivery_id)
+        except LookupError:
+            abort(404)
+        label = STATUS_LABELS.get(status, (status, status))
+        category = {"sent": "success", "queued": "info"}.get(status, "danger")
+        flash(tr(f"Pengiriman #{delivery_id} dikirim ulang: {label[0].lower()}.",
+                 f"Delivery #{delivery_id} retried: {label[1].lower()}."), category)
+        logger.info("delivery %s retried from the console by %s: %s", delivery_id,
+                    current_console_user().username, status)
+        return self._back()
+
+    @expose("/kirim-ulang-semua", methods=("POST",))
+    def retry_all(self):
+        from notifications.delivery import retry_failed
+
+        results = retry_failed(common.runtime())
+        if not results:
+            flash(tr("Tidak ada pengiriman yang gagal.", "No failed deliveries."), "info")
+            return self._back()
+        by_status: dict[str, int] = {}
+        for status in results.values():
+            by_status[status] = by_status.get(status, 0) + 1
+        parts_id = ", ".join(f"{n} {STATUS_LABELS.get(s, (s, s))[0].lower()}" for s, n in sorted(by_status.items()))
+        parts_en = ", ".join(f"{n} {STATUS_LABELS.get(s, (s, s))[1].lower()}" for s, n in sorted(by_status.items()))
+        flash(tr(f"{len(results)} pengiriman dikirim ulang: {parts_id}.",
+                 f"{len(results)} deliveries retried: {parts_en}."),
+              "success" if set(by_status) <= {"sent", "queued"} else "warning")
+        logger.info("all failed deliveries retried from the console by %s: %s", current_console_user().username,
+                    by_status)
+        return self._back()
+
+
+def register(admin, app: Flask) -> None:
+    from . import Text
+
+    admin.add_view(InboxView(name=Text("Kotak masuk", "Inbox"), endpoint="inbox", url="/admin/kotak-masuk"))
+    admin.add_view(DeliveriesView(name=Text("Pengiriman gagal", "Failed deliveries"), endpoint="deliveries",
+                                  url="/admin/pengiriman"))
+
+    @app.context_processor
+    def _inbox_badge():
+        # a callable: the COUNT runs only where the console frame shows the badge, once per request
+        return {"inbox_unread": _unread_for_request}
+
+
+__all__ = ["register", "InboxView", "DeliveriesView", "DeliveryFilters", "unread_count", "ticket_link",
+           "delivery_page", "present", "audit_reveals", "PAGE_SIZE"]
