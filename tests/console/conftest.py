@@ -1,7 +1,6 @@
 """Console fixtures: an app on a fresh SQLite database with the SOP published and one user per role."""
 from __future__ import annotations
 
-import re
 import shutil
 import sqlite3
 
@@ -10,6 +9,7 @@ import pytest
 
 from admin.app import create_app
 from admin.auth import create_user
+from tests.web import csrf_from, post_login  # noqa: F401 - csrf_from is re-exported to the tests
 from tests.conftest import SOP, walk_in_record
 from workflow.guards import Actor
 from workflow.publish import publish
@@ -93,17 +93,8 @@ def client(app):
     return app.test_client()
 
 
-def csrf_from(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
-
-
 def login(client, username: str, password: str = PASSWORD):
-    page = client.get("/login")
-    token = csrf_from(page.get_data(as_text=True))
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    return post_login(client, username, password)
 
 
 def open_ticket(rt, **overrides) -> int:

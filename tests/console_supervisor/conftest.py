@@ -2,7 +2,6 @@
 as version 1, one user per role (three supervisor levels), and the clock pinned for the whole app."""
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 
 import flask_admin.babel
@@ -11,6 +10,7 @@ from argon2 import PasswordHasher
 
 from admin.app import create_app
 from admin.auth import create_user
+from tests.web import csrf_from, post_login  # noqa: F401 - csrf_from is re-exported to the tests
 from tests.conftest import MONDAY_9_WIB, SOP, walk_in_record
 from workflow.guards import Actor
 from workflow.publish import publish
@@ -94,17 +94,8 @@ def client(app):
     return app.test_client()
 
 
-def csrf_from(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
-
-
 def login(client, username: str, password: str = PASSWORD):
-    page = client.get("/login")
-    token = csrf_from(page.get_data(as_text=True))
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    response = post_login(client, username, password)
     assert response.status_code == 302, f"login of {username} failed ({response.status_code})"
     return response
 

@@ -12,6 +12,7 @@ import pytest
 from admin.api.keys import create_key
 from admin.app import create_app
 from tests.conftest import SOP
+from tests.web import csrf_from  # noqa: F401 - re-exported to the tests
 from workflow.guards import Actor
 from workflow.publish import publish
 from workflow.runtime import build_runtime
@@ -56,13 +57,6 @@ def api_record(**overrides) -> dict:
               "uraian": "Permohonan belum diproses.", "kerahasiaan": "biasa"}
     record.update(overrides)
     return record
-
-
-def csrf_from(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
 
 
 def file_via_form(client, files=None, **overrides) -> tuple[str, str]:
