@@ -42,13 +42,12 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from workflow.audit import AuditEvent
-from workflow.guards import Actor
+from workflow.guards import SUPERVISOR_LEVELS, Actor, actor_roles
 from workflow.store import models as m
 
 logger = logging.getLogger(__name__)
 
 ROLES = ("admin", "supervisor", "petugas", "tim", "opd_liaison", "auditor")
-SUPERVISOR_LEVELS = {1: "kepala_seksi", 2: "kepala_bidang", 3: "kepala_dinas"}
 CASE_ROLES = frozenset({"petugas", "tim", "supervisor"})  # who works on tickets in the console
 ROLE_LABELS = {
     "admin": ("Administrator", "Administrator"),
@@ -112,14 +111,6 @@ class User(UserMixin):
     def actor(self) -> Actor:
         return Actor(id=self.username, roles=actor_roles(self.roles, self.supervisor_level),
                      name=self.display_name, opd=self.opd if "opd_liaison" in self.roles else None)
-
-
-def actor_roles(roles: Iterable[str], supervisor_level: int | None) -> frozenset[str]:
-    """Console roles -> the role names definitions use (a supervisor gets the role of their level)."""
-    out = set(roles)
-    if "supervisor" in out:
-        out.add(SUPERVISOR_LEVELS.get(supervisor_level or 1, "kepala_seksi"))
-    return frozenset(out)
 
 
 def _user_from_row(row: Any) -> User:

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from workflow.guards import actor_roles
+
 __all__ = ["StaffUser", "Target", "expand_recipients", "opted_out", "user_locale", "SKIPPED", "PEMOHON"]
 
 SKIPPED = "none"  # channel of a target that is recorded but not sent
@@ -51,7 +53,8 @@ class StaffUser:
 
     @classmethod
     def from_row(cls, row: Any) -> "StaffUser":
-        roles = frozenset(r.strip() for r in (row.roles or "").split(",") if r.strip())
+        # a supervisor also holds the position of their level (kepala_seksi …), as escalations name it
+        roles = actor_roles((row.roles or "").split(","), getattr(row, "supervisor_level", None))
         return cls(id=int(row.id), username=row.username, display_name=row.display_name or row.username,
                    roles=roles, opd=row.opd, email=(row.email or "").strip() or None,
                    locale=user_locale(row.locale), active=bool(row.active))

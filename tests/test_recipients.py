@@ -109,3 +109,20 @@ def test_role_nobody_holds_and_unknown_specs_are_skipped_not_lost():
 
 def test_user_locale_falls_back_to_indonesian():
     assert [user_locale(v) for v in ("en", "en_US", "id", "jv", None)] == ["en", "en", "id", "id", "id"]
+
+
+def test_escalations_reach_supervisors_stored_the_way_the_console_stores_them():
+    """The console keeps "supervisor" plus a level; an escalation names the position (kepala_seksi …)."""
+    from types import SimpleNamespace
+
+    def row(uid, username, level):
+        return SimpleNamespace(id=uid, username=username, display_name=username, roles="supervisor",
+                               supervisor_level=level, opd=None, email=None, locale="id", active=True)
+
+    staff = [StaffUser.from_row(row(11, "kasi", 1)), StaffUser.from_row(row(12, "kabid", 2)),
+             StaffUser.from_row(row(13, "kadis", 3))]
+    to_section = expand_recipients("escalation_target", ticket(), staff, detail={"target_role": "kepala_seksi"})
+    to_division = expand_recipients("role:kepala_bidang", ticket(), staff)
+
+    assert [t.user.id for t in to_section if t.channel == "inapp"] == [11]
+    assert [t.user.id for t in to_division if t.channel == "inapp"] == [12]

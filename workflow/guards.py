@@ -27,6 +27,19 @@ class Actor:
         return cls(id="system", roles=frozenset({"system"}), name="Sistem")
 
 
+# Console users hold "supervisor" plus a level; definitions name the structural positions. This mapping
+# is the one place that turns one into the other (sign-in, notification recipients, escalation targets).
+SUPERVISOR_LEVELS = {1: "kepala_seksi", 2: "kepala_bidang", 3: "kepala_dinas"}
+
+
+def actor_roles(roles, supervisor_level: int | None) -> frozenset[str]:
+    """A user's stored roles -> the role names definitions use (a supervisor gets the role of their level)."""
+    out = {r.strip() for r in roles if r and r.strip()}
+    if "supervisor" in out:
+        out.add(SUPERVISOR_LEVELS.get(supervisor_level or 1, "kepala_seksi"))
+    return frozenset(out)
+
+
 @dataclass(frozen=True)
 class GuardContext:
     """What a guard may look at: the ticket's fields and placement, the actor, this fire's inputs."""
@@ -205,4 +218,4 @@ def _exclusive_pair(x: GuardRef, y: GuardRef) -> bool:
     return False
 
 
-__all__ = ["Actor", "GuardContext", "Verdict", "REGISTRY", "evaluate", "check_params", "mutually_exclusive"]
+__all__ = ["SUPERVISOR_LEVELS", "actor_roles", "Actor", "GuardContext", "Verdict", "REGISTRY", "evaluate", "check_params", "mutually_exclusive"]
