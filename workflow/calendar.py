@@ -198,6 +198,7 @@ class WorkingCalendar:
         self._removed = removed
         self._categories = _WITH_CUTI_BERSAMA if include_cuti_bersama else _PUBLIC
         self._closed_by_year: dict[int, dict[date, Closure]] = {}
+        self._windows: dict[date, tuple[datetime, datetime] | None] = {}
         self._fingerprint = self._compute_fingerprint()
 
     def __repr__(self) -> str:
@@ -357,14 +358,27 @@ class WorkingCalendar:
         return moment.astimezone(self._zone)
 
     def _window(self, day: date) -> tuple[datetime, datetime] | None:
-        """Opening and closing moment of ``day`` in local time, or None if the office stays closed."""
+        """Opening and closing moment of ``day`` in local time, or None if the office stays closed.
+
+        Memoised per day: a calendar never changes after it is built, and every due-time computation
+        walks the same few days again (about ten look-ups per fire).
+        """
+        try:
+            return self._windows[day]
+        except KeyError:
+            pass
         hours = self._hours.get(day.weekday())
         if hours is None or day in self._closed_days(day.year):
-            return None
-        return (
-            datetime.combine(day, hours.start, tzinfo=self._zone),
-            datetime.combine(day, hours.end, tzinfo=self._zone),
-        )
+            window = None
+        else:
+            window = (
+                datetime.combine(day, hours.start, tzinfo=self._zone),
+                datetime.combine(day, hours.end, tzinfo=self._zone),
+            )
+        if len(self._windows) > 20_000:  # a decade of days; beyond that start over rather than grow
+            self._windows.clear()
+        self._windows[day] = window
+        return window
 
     def _next_working_day(self, day: date) -> date:
         # Terminates: at least one weekday has hours and closures are finite per year.

@@ -5,7 +5,8 @@ A ticket holds only its definition's key and version (never a machine or spec ob
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import copy as _copy
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -63,8 +64,11 @@ class Ticket:
         return str(self.fields.get("kerahasiaan") or "biasa")
 
     def copy(self) -> "Ticket":
-        return replace(self, fields=dict(self.fields), identity=dict(self.identity), entered=dict(self.entered),
-                       flags=list(self.flags), clocks=[replace(c) for c in self.clocks])
+        """A copy the engine may change freely (on the fire path: plain copies, not dataclasses.replace)."""
+        new = _copy.copy(self)
+        new.fields, new.identity, new.entered = dict(self.fields), dict(self.identity), dict(self.entered)
+        new.flags, new.clocks = list(self.flags), [_copy.copy(c) for c in self.clocks]
+        return new
 
     def clock(self, name: str) -> ClockRun | None:
         """The latest run of a clock."""
