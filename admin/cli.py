@@ -296,18 +296,22 @@ def users_list(ctx) -> None:
                    f"{level:<14} {u.opd or '':<14} {u.display_name}")
 
 
+def _set_active(ctx, username: str, active: bool) -> None:
+    from .auth import AuthError, set_active
+
+    try:
+        set_active(cli_runtime(ctx).db, username, active)
+    except AuthError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"user {username} {'enabled' if active else 'disabled'}")
+
+
 @users.command("disable")
 @click.argument("username")
 @click.pass_context
 def users_disable(ctx, username) -> None:
     """Stop a user from signing in (kept for the audit trail; sessions end at their next request)."""
-    from .auth import AuthError, set_active
-
-    try:
-        set_active(cli_runtime(ctx).db, username, False)
-    except AuthError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"user {username} disabled")
+    _set_active(ctx, username, False)
 
 
 @users.command("enable")
@@ -315,13 +319,7 @@ def users_disable(ctx, username) -> None:
 @click.pass_context
 def users_enable(ctx, username) -> None:
     """Allow a disabled user to sign in again."""
-    from .auth import AuthError, set_active
-
-    try:
-        set_active(cli_runtime(ctx).db, username, True)
-    except AuthError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"user {username} enabled")
+    _set_active(ctx, username, True)
 
 
 @users.command("password")
