@@ -8,7 +8,7 @@ with a fresh password printed once, and records a few complaints in various stag
 """
 from __future__ import annotations
 
-import ipaddress
+
 import os
 import secrets
 import sys
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from notifications.channels import is_loopback
 from workflow.cli import runtime as cli_runtime
 
 SOP = Path(__file__).resolve().parent.parent / "definitions" / "pengaduan-ptsp.yaml"
@@ -32,15 +33,6 @@ DEMO_USERS = (
     ("esdm", ["opd_liaison"], None, "dinas_esdm", "Penghubung Dinas ESDM"),
     ("auditor", ["auditor"], None, None, "Inspektorat (Auditor)"),
 )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -62,7 +54,7 @@ def register(cli: click.Group) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     """Run the web console, public pages and API (gunicorn-ready app: admin.wsgi:app)."""
-    if _is_loopback(host) and os.environ.get("ALUR_INSECURE_COOKIES") != "1":
+    if is_loopback(host) and os.environ.get("ALUR_INSECURE_COOKIES") != "1":
         os.environ["ALUR_INSECURE_COOKIES"] = "1"
         click.secho("WARNING: serving plain http on a loopback address: session cookies are not marked "
                     "Secure (ALUR_INSECURE_COOKIES=1). Behind a network, serve over TLS instead.",

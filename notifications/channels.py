@@ -157,7 +157,7 @@ class EmailChannel:
         self.local_hostname = local_hostname
         self.name = name
         self._ssl_context = ssl_context
-        if username is not None and security == "none" and not _is_loopback(host):
+        if username is not None and security == "none" and not is_loopback(host):
             logger.warning(
                 "SMTP credentials for %s will be sent unencrypted; set ALUR_SMTP_SECURITY=starttls or ssl",
                 host,
@@ -333,7 +333,8 @@ def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (plain SMTP/HTTP there is not a leak)."""
     if host == "localhost":
         return True
     try:
@@ -450,7 +451,7 @@ class WebhookChannel:
             raise ConfigurationError(
                 "webhook secret is empty; set ALUR_WEBHOOK_SECRET to the value the gateway verifies with"
             )
-        if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
+        if parsed.scheme == "http" and not is_loopback(parsed.hostname):
             logger.warning(
                 "webhook %s is plain http: message bodies (personal data) travel unencrypted; use https",
                 parsed.hostname,

@@ -16,7 +16,7 @@ The web layer maps each class to one HTTP status; the CLI maps them to exit code
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class AlurError(Exception):

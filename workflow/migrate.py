@@ -8,13 +8,14 @@ against the version they were handled under.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import select
 
 from .audit import AuditEvent
+from .clocks import stop as stop_clock
 from .errors import ConcurrentUpdate, MigrationError
 from .ticket import Change
 from .store import models as m
@@ -105,8 +106,7 @@ def apply(runtime, the_plan: Plan, actor_id: str, now: datetime, *, skip_blocked
                 new.entered[move.to_state] = now
             for run in new.clocks:  # clocks the new version no longer declares stop here
                 if run.clock not in target.clocks and run.status != "stopped":
-                    from .clocks import stop
-                    stop(run, now, runtime.engine.calendar)
+                    stop_clock(run, now, runtime.engine.calendar)
             event = AuditEvent(kind="migrate", at=now, actor_id=actor_id, actor_role="supervisor",
                                ticket_id=ticket.id, receipt_no=ticket.receipt_no, from_state=move.from_state,
                                to_state=move.to_state, definition_key=the_plan.key,
@@ -120,4 +120,4 @@ def apply(runtime, the_plan: Plan, actor_id: str, now: datetime, *, skip_blocked
     return moved
 
 
-__all__ = ["Plan", "Move", "Blocked", "plan", "apply", "parse_mapping", "replace"]
+__all__ = ["Plan", "Move", "Blocked", "plan", "apply", "parse_mapping"]
