@@ -15,7 +15,7 @@ import pytest
 import workflow
 from workflow.catalog import default_catalogs
 from workflow.loader import load_definition
-from workflow.machine import build_machine, machine_for
+from workflow.machine import MachineError, build_machine, fire_event, machine_for, move
 
 from .conftest import SOP
 
@@ -126,3 +126,24 @@ def test_machine_is_built_once_per_definition_version(sop):
     assert machine_for(v2) is not machine_for(sop)
     assert machine_for(v2) is machine_for(v2)
     assert build_machine(sop) is not machine_for(sop)  # building is explicit; only machine_for caches
+
+
+def test_move_reads_the_machine_as_firing_its_event_would(sop):
+    """The fire path reads the machine's transition table; firing the event must agree, move by move."""
+    checked = 0
+    for t in sop.transitions:
+        for source in sop.states:
+            expected = None
+            try:
+                expected = fire_event(sop, source, t.trigger, t.index)
+            except MachineError:
+                pass
+            if expected is None:
+                with pytest.raises(MachineError):
+                    move(sop, source, t.trigger, t.index)
+            else:
+                assert move(sop, source, t.trigger, t.index) == expected == t.dest
+                checked += 1
+    assert checked == sum(len(t.sources) for t in sop.transitions)
+    with pytest.raises(MachineError, match="no trigger"):
+        move(sop, sop.initial, "tidak_ada", 0)

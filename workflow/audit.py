@@ -45,6 +45,31 @@ def chain_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(content)).hexdigest()
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default).encode
+_NESTED = ("detail", "inputs")
+
+
+def seal(prev_hash: str, content: Mapping[str, Any]) -> tuple[str, str, str]:
+    """``(chain_hash(prev_hash, content), canonical inputs, canonical detail)``, serialising each part once.
+
+    The store keeps a row's inputs and detail as canonical JSON text and hashes the canonical text of
+    the whole row, which nests the same two objects. Rather than serialise them twice, the row's flat
+    fields are serialised alone and the two texts are spliced in where sorted keys put them: after
+    ``definition_version`` (``detail``) and after ``from_state`` (``inputs``). The flat fields hold
+    only scalars, whose quotes JSON escapes, so ``,"from_state":`` and ``,"kind":`` can only be the
+    keys themselves. tests/test_audit.py holds `seal` equal to `chain_hash` on arbitrary content.
+    """
+    inputs, detail = _ENCODE(content["inputs"]), _ENCODE(content["detail"])
+    if len(content) != len(CONTENT_FIELDS):  # not a plain audit row: the general path
+        return chain_hash(prev_hash, content), inputs, detail
+    flat = _ENCODE({k: v for k, v in content.items() if k not in _NESTED})
+    at_from, at_kind = flat.index(',"from_state":'), flat.index(',"kind":')
+    text = (flat[:at_from] + ',"detail":' + detail + flat[at_from:at_kind] + ',"inputs":' + inputs
+            + flat[at_kind:])
+    digest = hashlib.sha256(prev_hash.encode("ascii") + b"\n" + text.encode("utf-8")).hexdigest()
+    return digest, inputs, detail
+
+
 def identity_digest(value: Any, salt: str) -> str:
     """A stable stand-in for an identity value: proves it was recorded without revealing it."""
     raw = json.dumps(value, sort_keys=True, default=_default, ensure_ascii=False)
@@ -131,4 +156,4 @@ def iter_jsonl(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
 
 
 __all__ = ["GENESIS", "KINDS", "AuditEvent", "ChainStatus", "canonical", "chain_hash", "identity_digest",
-           "verify_rows", "iter_jsonl", "CONTENT_FIELDS"]
+           "verify_rows", "iter_jsonl", "CONTENT_FIELDS", "seal"]

@@ -460,7 +460,7 @@ def _check_unit(unit: str) -> None:
 
 
 def _check_amount(amount: float, unit: str) -> float:
-    if isinstance(amount, bool) or not isinstance(amount, int | float):
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)):  # a tuple: faster than int | float
         raise ValueError(f"amount must be a number of {unit}, got {amount!r}")
     value = float(amount)
     if not math.isfinite(value):

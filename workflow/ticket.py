@@ -5,7 +5,6 @@ A ticket holds only its definition's key and version (never a machine or spec ob
 """
 from __future__ import annotations
 
-import copy as _copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,6 +33,11 @@ class ClockRun:
     calendar: str = ""  # fingerprint of the calendar that computed due_at
     id: int | None = None
     dirty: bool = True
+
+    def copy(self) -> "ClockRun":
+        new = object.__new__(ClockRun)
+        new.__dict__.update(self.__dict__)
+        return new
 
 
 @dataclass
@@ -64,16 +68,24 @@ class Ticket:
         return str(self.fields.get("kerahasiaan") or "biasa")
 
     def copy(self) -> "Ticket":
-        """A copy the engine may change freely (on the fire path: plain copies, not dataclasses.replace)."""
-        new = _copy.copy(self)
+        """A copy the engine may change freely: its own field dicts, flag list and clock runs.
+
+        Built from ``__dict__`` rather than `copy.copy` (which goes through ``__reduce_ex__``): the
+        fire path copies a ticket and its clocks on every move.
+        """
+        new = object.__new__(Ticket)
+        new.__dict__.update(self.__dict__)
         new.fields, new.identity, new.entered = dict(self.fields), dict(self.identity), dict(self.entered)
-        new.flags, new.clocks = list(self.flags), [_copy.copy(c) for c in self.clocks]
+        new.flags, new.clocks = list(self.flags), [c.copy() for c in self.clocks]
         return new
 
     def clock(self, name: str) -> ClockRun | None:
         """The latest run of a clock."""
-        runs = [c for c in self.clocks if c.clock == name]
-        return max(runs, key=lambda c: c.run) if runs else None
+        latest = None
+        for run in self.clocks:
+            if run.clock == name and (latest is None or run.run > latest.run):
+                latest = run
+        return latest
 
 
 @dataclass(frozen=True)
