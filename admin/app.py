@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, runtime: Runtime | No
         BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
         ALUR_DATABASE_URL=os.environ.get("ALUR_DATABASE_URL"),
         ALUR_REDIS_URL=os.environ.get("ALUR_REDIS_URL"),
+        ALUR_IDEMPOTENCY_HOURS=os.environ.get("ALUR_IDEMPOTENCY_HOURS"),  # API Idempotency-Key memory (24)
         ALUR_ADMIN_TRANSLATIONS=TRANSLATIONS,
     )
     if config:

@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 PROBLEM = "application/problem+json"
 IDEMPOTENCY_WAIT = 10.0  # seconds a retry waits for the first request with its key to finish
+#: How long an Idempotency-Key is remembered (ALUR_IDEMPOTENCY_HOURS). Like Stripe's 24 hours: long
+#: enough for any client's retry loop, short enough that the table does not grow for ever and a key
+#: can be reused by a client that numbers its requests per day.
+IDEMPOTENCY_HOURS = 24.0
 
 OPERATIONS: list[Operation] = []
 
@@ -190,13 +194,26 @@ def _request_hash(body: Any) -> str:
 
 
 # -- idempotency ----------------------------------------------------------------------------------------
-def _claim(db, key_id: int, idem: str, req_hash: str) -> int | None:
-    """Insert the key's row; its id when we are first, None when another request already claimed it."""
+def idempotency_window() -> timedelta:
+    from flask import current_app
+    return timedelta(hours=float(current_app.config.get("ALUR_IDEMPOTENCY_HOURS") or IDEMPOTENCY_HOURS))
+
+
+def _claim(db, key_id: int, idem: str, req_hash: str, now: datetime, window: timedelta) -> int | None:
+    """Insert the key's row; its id when we are first, None when another request already claimed it.
+
+    The client's keys older than the window are forgotten in the same transaction (that client's rows
+    only, through the (api_key_id, key) index), so an expired key is claimed afresh and the table holds
+    about one window of requests per client.
+    """
+    keys = mi.idempotency_keys.c
     try:
         with db.begin() as conn:
+            conn.execute(delete(mi.idempotency_keys).where(and_(keys.api_key_id == key_id,
+                                                                keys.created_at < now - window)))
             return conn.execute(insert(mi.idempotency_keys).values(
-                api_key_id=key_id, key=idem, request_hash=req_hash, created_at=datetime.now(timezone.utc),
-            ).returning(mi.idempotency_keys.c.id)).scalar_one()
+                api_key_id=key_id, key=idem, request_hash=req_hash, created_at=now,
+            ).returning(keys.id)).scalar_one()
     except IntegrityError:
         return None
 
@@ -207,7 +224,7 @@ def _replay(db, key_id: int, idem: str, req_hash: str):
         with read_only(db) as conn:
             row = conn.execute(select(mi.idempotency_keys).where(and_(
                 mi.idempotency_keys.c.api_key_id == key_id, mi.idempotency_keys.c.key == idem))).first()
-        if row is None:  # the first request failed and released the key: let the caller try again
+        if row is None:  # the first request failed and released the key (or it expired): try again
             return None
         if row.request_hash != req_hash:
             raise ApiProblem(422, "Idempotency-Key sudah dipakai",
@@ -241,7 +258,8 @@ def make_blueprint(limiter=None) -> Blueprint:
         response="TicketCreated", status=201, tags=("tickets",),
         headers=(Param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 200,
                                                      "pattern": r"^[\x21-\x7e]+$"},
-                       "retries with the same key and body return the same ticket; another body answers 422"),),
+                       "retries with the same key and body return the same ticket; another body answers 422. "
+                       "A key is remembered for 24 hours (ALUR_IDEMPOTENCY_HOURS), then it is free again"),),
         description="The body is the intake record of the definition (fields and catalog codes as in "
                     "GET /definitions/{key}). The tracking token is returned once; a replay (same "
                     "Idempotency-Key and body) answers the same ticket with replayed=true and token null."))
@@ -252,7 +270,8 @@ def make_blueprint(limiter=None) -> Blueprint:
         if idem:
             req_hash = _request_hash(body)
             for _ in range(3):
-                claim_id = _claim(runtime.db, key.id, idem, req_hash)
+                claim_id = _claim(runtime.db, key.id, idem, req_hash, datetime.now(timezone.utc),
+                                  idempotency_window())
                 if claim_id is not None:
                     break
                 replayed = _replay(runtime.db, key.id, idem, req_hash)

@@ -88,6 +88,34 @@ def test_idempotency_key_same_body_same_ticket_other_body_422(client, api_key, r
     assert count_tickets(rt) == 1
 
 
+def test_an_idempotency_key_is_remembered_for_24_hours_then_free_again(client, api_key, rt):
+    """After the window a key names a new request; the client's expired keys are dropped, others stay."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from workflow.store import models_intake as mi
+
+    headers = {**api_key("intake"), "Idempotency-Key": "harian-001"}
+    first = client.post("/api/v1/tickets", json=api_record(), headers=headers)
+    fresh = client.post("/api/v1/tickets", json=api_record(perihal="Masih baru"),
+                        headers={**headers, "Idempotency-Key": "harian-002"})
+    assert first.status_code == fresh.status_code == 201
+    keys = mi.idempotency_keys.c
+    with rt.db.begin() as conn:  # a day and an hour pass for the first request only
+        conn.execute(update(mi.idempotency_keys).where(keys.key == "harian-001").values(
+            created_at=datetime.now(timezone.utc) - timedelta(hours=25)))
+    later = client.post("/api/v1/tickets", json=api_record(perihal="Pengaduan esok hari"), headers=headers)
+    assert later.status_code == 201 and later.json["replayed"] is False
+    assert later.json["receipt_no"] != first.json["receipt_no"]
+    assert count_tickets(rt) == 2 + 1
+    with rt.db.connect() as conn:
+        remembered = dict(conn.execute(select(keys.key, keys.request_hash)).all())
+    assert set(remembered) == {"harian-001", "harian-002"}  # the expired row was replaced, not kept twice
+    replay = client.post("/api/v1/tickets", json=api_record(perihal="Pengaduan esok hari"), headers=headers)
+    assert replay.json["receipt_no"] == later.json["receipt_no"] and replay.json["replayed"] is True
+
+
 def test_a_failed_request_releases_its_idempotency_key(client, api_key, rt):
     headers = {**api_key("intake"), "Idempotency-Key": "k-bad"}
     assert client.post("/api/v1/tickets", json=api_record(telepon="1"), headers=headers).status_code == 422
