@@ -16,6 +16,8 @@ What is realistic and what is not:
   towards the team and the OPDs, each with one running ``penyelesaian`` clock whose current segment
   started in the last few days (a reopened or long-running case restarts its clock), so its next rung
   lies in the future, except for ``overdue_fraction`` of all tickets whose next rung is already due;
+  tickets waiting on the complainant have that clock paused and those awaiting confirmation stopped,
+  as the SOP's ``pause``/``stop`` rules leave them;
 * closed tickets carry an outcome, ``closed_at`` and a stopped clock;
 * no audit rows are written: the audit chain stays valid (it is simply shorter than the tickets);
   ``receipt_counters`` is advanced so tickets opened later get fresh numbers.
@@ -61,6 +63,23 @@ ASSIGNEE = {"diterima": "petugas", "terverifikasi": "petugas", "menunggu_kelengk
 WITH_OPD = {"diserahkan_opd", "diproses_opd", "klarifikasi_opd"}
 
 BUDGET_DAYS = 7.0
+
+
+def _clock_rules(path: Path = ROOT / "definitions" / "pengaduan-ptsp.yaml") -> tuple[frozenset, frozenset]:
+    """The states where the SOP pauses and stops ``penyelesaian``, read from the shipped definition.
+
+    An open ticket waiting on the complainant has a paused clock, and one waiting for the complainant's
+    confirmation has a stopped one; seeding them as running would make sweeps and dashboards count
+    deadlines the engine never runs.
+    """
+    import yaml
+
+    clock = yaml.safe_load(path.read_text(encoding="utf-8"))["clocks"]["penyelesaian"]
+    return (frozenset(clock.get("pause", {}).get("states", ())),
+            frozenset(clock.get("stop", {}).get("states", ())))
+
+
+PAUSED_IN, STOPPED_IN = _clock_rules()
 FIRST_RUNG_PERCENT = 50.0
 TICKET_COLUMNS = (
     "id", "receipt_no", "token_hash", "definition_key", "definition_version", "state", "version", "kanal", "tingkat",
@@ -165,7 +184,15 @@ def _rows(n: int, *, first_id: int, counters: dict[int, int], overdue_fraction: 
         entered = {"diterima": _iso(created), state: _iso(updated)}
         closed_at = outcome = None
         flags: list[str] = []
-        if is_open[i]:
+        if is_open[i] and state in PAUSED_IN:  # waiting on the complainant since `updated`
+            clock = (tid, "penyelesaian", 1, "calendar_days", BUDGET_DAYS, "paused", started, None,
+                     started + timedelta(days=BUDGET_DAYS), (updated - started).total_seconds() / 86400.0, updated,
+                     0.0, None, 0, None, calendar_fingerprint)
+        elif is_open[i] and state in STOPPED_IN:  # answered; the office's clock stopped when it got here
+            clock = (tid, "penyelesaian", 1, "calendar_days", BUDGET_DAYS, "stopped", started, None,
+                     started + timedelta(days=BUDGET_DAYS), (updated - started).total_seconds() / 86400.0, None,
+                     0.0, updated, None, None, calendar_fingerprint)
+        elif is_open[i]:
             clock = (tid, "penyelesaian", 1, "calendar_days", BUDGET_DAYS, "running", started, started,
                      started + timedelta(days=BUDGET_DAYS), 0.0, None, 0.0, None, 0,
                      started + timedelta(days=step), calendar_fingerprint)
