@@ -107,6 +107,13 @@ def test_role_nobody_holds_and_unknown_specs_are_skipped_not_lost():
     assert "tidak dikenal" in unknown[0].skip_reason
 
 
+def test_a_named_user_is_reached_by_username_or_id_and_a_disabled_one_is_skipped():
+    assert pairs(expand_recipients("user:kasi1", ticket(), USERS)) == [("inapp", "6")]
+    assert pairs(expand_recipients("user:6", ticket(), USERS)) == [("inapp", "6")]
+    gone = expand_recipients("user:tim3", ticket(), USERS)
+    assert gone[0].skipped and "tidak ada atau tidak aktif" in gone[0].skip_reason
+
+
 def test_user_locale_falls_back_to_indonesian():
     assert [user_locale(v) for v in ("en", "en_US", "id", "jv", None)] == ["en", "en", "id", "id", "id"]
 

@@ -260,3 +260,16 @@ def test_cli_validate_json_parses() -> None:
     good = CliRunner().invoke(cli, ["definitions", "validate", "--json", str(SOP)])
     assert good.exit_code == 0
     assert json.loads(good.stdout) == []
+
+
+def test_a_named_user_is_a_valid_recipient_and_a_malformed_one_is_located() -> None:
+    """`user:<username>` is accepted (delivery reaches that account); `user:` alone names nobody (D217)."""
+    named = minimal(("to: [pemohon], template: jawaban", "to: [pemohon, user:sekretaris.kadis], template: jawaban"))
+    assert problems_of(named) == []
+
+    broken = minimal(("to: [pemohon], template: jawaban", "to: [pemohon, 'user:'], template: jawaban"))
+    found = problems_of(broken)
+    assert [p.code for p in found] == ["D217"]
+    assert "does not name a user" in found[0].message and "user:<username" in found[0].hint
+    assert found[0].line == MINIMAL.read_text(encoding="utf-8").splitlines().index(
+        next(line for line in MINIMAL.read_text(encoding="utf-8").splitlines() if "template: jawaban" in line)) + 1

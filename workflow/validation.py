@@ -18,6 +18,7 @@ Codes are stable (tests/fixtures/invalid/ holds one failing definition per code)
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict, deque
 
 from .catalog import Catalogs
@@ -27,6 +28,7 @@ from .loader import Located, did_you_mean
 from .spec import Definition
 
 RECIPIENT_WORDS = {"pemohon", "assignee", "opd", "escalation_target"}
+USER_ID = re.compile(r"[A-Za-z0-9_.@-]{1,80}")
 CLOCK_OPS = {"start", "stop", "pause", "resume", "restart"}
 BUILTIN_FIELDS = {"opd", "state"}
 
@@ -236,8 +238,14 @@ def _check_recipient(who: str, path: str, loc: Located, roles: set[str]) -> None
             loc.problem("D202", path, f"unknown role '{who[5:]}' in recipient '{who}'",
                         did_you_mean(who[5:], roles) or "roles: " + ", ".join(sorted(roles)))
         return
+    if who.startswith("user:"):  # one named account; delivery logs a skip if it is missing or disabled
+        if not USER_ID.fullmatch(who[5:]):
+            loc.problem("D217", path, f"recipient '{who}' does not name a user",
+                        "write user:<username or id>, e.g. user:sekretaris_kadis")
+        return
     loc.problem("D217", path, f"unknown recipient '{who}'",
-                did_you_mean(who, RECIPIENT_WORDS) or "recipients: pemohon, assignee, opd, escalation_target, role:<role>")
+                did_you_mean(who, RECIPIENT_WORDS) or
+                "recipients: pemohon, assignee, opd, escalation_target, role:<role>, user:<username>")
 
 
 def _check_effect(e, path, d: Definition, loc: Located, roles, clocks, field_names, templates) -> None:
