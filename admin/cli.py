@@ -101,6 +101,12 @@ def _start_sweeper(rt):
     except ModuleNotFoundError:
         return None
     click.echo("no Redis configured: deadlines and notifications are swept in this process.")
+    try:
+        from notifications.delivery import start_background_delivery
+    except ModuleNotFoundError:
+        pass
+    else:
+        start_background_delivery(rt)  # requests never wait on the mail server
     return start_inprocess_sweeper(rt)
 
 

@@ -13,6 +13,14 @@ from workflow.runtime import build_runtime, install_services
 
 app = create_app(runtime=install_services(build_runtime()))
 
+if not app.extensions["alur"].redis_url:
+    try:
+        from notifications.delivery import start_background_delivery
+    except ModuleNotFoundError:
+        pass
+    else:  # without Redis, send notifications off the request thread (see BackgroundDelivery)
+        start_background_delivery(app.extensions["alur"])
+
 if os.environ.get("ALUR_INPROCESS_SWEEPER") == "1" and not app.extensions["alur"].redis_url:
     try:
         from workflow.jobs import start_inprocess_sweeper

@@ -21,8 +21,10 @@ The engine writes an ``outbox`` row in the same transaction as the fire that cau
 
 Execution: with Redis (``runtime.redis_url``) expansion and delivery are rq jobs on the queue
 ``<prefix>-notifications`` of `workflow.jobs` (``alur worker`` listens on it); a retry is scheduled
-with ``enqueue_at`` (``alur worker`` runs the scheduler). Without Redis (the embedded default) everything
-runs inline right after the fire commits. Either way `sweep_outbox` (in `workflow.jobs.PERIODIC`)
+with ``enqueue_at`` (``alur worker`` runs the scheduler). Without Redis (the embedded default) the web
+process hands the committed rows to one background thread (`BackgroundDelivery`, started by
+``alur serve`` and ``admin.wsgi``), so no request waits on a mail server; CLI commands deliver
+inline right after the fire commits. Either way `sweep_outbox` (in `workflow.jobs.PERIODIC`)
 expands pending rows and delivers due retries and deliveries whose worker died: the database, not
 Redis, says what is due.
 
@@ -36,7 +38,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import re
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -141,7 +145,8 @@ class _AfterCommit:
 
 # -- dispatch --------------------------------------------------------------------------------------
 def dispatch(runtime: Any, outbox_ids: Iterable[int], *, now: datetime | None = None) -> None:
-    """Start delivering new outbox rows: rq jobs when Redis is configured, else inline now."""
+    """Start delivering new outbox rows: rq jobs when Redis is configured, else on the process'
+    background delivery thread when one runs (`alur serve`), else inline now (CLI commands)."""
     ids = list(outbox_ids)
     if not ids:
         return
@@ -149,11 +154,83 @@ def dispatch(runtime: Any, outbox_ids: Iterable[int], *, now: datetime | None = 
         try:
             enqueue_pending(runtime, ids)
             return
-        except Exception:  # noqa: BLE001 - Redis down: deliver inline rather than wait for the sweep
-            logger.warning("could not enqueue outbox rows %s on Redis; delivering inline", ids, exc_info=True)
-    for outbox_id in ids:
+        except Exception:  # noqa: BLE001 - Redis down: deliver here rather than wait for the sweep
+            logger.warning("could not enqueue outbox rows %s on Redis; delivering here", ids, exc_info=True)
+    background = runtime.extras.get(BACKGROUND)
+    if background is not None and background.submit(ids):
+        return
+    deliver_now(runtime, ids, now=now)
+
+
+def deliver_now(runtime: Any, outbox_ids: Iterable[int], *, now: datetime | None = None) -> None:
+    for outbox_id in outbox_ids:
         for delivery_id in expand_outbox(runtime, outbox_id, now=now):
             deliver(runtime, delivery_id, now=now)
+
+
+BACKGROUND = "background_delivery"
+
+
+class BackgroundDelivery:
+    """Delivers outbox rows on one daemon thread of the web process (the embedded default, no Redis).
+
+    Without it the officer's request would send the mail itself, after its commit: a slow or
+    unreachable mail server (a 30 s connect timeout, a greylisting 4xx) would hold the page that
+    long. The thread only speeds delivery up; it is not what makes it reliable. The rows are
+    committed before they are handed over, so anything the thread has not sent when the process
+    stops is still pending (or claimed with a lease) in the database, and the periodic `sweep_outbox`
+    delivers it: nothing is lost and, by the claim, nothing is sent twice.
+    """
+
+    def __init__(self, runtime: Any):
+        self.runtime = runtime
+        # items: outbox ids to deliver, an Event to set once everything before it is done, or None to stop
+        self._queue: queue.Queue[list[int] | threading.Event | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="alur-delivery", daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def submit(self, outbox_ids: list[int]) -> bool:
+        """Hand rows to the thread; False if it no longer runs (the caller then delivers itself)."""
+        if not self.alive:
+            return False
+        self._queue.put(list(outbox_ids))
+        return True
+
+    def idle(self, timeout: float | None = None) -> bool:
+        """Wait until every row handed over so far has been dealt with (tests, shutdown)."""
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            try:
+                deliver_now(self.runtime, item)
+            except Exception:  # noqa: BLE001 - the rows stay due; sweep_outbox tries them again
+                logger.exception("background delivery of outbox rows %s failed; the sweep will retry", item)
+
+
+def start_background_delivery(runtime: Any) -> BackgroundDelivery:
+    """Start (once per runtime) the delivery thread that `dispatch` uses when there is no Redis."""
+    current = runtime.extras.get(BACKGROUND)
+    if current is not None and current.alive:
+        return current
+    runtime.extras[BACKGROUND] = background = BackgroundDelivery(runtime)
+    return background
 
 
 def _queue(runtime: Any):

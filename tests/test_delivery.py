@@ -31,7 +31,8 @@ from sqlalchemy import insert, select, update
 from notifications import EmailChannel, MemoryChannel, WebhookChannel, verify_signature
 from notifications.cli import register
 from notifications.delivery import (
-    deliver, expand_outbox, install, list_deliveries, sweep_outbox, use_runtime_for_jobs,
+    deliver, expand_outbox, install, list_deliveries, start_background_delivery, sweep_outbox,
+    use_runtime_for_jobs,
 )
 from tests.conftest import MONDAY_9_WIB, REDIS_URL, SOP, service_missing, walk_in_record
 from workflow.engine import Engine
@@ -220,6 +221,49 @@ def test_forwarding_to_the_team_puts_a_message_in_each_team_inbox(runtime, actor
     # tim1 also has an email address.
     [message] = smtp.messages()
     assert message["To"] == "tim1@dpmptsp.test" and message["Subject"] == f"Tugas baru: pengaduan {receipt}"
+
+
+class GatedChannel:
+    """The real email channel behind a gate the test opens: a mail server that is slow to answer."""
+
+    def __init__(self, channel):
+        self.channel, self.entered, self.gate, self.threads = channel, threading.Event(), threading.Event(), []
+
+    def send(self, message):
+        self.threads.append(threading.current_thread().name)
+        self.entered.set()
+        assert self.gate.wait(30), "the test never opened the gate"
+        return self.channel.send(message)
+
+
+def test_without_redis_serve_delivers_on_a_background_thread_so_a_slow_mail_server_never_holds_a_request(
+        store, engine, actors, smtp):
+    """`alur serve` (no Redis) hands committed outbox rows to one delivery thread: the officer's
+    request returns while the mail server is still answering, and the message is still sent once."""
+    gated = GatedChannel(EmailChannel("127.0.0.1", smtp.port, sender=SENDER, timeout=5))
+    rt = make_runtime(store, engine, smtp, email=gated)
+    background = start_background_delivery(rt)
+    try:
+        assert start_background_delivery(rt) is background  # one thread per process
+        opened = rt.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test"), actors["petugas"])
+
+        assert gated.entered.wait(10)  # the send has started ...
+        assert gated.threads == ["alur-delivery"]  # ... on the delivery thread, not in the request
+        assert [r.status for r in deliveries(rt.db, channel="email")] == ["queued"]  # open returned first
+        assert smtp.messages() == []
+        gated.gate.set()
+        assert background.idle(30)
+        [row] = deliveries(rt.db, channel="email")
+        assert (row.status, row.attempts) == ("sent", 1)
+        [message] = smtp.messages()
+        assert message["Subject"] == f"Tanda terima pengaduan {opened.ticket.receipt_no}"
+    finally:
+        gated.gate.set()
+        background.stop()
+    assert not background.alive
+    # With the thread gone, delivery falls back to the caller rather than queueing into the void.
+    rt.engine.open("pengaduan-ptsp", walk_in_record(email="budi@example.test"), actors["petugas"])
+    assert [r.status for r in deliveries(rt.db, channel="email")] == ["sent", "sent"]
 
 
 def test_handing_to_an_opd_notifies_only_that_opds_liaisons(runtime, actors):
