@@ -82,9 +82,11 @@ def prepare(url: str, schema: str, n: int, open_fraction: float, overdue_fractio
         with db.begin() as conn:
             # the seeder keeps every running clock before its due time (only ladder rungs fall due); a real
             # office has late cases, so make one open ticket in thirty overdue for the overdue filter
+            # (psycopg takes '%' for a placeholder: the modulo is written '%%')
             conn.exec_driver_sql("UPDATE ticket_clocks SET due_at = due_at - interval '8 days', "
-                                 "next_rung_at = due_at - interval '8 days' "
-                                 "WHERE status = 'running' AND ticket_id % 30 = 0")
+                                 "next_rung_at = due_at - interval '8 days', "
+                                 "at_risk_at = at_risk_at - interval '8 days' "
+                                 "WHERE status = 'running' AND ticket_id %% 30 = 0")
         with db.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")
             for table in ("tickets", "ticket_clocks", "ticket_identities", "audit_log"):

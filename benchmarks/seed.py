@@ -38,6 +38,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
+from workflow.clocks import AT_RISK_PERCENT
+
 ROOT = Path(__file__).resolve().parent.parent
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -89,7 +91,7 @@ TICKET_COLUMNS = (
 IDENTITY_COLUMNS = ("ticket_id", "data")
 CLOCK_COLUMNS = (
     "ticket_id", "clock", "run", "unit", "budget", "status", "started_at", "resumed_at", "due_at", "consumed",
-    "paused_at", "paused_seconds", "stopped_at", "next_rung", "next_rung_at", "calendar",
+    "paused_at", "paused_seconds", "stopped_at", "next_rung", "next_rung_at", "calendar", "at_risk_at",
 )
 FIRST_NAMES = ("Siti", "Ahmad", "Dewi", "Budi", "Rina", "Agus", "Nur", "Eko", "Sri", "Hendra", "Yuli", "Dedi")
 LAST_NAMES = ("Aminah", "Hidayat", "Lestari", "Santoso", "Wijaya", "Kurniawan", "Rahmawati", "Saputra")
@@ -187,22 +189,23 @@ def _rows(n: int, *, first_id: int, counters: dict[int, int], overdue_fraction: 
         if is_open[i] and state in PAUSED_IN:  # waiting on the complainant since `updated`
             clock = (tid, "penyelesaian", 1, "calendar_days", BUDGET_DAYS, "paused", started, None,
                      started + timedelta(days=BUDGET_DAYS), (updated - started).total_seconds() / 86400.0, updated,
-                     0.0, None, 0, None, calendar_fingerprint)
+                     0.0, None, 0, None, calendar_fingerprint, None)
         elif is_open[i] and state in STOPPED_IN:  # answered; the office's clock stopped when it got here
             clock = (tid, "penyelesaian", 1, "calendar_days", BUDGET_DAYS, "stopped", started, None,
                      started + timedelta(days=BUDGET_DAYS), (updated - started).total_seconds() / 86400.0, None,
-                     0.0, updated, None, None, calendar_fingerprint)
-        elif is_open[i]:
+                     0.0, updated, None, None, calendar_fingerprint, None)
+        elif is_open[i]:  # at risk from AT_RISK_PERCENT of the budget on (workflow.clocks.at_risk_time)
             clock = (tid, "penyelesaian", 1, "calendar_days", BUDGET_DAYS, "running", started, started,
                      started + timedelta(days=BUDGET_DAYS), 0.0, None, 0.0, None, 0,
-                     started + timedelta(days=step), calendar_fingerprint)
+                     started + timedelta(days=step), calendar_fingerprint,
+                     started + timedelta(days=BUDGET_DAYS * AT_RISK_PERCENT / 100.0))
         else:
             closed_at = min(now, created + timedelta(days=0.2 + rng.random() * 12))
             updated, outcome = closed_at, OUTCOMES[state]
             entered[state] = _iso(closed_at)
             clock = (tid, "penyelesaian", 1, "calendar_days", BUDGET_DAYS, "stopped", created, None,
                      created + timedelta(days=BUDGET_DAYS), (closed_at - created).total_seconds() / 86400.0, None,
-                     0.0, closed_at, None, None, calendar_fingerprint)
+                     0.0, closed_at, None, None, calendar_fingerprint, None)
         token_hash = hashlib.sha256(f"seed-{seed}-{tid}".encode()).hexdigest()
         ticket = (tid, receipt, token_hash, definition_key, definition_version, state, 1, kanal[i], tingkat[i],
                   kategori[i], sek, izin, "biasa", perihal, reg, ticket_opd, ASSIGNEE.get(state), None, fields,

@@ -73,6 +73,17 @@ def test_closing_a_day_moves_open_working_day_clocks_and_audits_each(runtime, en
     assert status.ok and status.rows == runtime.store.audit_head()[0]
 
 
+def test_closing_a_day_moves_the_at_risk_moment_with_the_due_time(runtime, engine, actors):
+    ticket = to_opd(engine, actors, datetime(2026, 11, 30, 10, 0, tzinfo=WIB))  # Monday
+    # 80 % of one working day (6 h 24 min of office time) from Monday 10:00: Tuesday 08:24
+    assert ticket.clock("opd_ack").at_risk_at == datetime(2026, 12, 1, 8, 24, tzinfo=WIB)
+    add_closure(runtime, date(2026, 12, 1), "Libur Pilkada serentak", "kasi1",
+                now=datetime(2026, 11, 30, 11, 0, tzinfo=WIB))
+    assert engine.load(ticket.id).clock("opd_ack").at_risk_at == datetime(2026, 12, 2, 8, 24, tzinfo=WIB)
+    reset_day(runtime, date(2026, 12, 1), "kasi1", now=datetime(2026, 11, 30, 12, 0, tzinfo=WIB))
+    assert engine.load(ticket.id).clock("opd_ack").at_risk_at == datetime(2026, 12, 1, 8, 24, tzinfo=WIB)
+
+
 def test_reopening_a_cuti_bersama_brings_a_due_time_earlier(runtime, engine, actors):
     handed = datetime(2026, 12, 23, 10, 0, tzinfo=WIB)
     ticket = to_opd(engine, actors, handed)

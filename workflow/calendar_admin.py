@@ -7,9 +7,9 @@ list themselves (``alur calendar …`` and the console's calendar editor call th
    holiday; resetting deletes the row) and an audit row (kind ``calendar``) naming who did it, in one
    transaction;
 2. reloads the runtime's calendar;
-3. recomputes the due time and next rung of every open clock run the day can affect (running runs
-   whose current segment starts before the day and whose due time or next rung lies after it; paused
-   runs keep their consumed time and are recomputed when they resume), in batches of one transaction
+3. recomputes the due time, at-risk moment and next rung of every open clock run the day can affect
+   (running runs whose current segment starts before the day and whose due time or next rung lies after
+   it; paused runs keep their consumed time and are recomputed when they resume), in batches of one transaction
    each, writing for every clock whose due time moved an audit row (kind ``calendar``, actor
    ``system``; detail: clock, from, to, why), and rescheduling the rung jobs when Redis is used.
 
@@ -231,14 +231,14 @@ def recompute_open_clocks(runtime, *, why: str, now: datetime | None = None, day
                 new = replace(old)
                 reschedule(new, spec, calendar, fired.get(old.id, set()))
                 if new.due_at == old.due_at and new.next_rung == old.next_rung and \
-                        new.next_rung_at == old.next_rung_at:
+                        new.next_rung_at == old.next_rung_at and new.at_risk_at == old.at_risk_at:
                     continue
                 guard = [c.id == old.id, c.status == "running", c.resumed_at == utc(old.resumed_at),
                          c.consumed == old.consumed,
                          c.next_rung.is_(None) if old.next_rung is None else c.next_rung == old.next_rung]
                 done = uow.conn.execute(update(m.clocks).where(*guard).values(
                     due_at=utc(new.due_at), next_rung=new.next_rung, next_rung_at=utc(new.next_rung_at),
-                    calendar=fingerprint)).rowcount
+                    at_risk_at=utc(new.at_risk_at), calendar=fingerprint)).rowcount
                 if done != 1:
                     continue  # changed by a fire or a sweep since it was read: that one recomputed it
                 reschedule_jobs.append((row.ticket_id, new))

@@ -4,6 +4,14 @@ A clock's net time (office time) excludes pauses; its gross time (what the compl
 not. Both are derivable from a run: gross = stop (or now) - started_at; net = consumed plus the
 current running segment. Due times are recomputed from the net time left whenever a run resumes or
 the calendar changes, so a paused span pushes the due time by exactly that span in the clock's unit.
+
+*At risk* has one meaning everywhere (dashboard, work queue filter, ticket page): a running clock has
+used at least `AT_RISK_PERCENT` of its budget in net office time and is not yet due. It is the usual
+SLA warning (and what an ``at: 80%`` ladder rung measures), so a one-day triage clock opened on Friday
+afternoon is not at risk over the weekend, and a paused clock never is. The moment it starts,
+``at_risk_at``, is computed with ``due_at`` (same calendar, same net time left) and stored, so the
+question "at risk now?" is ``at_risk_at <= now <= due_at``: an indexed range test in SQL
+(`admin.console.common.deadline_clause`) and `is_at_risk` in Python.
 """
 from __future__ import annotations
 
@@ -12,6 +20,9 @@ from typing import Iterable, Protocol
 
 from .spec import Clock, Definition, Rung
 from .ticket import ClockRun, Ticket
+
+
+AT_RISK_PERCENT = 80  # share of the budget (net office time) after which a running clock is at risk
 
 
 class Calendar(Protocol):
@@ -47,6 +58,7 @@ def pause(run: ClockRun, now: datetime, calendar: Calendar) -> None:
     run.consumed = net(run, now, calendar)
     run.status, run.paused_at, run.resumed_at, run.dirty = "paused", now, None, True
     run.next_rung_at = None  # nothing escalates while the office waits on the complainant
+    run.at_risk_at = None  # nor is anything at risk: resume() computes it again from the time left
 
 
 def resume(run: ClockRun, spec: Clock, now: datetime, calendar: Calendar, fired: Iterable[int] = ()) -> None:
@@ -66,18 +78,39 @@ def stop(run: ClockRun, now: datetime, calendar: Calendar) -> None:
     elif run.paused_at is not None:
         run.paused_seconds += max(0.0, (now - run.paused_at).total_seconds())
     run.status, run.stopped_at, run.resumed_at, run.paused_at = "stopped", now, None, None
-    run.next_rung, run.next_rung_at, run.dirty = None, None, True
+    run.next_rung, run.next_rung_at, run.at_risk_at, run.dirty = None, None, None, True
 
 
 def reschedule(run: ClockRun, spec: Clock, calendar: Calendar, fired: Iterable[int]) -> None:
-    """Recompute due_at and the next unfired rung from the net time left (running runs only)."""
+    """Recompute due_at, at_risk_at and the next unfired rung from the net time left (running runs only)."""
     if run.status != "running" or run.resumed_at is None:
         return
     left = max(0.0, run.budget - run.consumed)
     run.due_at = calendar.add(run.resumed_at, left, run.unit) if left > 0 else run.resumed_at
+    run.at_risk_at = at_risk_time(run, calendar)
     run.calendar = calendar.fingerprint()
     run.next_rung, run.next_rung_at = next_rung(run, spec, calendar, set(fired))
     run.dirty = True
+
+
+def at_risk_time(run: ClockRun, calendar: Calendar) -> datetime:
+    """When a running segment reaches `AT_RISK_PERCENT` of the budget (``resumed_at`` if it already has).
+
+    Counted like an ``at_percent`` rung, from the segment's start and the net time consumed before it.
+    """
+    assert run.resumed_at is not None
+    target = run.budget * AT_RISK_PERCENT / 100.0 - run.consumed
+    return calendar.add(run.resumed_at, target, run.unit) if target > 0 else run.resumed_at
+
+
+def is_at_risk(run: ClockRun, now: datetime) -> bool:
+    """Whether ``run`` is at risk at ``now``: running, `AT_RISK_PERCENT` of its budget used, not yet due.
+
+    The Python twin of `admin.console.common.deadline_clause("at_risk", now)`; both read the stored
+    ``at_risk_at`` and ``due_at``, so a page and a query never disagree about the same row.
+    """
+    return (run.status == "running" and run.at_risk_at is not None and run.due_at is not None
+            and run.at_risk_at <= now <= run.due_at)
 
 
 def rung_time(run: ClockRun, rung: Rung, calendar: Calendar) -> datetime:
@@ -161,4 +194,5 @@ class SimpleCalendar:
 
 
 __all__ = ["start_run", "pause", "resume", "stop", "net", "gross_seconds", "reschedule", "next_rung",
-           "rung_time", "apply_clock_rules", "SimpleCalendar", "Calendar"]
+           "rung_time", "apply_clock_rules", "SimpleCalendar", "Calendar", "AT_RISK_PERCENT", "at_risk_time",
+           "is_at_risk"]

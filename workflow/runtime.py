@@ -45,7 +45,12 @@ def instance_secret(name: str, env: str) -> str:
 def load_calendar(db: DbEngine) -> WorkingCalendar:
     """The office calendar: holidays and cuti bersama from the package, corrected by the office's rows."""
     with db.connect() as conn:
-        rows = conn.execute(select(m.closures.c.day, m.closures.c.kind, m.closures.c.name)).all()
+        return office_calendar(conn)
+
+
+def office_calendar(conn) -> WorkingCalendar:
+    """`load_calendar` on an open connection (a migration's, for instance)."""
+    rows = conn.execute(select(m.closures.c.day, m.closures.c.kind, m.closures.c.name)).all()
     added = [Closure(day=r.day if isinstance(r.day, date) else date.fromisoformat(str(r.day)), name=r.name,
                      source="office") for r in rows if r.kind == "add"]
     removed = [r.day if isinstance(r.day, date) else date.fromisoformat(str(r.day)) for r in rows if r.kind == "remove"]
@@ -106,4 +111,5 @@ def build_runtime(database_url: str | None = None, *, db: DbEngine | None = None
                    public_url=os.environ.get("ALUR_PUBLIC_URL", "http://127.0.0.1:5000"))
 
 
-__all__ = ["Runtime", "build_runtime", "install_services", "load_calendar", "instance_secret", "Path"]
+__all__ = ["Runtime", "build_runtime", "install_services", "load_calendar", "office_calendar", "instance_secret",
+           "Path"]

@@ -31,6 +31,7 @@ class ClockRun:
     next_rung: int | None = None
     next_rung_at: datetime | None = None
     calendar: str = ""  # fingerprint of the calendar that computed due_at
+    at_risk_at: datetime | None = None  # when the running segment reaches AT_RISK_PERCENT of the budget
     id: int | None = None
     dirty: bool = True
 

@@ -105,6 +105,7 @@ def init_app(app: Flask) -> Admin:
     app.jinja_env.filters["wib"] = common.wib
     app.jinja_env.filters["duration"] = common.duration
     app.jinja_env.globals["catalog_label"] = common.catalog_label
+    app.jinja_env.globals["at_risk_percent"] = common.AT_RISK_PERCENT  # the one at-risk rule, for its labels
     return admin
 
 

@@ -6,21 +6,20 @@ outside an admin view pins the process to English), so it is safe on any page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from flask_babel import get_locale
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
-from workflow.clocks import gross_seconds, net
+from workflow.clocks import AT_RISK_PERCENT, gross_seconds, is_at_risk, net
 from workflow.spec import Definition, Field
 from workflow.store import models as m
 
 OFFICE_TZ = ZoneInfo("Asia/Jakarta")
 PAGE_SIZE = 50
-AT_RISK_WINDOW = timedelta(hours=24)
 DEFINITION_KEY = "pengaduan-ptsp"
 
 
@@ -46,7 +45,15 @@ def runtime():
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The runtime's clock (the engine's ``now``) inside the app, the wall clock outside it.
+
+    Every console page answers for the engine's moment, so the queue, the ticket page and the
+    dashboard agree about what is overdue or at risk (and tests can pin time for the whole app)."""
+    try:
+        engine = runtime().engine
+    except (RuntimeError, KeyError):  # outside an app context, or an app without a runtime
+        return datetime.now(timezone.utc)
+    return engine.now().astimezone(timezone.utc)
 
 
 def as_utc(value: datetime | str | None) -> datetime | None:
@@ -153,7 +160,7 @@ def clock_views(definition: Definition, ticket, calendar, now: datetime | None =
         used = net(run, now, calendar)
         left = run.budget - used
         overdue = run.status != "stopped" and left < 0
-        at_risk = run.status == "running" and not overdue and run.due_at is not None and run.due_at - now <= AT_RISK_WINDOW
+        at_risk = not overdue and is_at_risk(run, now)
         label = (spec.label_en or spec.label) if spec and lang() == "en" else (spec.label if spec else key)
         out.append(ClockView(
             key=key, label=label, status=run.status, budget=unit_amount(run.budget, run.unit), due_at=run.due_at,
@@ -277,15 +284,27 @@ class Filters:
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
-def deadline_condition(kind: str, now: datetime):
-    c = m.clocks
-    t = m.tickets
+def deadline_clause(kind: str, now: datetime):
+    """Clock runs that are overdue (``kind="overdue"``) or at risk (``"at_risk"``) at ``now``, in SQL.
+
+    The one definition the dashboard's counts, the work queue's filter and its row colours share.
+    Overdue: running and past its due time. At risk: running, `AT_RISK_PERCENT` of its budget used
+    (``at_risk_at``, see `workflow.clocks`), not yet due; `workflow.clocks.is_at_risk` is the same test
+    in Python. Both are range tests on partial indexes of running runs (``ix_clocks_running_due``,
+    ``ix_clocks_running_at_risk``).
+    """
+    c = m.clocks.c
     if kind == "overdue":
-        cond = and_(c.c.status == "running", c.c.due_at < now)
-    else:
-        cond = and_(c.c.status == "running", c.c.due_at >= now, c.c.due_at < now + AT_RISK_WINDOW)
-    # driven from the (few) running clocks in the due range: an index range scan, not a probe per open ticket
-    return t.c.id.in_(select(c.c.ticket_id).where(cond))
+        return and_(c.status == "running", c.due_at < now)
+    if kind == "at_risk":
+        return and_(c.status == "running", c.at_risk_at <= now, c.due_at >= now)
+    raise ValueError(f"unknown deadline kind {kind!r}; use 'overdue' or 'at_risk'")
+
+
+def deadline_condition(kind: str, now: datetime):
+    """Tickets with at least one clock run matching `deadline_clause` (the queue's deadline filter)."""
+    # driven from the (few) running clocks in range: an index range scan, not a probe per open ticket
+    return m.tickets.c.id.in_(select(m.clocks.c.ticket_id).where(deadline_clause(kind, now)))
 
 
 def looks_like_receipt(text: str) -> bool:
@@ -341,14 +360,23 @@ def list_tickets(where, f: Filters, *, identity_search: bool = False, include_se
         rows = rows[:PAGE_SIZE]
         ids = [r["id"] for r in rows]
         due: dict[int, Any] = {}
+        overdue: set[int] = set()
+        at_risk: set[int] = set()
         if ids:
             c = m.clocks
-            for row in conn.execute(select(c.c.ticket_id, c.c.clock, c.c.due_at, c.c.status)
-                                    .where(c.c.ticket_id.in_(ids), c.c.status != "stopped")).all():
+            # the row colours come from the same SQL test as the deadline filter and the dashboard
+            flag = lambda kind: case((deadline_clause(kind, now), 1), else_=0)  # noqa: E731
+            for row in conn.execute(select(c.c.ticket_id, c.c.due_at, flag("overdue").label("overdue"),
+                                           flag("at_risk").label("at_risk"))
+                                    .where(c.c.ticket_id.in_(ids), c.c.status == "running")).all():
                 current = due.get(row.ticket_id)
                 due_at = as_utc(row.due_at)
-                if row.status == "running" and due_at is not None and (current is None or due_at < current):
+                if due_at is not None and (current is None or due_at < current):
                     due[row.ticket_id] = due_at
+                if row.overdue:
+                    overdue.add(row.ticket_id)
+                if row.at_risk:
+                    at_risk.add(row.ticket_id)
     code = lang()
     catalogs = rt.catalogs
     definition = definition_for()
@@ -360,8 +388,8 @@ def list_tickets(where, f: Filters, *, identity_search: bool = False, include_se
         r["state_label"] = state_label(definition, r["state"])
         r["created_at"] = as_utc(r["created_at"])
         r["due_at"] = due.get(r["id"])
-        r["overdue"] = r["due_at"] is not None and r["due_at"] < now
-        r["at_risk"] = r["due_at"] is not None and not r["overdue"] and r["due_at"] - now < AT_RISK_WINDOW
+        r["overdue"] = r["id"] in overdue
+        r["at_risk"] = r["id"] in at_risk and not r["overdue"]  # a late clock outweighs a warning
         r["left"] = (r["due_at"] - now).total_seconds() if r["due_at"] is not None else None
     return rows, more
 

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from flask import Blueprint, Flask, Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from sqlalchemy import Text as SqlText
-from sqlalchemy import and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, case, cast, func, or_, select
 
 from workflow.definition_diff import impact, semantic_diff, text_diff
 from workflow.diagram import render_mermaid, render_svg
@@ -37,7 +37,6 @@ from .common import OFFICE_TZ, tr
 
 logger = logging.getLogger(__name__)
 
-AT_RISK_SHARE = 0.8  # a running clock is at risk once 80% of its span (start -> due) has passed
 ESCALATION_LIMIT = 50
 
 
@@ -55,13 +54,6 @@ def _templates() -> set[str] | None:
 
 
 # == dashboard queries ==============================================================================
-def _epoch(col, dialect: str):
-    """Seconds since 1970 of a timestamp column, in the database (for the at-risk share)."""
-    if dialect == "sqlite":
-        return (func.julianday(col) - 2440587.5) * 86400.0
-    return func.extract("epoch", col)
-
-
 def open_by_state(conn) -> list[dict]:
     """Open tickets counted per definition, version and state."""
     t = m.tickets
@@ -75,18 +67,13 @@ def open_by_state(conn) -> list[dict]:
 def clock_risk(conn, now: datetime) -> list[dict]:
     """Per clock: running runs on open tickets, how many are overdue and how many are at risk.
 
-    Overdue: ``due_at < now``. At risk: not overdue, and at least `AT_RISK_SHARE` of the wall time
-    between the run's start and its due time has passed, or its next ladder rung is already due
-    (the sweeper is about to warn someone). Paused runs are neither: their time is not running.
+    Overdue and at risk are `common.deadline_clause`, the test the work queue's deadline filter uses,
+    so a count here and the tickets the filter lists are the same runs (at risk: `AT_RISK_PERCENT` of
+    the budget used in net office time, not yet due). Paused runs are neither: their time is not running.
     """
     c, t = m.clocks, m.tickets
-    dialect = conn.dialect.name
-    now_s = now.timestamp()
-    overdue = and_(c.c.due_at.is_not(None), c.c.due_at < now)
-    share = literal(now_s) >= _epoch(c.c.started_at, dialect) + AT_RISK_SHARE * (
-        _epoch(c.c.due_at, dialect) - _epoch(c.c.started_at, dialect))
-    risky = and_(c.c.due_at.is_not(None), c.c.due_at >= now,
-                 or_(share, and_(c.c.next_rung_at.is_not(None), c.c.next_rung_at <= now)))
+    overdue = common.deadline_clause("overdue", now)
+    risky = common.deadline_clause("at_risk", now)
     rows = conn.execute(
         select(c.c.clock, func.count().label("running"),
                func.sum(case((overdue, 1), else_=0)).label("overdue"),
@@ -409,7 +396,7 @@ class SupervisorDashboard(SecureBaseView):
         return self.render(
             "supervisor/dashboard.html", n=numbers, lanes=lanes, now=now, clock_labels=clock_labels,
             open_total=sum(r["n"] for r in numbers["by_state"]), month_total=_rate_total(numbers["month"]),
-            quarter_total=_rate_total(numbers["quarter"]), common=common, at_risk_share=AT_RISK_SHARE,
+            quarter_total=_rate_total(numbers["quarter"]), common=common,
             my_roles=sorted(r for r in actor.roles if r.startswith("kepala_")),
             state_label=lambda key, version, state: common.state_label(definitions.get((key, version)), state))
 

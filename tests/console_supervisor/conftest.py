@@ -86,7 +86,7 @@ def rt(db, clock, monkeypatch):
 def app(rt, monkeypatch):
     monkeypatch.setenv("ALUR_INSECURE_COOKIES", "1")
     return create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False, "ALUR_LOGIN_LIMIT_IP": "1000 per minute",
-                       "ALUR_LOGIN_LIMIT_USER": "1000 per minute"}, runtime=rt)
+                       "ALUR_LOGIN_ADDRESS_FAILURES": "1000 per minute"}, runtime=rt)
 
 
 @pytest.fixture

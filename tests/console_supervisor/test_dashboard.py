@@ -7,7 +7,7 @@ import lxml.html
 import pytest
 
 from admin.console.supervisor import dashboard_numbers, period_bounds
-from tests.conftest import MONDAY_9_WIB
+from tests.conftest import MONDAY_9_WIB, walk_in_record
 from workflow.escalation import sweep_due_rungs
 
 from .conftest import PETUGAS, login, open_ticket, utc
@@ -138,3 +138,103 @@ def test_the_aggregates_agree_on_sqlite_and_postgresql(db_engine):
     assert {r["clock"]: (r["on_time"], r["stopped"]) for r in numbers["quarter"]} == \
         {"penyelesaian": (1, 1), "tanggapan_awal": (1, 1)}
     assert numbers["escalations_total"] == 1 and numbers["escalations"][0]["ticket_id"] == b
+
+
+# -- one at-risk rule: the dashboard, the queue filter and the ticket page agree ------------------------
+NOW = MONDAY_9_WIB + timedelta(days=7)  # Monday 7 December 2026, 09:00 WIB; office hours 08:00-16:00, Mon-Fri
+
+
+def open_deadline_mix(rt) -> dict[str, int]:
+    """Tickets whose clocks are, at `NOW` (triage: 1 working day, resolution: 7 calendar days):
+
+    late_triage:     opened Tuesday: resolution 86 % used (at risk), triage overdue since Wednesday;
+    overdue_triage:  opened Thursday: triage overdue since Friday, resolution 57 %;
+    triage_risk:     opened Friday 10:00: triage 7 of 8 office hours used (at risk);
+    weekend:         opened Friday 15:00: triage 2 of 8 office hours used, though 92 % of the wall time
+                     to its due time (Monday 15:00) has passed: not at risk;
+    just_opened:     opened 08:30 today: triage due within 24 hours, 1/16 used: not at risk;
+    paused:          opened Tuesday, waiting on the complainant since yesterday: paused, never at risk;
+    rejected:        opened Tuesday and rejected: clocks stopped.
+    """
+    def opened(at, perihal):
+        return rt.engine.open("pengaduan-ptsp", walk_in_record(perihal=perihal), PETUGAS, now=at).ticket.id
+
+    mix = {"late_triage": opened(NOW - timedelta(days=6), "Enam hari"),
+           "overdue_triage": opened(NOW - timedelta(days=4), "Empat hari"),
+           "triage_risk": opened(NOW - timedelta(days=3, hours=-1), "Jumat pukul 10"),
+           "weekend": opened(NOW - timedelta(days=2, hours=18), "Jumat pukul 15"),
+           "just_opened": opened(NOW - timedelta(minutes=30), "Baru saja"),
+           "paused": opened(NOW - timedelta(days=6), "Menunggu pemohon"),
+           "rejected": opened(NOW - timedelta(days=6), "Ditolak")}
+    rt.engine.fire(mix["paused"], "minta_kelengkapan", PETUGAS, {"kekurangan": "fotokopi KTP"},
+                   now=NOW - timedelta(days=1))
+    rt.engine.fire(mix["rejected"], "tolak", PETUGAS, {"alasan": "bukan pengaduan"}, now=NOW - timedelta(days=5))
+    return mix
+
+
+def test_dashboard_counts_and_the_queue_filter_agree_on_the_same_tickets(db_engine, monkeypatch):
+    """On SQLite and PostgreSQL: the per-clock counts of the dashboard are the tickets the work queue's
+    deadline filter lists and colours, and the ticket page marks the same clocks."""
+    from admin.app import create_app
+    from admin.console.common import Filters, clock_views, definition_for, list_tickets
+    from tests.conftest import SOP
+    from workflow.publish import publish
+    from workflow.runtime import build_runtime
+
+    monkeypatch.setenv("ALUR_SECRET_KEY", "dashboard-tests")
+    monkeypatch.setenv("ALUR_IDENTITY_SALT", "dashboard-tests")
+    rt = build_runtime(db=db_engine)
+    rt.engine.now = lambda: NOW
+    publish(rt.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=NOW - timedelta(days=7))
+    mix = open_deadline_mix(rt)
+    name = {ticket_id: key for key, ticket_id in mix.items()}
+
+    numbers = dashboard_numbers(db_engine, NOW, {"kepala_seksi"})
+    clocks = {r["clock"]: r for r in numbers["clocks"]}
+    assert clocks["penyelesaian"] == {"clock": "penyelesaian", "running": 5, "overdue": 0, "at_risk": 1}
+    assert clocks["tanggapan_awal"] == {"clock": "tanggapan_awal", "running": 5, "overdue": 2, "at_risk": 1}
+
+    app = create_app({"TESTING": True}, runtime=rt)
+    with app.test_request_context("/admin/work/"):
+        at_risk, _ = list_tickets(None, Filters(deadline="at_risk"))
+        overdue, _ = list_tickets(None, Filters(deadline="overdue"))
+        everything, _ = list_tickets(None, Filters())
+        definition = definition_for()
+        pages = {key: {c.key: c for c in clock_views(definition, rt.engine.load(ticket_id), rt.calendar)}
+                 for key, ticket_id in mix.items()}
+
+    # the filter lists the tickets the dashboard counted, clock for clock
+    assert sorted(name[r["id"]] for r in at_risk) == ["late_triage", "triage_risk"]
+    assert len(at_risk) == sum(r["at_risk"] for r in numbers["clocks"])
+    assert sorted(name[r["id"]] for r in overdue) == ["late_triage", "overdue_triage"]
+    assert len(overdue) == sum(r["overdue"] for r in numbers["clocks"])
+    # row colours: late outweighs at risk on the same ticket
+    colours = {name[r["id"]]: ("late" if r["overdue"] else "risk" if r["at_risk"] else "") for r in everything}
+    assert colours == {"late_triage": "late", "overdue_triage": "late", "triage_risk": "risk", "weekend": "",
+                       "just_opened": "", "paused": ""}
+    # the ticket page marks the same clock runs the dashboard counted
+    marked = sorted((key, clock) for key, views in pages.items() for clock, v in views.items() if v.at_risk)
+    assert marked == [("late_triage", "penyelesaian"), ("triage_risk", "tanggapan_awal")]
+    assert {v.status for v in pages["paused"].values()} == {"paused"}  # paused: never at risk
+
+
+def test_the_dashboard_links_its_counts_to_the_queue_that_lists_the_same_tickets(client, rt, clock):
+    mix = open_deadline_mix(rt)
+    clock.moment = NOW
+    login(client, "kasi")
+    doc = page(client)
+    assert cell(doc, "//tr[@data-clock='tanggapan_awal']", "at-risk") == "1"
+    assert cell(doc, "//tr[@data-clock='penyelesaian']", "at-risk") == "1"
+    [link] = doc.xpath("//tr[@data-clock='tanggapan_awal']//td[contains(@class,'at-risk')]//a")
+    assert "deadline=at_risk" in link.get("href")
+
+    queue = page(client, link.get("href"))
+    listed = {a.text_content().strip() for a in queue.xpath("//table[@id='queue']//tbody/tr/td[1]/a")}
+    receipts = {key: rt.engine.load(ticket_id).receipt_no for key, ticket_id in mix.items()}
+    assert listed == {receipts["late_triage"], receipts["triage_risk"]}
+    assert "80%" in queue.xpath("//select[@id='f-deadline']/option[@value='at_risk']")[0].text_content()
+
+    ticket = page(client, f"/admin/work/ticket/{mix['triage_risk']}")
+    assert len(ticket.xpath("//table[@id='clocks']//span[contains(@class,'alur-at-risk')]")) == 1
+    paused = page(client, f"/admin/work/ticket/{mix['paused']}")
+    assert not paused.xpath("//table[@id='clocks']//span[contains(@class,'alur-at-risk')]")

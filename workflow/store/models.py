@@ -110,6 +110,9 @@ class ClockRow(Base):
     next_rung: Mapped[int | None] = mapped_column(Integer)
     next_rung_at: Mapped[datetime | None] = mapped_column(TS)
     calendar: Mapped[str] = mapped_column(String(64), default="")
+    # When the running segment reaches workflow.clocks.AT_RISK_PERCENT of the budget (None unless running);
+    # stored so "at risk" is an indexed range test (migrations 0007_clock_at_risk, 0008_console_at_risk).
+    at_risk_at: Mapped[datetime | None] = mapped_column(TS)
 
 
 class EscalationRow(Base):

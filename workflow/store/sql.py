@@ -27,7 +27,7 @@ from .db import read_only
 
 MIRRORED = ("kanal", "tingkat", "kategori", "sektor", "jenis_izin", "kerahasiaan", "perihal", "no_registrasi")
 CLOCK_COLUMNS = ("clock", "run", "unit", "budget", "status", "started_at", "resumed_at", "due_at", "consumed",
-                 "paused_at", "paused_seconds", "stopped_at", "next_rung", "next_rung_at", "calendar")
+                 "paused_at", "paused_seconds", "stopped_at", "next_rung", "next_rung_at", "calendar", "at_risk_at")
 
 
 def utc(value: datetime | None) -> datetime | None:
