@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from flask import Flask, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflow.plugins import optional_modules
 from workflow.runtime import Runtime, build_runtime, instance_secret
@@ -62,10 +63,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, runtime: Runtime | No
         ALUR_DATABASE_URL=os.environ.get("ALUR_DATABASE_URL"),
         ALUR_REDIS_URL=os.environ.get("ALUR_REDIS_URL"),
         ALUR_IDEMPOTENCY_HOURS=os.environ.get("ALUR_IDEMPOTENCY_HOURS"),  # API Idempotency-Key memory (24)
+        ALUR_PROXY_HOPS=os.environ.get("ALUR_PROXY_HOPS"),  # reverse proxies in front of the app (see trust_proxies)
         ALUR_ADMIN_TRANSLATIONS=TRANSLATIONS,
     )
     if config:
         app.config.update(config)
+    trust_proxies(app)
     app.extensions["alur"] = runtime or build_runtime(app.config.get("ALUR_DATABASE_URL"),
                                                       redis_url=app.config.get("ALUR_REDIS_URL"))
     Babel(app, locale_selector=select_locale, default_locale="id", default_timezone="Asia/Jakarta")
@@ -75,10 +78,32 @@ def create_app(config: Mapping[str, Any] | None = None, *, runtime: Runtime | No
     return app
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind ``ALUR_PROXY_HOPS`` reverse proxies, take the client's address and scheme from their headers.
+
+    Each proxy appends the address it received the request from to ``X-Forwarded-For``; with N hops,
+    Werkzeug's ProxyFix takes the Nth value from the right, the one the outermost trusted proxy wrote,
+    and ignores anything the client put before it (likewise ``X-Forwarded-Proto``). Unset or 0: the
+    headers are ignored and the connection's peer is the client. Sign-in throttling and the public
+    rate limits count per client address, so set this behind nginx or a load balancer (and let clients
+    reach the app only through them), or every visitor shares the proxy's address.
+    """
+    raw = app.config.get("ALUR_PROXY_HOPS")
+    try:
+        hops = int(raw or 0)
+    except (TypeError, ValueError):
+        hops = -1
+    if hops < 0:
+        raise ValueError(f"ALUR_PROXY_HOPS must be the number of reverse proxies in front of alur (0, or 1 behind "
+                         f"a single nginx), got {raw!r}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def get_runtime(app: Flask | None = None) -> Runtime:
     from flask import current_app
 
     return (app or current_app).extensions["alur"]
 
 
-__all__ = ["create_app", "get_runtime", "csrf", "select_locale", "LOCALES"]
+__all__ = ["create_app", "get_runtime", "csrf", "select_locale", "trust_proxies", "LOCALES"]

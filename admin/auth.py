@@ -13,9 +13,10 @@ Identity rules (`can_see_identity`): ``biasa`` tickets show the complainant to c
 liaison of the ticket's OPD; ``anonim`` hides it from OPD liaisons (and the public); ``rahasia`` shows it
 to supervisors only, and `view_identity` writes an ``identity_view`` audit row for every such read.
 
-Login: passwords hashed with argon2id (argon2-cffi); Flask-Limiter throttles the login POST per IP and
-per username (Redis storage when ``ALUR_REDIS_URL`` is set, memory otherwise), and an account is locked
-for a while after repeated failures. Flask-Admin views inherit `SecureBaseView` / `SecureModelView`,
+Login: passwords hashed with argon2id (argon2-cffi); attempts are throttled per address, failures lock
+the (username, address) pair, and a high per-account limit applies to browsers the account never signed
+in on (`admin.login_throttle` explains why; Redis storage when ``ALUR_REDIS_URL`` is set, memory
+otherwise). Flask-Admin views inherit `SecureBaseView` / `SecureModelView`,
 whose ``roles`` set is enforced in ``is_accessible`` (anonymous: redirect to the login page; wrong
 role: 403). Flask-Admin forms inherit `AdminForm`, which carries Flask-WTF's CSRF token (the global
 `CSRFProtect` checks it) and keeps Flask-Admin's ``_obj`` for the unique-field validator.
@@ -44,6 +45,8 @@ from wtforms.validators import DataRequired, Length
 from workflow.audit import AuditEvent
 from workflow.guards import SUPERVISOR_LEVELS, Actor, actor_roles
 from workflow.store import models as m
+
+from . import login_throttle
 
 logger = logging.getLogger(__name__)
 
@@ -404,66 +407,34 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.index")
 
 
-def _username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()[:100]
-
-
-def _make_login_view(limiter: Limiter):
-    def login():
-        form = LoginForm()
-        lockout = current_app.extensions["alur_lockout"]
-        if request.method == "POST" and form.validate_on_submit():
-            username = form.username.data.strip().lower()
-            if lockout.locked(username):
-                logger.warning("login refused for locked account %s from %s", username, get_remote_address())
-                flash(_t("Terlalu banyak percobaan gagal. Akun dikunci sementara; coba lagi beberapa menit lagi.",
-                         "Too many failed attempts. The account is locked for a while; try again later."), "danger")
-                return render_template("alur/login.html", form=form), 429
-            user = authenticate(runtime().db, username, form.password.data)
-            if user is None:
-                lockout.fail(username)
-                logger.warning("failed login for %s from %s", username, get_remote_address())
-                flash(_t("Nama pengguna atau kata sandi salah, atau akun dinonaktifkan.",
-                         "Wrong username or password, or the account is disabled."), "danger")
-                return render_template("alur/login.html", form=form), 401
-            lockout.clear(username)
-            session.clear()  # no session fixation: a fresh session for the new login
-            login_user(user)
-            session.permanent = True
-            session["locale"] = user.locale if user.locale in ("id", "en") else "id"
-            return redirect(_safe_next(request.args.get("next")))
-        return render_template("alur/login.html", form=form)
-
-    login = limiter.limit(lambda: current_app.config.get("ALUR_LOGIN_LIMIT_IP", "20 per minute"),
-                          methods=["POST"], key_func=lambda: "login-ip:" + get_remote_address())(login)
-    login = limiter.limit(lambda: current_app.config.get("ALUR_LOGIN_LIMIT_USER", "8 per minute"),
-                          methods=["POST"], key_func=_username_key)(login)
-    return login
-
-
-class Lockout:
-    """Lock a username after ``attempts`` failures within ``window`` (storage shared with the limiter)."""
-
-    def __init__(self, limiter: Limiter, rule: str):
-        from limits import parse
-
-        self.limiter = limiter
-        self.item = parse(rule)
-
-    def _strategy(self):
-        return self.limiter.limiter
-
-    def locked(self, username: str) -> bool:
-        return not self._strategy().test(self.item, "lockout", username)
-
-    def fail(self, username: str) -> None:
-        self._strategy().hit(self.item, "lockout", username)
-
-    def clear(self, username: str) -> None:
-        try:
-            self._strategy().clear(self.item, "lockout", username)
-        except Exception:  # noqa: BLE001 - clearing is a courtesy; the window expires anyway
-            logger.debug("could not clear lockout for %s", username)
+def login():
+    """The sign-in form; every POST passes `admin.login_throttle` before its password is checked."""
+    form = LoginForm()
+    if request.method == "POST" and form.validate_on_submit():
+        username = form.username.data.strip().lower()[:100]
+        address = login_throttle.client_address()
+        throttle: login_throttle.LoginThrottle = current_app.extensions["alur_login_throttle"]
+        refusal = throttle.check(username, address, known_browser=login_throttle.is_known_browser(username))
+        if refusal is not None:
+            logger.warning("login refused (%s) for %s from %s", refusal.reason, username, address)
+            flash(refusal.message(_lang()), "danger")
+            response = current_app.make_response((render_template("alur/login.html", form=form), 429))
+            response.headers["Retry-After"] = str(refusal.retry_after())
+            return response
+        user = authenticate(runtime().db, username, form.password.data)
+        if user is None:
+            throttle.failed(username, address)
+            logger.warning("failed login for %s from %s", username, address)
+            flash(_t("Nama pengguna atau kata sandi salah, atau akun dinonaktifkan.",
+                     "Wrong username or password, or the account is disabled."), "danger")
+            return render_template("alur/login.html", form=form), 401
+        throttle.succeeded(username, address)
+        session.clear()  # no session fixation: a fresh session for the new login
+        login_user(user)
+        session.permanent = True
+        session["locale"] = user.locale if user.locale in ("id", "en") else "id"
+        return login_throttle.remember_browser(redirect(_safe_next(request.args.get("next"))), username)
+    return render_template("alur/login.html", form=form)
 
 
 def logout():
@@ -479,22 +450,25 @@ def set_locale(code: str):
     return redirect(_safe_next(request.args.get("next") or request.referrer and urlsplit(request.referrer).path))
 
 
-def _t(id_text: str, en_text: str) -> str:
-    """Pick the Indonesian or English text for the current locale (UI strings live beside each other)."""
+def _lang() -> str:
     from flask_babel import get_locale
 
     locale = get_locale()
-    return en_text if locale is not None and locale.language == "en" else id_text
+    return "en" if locale is not None and locale.language == "en" else "id"
+
+
+def _t(id_text: str, en_text: str) -> str:
+    """Pick the Indonesian or English text for the current locale (UI strings live beside each other)."""
+    return en_text if _lang() == "en" else id_text
 
 
 def init_app(app: Flask) -> None:
-    """Login manager, the /login /logout /locale routes, the limiter and the lockout."""
-    app.config.setdefault("ALUR_LOGIN_LOCKOUT", "10 per 15 minutes")
+    """Login manager, the /login /logout /locale routes, the limiter and the sign-in throttle."""
     storage = app.config.get("ALUR_RATELIMIT_STORAGE") or app.config.get("ALUR_REDIS_URL") or "memory://"
     limiter = Limiter(get_remote_address, app=app, storage_uri=storage, key_prefix="alur",
                       default_limits=[], headers_enabled=False)
     app.extensions["alur_limiter"] = limiter
-    app.extensions["alur_lockout"] = Lockout(limiter, app.config["ALUR_LOGIN_LOCKOUT"])
+    login_throttle.init_app(app, limiter)
 
     manager = LoginManager()
     manager.session_protection = "basic"
@@ -514,7 +488,7 @@ def init_app(app: Flask) -> None:
     manager.init_app(app)
 
     bp = Blueprint("auth", __name__)
-    bp.add_url_rule("/login", "login", _make_login_view(limiter), methods=["GET", "POST"])
+    bp.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     bp.add_url_rule("/logout", "logout", logout, methods=["POST"])
     bp.add_url_rule("/locale/<code>", "locale", set_locale, methods=["GET"])
     app.register_blueprint(bp)

@@ -1,7 +1,7 @@
 """Who may open what: every /admin/ endpoint for every role and for anonymous visitors, against a
 table written out here. A new console view that is not in the table fails the test, so no page can
-slip in without a decision about who may use it. Also: CSRF on every form, login throttling and the
-account lockout."""
+slip in without a decision about who may use it. Also: CSRF on every form, and sign-in throttling
+(admin/login_throttle.py): per address, per username and address, per account."""
 from __future__ import annotations
 
 import re
@@ -194,36 +194,120 @@ def test_login_and_logout_forms_need_the_token(app):
 
 
 # -- throttling -------------------------------------------------------------------------------------
-def _attempt(client, username, password):
+def _attempt(client, username, password, address=None, forwarded_for=None):
+    """One sign-in through the form, from ``address`` (the connection's peer) if given."""
+    if address is not None:
+        client.environ_base["REMOTE_ADDR"] = address
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                       headers=headers)
 
 
-def test_login_throttle_per_username_trips(app):
-    app.config["ALUR_LOGIN_LIMIT_USER"] = "3 per minute"
+def test_failures_lock_the_username_from_that_address_even_with_the_right_password(app):
+    app.config["ALUR_LOGIN_LOCKOUT"] = "3 per 15 minutes"
     client = app.test_client()
-    codes = [_attempt(client, "petugas", "salah-salah").status_code for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
-    # another username from the same address is not throttled by that limit
-    assert _attempt(client, "tim", PASSWORD).status_code == 302
+    codes = [_attempt(client, "kasi", "salah-salah", "10.0.0.66").status_code for _ in range(3)]
+    assert codes == [401, 401, 401]
+    locked = _attempt(client, "kasi", PASSWORD, "10.0.0.66")
+    assert locked.status_code == 429
+    text = locked.get_data(as_text=True)
+    assert "dikunci sementara untuk alamat ini" in text and "Coba lagi setelah pukul" in text and " WIB" in text
+    assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
+    # another username from the same address is not locked by that pair
+    assert _attempt(app.test_client(), "tim", PASSWORD, "10.0.0.66").status_code == 302
 
 
-def test_login_throttle_per_address_trips(app):
+def test_a_user_locked_out_from_one_address_still_signs_in_from_another(app):
+    app.config["ALUR_LOGIN_LOCKOUT"] = "3 per 15 minutes"
+    attacker = app.test_client()
+    for _ in range(3):
+        assert _attempt(attacker, "kasi", "tebak-tebak", "198.51.100.7").status_code == 401
+    assert _attempt(attacker, "kasi", PASSWORD, "198.51.100.7").status_code == 429
+    officer = app.test_client()
+    assert _attempt(officer, "kasi", PASSWORD, "10.20.1.15").status_code == 302
+    assert officer.get("/admin/work/").status_code == 200
+
+
+def test_password_spraying_from_one_address_is_throttled(app):
+    """One address trying one password on many usernames hits the per-address failure limit, whatever
+    the usernames; a colleague at another address is not affected."""
+    app.config["ALUR_LOGIN_ADDRESS_FAILURES"] = "4 per 15 minutes"
+    client = app.test_client()
+    names = ["petugas", "tim", "kasi", "kabid", "kadis", "auditor"]
+    codes = [_attempt(client, name, "Rahasia123!", "203.0.113.9").status_code for name in names]
+    assert codes == [401, 401, 401, 401, 429, 429]
+    refused = _attempt(client, "admin", PASSWORD, "203.0.113.9")  # even a right password waits now
+    assert refused.status_code == 429
+    assert "gagal dari alamat jaringan Anda" in refused.get_data(as_text=True)
+    assert _attempt(app.test_client(), "admin", PASSWORD, "203.0.113.10").status_code == 302
+
+
+def test_login_attempts_per_address_are_rate_limited(app):
     app.config["ALUR_LOGIN_LIMIT_IP"] = "3 per minute"
     client = app.test_client()
-    codes = [_attempt(client, name, "salah-salah").status_code for name in ("a", "b", "c", "d")]
-    assert codes[-1] == 429
+    codes = [_attempt(client, name, "salah-salah", "192.0.2.1").status_code for name in ("a", "b", "c", "d")]
+    assert codes == [401, 401, 401, 429]
+    assert "Coba lagi setelah pukul" in _attempt(client, "e", "x", "192.0.2.1").get_data(as_text=True)
 
 
-def test_account_locks_after_repeated_failures_even_with_the_right_password(app):
-    app.config["ALUR_LOGIN_LIMIT_USER"] = "100 per minute"
-    app.extensions["alur_lockout"].item = __import__("limits").parse("3 per 15 minutes")
+def test_a_distributed_guess_is_stopped_by_the_account_limit_but_known_browsers_still_sign_in(app):
+    app.config["ALUR_LOGIN_ACCOUNT_FAILURES"] = "5 per hour"
+    officer = app.test_client()
+    assert _attempt(officer, "kasi", PASSWORD, "10.20.1.15").status_code == 302  # this browser is now known
+    bots = [app.test_client() for _ in range(6)]
+    codes = [_attempt(bot, "kasi", "tebakan-ke-" + str(i), f"198.51.100.{i}").status_code
+             for i, bot in enumerate(bots)]
+    assert codes == [401] * 5 + [429]  # each address is far below the pair lockout; the account is not
+    stranger = _attempt(app.test_client(), "kasi", PASSWORD, "10.20.1.99")
+    assert stranger.status_code == 429
+    assert "peramban yang pernah dipakai masuk" in stranger.get_data(as_text=True)
+    # the officer's own browser skips the account limit, even from a new address
+    assert _attempt(officer, "kasi", PASSWORD, "10.20.1.16").status_code == 302
+    # a known-browser cookie is bound to its username: it does not open the limit for another account
+    for i in range(5):
+        _attempt(bots[i], "kabid", "tebakan", f"198.51.100.{i}")
+    assert _attempt(officer, "kabid", PASSWORD, "10.20.1.16").status_code == 429
+
+
+def test_forwarded_for_is_ignored_unless_proxies_are_configured(rt, monkeypatch):
+    from admin.app import create_app
+
+    monkeypatch.setenv("ALUR_INSECURE_COOKIES", "1")
+    config = {"TESTING": True, "SESSION_COOKIE_SECURE": False, "ALUR_LOGIN_LOCKOUT": "2 per 15 minutes"}
+    direct = create_app(config, runtime=rt).test_client()
+    for spoofed in ("1.1.1.1", "2.2.2.2"):  # a client cannot pick a fresh address per attempt
+        assert _attempt(direct, "kasi", "salah-salah", "10.0.0.5", forwarded_for=spoofed).status_code == 401
+    assert _attempt(direct, "kasi", PASSWORD, "10.0.0.5", forwarded_for="3.3.3.3").status_code == 429
+
+    proxied_app = create_app({**config, "ALUR_PROXY_HOPS": 1}, runtime=rt)
+    proxied = proxied_app.test_client()
+    # behind one proxy (10.0.0.1) the client is the last X-Forwarded-For value; what the client sent
+    # before it ("6.6.6.6", spoofed) is ignored
+    for _ in range(2):
+        assert _attempt(proxied, "kasi", "salah-salah", "10.0.0.1",
+                        forwarded_for="6.6.6.6, 198.51.100.20").status_code == 401
+    assert _attempt(proxied, "kasi", PASSWORD, "10.0.0.1",
+                    forwarded_for="7.7.7.7, 198.51.100.20").status_code == 429
+    # another officer behind the same proxy is a different address, and is not locked out
+    assert _attempt(proxied_app.test_client(), "kasi", PASSWORD, "10.0.0.1",
+                    forwarded_for="10.20.1.15").status_code == 302
+
+
+def test_proxy_hops_must_be_a_number(rt):
+    from admin.app import create_app
+
+    with pytest.raises(ValueError, match="ALUR_PROXY_HOPS must be the number of reverse proxies"):
+        create_app({"TESTING": True, "ALUR_PROXY_HOPS": "nginx"}, runtime=rt)
+
+
+def test_ipv6_clients_are_counted_per_64(app):
+    app.config["ALUR_LOGIN_LOCKOUT"] = "2 per 15 minutes"
     client = app.test_client()
-    for _ in range(3):
-        assert _attempt(client, "kasi", "salah-salah").status_code == 401
-    locked = _attempt(client, "kasi", PASSWORD)
-    assert locked.status_code == 429
-    assert "dikunci" in locked.get_data(as_text=True)
+    for host in ("2001:db8:1:2::10", "2001:db8:1:2::11"):  # two hosts of one /64: one address
+        assert _attempt(client, "kasi", "salah-salah", host).status_code == 401
+    assert _attempt(client, "kasi", PASSWORD, "2001:db8:1:2:ffff::1").status_code == 429
+    assert _attempt(app.test_client(), "kasi", PASSWORD, "2001:db8:1:3::10").status_code == 302
 
 
 @pytest.mark.redis
@@ -240,10 +324,12 @@ def test_login_throttle_uses_redis_when_configured(rt, monkeypatch):
     except Exception as exc:  # noqa: BLE001 - any failure means the service is missing
         service_missing("Redis", exc)
     monkeypatch.setenv("ALUR_INSECURE_COOKIES", "1")
-    user = f"nobody-{uuid.uuid4().hex[:8]}"  # a fresh key: the Redis database outlives the test
-    config = {"TESTING": True, "ALUR_REDIS_URL": REDIS_URL, "ALUR_LOGIN_LIMIT_USER": "2 per minute"}
+    # fresh keys: the Redis database outlives the test
+    user = f"nobody-{uuid.uuid4().hex[:8]}"
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"
+    config = {"TESTING": True, "ALUR_REDIS_URL": REDIS_URL, "ALUR_LOGIN_LOCKOUT": "2 per minute"}
     first, second = create_app(config, runtime=rt), create_app(config, runtime=rt)
-    assert _attempt(first.test_client(), user, "salah-salah").status_code == 401
-    assert _attempt(second.test_client(), user, "salah-salah").status_code == 401
+    assert _attempt(first.test_client(), user, "salah-salah", address).status_code == 401
+    assert _attempt(second.test_client(), user, "salah-salah", address).status_code == 401
     # a third try through another process's app is refused: the count lives in Redis, not in memory
-    assert _attempt(first.test_client(), user, "salah-salah").status_code == 429
+    assert _attempt(first.test_client(), user, "salah-salah", address).status_code == 429
