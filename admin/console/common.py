@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from flask_babel import get_locale
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, select
 
 from workflow.clocks import AT_RISK_PERCENT, gross_seconds, is_at_risk, net
 from workflow.spec import Definition, Field
 from workflow.store import models as m
+from workflow.store.search import search_condition
 
 OFFICE_TZ = ZoneInfo("Asia/Jakarta")
 PAGE_SIZE = 50
@@ -311,7 +312,7 @@ def looks_like_receipt(text: str) -> bool:
     return text.upper().startswith("ADU-")
 
 
-def apply_filters(q, f: Filters, *, now: datetime, identity_search: bool, include_secret_names: bool):
+def apply_filters(conn, q, f: Filters, *, now: datetime, identity_search: bool, include_secret_names: bool):
     t = m.tickets
     if f.state:
         q = q.where(t.c.state == f.state)
@@ -328,17 +329,7 @@ def apply_filters(q, f: Filters, *, now: datetime, identity_search: bool, includ
         if looks_like_receipt(text):
             q = q.where(t.c.receipt_no == text.upper())
         else:
-            pattern = "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-            conds = [func.lower(t.c.perihal).like(pattern), t.c.no_registrasi == text]
-            if identity_search:
-                i = m.identities
-                name_cond = func.lower(i.c.data["nama"].as_string()).like(pattern)
-                sub = select(i.c.ticket_id).where(name_cond)
-                if not include_secret_names:
-                    conds.append(and_(t.c.id.in_(sub), t.c.kerahasiaan != "rahasia"))
-                else:
-                    conds.append(t.c.id.in_(sub))
-            q = q.where(or_(*conds))
+            q = q.where(search_condition(conn, text, names=identity_search, secret_names=include_secret_names))
     return q
 
 
@@ -350,11 +341,12 @@ def list_tickets(where, f: Filters, *, identity_search: bool = False, include_se
     q = select(*[t.c[c] for c in TICKET_LIST_COLUMNS])
     if where is not None:
         q = q.where(where)
-    q = apply_filters(q, f, now=now, identity_search=identity_search, include_secret_names=include_secret_names)
-    q = q.order_by(t.c.created_at.asc() if order == "oldest" else t.c.created_at.desc(), t.c.id)
-    q = q.limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
     rt = runtime()
     with rt.db.connect() as conn:
+        q = apply_filters(conn, q, f, now=now, identity_search=identity_search,
+                          include_secret_names=include_secret_names)
+        q = q.order_by(t.c.created_at.asc() if order == "oldest" else t.c.created_at.desc(), t.c.id)
+        q = q.limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
         rows = [dict(r._mapping) for r in conn.execute(q).all()]
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
