@@ -38,6 +38,27 @@ def test_metrics_count_transitions_by_trigger_escalations_and_failed_deliveries(
     assert "alur_failed_deliveries 1" in text
 
 
+def test_metrics_keep_counting_new_moves_without_recounting_the_audit_trail(client, rt):
+    """Each scrape reads only the audit rows after the last one it counted; a fresh process counts the
+    whole trail once and arrives at the same figures."""
+    from admin.ops import AuditTally
+
+    officer = Actor("petugas", frozenset({"petugas"}))
+    first = open_ticket(rt)
+    assert 'alur_tickets_opened_total 1' in client.get("/metrics").get_data(as_text=True)
+    rt.engine.fire(first, "verifikasi", officer, {"tingkat": "sedang", "kewenangan": "dalam"})
+    second = open_ticket(rt)
+    rt.engine.fire(second, "verifikasi", officer, {"tingkat": "ringan", "kewenangan": "dalam"})
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'alur_transitions_total{trigger="verifikasi"} 2' in text
+    assert 'alur_tickets_opened_total 2' in text
+    tally = rt.extras["metrics_audit_tally"]
+    with rt.db.connect() as conn:
+        fresh = AuditTally().update(conn)
+        assert tally.seq == fresh.seq == conn.execute(select(func.max(m.audit_log.c.seq))).scalar()
+    assert (fresh.transitions, fresh.opened) == (tally.transitions, tally.opened)
+
+
 def test_metrics_token_is_required_when_configured(app, client):
     app.config["ALUR_METRICS_TOKEN"] = "s3cret"
     assert client.get("/metrics").status_code == 401
