@@ -19,10 +19,15 @@ def register(cli: click.Group) -> None:
                   help="Repeat for several scopes.")
     @click.option("--role", default="petugas", show_default=True,
                   help="The definition role the integration acts as when it fires transitions (scope act).")
+    @click.option("--same-integration", is_flag=True,
+                  help="Another key for the integration already named NAME (key rotation).")
     @click.pass_context
-    def create(ctx: click.Context, name: str, scopes: tuple[str, ...], role: str) -> None:
-        """Create a key and print it once (only its hash is stored)."""
-        key_id, key = create_key(runtime(ctx).db, name, scopes, role)
+    def create(ctx: click.Context, name: str, scopes: tuple[str, ...], role: str, same_integration: bool) -> None:
+        """Create a key and print it once (only its hash is stored). NAME identifies the integration."""
+        try:
+            key_id, key = create_key(runtime(ctx).db, name, scopes, role, same_integration=same_integration)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(f"key {key_id} '{name}' scopes={','.join(sorted(set(scopes)))} role={role}")
         click.echo(key)
         click.echo("Simpan kunci ini sekarang: kunci tidak dapat ditampilkan lagi.", err=True)

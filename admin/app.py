@@ -63,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, runtime: Runtime | No
         ALUR_DATABASE_URL=os.environ.get("ALUR_DATABASE_URL"),
         ALUR_REDIS_URL=os.environ.get("ALUR_REDIS_URL"),
         ALUR_IDEMPOTENCY_HOURS=os.environ.get("ALUR_IDEMPOTENCY_HOURS"),  # API Idempotency-Key memory (24)
+        ALUR_API_ATTACH_HOURS=os.environ.get("ALUR_API_ATTACH_HOURS"),  # API evidence after filing (24)
         ALUR_PROXY_HOPS=os.environ.get("ALUR_PROXY_HOPS"),  # reverse proxies in front of the app (see trust_proxies)
         ALUR_ADMIN_TRANSLATIONS=TRANSLATIONS,
     )

@@ -8,6 +8,13 @@ and the catalogs (see `admin.api.schema`).
 Authentication: ``Authorization: Bearer alur_…`` or ``X-API-Key: alur_…``, keys made with
 ``alur apikeys create``. CSRF does not apply (no cookies are used). Every error is
 ``application/problem+json`` (RFC 9457) with a title and a detail, never a stack trace.
+
+Evidence (bukti): ``POST /tickets/{receipt_no}/attachments`` takes multipart/form-data with one or more
+``files`` parts, checked by `workflow.attachments` exactly as the public form's uploads are (type by
+content, size limit, stored by sha256 outside the web root, one audit row per file), all of a request's
+files or none. Only the integration that filed the ticket (the key, or a later key with the same name)
+may add files, for ``ALUR_API_ATTACH_HOURS`` (24) after filing and while the ticket is open; ``GET`` on
+the same path lists metadata, never storage paths. See ``docs/api.md``.
 """
 from __future__ import annotations
 
@@ -20,20 +27,22 @@ from datetime import date, datetime, time as dtime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound, RequestEntityTooLarge
 
 from admin.public import limits
 from admin.public.intake import DEFAULT_DEFINITION, file_complaint
 from admin.public.status import find_by_token, iso, jsonable, public_status
+from workflow import attachments
 from workflow.engine import OFFICE_TZ
 from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
                              UnknownDefinition)
 from workflow.store import models as m
 from workflow.store import models_intake as mi
 from workflow.store.db import read_only
+from workflow.store.sql import utc
 
 from . import keys as apikeys
 from .schema import RECEIPT_PATTERN, Operation, Param, check, definition_doc, fields_schema, field_doc, openapi
@@ -47,6 +56,12 @@ IDEMPOTENCY_WAIT = 10.0  # seconds a retry waits for the first request with its 
 #: enough for any client's retry loop, short enough that the table does not grow for ever and a key
 #: can be reused by a client that numbers its requests per day.
 IDEMPOTENCY_HOURS = 24.0
+#: How long after filing the filing integration may still add evidence (ALUR_API_ATTACH_HOURS). Bukti awal
+#: belongs to the complaint as filed: a gateway that files first and uploads after (or retries a failed
+#: upload) has a day, the same day its Idempotency-Keys last. Later material goes through the office
+#: (the 'lengkapi' step the tracking page offers when the office asks for it).
+ATTACH_HOURS = 24.0
+MULTIPART = "multipart/form-data"
 
 OPERATIONS: list[Operation] = []
 
@@ -118,7 +133,12 @@ def operation(bp: Blueprint, op: Operation, wrap: Callable | None = None) -> Cal
                     raise ApiProblem(404, "Tidak ditemukan", "Alamat ini tidak menunjuk data yang ada.")
                 raise ApiProblem(422, "Parameter tidak sah", "Periksa parameter yang disebut di 'errors'.",
                                  errors=errors)
-            if op.body is not None:
+            if op.body is not None and op.body_media == MULTIPART:
+                if request.mimetype != MULTIPART:  # the view reads request.files itself
+                    raise ApiProblem(415, "Jenis isi tidak didukung",
+                                     "Kirim berkas sebagai multipart/form-data, satu bagian 'files' per berkas.",
+                                     accepted=[{"content_type": MULTIPART, "extensions": []}])
+            elif op.body is not None:
                 try:
                     body = request.get_json(force=True, silent=False)
                 except BadRequest:
@@ -141,7 +161,6 @@ def operation(bp: Blueprint, op: Operation, wrap: Callable | None = None) -> Cal
 
 # -- helpers ------------------------------------------------------------------------------------------
 def _intake_definition(runtime):
-    from flask import current_app
     return runtime.engine.definition(current_app.config.get("ALUR_INTAKE_DEFINITION", DEFAULT_DEFINITION))
 
 
@@ -195,7 +214,6 @@ def _request_hash(body: Any) -> str:
 
 # -- idempotency ----------------------------------------------------------------------------------------
 def idempotency_window() -> timedelta:
-    from flask import current_app
     return timedelta(hours=float(current_app.config.get("ALUR_IDEMPOTENCY_HOURS") or IDEMPOTENCY_HOURS))
 
 
@@ -229,7 +247,7 @@ def _replay(db, key_id: int, idem: str, req_hash: str):
         if row.request_hash != req_hash:
             raise ApiProblem(422, "Idempotency-Key sudah dipakai",
                              "Kunci Idempotency-Key ini sudah dipakai untuk permintaan dengan isi lain. "
-                             "Gunakan kunci baru untuk pengaduan baru.")
+                             "Gunakan kunci baru untuk setiap permintaan baru.")
         if row.response is not None:
             body = json.loads(row.response)
             body["replayed"] = True
@@ -241,6 +259,161 @@ def _replay(db, key_id: int, idem: str, req_hash: str):
             raise ApiProblem(409, "Permintaan masih diproses",
                              "Permintaan pertama dengan Idempotency-Key ini belum selesai; ulangi sebentar lagi.")
         time.sleep(0.05)
+
+
+def _claim_or_replay(runtime, key, idem: str | None, req_hash: str):
+    """(claim id, None) when this request goes ahead; (None, response) when it answers a retry.
+
+    (None, None) without an Idempotency-Key."""
+    if not idem:
+        return None, None
+    for _ in range(3):
+        claim_id = _claim(runtime.db, key.id, idem, req_hash, datetime.now(timezone.utc), idempotency_window())
+        if claim_id is not None:
+            return claim_id, None
+        replayed = _replay(runtime.db, key.id, idem, req_hash)
+        if replayed is not None:
+            return None, replayed
+    raise ApiProblem(409, "Permintaan masih diproses", "Ulangi sebentar lagi.")
+
+
+def _release(runtime, claim_id: int | None) -> None:
+    """Forget a claimed Idempotency-Key after a failure, so a corrected retry is not stuck."""
+    if claim_id is not None:
+        with runtime.db.begin() as conn:
+            conn.execute(delete(mi.idempotency_keys).where(mi.idempotency_keys.c.id == claim_id))
+
+
+def _remember(runtime, claim_id: int | None, ticket_id: int, status: int, stored: dict) -> None:
+    if claim_id is not None:
+        with runtime.db.begin() as conn:
+            conn.execute(update(mi.idempotency_keys).where(mi.idempotency_keys.c.id == claim_id).values(
+                ticket_id=ticket_id, status_code=status, response=json.dumps(stored)))
+
+
+# -- evidence ---------------------------------------------------------------------------------------------
+def attach_window() -> timedelta:
+    return timedelta(hours=float(current_app.config.get("ALUR_API_ATTACH_HOURS") or ATTACH_HOURS))
+
+
+def _accepted() -> list[dict]:
+    return [{"content_type": k.content_type, "extensions": list(k.extensions)} for k in attachments.ALLOWED.values()]
+
+
+def _request_limit() -> int:
+    """The most one upload request may carry: MAX_FILES files at the size limit, plus the multipart framing."""
+    return attachments.MAX_FILES * attachments.max_bytes() + 64 * 1024
+
+
+def _attachments_form(runtime) -> dict:
+    mb = attachments.max_bytes() // (1024 * 1024)
+    return {"type": "object", "required": ["files"], "additionalProperties": False, "properties": {"files": {
+        "type": "array", "minItems": 1, "maxItems": attachments.MAX_FILES,
+        "items": {"type": "string", "format": "binary"},
+        "description": f"one part per file, each named 'files'; 1 to {attachments.MAX_FILES} files of at most "
+                       f"{mb} MB, of the kinds {', '.join(k.label for k in attachments.ALLOWED.values())} "
+                       "(judged by content; the extension must agree)"}}}
+
+
+def _ticket_for_key(runtime, receipt_no: str, key, *, to_add: bool) -> dict:
+    """The ticket row if ``key`` may see it (``to_add``: may add evidence to it), else a problem.
+
+    A key with the ``read`` scope sees every ticket, as in GET /tickets; any other key sees only the
+    tickets its integration filed (the ``open`` audit row's actor, ``api:<key name>``, so a rotated key
+    with the same name keeps them). Every ticket such a key may not see answers exactly like an unknown
+    receipt number, so receipt numbers cannot be probed with it."""
+    t = m.tickets.c
+    with read_only(runtime.db) as conn:
+        row = conn.execute(select(t.id, t.receipt_no, t.state, t.definition_key, t.definition_version,
+                                  t.kerahasiaan, t.created_at).where(t.receipt_no == receipt_no)).mappings().first()
+        # asked for unknown numbers too, so both answers take the same two queries
+        filer = conn.execute(select(m.audit_log.c.actor_id).where(
+            m.audit_log.c.ticket_id == (row["id"] if row is not None else -1), m.audit_log.c.kind == "open")
+            .order_by(m.audit_log.c.seq).limit(1)).scalar()
+    own = row is not None and filer == key.actor().id
+    if row is None or not (own or "read" in key.scopes):
+        # the words of `_ticket_id`'s 404: an unknown number and someone else's ticket look the same
+        raise ApiProblem(404, "Pengaduan tidak ditemukan", f"Tidak ada pengaduan bernomor {receipt_no}.")
+    if to_add and not own:
+        raise ApiProblem(403, "Bukan pengaduan integrasi ini",
+                         f"Bukti hanya dapat dilampirkan oleh integrasi yang mengajukan pengaduan {receipt_no}. "
+                         "Bukti lain disampaikan kepada petugas.")
+    return dict(row)
+
+
+def _attachment_docs(ticket: dict, rows: list[dict], only: set[int] | None = None) -> list[dict]:
+    """Metadata of ``rows`` (all the ticket's, oldest first), never the storage path; neutral names when the
+    complainant's identity does not leave the office (anonim, rahasia)."""
+    hide = (ticket.get("kerahasiaan") or "biasa") != "biasa"
+    return [{"id": r["id"], "name": attachments.neutral_name(r["content_type"], n) if hide else r["filename"],
+             "content_type": r["content_type"], "size": r["size"], "sha256": r["sha256"],
+             "created_at": iso(r["created_at"])}
+            for n, r in enumerate(rows, start=1) if only is None or r["id"] in only]
+
+
+def _read_uploads() -> list[attachments.Upload]:
+    """Every file of the request checked by `workflow.attachments.check`, or a problem naming each bad one."""
+    request.max_content_length = _request_limit()
+    limit = attachments.max_bytes()
+    try:
+        parts = request.files
+    except RequestEntityTooLarge:
+        raise ApiProblem(413, "Permintaan terlalu besar",
+                         f"Satu permintaan memuat paling banyak {attachments.MAX_FILES} berkas masing-masing "
+                         f"{limit // (1024 * 1024)} MB ({_request_limit()} byte seluruhnya). Kirim berkas dalam "
+                         "beberapa permintaan.", max_bytes=limit, max_request_bytes=_request_limit()) from None
+    unknown = sorted((set(parts) | set(request.form)) - {"files"})
+    if unknown:  # a misnamed part would otherwise be dropped without a word
+        raise ApiProblem(422, "Isi permintaan tidak sah", "Kirim setiap berkas sebagai bagian bernama 'files'; "
+                         "bagian lain tidak diterima.",
+                         errors={name: "bagian tidak dikenal; gunakan nama 'files'" for name in unknown})
+    files = parts.getlist("files")
+    if not files:
+        raise ApiProblem(422, "Isi permintaan tidak sah", "Lampirkan minimal satu berkas di bagian 'files'.",
+                         errors={"files": "wajib diisi"})
+    if len(files) > attachments.MAX_FILES:
+        raise ApiProblem(422, "Terlalu banyak berkas",
+                         f"Satu permintaan memuat paling banyak {attachments.MAX_FILES} berkas; terkirim "
+                         f"{len(files)}. Kirim sisanya dalam permintaan berikutnya.",
+                         errors={"files": f"paling banyak {attachments.MAX_FILES} berkas"},
+                         max_files=attachments.MAX_FILES)
+    uploads: list[attachments.Upload] = []
+    errors: dict[str, str] = {}
+    reasons: set[str] = set()
+    for i, item in enumerate(files):
+        try:
+            uploads.append(attachments.check(item.filename or "", item.stream, limit))
+        except attachments.AttachmentRejected as exc:
+            errors[f"files[{i}]"] = str(exc)
+            reasons.add(exc.reason)
+    if not errors:
+        return uploads
+    # one status for the request: the rule a client must fix first (size, then kind, then the rest)
+    if "too_large" in reasons:
+        raise ApiProblem(413, "Berkas terlalu besar", f"Setiap berkas paling besar {limit // (1024 * 1024)} MB "
+                         f"({limit} byte). Tidak ada berkas yang disimpan.", errors=errors, max_bytes=limit)
+    if reasons & {"type", "extension"}:
+        labels = ", ".join(f"{k.label} ({'/'.join(k.extensions)})" for k in attachments.ALLOWED.values())
+        raise ApiProblem(415, "Jenis berkas tidak diterima", f"Berkas diterima bila isinya {labels} dan "
+                         "ekstensinya sesuai. Tidak ada berkas yang disimpan.", errors=errors, accepted=_accepted())
+    raise ApiProblem(422, "Berkas tidak sah", "Periksa berkas yang disebut di 'errors'. Tidak ada berkas yang "
+                     "disimpan.", errors=errors)
+
+
+def _refuse_closed(runtime, ticket: dict) -> None:
+    """409 when the ticket no longer takes evidence from the API: closed, or past the window after filing."""
+    definition = runtime.engine.definition(ticket["definition_key"], ticket["definition_version"])
+    state = definition.states.get(ticket["state"])
+    if state is not None and state.terminal:
+        reason = (f"Pengaduan sudah selesai ({state.label}); bukti tidak dapat ditambahkan lagi.", "state")
+    elif datetime.now(timezone.utc) - utc(ticket["created_at"]) > attach_window():
+        hours = attach_window().total_seconds() / 3600
+        reason = (f"Bukti melalui API diterima sampai {hours:g} jam setelah pengaduan diajukan. Bukti berikutnya "
+                  "disampaikan kepada petugas, atau melalui halaman lacak bila petugas memintanya.", "window")
+    else:
+        return
+    raise ApiProblem(409, "Pengaduan tidak menerima bukti lagi", reason[0],
+                     reasons=[{"kind": reason[1], "reason": reason[0]}])
 
 
 # -- the blueprint ----------------------------------------------------------------------------------------
@@ -265,36 +438,19 @@ def make_blueprint(limiter=None) -> Blueprint:
                     "Idempotency-Key and body) answers the same ticket with replayed=true and token null."))
     def create_ticket(runtime, body, **headers):
         key = g.api_key
-        idem = headers.get("Idempotency-Key")
-        claim_id = None
-        if idem:
-            req_hash = _request_hash(body)
-            for _ in range(3):
-                claim_id = _claim(runtime.db, key.id, idem, req_hash, datetime.now(timezone.utc),
-                                  idempotency_window())
-                if claim_id is not None:
-                    break
-                replayed = _replay(runtime.db, key.id, idem, req_hash)
-                if replayed is not None:
-                    return replayed
-            else:
-                raise ApiProblem(409, "Permintaan masih diproses", "Ulangi sebentar lagi.")
-        from flask import current_app
+        claim_id, replayed = _claim_or_replay(runtime, key, headers.get("Idempotency-Key"), _request_hash(body))
+        if replayed is not None:
+            return replayed
         try:
             opened = file_complaint(runtime, body, key.actor(),
                                     definition_key=current_app.config.get("ALUR_INTAKE_DEFINITION", DEFAULT_DEFINITION))
         except BaseException:
-            if claim_id is not None:  # release the key so a corrected retry is not stuck
-                with runtime.db.begin() as conn:
-                    conn.execute(delete(mi.idempotency_keys).where(mi.idempotency_keys.c.id == claim_id))
+            _release(runtime, claim_id)
             raise
         t = opened.ticket
         stored = {"receipt_no": t.receipt_no, "state": t.state, "created_at": iso(t.created_at),
                   "token": None, "tracking_url": None, "replayed": False}
-        if claim_id is not None:
-            with runtime.db.begin() as conn:
-                conn.execute(update(mi.idempotency_keys).where(mi.idempotency_keys.c.id == claim_id).values(
-                    ticket_id=t.id, status_code=201, response=json.dumps(stored)))
+        _remember(runtime, claim_id, t.id, 201, stored)
         body_out = {**stored, "token": opened.token, "tracking_url": _tracking_url(runtime, t.receipt_no, opened.token)}
         response = jsonify(body_out)
         response.status_code = 201
@@ -398,6 +554,86 @@ def make_blueprint(limiter=None) -> Blueprint:
         with read_only(runtime.db) as conn:
             row = conn.execute(select(m.tickets).where(m.tickets.c.id == ticket_id)).mappings().one()
         return jsonify(summary(runtime, dict(row), saved.identity))
+
+    idempotency = Param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 200,
+                                                      "pattern": r"^[\x21-\x7e]+$"},
+                        "a retry with the same key and the same files returns the first answer (replayed=true) "
+                        "and stores nothing twice; other files answer 422. Remembered for 24 hours")
+    # per key like the rest of /api/v1 (override_defaults=False keeps that limit too), and tighter: each
+    # request may carry MAX_FILES files at the size limit
+    upload_limited = limiter.limit(limits.api_upload_limit, key_func=_limit_key, override_defaults=False) \
+        if limiter is not None else None
+
+    @operation(bp, Operation(
+        "POST", "/tickets/{receipt_no}/attachments", "createAttachments", "Attach evidence (bukti) to a ticket",
+        ("intake",), params=(receipt,), headers=(idempotency,), body=_attachments_form, body_media=MULTIPART,
+        body_encoding={"files": {"contentType": ", ".join(k.content_type for k in attachments.ALLOWED.values())}},
+        response="AttachmentsCreated", status=201, tags=("attachments",),
+        description="multipart/form-data with one part named 'files' per file. Files are judged by their "
+                    "content, as on the public form: "
+                    f"{', '.join(f'{k.label} ({k.extensions[0]})' for k in attachments.ALLOWED.values())}, the "
+                    "extension agreeing with the content. All the request's files are stored, or none. Only "
+                    "the integration that filed the ticket may attach (its key, or a later key with the same "
+                    "name); any other key without the read scope gets the 404 of an unknown receipt number. "
+                    f"Accepted for {ATTACH_HOURS:g} hours after filing (ALUR_API_ATTACH_HOURS) while the ticket "
+                    f"is not closed, up to {attachments.MAX_PER_TICKET} files per ticket. Each file gets an audit "
+                    "row with its sha256; the response lists names, types, sizes and hashes, never storage paths.",
+        problems={404: "no such ticket, or not one this key may see",
+                  409: "the ticket is closed, past the upload window, or would exceed its file limit "
+                       "(max_per_ticket)",
+                  413: "a file or the request is too large (max_bytes, max_request_bytes)",
+                  415: "not multipart/form-data, or a file of a kind not accepted (accepted)",
+                  422: "no files, too many files in one request (max_files), an unknown part, or an empty "
+                       "file"}), wrap=upload_limited)
+    def create_attachments(runtime, receipt_no, **headers):
+        key = g.api_key
+        ticket = _ticket_for_key(runtime, receipt_no, key, to_add=True)
+        uploads = _read_uploads()
+        req_hash = _request_hash({"operation": "createAttachments", "receipt_no": ticket["receipt_no"],
+                                  "files": [[u.filename, u.sha256] for u in uploads]})
+        claim_id, replayed = _claim_or_replay(runtime, key, headers.get("Idempotency-Key"), req_hash)
+        if replayed is not None:
+            return replayed
+        try:
+            _refuse_closed(runtime, ticket)
+            limit = attachments.MAX_PER_TICKET
+            try:
+                with read_only(runtime.db) as conn:  # before writing any byte; record() checks again under lock
+                    have = attachments.count_for(conn, ticket["id"])
+                if have + len(uploads) > limit:
+                    raise attachments.AttachmentRejected(
+                        f"Pengaduan {ticket['receipt_no']} sudah memiliki {have} berkas bukti; paling banyak "
+                        f"{limit} berkas per pengaduan.", "too_many")
+                ids = attachments.record(runtime.store, ticket["id"], ticket["receipt_no"], uploads,
+                                         current_app.instance_path, actor_id=key.actor().id, actor_role=key.role,
+                                         max_total=limit)
+            except attachments.AttachmentRejected as exc:  # too_many: the only rule left after _read_uploads
+                raise ApiProblem(409, "Batas berkas pengaduan tercapai", f"{exc} Tidak ada berkas yang disimpan.",
+                                 max_per_ticket=limit) from None
+        except BaseException:
+            _release(runtime, claim_id)
+            raise
+        logger.info("%s attached %d file(s) to %s", key.actor().id, len(ids), ticket["receipt_no"])
+        stored = {"receipt_no": ticket["receipt_no"], "replayed": False,
+                  "items": _attachment_docs(ticket, attachments.list_for(runtime.db, ticket["id"]), set(ids))}
+        _remember(runtime, claim_id, ticket["id"], 201, stored)
+        response = jsonify(stored)
+        response.status_code = 201
+        response.headers["Location"] = f"{PREFIX}/tickets/{ticket['receipt_no']}/attachments"
+        return response
+
+    @operation(bp, Operation(
+        "GET", "/tickets/{receipt_no}/attachments", "listAttachments", "Evidence attached to a ticket (metadata)",
+        ("intake", "read"), params=(receipt,), response="AttachmentList", tags=("attachments",),
+        description="Every file attached to the ticket, by the public form or the API, oldest first: name, "
+                    "content type, size, sha256 and time; never where it is stored, nor its bytes. A key with "
+                    "the read scope sees every ticket's list; an intake-only key sees the tickets its "
+                    "integration filed, and gets the 404 of an unknown receipt number for any other.",
+        problems={404: "no such ticket, or not one this key may see"}))
+    def list_attachments(runtime, receipt_no):
+        ticket = _ticket_for_key(runtime, receipt_no, g.api_key, to_add=False)
+        rows = attachments.list_for(runtime.db, ticket["id"])
+        return jsonify({"receipt_no": ticket["receipt_no"], "items": _attachment_docs(ticket, rows)})
 
     @operation(bp, Operation("GET", "/definitions", "listDefinitions", "Published definitions (latest versions)",
                              ("intake", "read", "act"), response="DefinitionList", tags=("definitions",)))

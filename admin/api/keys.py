@@ -39,14 +39,29 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_key(db: Engine, name: str, scopes, role: str = "petugas", *, now: datetime | None = None) -> tuple[int, str]:
-    """Store a new key; returns (id, the key in clear — show it once, it cannot be recovered)."""
+def create_key(db: Engine, name: str, scopes, role: str = "petugas", *, now: datetime | None = None,
+               same_integration: bool = False) -> tuple[int, str]:
+    """Store a new key; returns (id, the key in clear — show it once, it cannot be recovered).
+
+    The name is the integration's identity, not a label: the audit trail records ``api:<name>`` as the
+    actor, and an integration may attach evidence to the complaints it filed under that name. A second
+    active key with the name of another's is therefore refused unless ``same_integration`` says it is
+    a new key for the same partner (rotation: create the new key, switch the partner over, revoke the old).
+    """
     scopes = sorted(set(scopes))
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
         raise ValueError(f"unknown scope(s) {', '.join(unknown) or '(none given)'}; use {', '.join(SCOPES)}")
+    if not name.strip():
+        raise ValueError("give the integration a name, e.g. 'sipeka' or 'lapor-bot'")
     now = now or datetime.now(timezone.utc)
     with db.begin() as conn:
+        active = conn.execute(select(mi.api_keys.c.id).where(mi.api_keys.c.name == name,
+                                                             mi.api_keys.c.revoked_at.is_(None))).first()
+        if active is not None and not same_integration:
+            raise ValueError(f"an active key is already named '{name}' (key {active.id}); the name is the "
+                             "integration's identity (it owns the complaints it filed). For another partner choose "
+                             "another name; to rotate this partner's key, pass --same-integration")
         while True:
             prefix = secrets.token_hex(4)
             if conn.execute(select(mi.api_keys.c.id).where(mi.api_keys.c.prefix == prefix)).first() is None:

@@ -4,7 +4,8 @@ Record and transition-input schemas are derived from the definition's `Field`s (
 same objects `workflow.inputs.validate_fields` checks values against, so the OpenAPI document cannot
 drift from what the API accepts. Envelope and query-parameter schemas are plain dicts checked by
 `check` (a small JSON-Schema subset: type, enum, length, pattern, bounds, properties, required,
-additionalProperties) and copied verbatim into the document.
+additionalProperties) and copied verbatim into the document. A multipart body (evidence uploads) is
+documented here and checked by its view, file by file, with `workflow.attachments.check`.
 """
 from __future__ import annotations
 
@@ -35,6 +36,13 @@ COMPONENTS: dict[str, dict] = {
             "errors": {"type": "object", "additionalProperties": STR,
                        "description": "field name -> what is wrong with it"},
             "reasons": {"type": "array", "items": {"type": "object", "properties": {"kind": STR, "reason": STR}}},
+            "max_bytes": {"type": "integer", "description": "413: the size limit of one file, in bytes"},
+            "max_request_bytes": {"type": "integer", "description": "413: the size limit of the whole request"},
+            "max_files": {"type": "integer", "description": "422: files allowed in one request"},
+            "max_per_ticket": {"type": "integer", "description": "409: files allowed on one ticket in all"},
+            "accepted": {"type": "array", "description": "415: the accepted kinds of file",
+                         "items": {"type": "object", "properties": {
+                             "content_type": STR, "extensions": {"type": "array", "items": STR}}}},
         },
     },
     "TimelineEntry": {"type": "object", "required": ["at", "state", "label"],
@@ -81,6 +89,32 @@ COMPONENTS: dict[str, dict] = {
         "type": "object", "required": ["items", "total", "limit", "offset"],
         "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/TicketSummary"}},
                        "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}},
+    },
+    "Attachment": {
+        "type": "object", "required": ["id", "name", "content_type", "size", "sha256", "created_at"],
+        "description": "Evidence (bukti) attached to a ticket. The bytes stay in the office; only this is shown.",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {**STR, "description": "the uploaded file name; for kerahasiaan anonim and rahasia a neutral "
+                                           "name such as bukti-2.jpg (file names often carry the complainant's)"},
+            "content_type": {**STR, "description": "from the file's content, not from what the client declared"},
+            "size": {"type": "integer", "description": "bytes"},
+            "sha256": {**STR, "pattern": "^[0-9a-f]{64}$", "description": "hex digest; also in the audit trail"},
+            "created_at": DT,
+        },
+    },
+    "AttachmentList": {
+        "type": "object", "required": ["receipt_no", "items"],
+        "properties": {"receipt_no": STR,
+                       "items": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}}},
+    },
+    "AttachmentsCreated": {
+        "type": "object", "required": ["receipt_no", "items", "replayed"],
+        "properties": {"receipt_no": STR,
+                       "items": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"},
+                                 "description": "the files stored by this request, in the order sent"},
+                       "replayed": {"type": "boolean",
+                                    "description": "true when this answers a retry with the same Idempotency-Key"}},
     },
     "FieldDoc": {
         "type": "object", "required": ["name", "type", "label", "required"],
@@ -284,6 +318,10 @@ class Operation:
     params: tuple[Param, ...] = ()
     body: Callable[[Any], dict] | None = None  # runtime -> JSON schema of the body
     body_required: bool = True
+    # "multipart/form-data": the wrapper only checks the media type (415 otherwise); the view reads
+    # request.files itself, and ``body_encoding`` documents each part's content types
+    body_media: str = "application/json"
+    body_encoding: dict[str, dict] | None = None
     # False when the body is a definition record: `validate_fields` (the engine) checks it field by field
     # from the same Field objects the schema is derived from, and also accepts catalog labels and aliases
     check_body: bool = True
@@ -293,6 +331,7 @@ class Operation:
     tags: tuple[str, ...] = ()
     description: str = ""
     extra_responses: dict[int, str] = field(default_factory=dict)
+    problems: dict[int, str] = field(default_factory=dict)  # problem+json statuses worth naming one by one
 
 
 def openapi(operations: list[Operation], runtime, server_url: str = "/api/v1") -> dict[str, Any]:
@@ -314,14 +353,18 @@ def openapi(operations: list[Operation], runtime, server_url: str = "/api/v1") -
         for status, text in op.extra_responses.items():
             item["responses"][str(status)] = {"description": text, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{op.response}"}}}}
+        for status, text in op.problems.items():
+            item["responses"][str(status)] = {**problem, "description": text}
         if op.scopes:
             item["security"] = [{"bearer": []}, {"apiKey": []}]
             item["description"] = (item.get("description", "") + f"\n\nScope: {' or '.join(op.scopes)}.").strip()
         else:
             item["security"] = []
         if op.body is not None:
-            item["requestBody"] = {"required": op.body_required,
-                                   "content": {"application/json": {"schema": op.body(runtime)}}}
+            media: dict[str, Any] = {"schema": op.body(runtime)}
+            if op.body_encoding:
+                media["encoding"] = op.body_encoding
+            item["requestBody"] = {"required": op.body_required, "content": {op.body_media: media}}
         paths.setdefault(op.path, {})[op.method.lower()] = item
     return {
         "openapi": "3.0.3",

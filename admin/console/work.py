@@ -1,18 +1,26 @@
 """Pages of the complaint officers and the handling team: the work queue, recording a complaint, the
-printable receipt, and the ticket page with its timeline, clocks and transitions.
+printable receipt, and the ticket page with its timeline, clocks, transitions and evidence.
+
+Evidence (bukti) filed on the public form or through the API is listed on the officers' ticket page
+and downloaded from it, its bytes checked against the sha256 the audit trail holds. Uploaded file
+names are shown only where the identity is (`admin.auth.can_see_identity`, and never for ``rahasia``,
+whose identity is revealed per purpose); elsewhere a neutral name (`workflow.attachments.neutral_name`).
+OPD liaison pages do not list evidence: files often carry the complainant's identity (a KTP scan).
 
 Every state change goes through `Engine.fire`; forms carry the ticket version they were rendered from,
 so a concurrent change is reported ("muat ulang") and the text the user typed is shown again, not lost.
 """
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_admin import expose
 
+from workflow import attachments
 from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
                              UnknownDefinition)
 from workflow.store import models as m
@@ -81,6 +89,7 @@ class TicketPage:
                     input_fields[name] = by_trigger[e["trigger"]][name]
         page = self.view.render(
             self.template, ticket=ticket, definition=definition, options=self.options(definition, ticket),
+            evidence=None if self.opd_mode else self.evidence(ticket, user),
             clocks=common.clock_views(definition, ticket, rt.calendar),
             timeline=events, inputs_by_trigger=by_trigger,
             record_fields=record_fields, extra=extra, input_fields=input_fields,
@@ -92,6 +101,38 @@ class TicketPage:
                                 highlight=ticket.state) if "sop.diagram" in current_app.view_functions else None,
         )
         return page, status
+
+    @staticmethod
+    def _names_shown(ticket, user) -> bool:
+        return can_see_identity(ticket, user) and ticket.confidentiality != "rahasia"
+
+    def evidence(self, ticket, user) -> list[dict[str, Any]]:
+        """The ticket's attachments as the page lists them (name, type, size, hash, time, download link)."""
+        shown = self._names_shown(ticket, user)
+        return [{**row, "name": row["filename"] if shown else attachments.neutral_name(row["content_type"], n),
+                 "url": url_for(f"{self.view.endpoint}.attachment", ticket_id=ticket.id, attachment_id=row["id"])}
+                for n, row in enumerate(attachments.list_for(common.runtime().db, ticket.id), start=1)]
+
+    def attachment(self, ticket, attachment_id: int):
+        """One file, as a download (never rendered inline: the bytes came from outside the office)."""
+        found = next((e for e in self.evidence(ticket, current_console_user()) if e["id"] == attachment_id), None)
+        if found is None:
+            abort(404)
+        try:
+            data = attachments.read(found, current_app.instance_path)
+        except attachments.AttachmentUnreadable as exc:
+            logger.error("evidence of %s unreadable: %s", ticket.receipt_no, exc)
+            return self.render(ticket, status=500, alert=tr(
+                f"Berkas bukti '{found['name']}' tidak dapat dibaca atau isinya tidak cocok dengan sha256 yang "
+                "tercatat di jejak audit. Hubungi admin untuk memulihkannya dari cadangan.",
+                f"Evidence file '{found['name']}' cannot be read or no longer matches the sha256 recorded in the "
+                "audit trail. Ask the admin to restore it from the backup."))
+        response = send_file(io.BytesIO(data), mimetype=found["content_type"], as_attachment=True,
+                             download_name=found["name"], max_age=0)
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "sandbox"
+        return response
 
     def fire(self, ticket_id: int):
         ticket = load_ticket_or_404(ticket_id)
@@ -187,6 +228,10 @@ class WorkView(SecureBaseView):
     @expose("/ticket/<int:ticket_id>/fire", methods=("POST",))
     def fire(self, ticket_id: int):
         return self.page.fire(ticket_id)
+
+    @expose("/ticket/<int:ticket_id>/attachment/<int:attachment_id>")
+    def attachment(self, ticket_id: int, attachment_id: int):
+        return self.page.attachment(load_ticket_or_404(ticket_id), attachment_id)
 
     @expose("/ticket/<int:ticket_id>/identity", methods=("POST",))
     def identity(self, ticket_id: int):

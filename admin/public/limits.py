@@ -14,6 +14,7 @@ DEFAULTS = {
     "ALUR_RATELIMIT_FORM": "10 per hour;3 per minute",      # filing complaints (POST of the form)
     "ALUR_RATELIMIT_TRACK": "30 per minute;300 per hour",   # tracking page and token checks
     "ALUR_RATELIMIT_API": "600 per minute",                 # per API key
+    "ALUR_RATELIMIT_API_UPLOAD": "60 per minute;600 per hour",  # per API key, evidence uploads (on top)
 }
 
 
@@ -44,4 +45,8 @@ def api_limit() -> str:
     return current_app.config["ALUR_RATELIMIT_API"]
 
 
-__all__ = ["init", "form_limit", "track_limit", "api_limit"]
+def api_upload_limit() -> str:
+    return current_app.config["ALUR_RATELIMIT_API_UPLOAD"]
+
+
+__all__ = ["init", "form_limit", "track_limit", "api_limit", "api_upload_limit"]

@@ -27,6 +27,7 @@ EXPECTED: dict[str, set[str]] = {
     "work.index": CASE,
     "work.ticket": CASE,
     "work.fire": CASE,
+    "work.attachment": CASE,
     "work.identity": SUP,
     "work.record": {"petugas"},
     "work.receipt": {"petugas"} | SUP,
@@ -84,7 +85,7 @@ def admin_rules(app):
 
 def url_for_rule(rule, ticket_id: int) -> str:
     values = {"ticket_id": ticket_id, "key": "pengaduan-ptsp", "version": 1, "fmt": "jsonl", "export_type": "csv",
-              "action": "abaikan", "plan_id": 1, "message_id": 1, "delivery_id": 1}
+              "action": "abaikan", "plan_id": 1, "message_id": 1, "delivery_id": 1, "attachment_id": 1}
     url = rule.rule
     for name in rule.arguments:
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(values[name]), url)

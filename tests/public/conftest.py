@@ -110,6 +110,6 @@ def client(app):
 def api_key(rt):
     """A factory: api_key("intake", "read") -> the Authorization header for a new key."""
     def make(*scopes: str, role: str = "petugas", name: str = "sipeka") -> dict[str, str]:
-        _, key = create_key(rt.db, name, scopes or ("intake", "read", "act"), role)
+        _, key = create_key(rt.db, name, scopes or ("intake", "read", "act"), role, same_integration=True)
         return {"Authorization": f"Bearer {key}"}
     return make

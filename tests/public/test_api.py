@@ -237,6 +237,14 @@ def test_apikeys_cli_creates_lists_and_revokes(rt, monkeypatch):
     key = [line for line in created.output.splitlines() if line.startswith("alur_")][0]
     listed = runner.invoke(cli, ["apikeys", "list"], obj={"runtime": rt})
     assert "wa-gateway" in listed.output and key not in listed.output and "intake,read" in listed.output
+    # The name is the integration's identity: another partner cannot be given it by mistake ...
+    clash = runner.invoke(cli, ["apikeys", "create", "wa-gateway", "--scope", "intake"], obj={"runtime": rt})
+    assert clash.exit_code == 1 and "already named 'wa-gateway'" in clash.output
+    assert "--same-integration" in clash.output and "alur_" not in clash.output
+    # ... but the same partner can get a second key to rotate to.
+    rotated = runner.invoke(cli, ["apikeys", "create", "wa-gateway", "--scope", "intake", "--same-integration"],
+                            obj={"runtime": rt})
+    assert rotated.exit_code == 0 and "key 2 'wa-gateway'" in rotated.output
     revoked = runner.invoke(cli, ["apikeys", "revoke", "1"], obj={"runtime": rt})
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     assert runner.invoke(cli, ["apikeys", "revoke", "1"], obj={"runtime": rt}).exit_code == 1

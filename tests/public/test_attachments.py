@@ -23,25 +23,34 @@ def test_sniff_recognises_allowed_types_by_their_bytes(data, kind):
 
 
 def test_an_executable_renamed_to_pdf_is_refused():
-    with pytest.raises(AttachmentRejected, match="bukan jenis yang diterima"):
+    with pytest.raises(AttachmentRejected, match="bukan jenis yang diterima") as refused:
         check("surat.pdf", b"MZ\x90\x00\x03" + b"\x00" * 100)
+    assert refused.value.reason == "type"
 
 
 def test_a_png_named_pdf_is_refused_with_the_right_extension_suggested():
-    with pytest.raises(AttachmentRejected, match=r"\.png"):
+    with pytest.raises(AttachmentRejected, match=r"\.png") as refused:
         check("surat.pdf", PNG)
+    assert refused.value.reason == "extension"
 
 
 def test_size_limit_comes_from_ALUR_MAX_UPLOAD_BYTES(monkeypatch):
     monkeypatch.setenv("ALUR_MAX_UPLOAD_BYTES", "100")
-    with pytest.raises(AttachmentRejected, match="terlalu besar"):
+    with pytest.raises(AttachmentRejected, match="terlalu besar") as refused:
         check("bukti.pdf", PDF + b"x" * 200)
+    assert refused.value.reason == "too_large"
     assert check("bukti.pdf", PDF).size == len(PDF)
 
 
 def test_empty_file_is_refused():
-    with pytest.raises(AttachmentRejected, match="kosong"):
+    with pytest.raises(AttachmentRejected, match="kosong") as refused:
         check("a.pdf", b"")
+    assert refused.value.reason == "empty"
+
+
+def test_neutral_names_say_only_the_position_and_the_kind():
+    assert attachments.neutral_name("image/jpeg", 2) == "bukti-2.jpg"
+    assert attachments.neutral_name("application/pdf", 1) == "bukti-1.pdf"
 
 
 def test_path_parts_in_the_filename_are_dropped():
@@ -64,3 +73,22 @@ def test_files_are_stored_by_hash_under_the_instance_folder_and_audited(rt, tmp_
     audit = [r for r in rt.store.audit_rows(ticket_id=opened.ticket.id) if r["detail"].get("event") == "attachment"]
     assert audit[0]["detail"]["sha256"] == digest
     assert "KTP_Ratna" not in str(audit[0])  # file names often carry identity; the chain is exported
+    assert attachments.read(rows[0], tmp_path / "instance") == PDF
+    stored.write_bytes(PDF + b"changed")
+    with pytest.raises(attachments.AttachmentUnreadable, match="does not match its sha256"):
+        attachments.read(rows[0], tmp_path / "instance")
+    with pytest.raises(attachments.AttachmentUnreadable, match="outside"):
+        attachments.read({**rows[0], "stored_path": "../public.db"}, tmp_path / "instance")
+
+
+def test_record_with_max_total_refuses_a_batch_that_would_pass_it_and_writes_no_rows(rt, tmp_path):
+    opened = rt.engine.open("pengaduan-ptsp", {"kanal": "langsung", "nama": "A", "alamat": "B",
+                                                "kategori": "durasi_waktu", "perihal": "p", "uraian": "u"}, PETUGAS)
+    t = opened.ticket
+    attachments.record(rt.store, t.id, t.receipt_no, [check("a.pdf", PDF)], tmp_path, max_total=2)
+    with pytest.raises(AttachmentRejected, match="paling banyak 2") as refused:
+        attachments.record(rt.store, t.id, t.receipt_no, [check("b.pdf", PDF), check("c.png", PNG)], tmp_path,
+                           max_total=2)
+    assert refused.value.reason == "too_many"
+    assert len(attachments.list_for(rt.db, t.id)) == 1
+    assert len([r for r in rt.store.audit_rows(ticket_id=t.id) if r["detail"].get("event") == "attachment"]) == 1

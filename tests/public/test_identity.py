@@ -1,12 +1,14 @@
 """Anonim and rahasia complaints: the complainant's name, address, phone and email appear on no public
-page, in no API response and on no OPD liaison page."""
+page, in no API response (evidence file names included) and on no OPD liaison page."""
 from __future__ import annotations
+
+import io
 
 import pytest
 
 from admin.auth import create_user
 
-from .conftest import IDENTITY_NEEDLES, PASSWORD, PETUGAS, TIM, api_record, csrf_from, file_via_form
+from .conftest import IDENTITY_NEEDLES, PASSWORD, PDF, PETUGAS, TIM, api_record, csrf_from, file_via_form
 from .scenario import answer, ticket_id
 
 
@@ -40,6 +42,12 @@ def test_protected_identity_appears_nowhere_public_nor_to_the_opd(app, client, a
     created = client.post("/api/v1/tickets", json=api_record(kerahasiaan=level), headers=keys)
     pages["api create"] = created.get_data(as_text=True)
     api_number, api_token = created.json["receipt_no"], created.json["token"]
+    # evidence named after the complainant, as people name their KTP scans
+    attached = client.post(f"/api/v1/tickets/{api_number}/attachments", headers=keys,
+                           data={"files": [(io.BytesIO(PDF), "KTP_Ratna_Kusumawardhani_0813-9988-7766.pdf")]},
+                           content_type="multipart/form-data")
+    assert attached.status_code == 201
+    pages["api attach"] = attached.get_data(as_text=True)
 
     for receipt in (number, api_number):
         hand_to_esdm(rt, receipt)
@@ -51,6 +59,8 @@ def test_protected_identity_appears_nowhere_public_nor_to_the_opd(app, client, a
     pages["api list"] = client.get("/api/v1/tickets", headers=keys).get_data(as_text=True)
     pages["api get"] = client.get(f"/api/v1/tickets/{number}", headers=keys).get_data(as_text=True)
     pages["api transitions"] = client.get(f"/api/v1/tickets/{number}/transitions", headers=keys).get_data(as_text=True)
+    pages["api attachments"] = client.get(f"/api/v1/tickets/{api_number}/attachments",
+                                          headers=keys).get_data(as_text=True)
     pages["index"] = client.get("/").get_data(as_text=True)
 
     # the OPD liaison's console

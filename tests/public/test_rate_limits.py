@@ -21,7 +21,8 @@ def _wait_for_next_window():
 
 @pytest.fixture
 def app_config():
-    return {"ALUR_RATELIMIT_FORM": f"2 per {WINDOW} seconds", "ALUR_RATELIMIT_TRACK": f"3 per {WINDOW} seconds"}
+    return {"ALUR_RATELIMIT_FORM": f"2 per {WINDOW} seconds", "ALUR_RATELIMIT_TRACK": f"3 per {WINDOW} seconds",
+            "ALUR_RATELIMIT_API_UPLOAD": f"2 per {WINDOW} seconds"}
 
 
 def test_tracking_page_trips_429_with_a_friendly_page_and_recovers(client):
@@ -52,6 +53,30 @@ def test_api_token_checks_trip_429_problem_json(client, api_key):
     assert codes == [404, 404, 404, 429]
     blocked = client.get("/api/v1/tickets/ADU-2026-000001/status", headers=headers)
     assert blocked.mimetype == "application/problem+json" and blocked.json["status"] == 429
+
+
+def test_api_uploads_are_limited_per_key_on_top_of_the_api_limit(client, api_key):
+    """Evidence uploads count per key (each may carry MAX_FILES files); other keys and calls are unaffected."""
+    import io
+
+    from .conftest import PDF, api_record
+
+    headers = api_key("intake", name="sipeka")
+    receipt = client.post("/api/v1/tickets", json=api_record(), headers=headers).json["receipt_no"]
+
+    def post(h):
+        return client.post(f"/api/v1/tickets/{receipt}/attachments", headers=h, content_type="multipart/form-data",
+                           data={"files": [(io.BytesIO(PDF), "surat.pdf")]})
+
+    _wait_for_next_window()
+    codes = [post(headers).status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+    blocked = post(headers)
+    assert blocked.mimetype == "application/problem+json" and blocked.headers["Retry-After"]
+    assert client.get(f"/api/v1/tickets/{receipt}/attachments", headers=headers).status_code == 200
+    assert post(api_key("intake", name="wa-gateway")).status_code == 404  # its own count; not its ticket
+    time.sleep(WINDOW + 0.1)
+    assert post(headers).status_code == 201
 
 
 @pytest.mark.redis
