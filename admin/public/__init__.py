@@ -169,6 +169,7 @@ def make_blueprint(limiter) -> Blueprint:
         return render_template("public/form.html", groups=_form_fields(definition), errors=errors, values=values,
                                choices=lambda f: _choices(f, runtime), honeypot=HONEYPOT,
                                accept=attachments.ACCEPT, max_mb=attachments.max_bytes() // (1024 * 1024),
+                               max_bytes=attachments.max_bytes(),
                                max_files=attachments.MAX_FILES,
                                kerahasiaan=values.get("kerahasiaan", "biasa")), (422 if errors else 200)
 
@@ -237,7 +238,8 @@ def make_blueprint(limiter) -> Blueprint:
     @bp.errorhandler(RequestEntityTooLarge)
     def too_large(exc):
         return render_template("public/error.html", title=t("Berkas terlalu besar"),
-                               message=t("Ukuran kiriman melebihi batas. Perkecil berkas lalu kirim ulang.")), 413
+                               message=t("Ukuran kiriman melebihi batas. Perkecil berkas lalu kirim ulang.") + " " +
+                               t("Tekan tombol Kembali pada peramban: isian Anda masih ada di sana.")), 413
 
     @bp.errorhandler(CSRFError)
     def bad_csrf(exc):

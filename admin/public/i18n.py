@@ -27,6 +27,12 @@ EN = {
     "Jenis berkas: PDF, JPG, PNG, WebP, Word, Excel; paling banyak": "File types: PDF, JPG, PNG, WebP, Word, Excel; up to",
     "berkas": "files",
     "ukuran seluruhnya maksimal": "total size at most",
+    "Terlalu banyak berkas: paling banyak": "Too many files: at most",
+    "Berkas terlalu besar: ukuran seluruhnya": "Files too large: together",
+    "maksimal": "at most",
+    "Perkecil atau kurangi berkas; isian Anda tetap tersimpan.": "Make them smaller or send fewer; what you typed is kept.",
+    "Tekan tombol Kembali pada peramban: isian Anda masih ada di sana.":
+        "Use the browser's Back button: what you typed is still there.",
     "Kirim pengaduan": "Send the complaint",
     "Pilih": "Choose",
     "Pengaduan belum dapat dikirim. Periksa isian yang ditandai.": "The complaint was not sent. Check the marked fields.",

@@ -104,3 +104,27 @@ def test_complainant_files_tracks_completes_and_confirms(page, server, rt, tmp_p
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(form_shot, DOCS / "public-form.png")
         shutil.copyfile(tracking_shot, DOCS / "public-tracking.png")
+
+
+def test_oversized_evidence_is_refused_in_the_page_before_anything_typed_is_lost(page, server, tmp_path):
+    """Past the server's request limit nothing of the form would arrive (a 413 page); the form itself
+    says so when the files are chosen and does not send, so the complainant keeps what they typed."""
+    big = [tmp_path / f"video-{i}.png" for i in (1, 2)]
+    for path in big:
+        path.write_bytes(PNG + b"\0" * (6 * 1024 * 1024))  # 6 MB each: 12 MB together, over 10 MB
+    page.goto(server + "/pengaduan/baru")
+    page.fill("#f-perihal", "Izin IUPTL belum diproses")
+    page.set_input_files("#f-bukti", [str(p) for p in big])
+
+    note = page.locator("#e-bukti-client")
+    assert note.is_visible()
+    assert "12.0 MB" in note.inner_text() and "maksimal 10 MB" in note.inner_text()
+    page.click("button[type=submit]")
+    assert page.url.endswith("/pengaduan/baru")  # not sent: the browser holds the form back
+    assert page.input_value("#f-perihal") == "Izin IUPTL belum diproses"
+
+    small = tmp_path / "foto.png"
+    small.write_bytes(PNG)
+    page.set_input_files("#f-bukti", str(small))
+    assert not note.is_visible()
+    assert page.evaluate("document.getElementById('f-bukti').validity.valid")
