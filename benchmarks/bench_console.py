@@ -8,6 +8,8 @@ queries, templates, no network), p50 and p95 over repeated requests of:
   first, page 1 and page 20);
 * a filtered list (category + sector + overdue, and a search by receipt number);
 * a ticket page (case, timeline, clocks, available transitions);
+* the supervisor dashboard of a kepala seksi (open tickets by stage, running / overdue / at-risk clocks,
+  on-time rates of the month and the quarter, escalations waiting on them);
 
 and, in the same run, the raw SQL each page needs, sent straight through the driver. The target is
 p95 under 150 ms per page. Run:
@@ -15,6 +17,11 @@ p95 under 150 ms per page. Run:
     python -m benchmarks.bench_console --url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 The seeded schema (``bench_console`` by default) is kept for the next run; ``--drop`` removes it.
+A kept schema is upgraded to the current migrations on the next run, so new indexes are measured too.
+
+The seeder writes no escalations; the first run on a schema adds the rows the sweep would have fired
+for the seeded resolution clocks (``seed_escalations``), so the dashboard's "escalations waiting"
+query meets a table of realistic size (about two rows per ticket) rather than an empty one.
 """
 from __future__ import annotations
 
@@ -70,9 +77,9 @@ def prepare(url: str, schema: str, n: int, open_fraction: float, overdue_fractio
     rt = build_runtime(db=db)
     sop = ROOT / "definitions" / "pengaduan-ptsp.yaml"
     publish(rt.store, sop.read_text(encoding="utf-8"), file=str(sop), actor_id="bench", now=datetime.now(timezone.utc))
-    for name, roles in (("petugas", ["petugas"]), ("tim", ["tim"])):
+    for name, roles, level in (("petugas", ["petugas"], None), ("tim", ["tim"], None), ("kasi", ["supervisor"], 1)):
         if get_user_by_name(db, name) is None:
-            create_user(db, name, PASSWORD, roles, catalogs=rt.catalogs)
+            create_user(db, name, PASSWORD, roles, supervisor_level=level, catalogs=rt.catalogs)
     with db.connect() as conn:
         have = conn.execute(sa.select(sa.func.count()).select_from(m.tickets)).scalar_one()
     if have < n:
@@ -87,11 +94,51 @@ def prepare(url: str, schema: str, n: int, open_fraction: float, overdue_fractio
                                  "next_rung_at = due_at - interval '8 days', "
                                  "at_risk_at = at_risk_at - interval '8 days' "
                                  "WHERE status = 'running' AND ticket_id %% 30 = 0")
+    with db.connect() as conn:
+        fired = conn.execute(sa.select(sa.func.count()).select_from(m.escalations)).scalar_one()
+    if have < n or not fired:
+        seed_escalations(db)
         with db.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in ("tickets", "ticket_clocks", "ticket_identities", "audit_log"):
-                conn.exec_driver_sql(f"ANALYZE {table}")
+            # VACUUM as well as ANALYZE: autovacuum would have set the visibility map on a server that has
+            # been running, and index-only scans read the heap for every page it does not mark all-visible
+            for table in ("tickets", "ticket_clocks", "ticket_identities", "audit_log", "escalations"):
+                conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
     return rt
+
+
+# The resolution clock's ladder in definitions/pengaduan-ptsp.yaml: 50 % and 80 % notify only; 100 % goes to the
+# kepala seksi and flags the ticket; +1 and +3 working days (about 1.4 and 4.2 calendar days) go higher.
+ESCALATION_LADDER = (
+    "(VALUES (0, NULL, 0.5, NULL), (1, NULL, 0.8, NULL), (2, 'kepala_seksi', NULL, 0.0), "
+    "(3, 'kepala_bidang', NULL, 1.4), (4, 'kepala_dinas', NULL, 4.2)) AS r(rung, role, share, after_days)"
+)
+
+
+def seed_escalations(db) -> None:
+    """Write the escalation rows the sweep would have fired for the seeded resolution clocks, and flag
+    their tickets (``terlambat``, ``eskalasi``) as a rung with a target does; closed tickets keep their flags.
+
+    A rung fired if its moment came before the clock stopped or paused (or before now, while it runs).
+    Approximate on purpose (working days as 1.4 calendar days; ``next_rung`` pointers are left alone, so
+    this data is for reading pages, not for sweeping).
+    """
+    print("writing the escalations the sweep would have fired ...", file=sys.stderr)
+    started = time.perf_counter()
+    with db.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO escalations (ticket_id, clock_run_id, rung, target_role, fired_at) "
+            "SELECT c.ticket_id, c.id, r.rung, r.role, f.at FROM ticket_clocks c CROSS JOIN " + ESCALATION_LADDER +
+            " CROSS JOIN LATERAL (SELECT CASE WHEN r.share IS NOT NULL "
+            "  THEN c.due_at - make_interval(secs => c.budget * 86400 * (1 - r.share)) "
+            "  ELSE c.due_at + make_interval(secs => r.after_days * 86400) END AS at) f "
+            "WHERE c.clock = 'penyelesaian' AND c.due_at IS NOT NULL "
+            "AND f.at < coalesce(c.stopped_at, c.paused_at, now()) ON CONFLICT (clock_run_id, rung) DO NOTHING")
+        conn.exec_driver_sql(
+            "UPDATE tickets SET flags = '[\"terlambat\", \"eskalasi\"]' "
+            "WHERE id IN (SELECT ticket_id FROM escalations WHERE target_role IS NOT NULL)")
+        count = conn.exec_driver_sql("SELECT count(*) FROM escalations").scalar_one()
+    print(f"  {count:,} escalation rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
 def login(client, username: str) -> None:
@@ -134,6 +181,36 @@ RAW_TICKET = (
     "FROM audit_log WHERE ticket_id = %(id)s ORDER BY seq",
     "SELECT source, version FROM definitions WHERE key = 'pengaduan-ptsp' AND version = 1",
 )
+# The supervisor dashboard's numbers for a kepala seksi, as admin/console/supervisor.py `dashboard_numbers` asks
+RAW_DASHBOARD = {
+    "by_state": "SELECT definition_key, definition_version, state, count(*) FROM tickets WHERE closed_at IS NULL "
+                "GROUP BY definition_key, definition_version, state",
+    "flagged": "SELECT id FROM tickets WHERE closed_at IS NULL AND flags IS NOT NULL AND CAST(flags AS TEXT) != '[]'",
+    "escalations": "SELECT w.*, t.receipt_no, t.state, t.definition_key, t.definition_version, t.perihal, t.flags, "
+                   "c.clock, c.due_at, c.status FROM (SELECT e.id, e.ticket_id, e.clock_run_id, e.rung, e.target_role, "
+                   "e.fired_at, count(*) OVER () FROM escalations e WHERE e.ticket_id = ANY(%(ids)s) "
+                   "AND e.target_role IN ('kepala_seksi') ORDER BY e.fired_at DESC, e.id DESC LIMIT 50) w "
+                   "JOIN tickets t ON t.id = w.ticket_id JOIN ticket_clocks c ON c.id = w.clock_run_id "
+                   "ORDER BY w.fired_at DESC, w.id DESC",
+    "on_time": "SELECT clock, count(*) FILTER (WHERE stopped_at >= %(month_start)s AND stopped_at < %(month_end)s), "
+               "count(*) FILTER (WHERE stopped_at >= %(month_start)s AND stopped_at < %(month_end)s "
+               "AND (due_at IS NULL OR stopped_at <= due_at)), count(*), "
+               "count(*) FILTER (WHERE due_at IS NULL OR stopped_at <= due_at) FROM ticket_clocks "
+               "WHERE status = 'stopped' AND stopped_at >= %(quarter_start)s AND stopped_at < %(quarter_end)s "
+               "GROUP BY clock",
+    "clocks": "SELECT clock, count(*), count(*) FILTER (WHERE due_at < %(now)s), "
+              "count(*) FILTER (WHERE at_risk_at <= %(now)s AND due_at >= %(now)s) FROM ticket_clocks "
+              "WHERE status = 'running' GROUP BY clock",
+}
+
+
+def dashboard_params() -> dict:
+    from admin.console.supervisor import period_bounds
+
+    now = datetime.now(timezone.utc)
+    (month_start, month_end), (quarter_start, quarter_end) = period_bounds(now, "month"), period_bounds(now, "quarter")
+    return {"now": now, "month_start": month_start, "month_end": month_end, "quarter_start": quarter_start,
+            "quarter_end": quarter_end}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overdue-fraction", type=float, default=0.01)
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--drop", action="store_true", help="drop the schema afterwards")
+    parser.add_argument("--only", metavar="TEXT", help="measure only the pages whose name contains TEXT")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("ALUR_SECRET_KEY", "bench")
@@ -174,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     login(tim, "tim")
     petugas = app.test_client()
     login(petugas, "petugas")
+    kasi = app.test_client()
+    login(kasi, "kasi")
 
     def get(client, url):
         def run():
@@ -191,6 +271,14 @@ def main(argv: list[str] | None = None) -> int:
                 cursor.execute(sql(params) if callable(sql) else sql, params() if callable(params) else params)
                 cursor.fetchall()
         return run
+
+    def raw_dashboard():
+        params = dashboard_params()
+        cursor.execute(RAW_DASHBOARD["flagged"])
+        params["ids"] = [r[0] for r in cursor.fetchall()]
+        for name in ("escalations", "on_time", "by_state", "clocks"):
+            cursor.execute(RAW_DASHBOARD[name], params)
+            cursor.fetchall()
 
     ids_of = {}
 
@@ -228,7 +316,10 @@ def main(argv: list[str] | None = None) -> int:
          raw([RAW_RECEIPT], lambda: {"receipt": rng.choice(receipts)})),
         ("ticket page", get(tim, pick_ticket),
          raw(list(RAW_TICKET), lambda: {"id": rng.choice(sample)})),
+        ("supervisor dashboard", get(kasi, "/admin/pimpinan/"), raw_dashboard),
     ]
+    if args.only:
+        cases = [case for case in cases if args.only.lower() in case[0].lower()]
     print(f"{'page':<36} {'p50 ms':>8} {'p95 ms':>8}   {'raw p50':>8} {'raw p95':>8}   {'ratio p95':>9}")
     worst = 0.0
     for name, page, sql in cases:

@@ -72,7 +72,13 @@ def clock():
 
 @pytest.fixture
 def rt(db, clock, monkeypatch):
+    # admin.console.users imports hash_password by name: import it before patching, and patch its name too,
+    # or the first app built here binds the cheap hash there for the rest of the session (tests/console's
+    # user form then stored a hash of the wrong password)
+    import admin.console.users
+
     monkeypatch.setattr("admin.auth.hash_password", lambda password: CHEAP_HASH)
+    monkeypatch.setattr(admin.console.users, "hash_password", lambda password: CHEAP_HASH)
     runtime = build_runtime(db=db)
     runtime.engine.now = clock
     publish(runtime.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=clock())

@@ -140,6 +140,68 @@ def test_the_aggregates_agree_on_sqlite_and_postgresql(db_engine):
     assert numbers["escalations_total"] == 1 and numbers["escalations"][0]["ticket_id"] == b
 
 
+
+def test_escalations_waiting_are_found_from_the_open_flagged_tickets_in_chunks(db_engine, monkeypatch):
+    """The escalations query starts from the open flagged tickets, a chunk of them per statement: split into
+    chunks of one ticket, the count and the newest-first list are those of a single statement."""
+    from sqlalchemy import update
+
+    from admin.console import supervisor
+    from tests.conftest import SOP
+    from workflow.publish import publish
+    from workflow.runtime import build_runtime
+    from workflow.store import models as m
+
+    rt = build_runtime(db=db_engine)
+    rt.engine.now = lambda: MONDAY_9_WIB
+    publish(rt.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
+    ids = [rt.engine.open("pengaduan-ptsp", walk_in_record(perihal=f"Kasus {i}"), PETUGAS,
+                          now=MONDAY_9_WIB + timedelta(minutes=i)).ticket.id for i in range(4)]
+    assert sweep_due_rungs(rt, now=SUNDAY_9_WIB) >= 4  # each triage is late: escalated to the kepala seksi
+    rt.engine.fire(ids[0], "tolak", PETUGAS, {"alasan": "x"}, now=SUNDAY_9_WIB)  # closed: no longer waiting
+    with db_engine.begin() as conn:  # flags cleared: no longer waiting
+        conn.execute(update(m.tickets).where(m.tickets.c.id == ids[1]).values(flags=[]))
+
+    with db_engine.connect() as conn:
+        whole = supervisor.escalations_waiting(conn, {"kepala_seksi"})
+        monkeypatch.setattr(supervisor, "FLAGGED_CHUNK", 1)
+        chunked = supervisor.escalations_waiting(conn, {"kepala_seksi"})
+        newest = supervisor.escalations_waiting(conn, {"kepala_seksi"}, limit=1)
+        elsewhere = supervisor.escalations_waiting(conn, {"kepala_bidang"})
+    assert whole == chunked
+    total, rows = whole
+    assert total == 2
+    assert [r["ticket_id"] for r in rows] == [ids[3], ids[2]]  # newest first
+    assert newest == (2, rows[:1])
+    assert elsewhere == (0, [])
+
+
+def test_on_time_periods_count_each_period_as_on_time_alone(db_engine):
+    """One pass over several periods (this month inside this quarter) gives each period's own counts."""
+    from admin.console.supervisor import on_time, on_time_periods
+    from tests.conftest import SOP
+    from workflow.publish import publish
+    from workflow.runtime import build_runtime
+
+    rt = build_runtime(db=db_engine)
+    rt.engine.now = lambda: MONDAY_9_WIB
+    publish(rt.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
+    late = rt.engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS).ticket.id
+    early = rt.engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS).ticket.id
+    rt.engine.fire(early, "tolak", PETUGAS, {"alasan": "x"}, now=MONDAY_9_WIB + timedelta(hours=1))  # 30 Nov
+    rt.engine.fire(late, "tolak", PETUGAS, {"alasan": "x"}, now=SUNDAY_9_WIB)  # 6 Dec, triage 5 days late
+    periods = {"month": period_bounds(SUNDAY_9_WIB, "month"), "quarter": period_bounds(SUNDAY_9_WIB, "quarter"),
+               "november": period_bounds(MONDAY_9_WIB, "month")}
+    with db_engine.connect() as conn:
+        together = on_time_periods(conn, periods)
+        alone = {name: on_time(conn, *bounds) for name, bounds in periods.items()}
+    key = lambda rows: sorted((r["clock"], r["stopped"], r["on_time"]) for r in rows)  # noqa: E731
+    assert {name: key(rows) for name, rows in together.items()} == {name: key(rows) for name, rows in alone.items()}
+    assert key(together["month"]) == [("penyelesaian", 1, 1), ("tanggapan_awal", 1, 0)]
+    assert key(together["november"]) == [("penyelesaian", 1, 1), ("tanggapan_awal", 1, 1)]
+    assert key(together["quarter"]) == [("penyelesaian", 2, 2), ("tanggapan_awal", 2, 1)]
+
+
 # -- one at-risk rule: the dashboard, the queue filter and the ticket page agree ------------------------
 NOW = MONDAY_9_WIB + timedelta(days=7)  # Monday 7 December 2026, 09:00 WIB; office hours 08:00-16:00, Mon-Fri
 
