@@ -5,7 +5,7 @@ controlled without sleeping.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, update
@@ -249,3 +249,54 @@ def test_due_query_uses_only_running_clocks(runtime, engine, actors):
         assert conn.execute(select(func.count()).select_from(m.escalations)).scalar() == 0
         rows = conn.execute(select(m.clocks.c.next_rung_at).where(m.clocks.c.ticket_id == ticket.id)).all()
     assert all(utc(r.next_rung_at) is None for r in rows)
+
+
+def test_a_rung_failing_after_its_writes_rolls_back_alone(runtime, engine, actors, monkeypatch):
+    """A rung that fails after writing its escalation, ticket, audit and outbox rows leaves none of them;
+    the other rungs of the batch (before and after it) commit, and the audit chain still verifies."""
+    from workflow import escalation
+
+    good = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
+    bad = engine.open("pengaduan-ptsp", walk_in_record(nama="Budi"), actors["petugas"], now=T0).ticket
+    real = escalation.Fired
+
+    def fired(ticket_id, *args):  # built after every write of the rung, inside its savepoint
+        if ticket_id == bad.id:
+            raise RuntimeError("disk full")
+        return real(ticket_id, *args)
+
+    monkeypatch.setattr(escalation, "Fired", fired)
+    assert sweep_due_rungs(runtime, now=T0 + timedelta(days=3.6)) == 3  # good's three; bad's runs are skipped
+    assert escalations(runtime, bad.id) == [] and outbox(runtime, bad.id, "peringatan_tenggat") == []
+    assert audit_of(runtime, bad.id, "escalation") == [] and engine.load(bad.id).version == bad.version
+    assert len(escalations(runtime, good.id)) == 3 and engine.load(good.id).version == good.version + 3
+    assert chain_ok(runtime)
+
+    monkeypatch.setattr(escalation, "Fired", real)
+    assert sweep_due_rungs(runtime, now=T0 + timedelta(days=3.6)) == 3  # the next sweep fires bad's, once
+    assert escalations(runtime, bad.id) == escalations(runtime, good.id)
+    assert chain_ok(runtime)
+
+
+def test_a_rung_job_uses_a_calendar_edited_after_its_worker_started(runtime, engine, actors, db_engine, store):
+    """The job reads the calendar's stamp in its own transaction; after an edit it reloads and fires on the
+    new calendar (Tuesday closed: the 100 % rung of the one-working-day triage clock moves to Wednesday)."""
+    from workflow.calendar_admin import add_closure
+    from workflow.engine import Engine
+
+    ticket = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
+    run = ticket.clock("tanggapan_awal")
+    worker = Runtime(db=db_engine, store=store, engine=Engine(store, calendar=WorkingCalendar()),
+                     catalogs=runtime.catalogs)
+    jobs.refresh_calendar(worker)  # the worker's calendar, loaded before the edit
+    add_closure(runtime, date(2026, 12, 1), "Libur Pilkada", "kasi1", now=T0)
+    jobs.set_runtime(worker)
+    try:
+        assert fire_rung_job(ticket.id, run.id, 0, now=run.next_rung_at + timedelta(minutes=1)) is True
+    finally:
+        jobs.set_runtime(None)
+    moved = engine.load(ticket.id).clock("tanggapan_awal")
+    assert moved.next_rung == 1
+    assert moved.next_rung_at == runtime.calendar.add(run.resumed_at, 1, "working_days")
+    assert moved.next_rung_at.astimezone(WIB).date() == date(2026, 12, 2)
+    assert not worker.calendar.is_working_day(date(2026, 12, 1))

@@ -155,6 +155,29 @@ def test_worker_without_redis_explains_what_to_do(runtime):
     assert result.exit_code == 0 and "sweep_due_rungs=" in result.output
 
 
+def test_preload_leaves_a_work_horse_nothing_to_load(runtime, actors):
+    """`alur worker` loads the definitions and the calendar before rq forks a work horse per job, so a job
+    neither reads the definition nor reloads the calendar (it still checks the calendar's stamp)."""
+    from sqlalchemy import event
+
+    ticket = open_past(runtime, actors["petugas"])[0]
+    worker = make_runtime(runtime.db)  # as `alur worker` starts: nothing loaded yet
+    jobs.preload(worker)
+    jobs.set_runtime(worker)
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):  # noqa: ANN001
+        seen.append(" ".join(statement.split()))
+
+    event.listen(runtime.db, "before_cursor_execute", listener)
+    try:
+        assert fire_rung_job(ticket.id, ticket.clock("penyelesaian").id, 0) is True
+    finally:
+        event.remove(runtime.db, "before_cursor_execute", listener)
+    assert [s for s in seen if "FROM definitions" in s or "calendar_closures.day" in s] == []
+    assert any("calendar_closures" in s for s in seen)  # the stamp, in the job's own transaction
+
+
 # -- with Redis ----------------------------------------------------------------------------------------
 @pytest.mark.redis
 def test_a_fire_schedules_each_next_rung_with_a_deterministic_id(redis_runtime, actors):
@@ -214,6 +237,26 @@ def test_redis_flushed_the_sweep_still_fires_every_due_rung_once(redis_runtime, 
     assert count(rt.db, m.escalations) == 7 * 3
     assert count(rt.db, m.outbox, m.outbox.c.template.in_(("peringatan_tenggat", "eskalasi"))) == 7 * (1 + 2 + 1)
     assert {t.id for t in tickets + more} == {tid for (tid,) in _ticket_ids_with_escalations(rt.db)}
+
+
+@pytest.mark.redis
+def test_a_catch_up_sweep_leaves_jobs_only_for_rungs_it_did_not_fire(redis_runtime, actors, redis_conn, prefix):
+    """After downtime the sweep fires each due rung itself; scheduling a job for every next rung that is
+    already due would only hand the workers one redundant job per rung. Rungs it leaves unfired (here
+    its limit) do get their job."""
+    from rq.registry import ScheduledJobRegistry
+
+    rt = redis_runtime
+    ticket = open_past(rt, actors["petugas"], days=30)[0]
+    flush_prefix(redis_conn, prefix)  # Redis restarted empty
+    registry = ScheduledJobRegistry(queue=jobs.queue(rt))
+    assert sweep_due_rungs(rt, limit=3) == 3  # both runs' first rung, then tanggapan_awal's last
+    penyelesaian = ticket.clock("penyelesaian")
+    assert registry.get_job_ids() == [jobs.rung_job_id(rt, penyelesaian.id, 1)]
+    assert sweep_due_rungs(rt) == 4  # penyelesaian's other four rungs: no job for any of them
+    assert registry.get_job_ids() == [jobs.rung_job_id(rt, penyelesaian.id, 1)]
+    work(rt)  # the one job left finds its rung fired
+    assert count(rt.db, m.escalations) == 7
 
 
 def _ticket_ids_with_escalations(db):

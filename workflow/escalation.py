@@ -3,7 +3,7 @@
 The database is the source of truth. ``ticket_clocks.next_rung`` / ``next_rung_at`` (kept by
 `workflow.clocks`) say which rung of which clock run falls due when; the ``escalations`` table, with
 ``UNIQUE(clock_run_id, rung)``, records the rungs that fired. Two paths fire rungs, both through
-`_fire_claimed`, so they behave the same:
+`_fire`, so they behave the same:
 
 * `sweep_due_rungs` -- the periodic sweep (``alur sweep``, or the in-process sweeper of ``alur serve``).
   It is the safety net for lost rq jobs: Redis here keeps nothing on disk.
@@ -19,28 +19,36 @@ rows and scheduling of the next rung happen after commit.
 
 Concurrency: on PostgreSQL the sweep claims rows with ``SELECT … FOR UPDATE SKIP LOCKED`` on the
 clock run *and* its ticket, so several sweepers split the due rows and never wait on a ticket an
-officer is firing (that ticket is skipped and picked up by the next sweep); a job locks its one clock
-run and ticket and waits. On SQLite ``BEGIN IMMEDIATE`` already serialises writers. Each rung fires
-inside a savepoint: one broken ticket is logged and skipped, and the sweep goes on.
+officer is firing (that ticket is skipped and picked up by the next sweep); a job locks its ticket and
+the ticket's clock runs and waits. On SQLite ``BEGIN IMMEDIATE`` already serialises writers. Each rung
+fires inside a savepoint: one broken ticket is logged and skipped, and the sweep goes on.
+
+Cost (``benchmarks/bench_rungs.py``): a sweep batch reads its tickets, their clock runs and the runs'
+fired rungs with three queries for the whole batch rather than four per rung, and holds the audit head
+for the batch (read once, locked on PostgreSQL, written back once before commit), so a rung costs its
+savepoint and five writes. A job reads the office calendar's stamp in its own transaction: one
+connection and one transaction per rung.
 """
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .audit import AuditEvent
+from .audit import AuditEvent, seal
 from .clocks import net, next_rung
+from .errors import ConcurrentUpdate
 from .plugins import optional_module
 from .spec import Clock, Rung
 from .store import models as m
-from .store.sql import utc
-from .ticket import Change, ClockRun
+from .store.sql import ticket_from_row, utc
+from .ticket import ClockRun, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -107,21 +115,116 @@ def claim_due(conn, now: datetime, limit: int, *, exclude: Iterable[int] = (),
     return [DueRung(r.id, r.ticket_id, r.next_rung, utc(r.next_rung_at)) for r in conn.execute(q).all()]
 
 
+# -- statements, built once ------------------------------------------------------------------------
+# As on the fire path (workflow/store/sql.py): building a Core statement and its cache key for every
+# rung cost more than executing it. Values travel as execution parameters; an UPDATE without
+# .values() sets exactly the columns named in its parameters.
+_TICKET_IDS = bindparam("b_ticket_ids", expanding=True)
+_SELECT_TICKETS = select(m.tickets).where(m.tickets.c.id.in_(_TICKET_IDS))
+_SELECT_CLOCKS = select(m.clocks).where(m.clocks.c.ticket_id.in_(_TICKET_IDS)).order_by(m.clocks.c.id)
+_LOCK_TICKETS, _LOCK_CLOCKS = _SELECT_TICKETS.with_for_update(), _SELECT_CLOCKS.with_for_update()
+# Only the claimed runs' fired rungs: next_rung() needs nothing else, and the unique index on
+# (clock_run_id, rung) answers it.
+_SELECT_FIRED = select(m.escalations.c.clock_run_id, m.escalations.c.rung).where(
+    m.escalations.c.clock_run_id.in_(bindparam("b_run_ids", expanding=True)))
+_BY_ID = bindparam("b_id")
+_UPDATE_TICKET = update(m.tickets).where(m.tickets.c.id == _BY_ID, m.tickets.c.version == bindparam("b_expected"))
+_UPDATE_NEXT = update(m.clocks).where(m.clocks.c.id == _BY_ID)
+_INSERT_ESCALATION = {
+    name: ins(m.escalations).on_conflict_do_nothing(index_elements=["clock_run_id", "rung"])
+    .returning(m.escalations.c.id)
+    for name, ins in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_INSERT_OUTBOX = insert(m.outbox).returning(m.outbox.c.id)  # several rows: one INSERT … VALUES …, … RETURNING
+_INSERT_AUDIT = insert(m.audit_log)
+_SELECT_HEAD = select(m.audit_head.c.seq, m.audit_head.c.hash).where(m.audit_head.c.id == 1)
+_LOCK_HEAD = _SELECT_HEAD.with_for_update()
+_UPDATE_HEAD = update(m.audit_head).where(m.audit_head.c.id == 1)
+
+
+# -- reading a batch -------------------------------------------------------------------------------
+class _Rows:
+    """The tickets (with their clock runs) and fired rungs a batch of claims needs, read together.
+
+    Three queries for the whole batch instead of four per rung. Kept current as rungs fire: a ticket
+    with two due clocks sees the first rung's flags and version when its second rung fires. After a
+    failed rung its ticket is forgotten and read again if needed, so a rolled-back savepoint never
+    leaves a stale copy behind. ``lock`` (the job on PostgreSQL) reads with ``FOR UPDATE``, the ticket
+    before its clock runs: the order a fire takes them in, so a job waiting for an officer's fire
+    cannot deadlock with it. The sweep's claim has locked its rows already.
+    """
+
+    def __init__(self, conn, claims: list[DueRung], *, lock: bool = False):
+        self.conn, self.lock = conn, lock
+        self.tickets: dict[int, Ticket] = {}
+        self.fired: dict[int, set[int]] = {}
+        self._read({c.ticket_id for c in claims}, {c.clock_run_id for c in claims})
+
+    def _read(self, ticket_ids: set[int], run_ids: set[int]) -> None:
+        params = {"b_ticket_ids": sorted(ticket_ids)}
+        rows = self.conn.execute(_LOCK_TICKETS if self.lock else _SELECT_TICKETS, params).all()
+        runs: dict[int, list] = defaultdict(list)
+        for row in self.conn.execute(_LOCK_CLOCKS if self.lock else _SELECT_CLOCKS, params):
+            runs[row.ticket_id].append(row)
+        for row in rows:
+            self.tickets[row.id] = ticket_from_row(row, None, runs.get(row.id, ()))  # a rung needs no identity
+        for run_id in run_ids:
+            self.fired[run_id] = set()
+        for run_id, rung in self.conn.execute(_SELECT_FIRED, {"b_run_ids": sorted(run_ids)}):
+            self.fired[run_id].add(rung)
+
+    def ticket(self, claim: DueRung) -> Ticket | None:
+        if claim.ticket_id not in self.tickets or claim.clock_run_id not in self.fired:
+            self._read({claim.ticket_id}, {claim.clock_run_id})
+        return self.tickets.get(claim.ticket_id)
+
+    def forget(self, claim: DueRung) -> None:
+        self.tickets.pop(claim.ticket_id, None)
+        self.fired.pop(claim.clock_run_id, None)
+
+
+class _AuditTail:
+    """The audit chain's head for one transaction: read once (locked on PostgreSQL), written back once.
+
+    `SqlUnitOfWork.append_audit` reads and updates ``audit_head`` for each call; a batch that appends
+    one row per rung keeps the head here and updates it in `flush`, before commit. The head is locked
+    from the first read to commit either way, so the chain is extended by one writer at a time. A rung
+    that fails rolls back its savepoint, audit row included: `rewind` puts the head back where it was
+    before that rung (and forgets it if it was read inside that savepoint, whose lock may be gone).
+    """
+
+    def __init__(self, conn):
+        self.conn = conn
+        self._locked = conn.dialect.name == "postgresql"
+        self.head: tuple[int, str] | None = None
+        self._written: tuple[int, str] | None = None
+
+    def append(self, event: AuditEvent) -> None:
+        if self.head is None:
+            self.head = self._written = tuple(self.conn.execute(_LOCK_HEAD if self._locked else _SELECT_HEAD).one())
+        seq, prev = self.head
+        seq += 1
+        content = event.content(seq)
+        content["at"] = utc(content["at"])
+        digest, inputs, detail = seal(prev, content)
+        self.conn.execute(_INSERT_AUDIT, dict(content, inputs=inputs, detail=detail, prev_hash=prev, hash=digest))
+        self.head = (seq, digest)
+
+    def rewind(self, mark: tuple[int, str] | None) -> None:
+        self.head = mark
+        if mark is None:
+            self._written = None
+
+    def flush(self) -> None:
+        if self.head is not None and self.head != self._written:
+            self.conn.execute(_UPDATE_HEAD, {"seq": self.head[0], "hash": self.head[1]})
+            self._written = self.head
+
+
 # -- firing ----------------------------------------------------------------------------------------
 def _set_next(conn, run: ClockRun) -> None:
-    conn.execute(update(m.clocks).where(m.clocks.c.id == run.id)
-                 .values(next_rung=run.next_rung, next_rung_at=utc(run.next_rung_at)))
+    conn.execute(_UPDATE_NEXT, {"b_id": run.id, "next_rung": run.next_rung, "next_rung_at": utc(run.next_rung_at)})
     run.dirty = False
-
-
-def _insert_escalation(conn, *, ticket_id: int, clock_run_id: int, rung: int, target: str | None,
-                       now: datetime) -> int | None:
-    """Insert the row that makes this rung fired; None when it already was (the unique constraint)."""
-    ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = ins(m.escalations).values(ticket_id=ticket_id, clock_run_id=clock_run_id, rung=rung,
-                                     target_role=target, fired_at=utc(now))
-    stmt = stmt.on_conflict_do_nothing(index_elements=["clock_run_id", "rung"]).returning(m.escalations.c.id)
-    return conn.execute(stmt).scalar()
 
 
 def _percent(run: ClockRun, rung: Rung, now: datetime, calendar) -> float:
@@ -136,20 +239,19 @@ def _recipients(rung: Rung) -> list[str]:
     return [who for who in rung.notify if who != "escalation_target" or rung.escalate_to]
 
 
-def _fire_claimed(runtime, uow, claim: DueRung, now: datetime) -> Fired | None:
+def _fire(runtime, uow, rows: _Rows, tail: _AuditTail, claim: DueRung, now: datetime) -> Fired | None:
     """Fire ``claim`` inside the caller's transaction (after re-checking it under the lock).
 
-    Returns None when there is nothing to fire: the run stopped, paused or moved since it was found, or
-    the rung already fired (then the run is pointed at its next unfired rung, healing a stale pointer).
+    Returns None when there is nothing to fire: the ticket or run is gone, the run stopped, paused or
+    moved since it was found, or the rung already fired (then the run is pointed at its next unfired
+    rung, healing a stale pointer).
     """
     conn = uow.conn
-    row = conn.execute(select(m.clocks.c.status, m.clocks.c.next_rung, m.clocks.c.next_rung_at)
-                       .where(m.clocks.c.id == claim.clock_run_id)).first()
-    if row is None or row.status != "running" or row.next_rung != claim.rung or row.next_rung_at is None \
-            or utc(row.next_rung_at) > now:
+    ticket = rows.ticket(claim)
+    run = next((r for r in ticket.clocks if r.id == claim.clock_run_id), None) if ticket is not None else None
+    if run is None or run.status != "running" or run.next_rung != claim.rung or run.next_rung_at is None \
+            or run.next_rung_at > now:
         return None
-    ticket = uow.load_ticket(claim.ticket_id)
-    run = next(r for r in ticket.clocks if r.id == claim.clock_run_id)
     definition = runtime.engine.definitions.get(uow, ticket.definition_key, ticket.definition_version)
     calendar = runtime.engine.calendar
     spec: Clock | None = definition.clocks.get(run.clock)
@@ -157,19 +259,20 @@ def _fire_claimed(runtime, uow, claim: DueRung, now: datetime) -> Fired | None:
         run.next_rung, run.next_rung_at = None, None
         _set_next(conn, run)
         return None
-    fired = set(uow.fired_rungs(ticket.id).get((run.clock, run.run), set()))
+    fired = rows.fired[run.id]
     rung = next((r for r in spec.escalation if r.index == claim.rung), None)
     if rung is None or rung.index in fired:
         run.next_rung, run.next_rung_at = next_rung(run, spec, calendar, fired)
         _set_next(conn, run)
         return None
     target = rung.escalate_to
-    if _insert_escalation(conn, ticket_id=ticket.id, clock_run_id=run.id, rung=rung.index, target=target,
-                          now=now) is None:
-        run.next_rung, run.next_rung_at = next_rung(run, spec, calendar, fired | {rung.index})
+    if conn.execute(_INSERT_ESCALATION[conn.dialect.name], {
+            "ticket_id": ticket.id, "clock_run_id": run.id, "rung": rung.index, "target_role": target,
+            "fired_at": now}).scalar() is None:  # fired already: the unique constraint is the final word
+        fired.add(rung.index)
+        run.next_rung, run.next_rung_at = next_rung(run, spec, calendar, fired)
         _set_next(conn, run)
         return None
-    fired.add(rung.index)
 
     after = ticket.copy()
     after.updated_at = now
@@ -184,45 +287,58 @@ def _fire_claimed(runtime, uow, claim: DueRung, now: datetime) -> Fired | None:
     elif rung.flag and rung.flag not in after.flags:
         after.flags.append(rung.flag)
     moved = next(r for r in after.clocks if r.id == run.id)
-    moved.next_rung, moved.next_rung_at = next_rung(moved, spec, calendar, fired)
-    moved.dirty = True
+    moved.next_rung, moved.next_rung_at = next_rung(moved, spec, calendar, fired | {rung.index})
 
     percent = _percent(run, rung, now, calendar)
     overdue = (now - run.due_at).total_seconds() if run.due_at is not None else 0.0
     template = ESCALATION_TEMPLATE if target else WARNING_TEMPLATE
+    recipients = _recipients(rung)
     detail: dict[str, Any] = {
         "clock": run.clock, "clock_label": spec.label, "stage": spec.label, "run": run.run, "rung": rung.index,
         "rung_key": rung.key(), "percent": percent, "due_at": run.due_at.isoformat() if run.due_at else None,
         "target_role": target, "overdue_seconds": max(0.0, round(overdue, 3)),
         "escalated_from": previous_role if target else None,
     }
-    audit_detail = dict(detail, flags=list(after.flags), reassigned=reassigned, notify=_recipients(rung),
+    audit_detail = dict(detail, flags=list(after.flags), reassigned=reassigned, notify=recipients,
                         template=template, next_rung=moved.next_rung,
                         next_rung_at=moved.next_rung_at.isoformat() if moved.next_rung_at else None)
-    event = AuditEvent(kind="escalation", at=now, actor_id=SYSTEM_ACTOR, actor_role="system", ticket_id=ticket.id,
-                       receipt_no=ticket.receipt_no, to_state=ticket.state, definition_key=ticket.definition_key,
-                       definition_version=ticket.definition_version, detail=audit_detail)
-    uow.save(Change(ticket=after, expected_version=ticket.version, audit=[event]))
-    outbox_ids = []
-    for who in _recipients(rung):
-        outbox_ids.append(conn.execute(insert(m.outbox).values(
-            ticket_id=ticket.id, template=template, recipient=who, detail=detail, status="pending",
-            created_at=utc(now)).returning(m.outbox.c.id)).scalar_one())
+
+    # A rung changes the ticket's flags, assignee and version and one clock's pointer: it writes those
+    # columns only (``uow.save`` writes every column of a fire). The version guard stays, although the
+    # claim's or the job's lock means no one else can have moved the ticket.
+    if conn.execute(_UPDATE_TICKET, {
+            "b_id": ticket.id, "b_expected": ticket.version, "version": ticket.version + 1, "flags": after.flags,
+            "assignee_role": after.assignee_role, "assignee_id": after.assignee_id, "updated_at": now,
+    }).rowcount != 1:
+        raise ConcurrentUpdate(f"ticket {ticket.receipt_no} changed while its escalation held the lock; "
+                               "the rung stays due and the next sweep fires it")
+    after.version = ticket.version + 1
+    _set_next(conn, moved)
+    tail.append(AuditEvent(
+        kind="escalation", at=now, actor_id=SYSTEM_ACTOR, actor_role="system", ticket_id=ticket.id,
+        receipt_no=ticket.receipt_no, to_state=ticket.state, definition_key=ticket.definition_key,
+        definition_version=ticket.definition_version, detail=audit_detail))
+    outbox_ids = [row[0] for row in conn.execute(_INSERT_OUTBOX, [
+        {"ticket_id": ticket.id, "template": template, "recipient": who, "detail": detail, "status": "pending",
+         "created_at": now} for who in recipients])] if recipients else []
+    fired.add(rung.index)
+    rows.tickets[ticket.id] = after
     return Fired(ticket.id, run.id, run.clock, rung.index, moved if moved.next_rung_at else None, outbox_ids)
 
 
-def _after_commit(runtime, fired: list[Fired]) -> None:
-    """Schedule next rungs and hand new outbox rows to delivery; never fails the (committed) fire."""
-    if not fired:
-        return
-    try:
-        from . import jobs
+def _after_commit(runtime, fired: list[Fired], *, due_by: datetime | None = None) -> dict[int, tuple[ClockRun, int]]:
+    """Schedule next rungs and hand new outbox rows to delivery; never fails the (committed) fire.
 
-        for item in fired:
-            if item.next_run is not None:
-                jobs.enqueue_rung(runtime, item.next_run, item.ticket_id)
-    except Exception:  # noqa: BLE001 - the sweep will fire the rung anyway
-        logger.warning("could not schedule next rungs; the periodic sweep will catch them", exc_info=True)
+    With ``due_by`` (the sweep's ``now``) a next rung already due by then gets no job: the sweep
+    claims it in a later batch. Those are returned (run id -> (run, ticket id)) instead, for the sweep
+    to schedule whatever it did not fire in the end.
+    """
+    if not fired:
+        return {}
+    deferred = {item.clock_run_id: (item.next_run, item.ticket_id) for item in fired
+                if item.next_run is not None and due_by is not None and item.next_run.next_rung_at <= due_by}
+    _schedule(runtime, [(item.next_run, item.ticket_id) for item in fired
+                        if item.next_run is not None and item.clock_run_id not in deferred])
     ids = [i for item in fired for i in item.outbox_ids]
     # Without Redis the periodic run delivers them: `notifications.delivery.sweep_outbox` runs right after
     # this sweep (workflow.jobs.PERIODIC), so the escalation sweep never waits on SMTP.
@@ -234,6 +350,18 @@ def _after_commit(runtime, fired: list[Fired]) -> None:
             except Exception:  # noqa: BLE001 - the outbox sweep delivers pending rows later
                 logger.warning("could not enqueue %d notifications; the outbox sweep will send them", len(ids),
                                exc_info=True)
+    return deferred
+
+
+def _schedule(runtime, runs: list[tuple[ClockRun, int]]) -> None:
+    if not runs or not runtime.redis_url:
+        return
+    try:
+        from . import jobs
+
+        jobs.enqueue_rungs(runtime, runs)
+    except Exception:  # noqa: BLE001 - the sweep will fire the rung anyway
+        logger.warning("could not schedule next rungs; the periodic sweep will catch them", exc_info=True)
 
 
 def _delivery_hook() -> Callable | None:
@@ -248,33 +376,50 @@ def sweep_due_rungs(runtime, now: datetime | None = None, limit: int = 10_000, *
     Claims batches of due clock runs, fires each rung in its own savepoint (one broken ticket is logged
     and skipped, the others commit), and commits per batch. A run whose following rung is also due
     (the sweeper was down for a while) comes back in a later batch and fires again, one rung at a time,
-    so every warning and escalation is recorded once, in order.
+    so every warning and escalation is recorded once, in order; such a rung gets an rq job only if this
+    sweep ends without firing it.
     """
     now = utc(now) if now is not None else utcnow()
     count = 0
     skip: set[int] = set()  # failed or found-stale runs: not claimed again in this sweep
-    while count < limit:
-        fired: list[Fired] = []
-        with runtime.store.unit_of_work() as uow:
-            claims = claim_due(uow.conn, now, min(batch, limit - count), exclude=skip)
-            if not claims:
-                break
-            for claim in claims:
-                try:
-                    with uow.conn.begin_nested():
-                        result = _fire_claimed(runtime, uow, claim, now)
-                except Exception:  # noqa: BLE001 - one broken ticket must not stop the sweep
-                    logger.exception("escalation of ticket %s (clock run %s, rung %s) failed; skipped until the "
-                                     "next sweep", claim.ticket_id, claim.clock_run_id, claim.rung)
-                    skip.add(claim.clock_run_id)
-                    continue
-                if result is None:
-                    skip.add(claim.clock_run_id)
-                else:
-                    fired.append(result)
-            uow.commit()
-        count += len(fired)
-        _after_commit(runtime, fired)
+    # Runs whose next rung was due already when their last rung fired: no rq job for it (after an
+    # outage that would be one redundant job per rung for the workers), this sweep fires it.
+    deferred: dict[int, tuple[ClockRun, int]] = {}
+    try:
+        while count < limit:
+            fired: list[Fired] = []
+            with runtime.store.unit_of_work() as uow:
+                claims = claim_due(uow.conn, now, min(batch, limit - count), exclude=skip)
+                if not claims:
+                    break
+                rows, tail = _Rows(uow.conn, claims), _AuditTail(uow.conn)
+                for claim in claims:
+                    mark = tail.head
+                    try:
+                        with uow.conn.begin_nested():
+                            result = _fire(runtime, uow, rows, tail, claim, now)
+                    except Exception:  # noqa: BLE001 - one broken ticket must not stop the sweep
+                        logger.exception("escalation of ticket %s (clock run %s, rung %s) failed; skipped until the "
+                                         "next sweep", claim.ticket_id, claim.clock_run_id, claim.rung)
+                        tail.rewind(mark)
+                        rows.forget(claim)
+                        skip.add(claim.clock_run_id)
+                        continue
+                    if result is None:
+                        skip.add(claim.clock_run_id)
+                    else:
+                        fired.append(result)
+                tail.flush()
+                uow.commit()
+            count += len(fired)
+            for item in fired:
+                deferred.pop(item.clock_run_id, None)
+            deferred.update(_after_commit(runtime, fired, due_by=now))
+    finally:
+        # Left unfired (the limit was reached, the rung failed and was skipped, the database went
+        # away): scheduled after all, as every other next rung is, so a worker tries it before the
+        # next sweep does.
+        _schedule(runtime, list(deferred.values()))
     if count:
         logger.info("escalation sweep fired %d rung(s)", count)
     return count
@@ -307,26 +452,38 @@ def claim_and_enqueue(runtime, now: datetime | None = None, *, batch: int = 1000
 
 
 def fire_rung_job(ticket_id: int, clock_run_id: int, rung: int, now: datetime | None = None) -> bool:
-    """The rq job: fire one rung if it is still due and not yet fired (idempotent, safe to retry)."""
-    from .jobs import current_runtime, refresh_calendar
+    """The rq job: fire one rung if it is still due and not yet fired (idempotent, safe to retry).
+
+    One connection and one transaction: the office calendar's stamp is read in it (`jobs.calendar_is_current`);
+    only after a calendar edit does the job roll back, reload the calendar and start again.
+    """
+    from .jobs import calendar_is_current, current_runtime, refresh_calendar
 
     runtime = current_runtime()
-    refresh_calendar(runtime)
     now = utc(now) if now is not None else utcnow()
+    claim = DueRung(clock_run_id, ticket_id, rung)
     with runtime.store.unit_of_work() as uow:
-        q = select(m.clocks.c.id).where(and_(m.clocks.c.id == clock_run_id, m.clocks.c.ticket_id == ticket_id))
-        if uow.conn.dialect.name == "postgresql":
-            # Ticket first, then its clock: the order a fire takes them in (UPDATE tickets, then
-            # ticket_clocks), so a job waiting for an officer's fire can never deadlock with it.
-            uow.conn.execute(select(m.tickets.c.id).where(m.tickets.c.id == ticket_id).with_for_update())
-            q = q.with_for_update()
-        if uow.conn.execute(q).first() is None:
-            return False
-        result = _fire_claimed(runtime, uow, DueRung(clock_run_id, ticket_id, rung), now)
-        uow.commit()
+        current = calendar_is_current(runtime, uow.conn)
+        result = _fire_alone(runtime, uow, claim, now) if current else None
+    if not current:
+        # Reloaded outside that transaction (on SQLite another connection's read would wait for its
+        # write lock), then the rung is fired on the new calendar.
+        refresh_calendar(runtime)
+        with runtime.store.unit_of_work() as uow:
+            result = _fire_alone(runtime, uow, claim, now)
     if result is not None:
         _after_commit(runtime, [result])
     return result is not None
+
+
+def _fire_alone(runtime, uow, claim: DueRung, now: datetime) -> Fired | None:
+    """A job's rung in its own transaction; on PostgreSQL it waits for the ticket's and its clocks' locks."""
+    rows = _Rows(uow.conn, [claim], lock=uow.conn.dialect.name == "postgresql")
+    tail = _AuditTail(uow.conn)
+    result = _fire(runtime, uow, rows, tail, claim, now)
+    tail.flush()
+    uow.commit()
+    return result
 
 
 def fired_rungs_of(runtime, ticket_id: int) -> dict[tuple[str, int], set[int]]:

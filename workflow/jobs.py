@@ -26,6 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from .plugins import optional_module
@@ -126,11 +127,8 @@ def enqueue_rung(runtime, run: ClockRun, ticket_id: int | None = None):
     job id is deterministic, so when a clock moves (pause, resume, calendar edit) the same call moves
     the job. A job that still runs early, or twice, finds nothing due and does nothing.
     """
-    if not runtime.redis_url or run.id is None or run.status != "running" or run.next_rung is None \
-            or run.next_rung_at is None:
+    if not _schedulable(runtime, run):
         return None
-    from rq import Retry
-
     if ticket_id is None:
         from sqlalchemy import select
 
@@ -138,8 +136,33 @@ def enqueue_rung(runtime, run: ClockRun, ticket_id: int | None = None):
 
         with runtime.db.connect() as conn:
             ticket_id = conn.execute(select(m.clocks.c.ticket_id).where(m.clocks.c.id == run.id)).scalar_one()
+    return _schedule_rung(runtime, queue(runtime), run, ticket_id)
+
+
+def enqueue_rungs(runtime, runs: Iterable[tuple[ClockRun, int]]) -> list:
+    """`enqueue_rung` for several ``(run, ticket id)`` pairs (a sweep batch's next rungs); returns the jobs.
+
+    Not one shared pipeline: rq's ``ScheduledJobRegistry.schedule`` adds the job id at once, outside
+    any pipeline, and its scheduler drops an id whose job it cannot fetch yet. Each job keeps rq's own
+    short window between the two; a batch-wide one would lose jobs whose rung is already due.
+    """
+    todo = [(run, ticket_id) for run, ticket_id in runs if _schedulable(runtime, run)]
+    if not todo:
+        return []
+    q = queue(runtime)
+    return [_schedule_rung(runtime, q, run, ticket_id) for run, ticket_id in todo]
+
+
+def _schedulable(runtime, run: ClockRun) -> bool:
+    return bool(runtime.redis_url) and run.id is not None and run.status == "running" \
+        and run.next_rung is not None and run.next_rung_at is not None
+
+
+def _schedule_rung(runtime, q, run: ClockRun, ticket_id: int):
+    from rq import Retry
+
     at = run.next_rung_at if run.next_rung_at.tzinfo else run.next_rung_at.replace(tzinfo=timezone.utc)
-    return queue(runtime).enqueue_at(
+    return q.enqueue_at(
         at, RUNG_JOB, ticket_id, run.id, run.next_rung,
         job_id=rung_job_id(runtime, run.id, run.next_rung),
         retry=Retry(max=len(RUNG_RETRY_INTERVALS), interval=list(RUNG_RETRY_INTERVALS)),
@@ -187,21 +210,40 @@ def install(runtime) -> bool:
 
 
 # -- the periodic sweep --------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _calendar_stamp_query():
+    """Built once, on first use (this module imports SQLAlchemy only where it needs it)."""
+    from sqlalchemy import func, select
+
+    from .store import models as m
+
+    c = m.closures.c
+    return select(func.count(), func.coalesce(func.max(c.id), 0), func.coalesce(func.sum(c.id), 0))
+
+
+def calendar_stamp(conn) -> tuple:
+    """What identifies the office's closure rows (count, max and sum of ids): any edit changes it."""
+    return tuple(conn.execute(_calendar_stamp_query()).one())
+
+
+def calendar_is_current(runtime, conn) -> bool:
+    """Whether the runtime's calendar was loaded from the closure rows ``conn`` sees now.
+
+    A rung job asks inside its own transaction (one connection, one transaction per rung); when the
+    answer is no, it calls `refresh_calendar` outside that transaction and starts again.
+    """
+    return runtime.extras.get("calendar_stamp") == calendar_stamp(conn)
+
+
 def refresh_calendar(runtime) -> bool:
     """Reload the runtime's calendar if the office's closure rows changed since it was loaded.
 
     Calendar edits are made in one process (console, CLI); sweepers and workers notice them here, with
     one cheap query per sweep or job, so a due time is never computed on a stale calendar for long.
     """
-    from sqlalchemy import func, select
-
-    from .store import models as m
-
-    c = m.closures.c
     try:
         with runtime.db.connect() as conn:
-            stamp = tuple(conn.execute(select(func.count(), func.coalesce(func.max(c.id), 0),
-                                              func.coalesce(func.sum(c.id), 0))).one())
+            stamp = calendar_stamp(conn)
             conn.rollback()
     except Exception:  # noqa: BLE001 - no schema yet: nothing to refresh
         return False
@@ -311,13 +353,49 @@ def run_worker(runtime, *, burst: bool = False, queues: Iterable[str] = QUEUES, 
                            "'alur serve' without it, which sweeps in-process")
     set_runtime(runtime)
     install(runtime)
+    preload(runtime)
     worker = Worker([queue_name(runtime, q) for q in queues], connection=redis_connection(runtime), name=name)
     return worker.work(with_scheduler=True, burst=burst)
 
 
+def preload(runtime) -> None:
+    """Load what every job needs once, in the worker, before rq forks a work horse for each job.
+
+    Whatever a horse loads dies with it. Without this each rung job imported the job modules, read
+    and validated the published definition, found no calendar stamp (so reloaded the office calendar)
+    and computed the year's holidays again: most of ~0.2 s a job (``benchmarks/bench_rungs.py
+    --worker``). Failures are logged and left to the jobs, which load what they need themselves.
+    """
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from . import escalation  # noqa: F401 - rq imports the job functions by name in the horse
+    from .store import models as m
+
+    optional_module("notifications.delivery")
+    refresh_calendar(runtime)  # records the stamp: a horse reloads the calendar only after an edit
+    calendar = runtime.calendar
+    if hasattr(calendar, "closures"):  # a WorkingCalendar: compute last, this and next year's closed days
+        year = datetime.now(timezone.utc).year
+        calendar.closures(date(year - 1, 1, 1), date(year + 1, 12, 31))
+        calendar.fingerprint()
+    try:
+        with runtime.store.unit_of_work() as uow:
+            versions = uow.conn.execute(select(m.definitions.c.key, m.definitions.c.version)).all()
+            for key, version in versions:
+                try:
+                    runtime.engine.definitions.get(uow, key, version)
+                except Exception:  # noqa: BLE001 - a job that needs it reports the problem
+                    logger.warning("could not preload definition %s v%s", key, version, exc_info=True)
+    except Exception:  # noqa: BLE001 - no schema yet: the jobs will say so
+        logger.warning("could not preload the published definitions", exc_info=True)
+
+
 __all__ = [
-    "PERIODIC", "QUEUES", "ESCALATION_QUEUE", "NOTIFICATION_QUEUE", "Sweeper", "enqueue_rung", "enqueue_due",
+    "PERIODIC", "QUEUES", "ESCALATION_QUEUE", "NOTIFICATION_QUEUE", "Sweeper", "enqueue_rung", "enqueue_rungs",
+    "enqueue_due", "calendar_is_current", "calendar_stamp",
     "schedule_ticket", "install", "run_periodic", "sweep_loop", "start_inprocess_sweeper", "start_background",
-    "run_worker", "set_runtime", "current_runtime", "queue", "queue_name", "queue_prefix", "rung_job_id",
+    "run_worker", "preload", "set_runtime", "current_runtime", "queue", "queue_name", "queue_prefix", "rung_job_id",
     "redis_connection", "refresh_calendar",
 ]
