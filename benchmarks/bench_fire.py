@@ -36,7 +36,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -51,26 +51,18 @@ from workflow.store.db import make_engine, upgrade
 from workflow.store.sql import SqlStore
 
 ROOT = Path(__file__).resolve().parent.parent
-SOP = ROOT / "definitions" / "pengaduan-ptsp.yaml"
-POSTGRES_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-START = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)  # Monday 09:00 WIB
-KEY = "pengaduan-ptsp"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from benchmarks.sop import KEY, OFFICER, POSTGRES_URL, RECORD, SOP, START  # noqa: E402
+
 TARGET = 0.8
 
-OFFICER = Actor("petugas1", frozenset({"petugas"}), "Petugas Satu")
 COMPLAINANT = Actor("pemohon", frozenset({"pemohon"}), "Pemohon")
 # The cycle: (trigger, actor, inputs). Both steps touch both running clocks and write an outbox row.
 STEPS = (
     ("minta_kelengkapan", OFFICER, {"kekurangan": "fotokopi KTP dan nomor registrasi"}),
     ("lengkapi", COMPLAINANT, {"kelengkapan": "terlampir, dikirim lewat WhatsApp"}),
 )
-RECORD = {
-    "kanal": "langsung", "nama": "Siti Aminah", "alamat": "Jl. Ahmad Yani No. 5, Serang, Banten",
-    "telepon": "0812-3456-7890", "sektor": "Energi dan Sumber Daya Mineral", "jenis_izin": "SIPA",
-    "kategori": "Durasi Waktu", "perihal": "Proses izin SIPA memakan waktu terlalu lama",
-    "uraian": "Permohonan SIPA belum ada peninjauan lapangan sejak dua bulan.", "no_registrasi": "REG-2026-0042",
-    "tanda_tangan": True,
-}
 
 
 # -- capturing one real fire ----------------------------------------------------------------------

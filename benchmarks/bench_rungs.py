@@ -58,35 +58,23 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.sop import KEY, OFFICER, POSTGRES_URL, RECORD, SOP, START  # noqa: E402
 from workflow import jobs  # noqa: E402
 from workflow.audit import CONTENT_FIELDS, seal, verify_rows  # noqa: E402
 from workflow.calendar import WorkingCalendar  # noqa: E402
 from workflow.engine import Engine  # noqa: E402
 from workflow.escalation import (  # noqa: E402
     ESCALATION_TEMPLATE, WARNING_TEMPLATE, claim_and_enqueue, due_query, fire_rung_job, sweep_due_rungs)
-from workflow.guards import Actor  # noqa: E402
 from workflow.publish import publish  # noqa: E402
 from workflow.runtime import Runtime  # noqa: E402
 from workflow.store import models as m  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
-from workflow.store.sql import SqlStore, utc  # noqa: E402
+from workflow.store.sql import SqlStore  # noqa: E402
 
-SOP = ROOT / "definitions" / "pengaduan-ptsp.yaml"
-KEY = "pengaduan-ptsp"
-POSTGRES_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ALUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-START = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)  # Monday 09:00 WIB
 LATER = timedelta(days=30)  # every rung of both clocks is due by then
 RUNGS_PER_TICKET = 7
 RUNG_TEMPLATES = (WARNING_TEMPLATE, ESCALATION_TEMPLATE)
-OFFICER = Actor("petugas1", frozenset({"petugas"}), "Petugas Satu")
-RECORD = {
-    "kanal": "langsung", "nama": "Siti Aminah", "alamat": "Jl. Ahmad Yani No. 5, Serang, Banten",
-    "telepon": "0812-3456-7890", "sektor": "Energi dan Sumber Daya Mineral", "jenis_izin": "SIPA",
-    "kategori": "Durasi Waktu", "perihal": "Proses izin SIPA memakan waktu terlalu lama",
-    "uraian": "Permohonan SIPA belum ada peninjauan lapangan sejak dua bulan.", "no_registrasi": "REG-2026-0042",
-    "tanda_tangan": True,
-}
 
 
 # -- databases -------------------------------------------------------------------------------------

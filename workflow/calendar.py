@@ -253,11 +253,13 @@ class WorkingCalendar:
         See the module docstring for how each unit counts. ``amount`` may be fractional and zero (for
         working units zero gives the next working moment).
         """
-        local = self._local(start, "start")
         _check_unit(unit)
         amount = _check_amount(amount, unit)
-        if unit == "calendar_days":
+        if unit == "calendar_days":  # no office hours involved: skip the conversion to local time
+            if not isinstance(start, datetime) or start.tzinfo is None:
+                self._local(start, "start")  # raises its explanation
             return start.astimezone(UTC) + timedelta(days=amount)
+        local = self._local(start, "start")
         begin = self._first_moment(local)
         if unit == "working_hours":
             return self._consume(begin, timedelta(hours=amount)).astimezone(UTC)

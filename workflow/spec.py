@@ -7,6 +7,7 @@ key and version (see STYLE.md: definition vs running case kept apart).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -185,10 +186,27 @@ class Definition:
         return next(s.key for s in self.states.values() if s.initial)
 
     def transitions_from(self, state: str) -> list[Transition]:
-        return [t for t in self.transitions if state in t.sources]
+        return list(self._from_state.get(state, ()))
 
     def transitions_named(self, trigger: str) -> list[Transition]:
-        return [t for t in self.transitions if t.trigger == trigger]
+        return list(self._named.get(trigger, ()))
+
+    # Indexes built on first use and kept with the (immutable) definition: every fire and every ticket
+    # page asks these questions, and scanning all transitions each time showed in bench_fire.py.
+    @cached_property
+    def _named(self) -> dict[str, tuple[Transition, ...]]:
+        out: dict[str, list[Transition]] = {}
+        for t in self.transitions:
+            out.setdefault(t.trigger, []).append(t)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _from_state(self) -> dict[str, tuple[Transition, ...]]:
+        out: dict[str, list[Transition]] = {}
+        for t in self.transitions:
+            for source in dict.fromkeys(t.sources):
+                out.setdefault(source, []).append(t)
+        return {k: tuple(v) for k, v in out.items()}
 
     def record_field(self, name: str) -> Field | None:
         return next((f for f in self.record if f.name == name), None)

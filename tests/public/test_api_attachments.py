@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from admin.auth import create_user
-from tests.conftest import migrated_engine
 from tests.web import post_login
 from workflow import attachments
 from workflow.store import models as m
@@ -29,11 +28,10 @@ PROBLEM = "application/problem+json"
 EXE = b"MZ\x90\x00\x03" + b"\x00" * 100
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request, tmp_path):
-    """This module's tests run on SQLite and on PostgreSQL."""
-    with migrated_engine(request.param, tmp_path) as engine:
-        yield engine
+@pytest.fixture
+def db(db_engine):
+    """This module's tests run on SQLite and on PostgreSQL (the store tests' parametrized database)."""
+    return db_engine
 
 
 @pytest.fixture
