@@ -47,6 +47,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlencode
 
+from rq import Queue
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -246,12 +247,11 @@ def enqueue_pending(runtime: Any, outbox_ids: Iterable[int]) -> list[str]:
     """
     queue = _queue(runtime)
     prefix = jobs.queue_prefix(runtime)
-    enqueued = []
-    for outbox_id in outbox_ids:
-        job = queue.enqueue(expand_job, int(outbox_id), job_id=f"{prefix}-outbox-{int(outbox_id)}",
-                            description=f"expand outbox {outbox_id}")
-        enqueued.append(job.id)
-    return enqueued
+    # One Redis pipeline for the lot (rq's enqueue_many): a catch-up sweep hands over hundreds of rows,
+    # and a round trip or more per job was about half of the sweep's time (benchmarks/bench_rungs.py --redis).
+    prepared = [Queue.prepare_data(expand_job, (int(outbox_id),), job_id=f"{prefix}-outbox-{int(outbox_id)}",
+                                   description=f"expand outbox {outbox_id}") for outbox_id in outbox_ids]
+    return [job.id for job in queue.enqueue_many(prepared)] if prepared else []
 
 
 def _enqueue_delivery(runtime: Any, delivery_id: int, at: datetime | None = None, attempt: int = 0) -> None:
