@@ -155,6 +155,22 @@ def test_worker_without_redis_explains_what_to_do(runtime):
     assert result.exit_code == 0 and "sweep_due_rungs=" in result.output
 
 
+@pytest.mark.redis
+def test_worker_without_forking_runs_the_due_rung_jobs_in_its_own_process(redis_runtime, actors):
+    """`alur worker --no-fork --burst` (rq's SimpleWorker) fires the scheduled rungs as the forking worker
+    does (test_worker_with_scheduler_fires_a_due_rung_and_schedules_the_next): both clocks' due rungs."""
+    from workflow.cli import cli
+    from workflow.jobs_cli import register
+
+    ticket = open_past(redis_runtime, actors["petugas"])[0]  # its rungs were scheduled on open
+    assert count(redis_runtime.db, m.escalations) == 0
+    register(cli)
+    result = CliRunner().invoke(cli, ["worker", "--burst", "--no-fork"], obj={"runtime": redis_runtime})
+    assert result.exit_code == 0, result.output
+    assert penyelesaian_rungs(redis_runtime.db) == [(ticket.clock("penyelesaian").id, 0)]
+    assert count(redis_runtime.db, m.escalations, m.escalations.c.ticket_id == ticket.id) == 2
+
+
 def test_preload_leaves_a_work_horse_nothing_to_load(runtime, actors):
     """`alur worker` loads the definitions and the calendar before rq forks a work horse per job, so a job
     neither reads the definition nor reloads the calendar (it still checks the calendar's stamp)."""
