@@ -103,6 +103,16 @@ def at_risk_time(run: ClockRun, calendar: Calendar) -> datetime:
     return calendar.add(run.resumed_at, target, run.unit) if target > 0 else run.resumed_at
 
 
+def is_overdue(run: ClockRun, now: datetime) -> bool:
+    """Whether ``run`` is overdue at ``now``: running and past its due time.
+
+    The Python twin of `admin.console.common.deadline_clause("overdue", now)`. A paused run that had
+    already used its budget when the office started waiting on the complainant is late (its pages say
+    by how much) but not overdue: nothing is due from the office until the complainant answers.
+    """
+    return run.status == "running" and run.due_at is not None and now > run.due_at
+
+
 def is_at_risk(run: ClockRun, now: datetime) -> bool:
     """Whether ``run`` is at risk at ``now``: running, `AT_RISK_PERCENT` of its budget used, not yet due.
 
@@ -195,4 +205,4 @@ class SimpleCalendar:
 
 __all__ = ["start_run", "pause", "resume", "stop", "net", "gross_seconds", "reschedule", "next_rung",
            "rung_time", "apply_clock_rules", "SimpleCalendar", "Calendar", "AT_RISK_PERCENT", "at_risk_time",
-           "is_at_risk"]
+           "is_at_risk", "is_overdue"]

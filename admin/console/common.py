@@ -14,7 +14,7 @@ from flask import current_app, g
 from flask_babel import get_locale
 from sqlalchemy import and_, case, select
 
-from workflow.clocks import AT_RISK_PERCENT, gross_seconds, is_at_risk, net
+from workflow.clocks import AT_RISK_PERCENT, gross_seconds, is_at_risk, is_overdue, net
 from workflow.spec import Definition, Field
 from workflow.store import models as m
 from workflow.store.search import search_condition
@@ -160,7 +160,7 @@ def clock_views(definition: Definition, ticket, calendar, now: datetime | None =
         spec = definition.clocks.get(key)
         used = net(run, now, calendar)
         left = run.budget - used
-        overdue = run.status != "stopped" and left < 0
+        overdue = is_overdue(run, now)  # the queue's and the dashboard's test, row for row
         at_risk = not overdue and is_at_risk(run, now)
         label = (spec.label_en or spec.label) if spec and lang() == "en" else (spec.label if spec else key)
         out.append(ClockView(

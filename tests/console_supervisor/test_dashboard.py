@@ -277,7 +277,11 @@ def test_dashboard_counts_and_the_queue_filter_agree_on_the_same_tickets(db_engi
     # the ticket page marks the same clock runs the dashboard counted
     marked = sorted((key, clock) for key, views in pages.items() for clock, v in views.items() if v.at_risk)
     assert marked == [("late_triage", "penyelesaian"), ("triage_risk", "tanggapan_awal")]
-    assert {v.status for v in pages["paused"].values()} == {"paused"}  # paused: never at risk
+    late = sorted((key, clock) for key, views in pages.items() for clock, v in views.items() if v.overdue)
+    assert late == [("late_triage", "tanggapan_awal"), ("overdue_triage", "tanggapan_awal")]
+    assert {v.status for v in pages["paused"].values()} == {"paused"}  # paused: never at risk ...
+    # ... nor overdue, though its triage was late when the office began waiting: the page says by how much
+    assert pages["paused"]["tanggapan_awal"].left_net.startswith("terlambat ")
 
 
 def test_the_dashboard_links_its_counts_to_the_queue_that_lists_the_same_tickets(client, rt, clock):
