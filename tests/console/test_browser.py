@@ -71,7 +71,9 @@ def test_walk_in_complaint_from_counter_to_closing(server, browser, rt):
     desk.shot("01-work-queue")
     page.click("#btn-record")
     page.select_option("#kanal", "langsung")
-    assert not page.is_visible("#tanggal_ambil_kotak")  # only for the complaint box
+    # only for the complaint box: the page's script hides it on change (wait for it, do not race it)
+    page.wait_for_selector("#tanggal_ambil_kotak", state="hidden")
+    assert not page.is_visible("#tanggal_ambil_kotak")
     page.fill("#nama", "Siti Aminah")
     page.fill("#alamat", "Jl. Ahmad Yani No. 5, Serang, Banten")
     page.fill("#telepon", "0812-3456-7890")

@@ -117,7 +117,7 @@ def test_oversized_evidence_is_refused_in_the_page_before_anything_typed_is_lost
     page.set_input_files("#f-bukti", [str(p) for p in big])
 
     note = page.locator("#e-bukti-client")
-    assert note.is_visible()
+    note.wait_for(state="visible")
     assert "12.0 MB" in note.inner_text() and "maksimal 10 MB" in note.inner_text()
     page.click("button[type=submit]")
     assert page.url.endswith("/pengaduan/baru")  # not sent: the browser holds the form back
@@ -126,5 +126,5 @@ def test_oversized_evidence_is_refused_in_the_page_before_anything_typed_is_lost
     small = tmp_path / "foto.png"
     small.write_bytes(PNG)
     page.set_input_files("#f-bukti", str(small))
-    assert not note.is_visible()
+    note.wait_for(state="hidden")
     assert page.evaluate("document.getElementById('f-bukti').validity.valid")
