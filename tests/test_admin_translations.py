@@ -21,6 +21,8 @@ from flask_admin import Admin, BaseView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 
+from tests.web import fresh_admin_catalog_cache  # noqa: F401 - autouse
+
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "admin" / "translations"
 POT = TRANSLATIONS / "admin.pot"
@@ -52,13 +54,6 @@ class ProbeView(BaseView):
         return self.render("probe.html", deleted=3)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_admin_catalog_cache():
-    # flask_admin.babel.domain caches catalogs process-wide, keyed by locale only (README: "Trap").
-    # Start and finish each test with an empty cache so other tests' apps can't leak in or out.
-    flask_admin.babel.domain.cache.clear()
-    yield
-    flask_admin.babel.domain.cache.clear()
 
 
 @pytest.fixture

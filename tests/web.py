@@ -1,7 +1,35 @@
-"""Helpers for driving the web app through Flask's test client: CSRF tokens and signing in."""
+"""Helpers for driving the web app through Flask's test client: test accounts, CSRF tokens, signing in."""
 from __future__ import annotations
 
 import re
+
+import flask_admin.babel
+import pytest
+
+PASSWORD = "rahasia-uji-123"  # every test account's
+
+# One account per console role: username -> (roles, supervisor_level, opd)
+STAFF = {
+    "admin": (["admin"], None, None),
+    "kasi": (["supervisor"], 1, None),
+    "kabid": (["supervisor"], 2, None),
+    "kadis": (["supervisor"], 3, None),
+    "petugas": (["petugas"], None, None),
+    "tim": (["tim"], None, None),
+    "esdm": (["opd_liaison"], None, "dinas_esdm"),
+    "pupr": (["opd_liaison"], None, "dinas_pupr"),
+    "auditor": (["auditor"], None, None),
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_admin_catalog_cache():
+    """Flask-Admin caches translation catalogs process-wide, keyed by locale only (admin/translations/README:
+    "Trap"): start and end each test with an empty cache so no other test's app leaks in or out (import this
+    into a test module or conftest to use it)."""
+    flask_admin.babel.domain.cache.clear()
+    yield
+    flask_admin.babel.domain.cache.clear()
 
 
 def csrf_from(html: str) -> str:

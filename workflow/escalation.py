@@ -41,13 +41,13 @@ from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .audit import AuditEvent, seal
+from .audit import AuditEvent
 from .clocks import net, next_rung
 from .errors import ConcurrentUpdate
 from .plugins import optional_module
 from .spec import Clock, Rung
 from .store import models as m
-from .store.sql import ticket_from_row, utc
+from .store.sql import AuditTail, ticket_from_row, utc
 from .ticket import ClockRun, Ticket
 
 logger = logging.getLogger(__name__)
@@ -136,10 +136,6 @@ _INSERT_ESCALATION = {
     for name, ins in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 _INSERT_OUTBOX = insert(m.outbox).returning(m.outbox.c.id)  # several rows: one INSERT … VALUES …, … RETURNING
-_INSERT_AUDIT = insert(m.audit_log)
-_SELECT_HEAD = select(m.audit_head.c.seq, m.audit_head.c.hash).where(m.audit_head.c.id == 1)
-_LOCK_HEAD = _SELECT_HEAD.with_for_update()
-_UPDATE_HEAD = update(m.audit_head).where(m.audit_head.c.id == 1)
 
 
 # -- reading a batch -------------------------------------------------------------------------------
@@ -183,44 +179,6 @@ class _Rows:
         self.fired.pop(claim.clock_run_id, None)
 
 
-class _AuditTail:
-    """The audit chain's head for one transaction: read once (locked on PostgreSQL), written back once.
-
-    `SqlUnitOfWork.append_audit` reads and updates ``audit_head`` for each call; a batch that appends
-    one row per rung keeps the head here and updates it in `flush`, before commit. The head is locked
-    from the first read to commit either way, so the chain is extended by one writer at a time. A rung
-    that fails rolls back its savepoint, audit row included: `rewind` puts the head back where it was
-    before that rung (and forgets it if it was read inside that savepoint, whose lock may be gone).
-    """
-
-    def __init__(self, conn):
-        self.conn = conn
-        self._locked = conn.dialect.name == "postgresql"
-        self.head: tuple[int, str] | None = None
-        self._written: tuple[int, str] | None = None
-
-    def append(self, event: AuditEvent) -> None:
-        if self.head is None:
-            self.head = self._written = tuple(self.conn.execute(_LOCK_HEAD if self._locked else _SELECT_HEAD).one())
-        seq, prev = self.head
-        seq += 1
-        content = event.content(seq)
-        content["at"] = utc(content["at"])
-        digest, inputs, detail = seal(prev, content)
-        self.conn.execute(_INSERT_AUDIT, dict(content, inputs=inputs, detail=detail, prev_hash=prev, hash=digest))
-        self.head = (seq, digest)
-
-    def rewind(self, mark: tuple[int, str] | None) -> None:
-        self.head = mark
-        if mark is None:
-            self._written = None
-
-    def flush(self) -> None:
-        if self.head is not None and self.head != self._written:
-            self.conn.execute(_UPDATE_HEAD, {"seq": self.head[0], "hash": self.head[1]})
-            self._written = self.head
-
-
 # -- firing ----------------------------------------------------------------------------------------
 def _set_next(conn, run: ClockRun) -> None:
     conn.execute(_UPDATE_NEXT, {"b_id": run.id, "next_rung": run.next_rung, "next_rung_at": utc(run.next_rung_at)})
@@ -239,7 +197,7 @@ def _recipients(rung: Rung) -> list[str]:
     return [who for who in rung.notify if who != "escalation_target" or rung.escalate_to]
 
 
-def _fire(runtime, uow, rows: _Rows, tail: _AuditTail, claim: DueRung, now: datetime) -> Fired | None:
+def _fire(runtime, uow, rows: _Rows, tail: AuditTail, claim: DueRung, now: datetime) -> Fired | None:
     """Fire ``claim`` inside the caller's transaction (after re-checking it under the lock).
 
     Returns None when there is nothing to fire: the ticket or run is gone, the run stopped, paused or
@@ -314,10 +272,10 @@ def _fire(runtime, uow, rows: _Rows, tail: _AuditTail, claim: DueRung, now: date
                                "the rung stays due and the next sweep fires it")
     after.version = ticket.version + 1
     _set_next(conn, moved)
-    tail.append(AuditEvent(
+    tail.append([AuditEvent(
         kind="escalation", at=now, actor_id=SYSTEM_ACTOR, actor_role="system", ticket_id=ticket.id,
         receipt_no=ticket.receipt_no, to_state=ticket.state, definition_key=ticket.definition_key,
-        definition_version=ticket.definition_version, detail=audit_detail))
+        definition_version=ticket.definition_version, detail=audit_detail)])
     outbox_ids = [row[0] for row in conn.execute(_INSERT_OUTBOX, [
         {"ticket_id": ticket.id, "template": template, "recipient": who, "detail": detail, "status": "pending",
          "created_at": now} for who in recipients])] if recipients else []
@@ -392,7 +350,7 @@ def sweep_due_rungs(runtime, now: datetime | None = None, limit: int = 10_000, *
                 claims = claim_due(uow.conn, now, min(batch, limit - count), exclude=skip)
                 if not claims:
                     break
-                rows, tail = _Rows(uow.conn, claims), _AuditTail(uow.conn)
+                rows, tail = _Rows(uow.conn, claims), AuditTail(uow.conn)
                 for claim in claims:
                     mark = tail.head
                     try:
@@ -479,7 +437,7 @@ def fire_rung_job(ticket_id: int, clock_run_id: int, rung: int, now: datetime | 
 def _fire_alone(runtime, uow, claim: DueRung, now: datetime) -> Fired | None:
     """A job's rung in its own transaction; on PostgreSQL it waits for the ticket's and its clocks' locks."""
     rows = _Rows(uow.conn, [claim], lock=uow.conn.dialect.name == "postgresql")
-    tail = _AuditTail(uow.conn)
+    tail = AuditTail(uow.conn)
     result = _fire(runtime, uow, rows, tail, claim, now)
     tail.flush()
     uow.commit()

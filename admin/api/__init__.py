@@ -160,8 +160,12 @@ def operation(bp: Blueprint, op: Operation, wrap: Callable | None = None) -> Cal
 
 
 # -- helpers ------------------------------------------------------------------------------------------
+def _intake_key() -> str:
+    return current_app.config.get("ALUR_INTAKE_DEFINITION", DEFAULT_DEFINITION)
+
+
 def _intake_definition(runtime):
-    return runtime.engine.definition(current_app.config.get("ALUR_INTAKE_DEFINITION", DEFAULT_DEFINITION))
+    return runtime.engine.definition(_intake_key())
 
 
 def _record_schema(runtime) -> dict:
@@ -213,8 +217,12 @@ def _request_hash(body: Any) -> str:
 
 
 # -- idempotency ----------------------------------------------------------------------------------------
+def _hours_setting(name: str, default: float) -> timedelta:
+    return timedelta(hours=float(current_app.config.get(name) or default))
+
+
 def idempotency_window() -> timedelta:
-    return timedelta(hours=float(current_app.config.get("ALUR_IDEMPOTENCY_HOURS") or IDEMPOTENCY_HOURS))
+    return _hours_setting("ALUR_IDEMPOTENCY_HOURS", IDEMPOTENCY_HOURS)
 
 
 def _claim(db, key_id: int, idem: str, req_hash: str, now: datetime, window: timedelta) -> int | None:
@@ -293,7 +301,7 @@ def _remember(runtime, claim_id: int | None, ticket_id: int, status: int, stored
 
 # -- evidence ---------------------------------------------------------------------------------------------
 def attach_window() -> timedelta:
-    return timedelta(hours=float(current_app.config.get("ALUR_API_ATTACH_HOURS") or ATTACH_HOURS))
+    return _hours_setting("ALUR_API_ATTACH_HOURS", ATTACH_HOURS)
 
 
 def _accepted() -> list[dict]:
@@ -442,8 +450,7 @@ def make_blueprint(limiter=None) -> Blueprint:
         if replayed is not None:
             return replayed
         try:
-            opened = file_complaint(runtime, body, key.actor(),
-                                    definition_key=current_app.config.get("ALUR_INTAKE_DEFINITION", DEFAULT_DEFINITION))
+            opened = file_complaint(runtime, body, key.actor(), definition_key=_intake_key())
         except BaseException:
             _release(runtime, claim_id)
             raise

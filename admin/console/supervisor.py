@@ -391,36 +391,31 @@ class _FallbackCalendar:
             uow.commit()
 
     @classmethod
-    def add_closure(cls, runtime, day: date, name: str, actor_id: str, now: datetime | None = None):
+    def _set_day(cls, runtime, day: date, kind: str | None, name: str, actor_id: str, now: datetime | None):
+        """Replace the office's row for ``day`` with one of ``kind`` (none for a reset), audit, reload."""
         now = now or datetime.now(timezone.utc)
         c = m.closures
         with runtime.db.begin() as conn:
             conn.execute(c.delete().where(c.c.day == day))
-            conn.execute(c.insert().values(day=day, kind="add", name=name, created_by=actor_id, created_at=now))
-        cls._audit(runtime, "add", day, name, actor_id, now)
+            if kind is not None:
+                conn.execute(c.insert().values(day=day, kind=kind, name=name, created_by=actor_id, created_at=now))
+        cls._audit(runtime, kind or "reset", day, name, actor_id, now)
         return runtime.reload_calendar()
+
+    @classmethod
+    def add_closure(cls, runtime, day: date, name: str, actor_id: str, now: datetime | None = None):
+        return cls._set_day(runtime, day, "add", name, actor_id, now)
 
     @classmethod
     def remove_holiday(cls, runtime, day: date, name: str, actor_id: str, now: datetime | None = None):
-        now = now or datetime.now(timezone.utc)
         listed = {cl.day for cl in runtime.calendar.closures(day, day) if cl.source == "holidays"}
         if day not in listed:
             raise ValueError(f"{day.isoformat()} is not a listed holiday; only listed holidays can be removed")
-        c = m.closures
-        with runtime.db.begin() as conn:
-            conn.execute(c.delete().where(c.c.day == day))
-            conn.execute(c.insert().values(day=day, kind="remove", name=name, created_by=actor_id, created_at=now))
-        cls._audit(runtime, "remove", day, name, actor_id, now)
-        return runtime.reload_calendar()
+        return cls._set_day(runtime, day, "remove", name, actor_id, now)
 
     @classmethod
     def reset_day(cls, runtime, day: date, actor_id: str, now: datetime | None = None):
-        now = now or datetime.now(timezone.utc)
-        c = m.closures
-        with runtime.db.begin() as conn:
-            conn.execute(c.delete().where(c.c.day == day))
-        cls._audit(runtime, "reset", day, "", actor_id, now)
-        return runtime.reload_calendar()
+        return cls._set_day(runtime, day, None, "", actor_id, now)
 
 
 def calendar_days(runtime, year: int) -> list[dict]:

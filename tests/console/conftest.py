@@ -4,39 +4,19 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
-import flask_admin.babel
 import pytest
 
 from admin.app import create_app
 from admin.auth import create_user
-from tests.web import csrf_from, post_login  # noqa: F401 - csrf_from is re-exported to the tests
+from tests.web import (  # noqa: F401 - csrf_from and PASSWORD are re-exported to the tests; the fixture is autouse
+    PASSWORD, STAFF, csrf_from, fresh_admin_catalog_cache, post_login)
 from tests.conftest import SOP, walk_in_record
 from workflow.guards import Actor
 from workflow.publish import publish
 from workflow.runtime import build_runtime
 from workflow.store.db import make_engine, upgrade
 
-PASSWORD = "rahasia-uji-123"
-
-# username -> (roles, supervisor_level, opd)
-USERS = {
-    "admin": (["admin"], None, None),
-    "kasi": (["supervisor"], 1, None),
-    "kabid": (["supervisor"], 2, None),
-    "kadis": (["supervisor"], 3, None),
-    "petugas": (["petugas"], None, None),
-    "tim": (["tim"], None, None),
-    "esdm": (["opd_liaison"], None, "dinas_esdm"),
-    "pupr": (["opd_liaison"], None, "dinas_pupr"),
-    "auditor": (["auditor"], None, None),
-}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_admin_catalog_cache():
-    flask_admin.babel.domain.cache.clear()
-    yield
-    flask_admin.babel.domain.cache.clear()
+USERS = STAFF
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,12 @@ import pytest
 from admin.api.keys import create_key
 from admin.app import create_app
 from tests.conftest import SOP
-from tests.web import csrf_from  # noqa: F401 - re-exported to the tests
+from tests.web import PASSWORD, csrf_from  # noqa: F401 - re-exported to the tests
 from workflow.guards import Actor
 from workflow.publish import publish
 from workflow.runtime import build_runtime
 from workflow.store.db import make_engine, upgrade
 
-PASSWORD = "rahasia-uji-123"
 IDENTITY = {"nama": "Ratna Kusumawardhani", "alamat": "Jl. Cendrawasih Gg. Melati No. 17, Pandeglang",
             "telepon": "0813-9988-7766", "email": "ratna.k@contoh.id"}
 # what the identity looks like once normalised (the phone in E.164), so scans catch every spelling

@@ -1,7 +1,7 @@
 """The supervisor's report page: view the period's report, download it, keep root causes and plans."""
 from __future__ import annotations
 
-from tests.console.conftest import (_fresh_admin_catalog_cache, _secrets, app, client, csrf_from, db,  # noqa: F401
+from tests.console.conftest import (fresh_admin_catalog_cache, _secrets, app, client, csrf_from, db,  # noqa: F401
                                     login, rt, template_db)
 
 from .conftest import Q1_CSV, docx_tables, rekap_from_rows

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import fields as dataclass_fields
 from datetime import datetime, timezone
 from operator import attrgetter, itemgetter
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -230,21 +230,9 @@ class SqlUnitOfWork:
         return t
 
     def append_audit(self, events: list[AuditEvent]) -> None:
-        if not events:
-            return
-        head = _SELECT_HEAD_LOCKED if self.dialect == "postgresql" else _SELECT_HEAD
-        seq, prev = self.conn.execute(head).one()
-        rows = []
-        for event in events:
-            seq += 1
-            content = event.content(seq)
-            content["at"] = utc(content["at"])
-            digest, inputs, detail = seal(prev, content)
-            row = dict(content, inputs=inputs, detail=detail, prev_hash=prev, hash=digest)
-            rows.append(row)
-            prev = digest
-        self.conn.execute(_INSERT_AUDIT, rows)
-        self.conn.execute(_UPDATE_HEAD, {"seq": seq, "hash": prev})
+        tail = AuditTail(self.conn)
+        tail.append(events)
+        tail.flush()
 
     def commit(self) -> None:
         self.conn.commit()
@@ -252,6 +240,48 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self.conn.rollback()
+
+
+class AuditTail:
+    """The audit chain's head within one transaction: read once (locked on PostgreSQL), written back by `flush`.
+
+    `SqlUnitOfWork.append_audit` uses one per call. A caller that appends row by row in one transaction
+    (the escalation sweep: one row per rung, each rung in its own savepoint) keeps one for the whole
+    transaction, so the head is read and written once rather than per row. The head stays locked from
+    the first read to commit either way, so the chain grows by one writer at a time. After a failed
+    savepoint, `rewind` puts the head back to a `head` taken before it (None if it was first read inside
+    that savepoint, whose lock may be gone: the next append reads it again).
+    """
+
+    def __init__(self, conn):
+        self.conn = conn
+        self._select = _SELECT_HEAD_LOCKED if conn.dialect.name == "postgresql" else _SELECT_HEAD
+        self.head: tuple[int, str] | None = None
+        self._written: tuple[int, str] | None = None
+
+    def append(self, events: Iterable[AuditEvent]) -> None:
+        rows = []
+        for event in events:
+            if self.head is None:
+                self.head = self._written = tuple(self.conn.execute(self._select).one())
+            seq, prev = self.head
+            content = event.content(seq + 1)
+            content["at"] = utc(content["at"])
+            digest, inputs, detail = seal(prev, content)
+            rows.append(dict(content, inputs=inputs, detail=detail, prev_hash=prev, hash=digest))
+            self.head = (seq + 1, digest)
+        if rows:
+            self.conn.execute(_INSERT_AUDIT, rows)
+
+    def rewind(self, mark: tuple[int, str] | None) -> None:
+        self.head = mark
+        if mark is None:
+            self._written = None
+
+    def flush(self) -> None:
+        if self.head is not None and self.head != self._written:
+            self.conn.execute(_UPDATE_HEAD, {"seq": self.head[0], "hash": self.head[1]})
+            self._written = self.head
 
 
 def _with_ticket(event: AuditEvent, ticket_id: int | None) -> AuditEvent:
@@ -307,4 +337,4 @@ class SqlStore:
             return int(conn.execute(select(func.count()).select_from(m.audit_log)).scalar_one())
 
 
-__all__ = ["SqlStore", "SqlUnitOfWork", "ticket_from_row", "clock_from_row", "utc"]
+__all__ = ["SqlStore", "SqlUnitOfWork", "AuditTail", "ticket_from_row", "clock_from_row", "utc"]
