@@ -42,8 +42,8 @@ from sqlalchemy import insert, select, update
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from workflow.audit import AuditEvent
-from workflow.guards import SUPERVISOR_LEVELS, Actor, actor_roles
+from workflow.core.audit import AuditEvent
+from workflow.core.guards import SUPERVISOR_LEVELS, Actor, actor_roles
 from workflow.store import models as m
 
 from . import login_throttle

@@ -121,7 +121,7 @@ def print_logins(logins: list[tuple[str, str, str]], host: str, port: int) -> No
 # -- demo ---------------------------------------------------------------------------------------------
 def prepare_demo(rt) -> list[tuple[str, str, str]]:
     """Make the embedded database ready to explore; returns (username, role description, password)."""
-    from workflow.publish import publish
+    from workflow.services.publish import publish
     from workflow.store.db import upgrade
 
     from .auth import create_user, get_user_by_name, set_active, set_password
@@ -194,7 +194,7 @@ def seed_demo_tickets(rt, now: datetime) -> int:
     """Record demo complaints through the engine (never by writing rows), once per database."""
     from sqlalchemy import func, select
 
-    from workflow.guards import Actor
+    from workflow.core.guards import Actor
     from workflow.store import models as m
 
     with rt.db.connect() as conn:

@@ -63,7 +63,7 @@ def prepare(url: str, schema: str, n: int, open_fraction: float, overdue_fractio
 
     from admin.auth import create_user, get_user_by_name
     from benchmarks.seed import seed_tickets
-    from workflow.publish import publish
+    from workflow.services.publish import publish
     from workflow.runtime import build_runtime
     from workflow.store import models as m
     from workflow.store.db import make_engine, upgrade

@@ -42,11 +42,11 @@ from typing import Any, Callable
 
 from sqlalchemy import event, text
 
-from workflow.audit import CONTENT_FIELDS, chain_hash, verify_rows
-from workflow.calendar import WorkingCalendar
-from workflow.engine import Engine
-from workflow.guards import Actor
-from workflow.publish import publish
+from workflow.core.audit import CONTENT_FIELDS, chain_hash, verify_rows
+from workflow.core.calendar import WorkingCalendar
+from workflow.services.engine import Engine
+from workflow.core.guards import Actor
+from workflow.services.publish import publish
 from workflow.store.db import make_engine, upgrade
 from workflow.store.sql import SqlStore
 

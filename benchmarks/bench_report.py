@@ -34,8 +34,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.seed import seed_tickets  # noqa: E402
-from workflow.calendar import WorkingCalendar  # noqa: E402
-from workflow.catalog import default_catalogs  # noqa: E402
+from workflow.core.calendar import WorkingCalendar  # noqa: E402
+from workflow.spec.catalog import default_catalogs  # noqa: E402
 from workflow.reports import build_report, render  # noqa: E402
 from workflow.reports.period import OFFICE_TZ, parse_period  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402

@@ -60,12 +60,12 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.sop import KEY, OFFICER, POSTGRES_URL, RECORD, SOP, START  # noqa: E402
 from workflow import jobs  # noqa: E402
-from workflow.audit import CONTENT_FIELDS, seal, verify_rows  # noqa: E402
-from workflow.calendar import WorkingCalendar  # noqa: E402
-from workflow.engine import Engine  # noqa: E402
-from workflow.escalation import (  # noqa: E402
+from workflow.core.audit import CONTENT_FIELDS, seal, verify_rows  # noqa: E402
+from workflow.core.calendar import WorkingCalendar  # noqa: E402
+from workflow.services.engine import Engine  # noqa: E402
+from workflow.services.escalation import (  # noqa: E402
     ESCALATION_TEMPLATE, WARNING_TEMPLATE, claim_and_enqueue, due_query, fire_rung_job, sweep_due_rungs)
-from workflow.publish import publish  # noqa: E402
+from workflow.services.publish import publish  # noqa: E402
 from workflow.runtime import Runtime  # noqa: E402
 from workflow.store import models as m  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402

@@ -38,9 +38,9 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.seed import seed_tickets  # noqa: E402
 from workflow import jobs  # noqa: E402
-from workflow.calendar import WorkingCalendar  # noqa: E402
-from workflow.engine import Engine  # noqa: E402
-from workflow.escalation import claim_and_enqueue, sweep_due_rungs  # noqa: E402
+from workflow.core.calendar import WorkingCalendar  # noqa: E402
+from workflow.services.engine import Engine  # noqa: E402
+from workflow.services.escalation import claim_and_enqueue, sweep_due_rungs  # noqa: E402
 from workflow.runtime import Runtime  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
 from workflow.store.sql import SqlStore, utc  # noqa: E402

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
-from workflow.clocks import AT_RISK_PERCENT
+from workflow.core.clocks import AT_RISK_PERCENT
 
 ROOT = Path(__file__).resolve().parent.parent
 WIB = ZoneInfo("Asia/Jakarta")
@@ -118,7 +118,7 @@ def _ensure_definition(db: Engine, key: str) -> int:
         version = conn.execute(select(func.max(m.definitions.c.version)).where(m.definitions.c.key == key)).scalar()
     if version is not None:
         return int(version)
-    from workflow.publish import publish
+    from workflow.services.publish import publish
     from workflow.store.sql import SqlStore
 
     path = ROOT / "definitions" / f"{key}.yaml"
@@ -130,7 +130,7 @@ def _ensure_definition(db: Engine, key: str) -> int:
 def _rows(n: int, *, first_id: int, counters: dict[int, int], overdue_fraction: float, open_fraction: float,
           seed: int, definition_key: str, definition_version: int, now: datetime, calendar_fingerprint: str):
     """Yield (ticket, identity, clock) tuples with aware datetimes and Python JSON values."""
-    from workflow.catalog import default_catalogs
+    from workflow.spec.catalog import default_catalogs
 
     catalogs = default_catalogs()
     rng = random.Random(seed)
@@ -226,7 +226,7 @@ def seed_tickets(db_engine: Engine, n: int, *, overdue_fraction: float = 0.01, s
         open_fraction: share of the other tickets left open (the rest are closed with an outcome).
         now: the moment the data is built around (default: the wall clock).
     """
-    from workflow.calendar import WorkingCalendar
+    from workflow.core.calendar import WorkingCalendar
     from workflow.store import models as m
 
     now = now or datetime.now(timezone.utc)

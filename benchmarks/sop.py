@@ -9,7 +9,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from workflow.guards import Actor
+from workflow.core.guards import Actor
 
 ROOT = Path(__file__).resolve().parent.parent
 SOP = ROOT / "definitions" / "pengaduan-ptsp.yaml"

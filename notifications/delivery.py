@@ -58,7 +58,7 @@ from notifications.message import Message
 from notifications.recipients import SKIPPED, StaffUser, Target, expand_recipients
 from notifications.templates import render
 from workflow import jobs
-from workflow.audit import AuditEvent
+from workflow.core.audit import AuditEvent
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
 from workflow.store.db import read_only

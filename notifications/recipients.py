@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from workflow.guards import actor_roles
+from workflow.core.guards import actor_roles
 
 __all__ = ["StaffUser", "Target", "expand_recipients", "opted_out", "user_locale", "SKIPPED", "PEMOHON"]
 

@@ -15,10 +15,10 @@ from typing import Iterator
 
 import pytest
 
-from workflow.calendar import WorkingCalendar
-from workflow.engine import Engine
-from workflow.guards import Actor
-from workflow.publish import publish
+from workflow.core.calendar import WorkingCalendar
+from workflow.services.engine import Engine
+from workflow.core.guards import Actor
+from workflow.services.publish import publish
 from workflow.store.db import make_engine, upgrade
 from workflow.store.sql import SqlStore
 

@@ -13,16 +13,16 @@ import sys
 import pytest
 
 import workflow
-from workflow.catalog import default_catalogs
-from workflow.loader import load_definition
-from workflow.machine import MachineError, build_machine, fire_event, machine_for, move
+from workflow.spec.catalog import default_catalogs
+from workflow.spec.loader import load_definition
+from workflow.core.machine import MachineError, build_machine, fire_event, machine_for, move
 
 from .conftest import SOP
 
 PURE_MODULES = [
-    "workflow.spec", "workflow.loader", "workflow.validation", "workflow.guards", "workflow.engine",
-    "workflow.machine", "workflow.clocks", "workflow.calendar", "workflow.audit", "workflow.inputs",
-    "workflow.catalog", "workflow.ticket", "workflow.ports", "workflow",
+    "workflow.spec.model", "workflow.spec.loader", "workflow.spec.validation", "workflow.core.guards", "workflow.services.engine",
+    "workflow.core.machine", "workflow.core.clocks", "workflow.core.calendar", "workflow.core.audit", "workflow.core.inputs",
+    "workflow.spec.catalog", "workflow.core.ticket", "workflow.store.port", "workflow",
 ]
 FORBIDDEN = ("flask", "sqlalchemy", "redis", "rq")
 

@@ -10,13 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import MONDAY_9_WIB, drop_schema, postgres_engine
-from workflow.calendar import WorkingCalendar
-from workflow.clocks import AT_RISK_PERCENT, SimpleCalendar, is_at_risk, pause, resume, start_run, stop
-from workflow.spec import Clock, Span, Trigger
+from workflow.core.calendar import WorkingCalendar
+from workflow.core.clocks import AT_RISK_PERCENT, SimpleCalendar, is_at_risk, pause, resume, start_run, stop
+from workflow.spec.model import Clock, Span, Trigger
 from workflow.store import models as m
 from workflow.store.db import alembic_config, make_engine, upgrade
 from workflow.store.sql import utc
-from workflow.ticket import Ticket
+from workflow.core.ticket import Ticket
 
 WIB = timezone(timedelta(hours=7))
 

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from hypothesis import given, settings, strategies as st
 
-from workflow.audit import CONTENT_FIELDS, GENESIS, canonical, chain_hash, seal
+from workflow.core.audit import CONTENT_FIELDS, GENESIS, canonical, chain_hash, seal
 
 TRICKY = st.sampled_from([',"from_state":', ',"kind":', '","inputs":{}', "\\u0000", "é ✓ 中", '"', "\\"])
 TEXT = st.one_of(st.text(max_size=20), TRICKY)

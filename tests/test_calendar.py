@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.calendar import DEFAULT_HOURS, UNITS, Closure, OfficeHours, WorkingCalendar
+from workflow.core.calendar import DEFAULT_HOURS, UNITS, Closure, OfficeHours, WorkingCalendar
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
@@ -299,7 +299,7 @@ def test_datetime_given_where_a_day_is_expected_is_refused():
 
 def test_calendar_module_imports_no_web_database_or_queue_library():
     probe = (
-        "import sys, workflow.calendar; "
+        "import sys, workflow.core.calendar; "
         "print(sorted(m for m in ('flask', 'sqlalchemy', 'redis', 'rq') if m in sys.modules))"
     )
     root = Path(__file__).resolve().parent.parent

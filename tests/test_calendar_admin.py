@@ -8,9 +8,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.conftest import MONDAY_9_WIB, walk_in_record
-from workflow.audit import verify_rows
-from workflow.calendar_admin import add_closure, list_days, remove_holiday, reset_day
-from workflow.escalation import sweep_due_rungs
+from workflow.core.audit import verify_rows
+from workflow.services.calendar import add_closure, list_days, remove_holiday, reset_day
+from workflow.services.escalation import sweep_due_rungs
 from workflow.runtime import Runtime
 from workflow.store import models as m
 
@@ -118,7 +118,7 @@ def test_paused_and_far_away_clocks_are_left_alone(runtime, engine, actors):
 
 def test_cli_calendar_commands(runtime, engine, actors):
     from workflow.cli import cli
-    from workflow.jobs_cli import register
+    from workflow.cli.jobs import register
 
     register(cli)
     ticket = to_opd(engine, actors, datetime(2026, 11, 30, 10, 0, tzinfo=WIB))
@@ -142,8 +142,8 @@ def test_cli_calendar_commands(runtime, engine, actors):
 def test_other_processes_notice_a_calendar_edit(runtime, db_engine, store):
     """A sweeper or worker started before the edit reloads its calendar on its next sweep or job."""
     from workflow import jobs
-    from workflow.calendar import WorkingCalendar
-    from workflow.engine import Engine
+    from workflow.core.calendar import WorkingCalendar
+    from workflow.services.engine import Engine
 
     other = Runtime(db=db_engine, store=store, engine=Engine(store, calendar=WorkingCalendar()),
                     catalogs=runtime.catalogs)

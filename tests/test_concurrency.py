@@ -23,10 +23,10 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from workflow.audit import verify_rows
-from workflow.engine import Engine
-from workflow.guards import Actor
-from workflow.publish import publish
+from workflow.core.audit import verify_rows
+from workflow.services.engine import Engine
+from workflow.core.guards import Actor
+from workflow.services.publish import publish
 from workflow.store.db import make_engine, upgrade
 from workflow.store.sql import SqlStore
 
@@ -75,9 +75,9 @@ class _RendezvousStore(SqlStore):
 
 def _worker(index, url, schema, rounds, barrier, rendezvous, results):
     """Run ``rounds`` (a list of fire lists) in step with the other workers; report every outcome."""
-    from workflow.calendar import WorkingCalendar
+    from workflow.core.calendar import WorkingCalendar
     from workflow.errors import ConcurrentUpdate, TransitionRejected
-    from workflow.machine import machine_for
+    from workflow.core.machine import machine_for
 
     db = make_engine(url, schema=schema)
     try:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.definition_diff import impact, semantic_diff, text_diff
-from workflow.loader import load_definition
+from workflow.spec.diff import impact, semantic_diff, text_diff
+from workflow.spec.loader import load_definition
 
 from .conftest import SOP
 

@@ -35,8 +35,8 @@ from notifications.delivery import (
     use_runtime_for_jobs,
 )
 from tests.conftest import MONDAY_9_WIB, REDIS_URL, SOP, service_missing, walk_in_record
-from workflow.engine import Engine
-from workflow.publish import publish
+from workflow.services.engine import Engine
+from workflow.services.publish import publish
 from workflow.runtime import Runtime
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
@@ -418,7 +418,7 @@ def test_sweep_expands_rows_written_without_dispatch(store, engine, actors, smtp
 
 
 def test_each_expansion_is_audited_without_the_complainants_address(runtime, actors, smtp):
-    from workflow.audit import verify_rows
+    from workflow.core.audit import verify_rows
 
     opened = runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test"), actors["petugas"])
 
@@ -508,7 +508,7 @@ def test_a_template_that_cannot_render_fails_visibly_and_renders_again_on_retry(
 
 
 def test_escalation_rungs_warn_the_assignee_and_escalate_to_the_section_head(runtime, actors):
-    from workflow.escalation import sweep_due_rungs
+    from workflow.services.escalation import sweep_due_rungs
 
     petugas = add_user(runtime.db, "petugas1", "petugas", display_name="Petugas Satu")
     kasi = add_user(runtime.db, "kasi1", "kepala_seksi", display_name="Ibu Kasi", locale="en")

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from workflow.diagram import depths, edges, layout, render_mermaid, render_svg, stubs
-from workflow.loader import load_definition
+from workflow.spec.diagram import depths, edges, layout, render_mermaid, render_svg, stubs
+from workflow.spec.loader import load_definition
 
 from .conftest import SOP
 
@@ -162,7 +162,7 @@ def test_mermaid_quotes_labels(mini):
 
 
 def test_arrow_labels_never_cover_a_state_or_each_other(sop):
-    from workflow.diagram import BOX_H, BOX_W, CHAR_W
+    from workflow.spec.diagram import BOX_H, BOX_W, CHAR_W
 
     root = parse(render_svg(sop))
     lay = layout(sop)
@@ -183,7 +183,7 @@ def test_arrow_labels_never_cover_a_state_or_each_other(sop):
     assert not [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:] if hit(a, b)]
 
 
-@pytest.mark.parametrize("module", ["workflow.diagram", "workflow.definition_diff"])
+@pytest.mark.parametrize("module", ["workflow.spec.diagram", "workflow.spec.diff"])
 def test_diagram_and_diff_stay_pure(module):
     """Both modules import no web, database or queue library (see tests/test_architecture.py)."""
     import json

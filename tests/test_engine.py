@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from workflow.audit import verify_rows
-from workflow.engine import Engine, hash_token
+from workflow.core.audit import verify_rows
+from workflow.services.engine import Engine, hash_token
 from workflow.errors import ConcurrentUpdate, InvalidInput, TransitionRejected, UnknownDefinition
 
 from .conftest import MONDAY_9_WIB, walk_in_record
@@ -156,7 +156,7 @@ def test_stale_version_raises_concurrent_update_and_writes_nothing(engine, actor
 
 def test_lost_update_between_read_and_write_is_detected(engine, actors, ticket, store):
     """Two officers load version 1; the second write must not overwrite the first."""
-    from workflow.ticket import Change
+    from workflow.core.ticket import Change
 
     with store.unit_of_work() as uow:
         stale = uow.load_ticket(ticket.id)
@@ -229,7 +229,7 @@ def test_pause_for_missing_information_moves_the_due_time_by_the_paused_span(eng
 
 
 def test_publishing_identical_text_is_a_no_op_and_tickets_stay_on_their_version(engine, actors, store, published):
-    from workflow.publish import publish
+    from workflow.services.publish import publish
 
     from .conftest import SOP
 

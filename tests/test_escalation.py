@@ -12,10 +12,10 @@ from sqlalchemy import func, select, update
 
 from tests.conftest import MONDAY_9_WIB, walk_in_record
 from workflow import jobs
-from workflow.audit import verify_rows
-from workflow.calendar import WorkingCalendar
+from workflow.core.audit import verify_rows
+from workflow.core.calendar import WorkingCalendar
 from workflow.errors import ConcurrentUpdate
-from workflow.escalation import fire_rung_job, sweep_due_rungs
+from workflow.services.escalation import fire_rung_job, sweep_due_rungs
 from workflow.runtime import Runtime
 from workflow.store import models as m
 from workflow.store.sql import utc
@@ -115,7 +115,7 @@ def test_penyelesaian_ladder_fires_each_warning_and_escalation_once(runtime, eng
 def test_reassigning_rung_moves_the_ticket_to_the_target_role(runtime, engine, actors, store):
     """A rung declared with ``reassign`` hands the ticket to the escalation target's role."""
     from tests.conftest import SOP
-    from workflow.publish import publish
+    from workflow.services.publish import publish
 
     text = SOP.read_text(encoding="utf-8").replace(
         "{at: 100%, escalate_to: kepala_seksi, notify: [escalation_target]}",
@@ -254,7 +254,7 @@ def test_due_query_uses_only_running_clocks(runtime, engine, actors):
 def test_a_rung_failing_after_its_writes_rolls_back_alone(runtime, engine, actors, monkeypatch):
     """A rung that fails after writing its escalation, ticket, audit and outbox rows leaves none of them;
     the other rungs of the batch (before and after it) commit, and the audit chain still verifies."""
-    from workflow import escalation
+    from workflow.services import escalation
 
     good = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     bad = engine.open("pengaduan-ptsp", walk_in_record(nama="Budi"), actors["petugas"], now=T0).ticket
@@ -281,8 +281,8 @@ def test_a_rung_failing_after_its_writes_rolls_back_alone(runtime, engine, actor
 def test_a_rung_job_uses_a_calendar_edited_after_its_worker_started(runtime, engine, actors, db_engine, store):
     """The job reads the calendar's stamp in its own transaction; after an edit it reloads and fires on the
     new calendar (Tuesday closed: the 100 % rung of the one-working-day triage clock moves to Wednesday)."""
-    from workflow.calendar_admin import add_closure
-    from workflow.engine import Engine
+    from workflow.services.calendar import add_closure
+    from workflow.services.engine import Engine
 
     ticket = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     run = ticket.clock("tanggapan_awal")

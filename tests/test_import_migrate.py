@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from workflow.audit import verify_rows
+from workflow.core.audit import verify_rows
 from workflow.cli import cli
 from workflow.runtime import build_runtime
 

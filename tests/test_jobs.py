@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import REDIS_URL, ROOT, SOP, drop_schema, postgres_engine, service_missing, walk_in_record
 from workflow import jobs
-from workflow.audit import verify_rows
-from workflow.calendar import WorkingCalendar
-from workflow.engine import Engine
-from workflow.escalation import claim_and_enqueue, fire_rung_job, sweep_due_rungs
-from workflow.publish import publish
+from workflow.core.audit import verify_rows
+from workflow.core.calendar import WorkingCalendar
+from workflow.services.engine import Engine
+from workflow.services.escalation import claim_and_enqueue, fire_rung_job, sweep_due_rungs
+from workflow.services.publish import publish
 from workflow.runtime import Runtime
 from workflow.store import models as m
 from workflow.store.db import make_engine, upgrade
@@ -120,11 +120,11 @@ def work(rt):
 # -- without Redis -----------------------------------------------------------------------------------
 def test_run_periodic_runs_available_tasks_and_skips_missing_ones(runtime, actors):
     open_past(runtime, actors["petugas"])
-    results = jobs.run_periodic(runtime, tasks=("workflow.escalation.sweep_due_rungs", "workflow.nothing_here.sweep",
+    results = jobs.run_periodic(runtime, tasks=("workflow.services.escalation.sweep_due_rungs", "workflow.nothing_here.sweep",
                                                 "workflow.jobs.no_such_function"))
-    assert results == {"workflow.escalation.sweep_due_rungs": 3, "workflow.nothing_here.sweep": None,
+    assert results == {"workflow.services.escalation.sweep_due_rungs": 3, "workflow.nothing_here.sweep": None,
                        "workflow.jobs.no_such_function": None}
-    assert jobs.PERIODIC[0] == "workflow.escalation.sweep_due_rungs"
+    assert jobs.PERIODIC[0] == "workflow.services.escalation.sweep_due_rungs"
 
 
 def test_inprocess_sweeper_escalates_without_redis(runtime, actors):
@@ -146,7 +146,7 @@ def test_inprocess_sweeper_escalates_without_redis(runtime, actors):
 
 def test_worker_without_redis_explains_what_to_do(runtime):
     from workflow.cli import cli
-    from workflow.jobs_cli import register
+    from workflow.cli.jobs import register
 
     register(cli)
     result = CliRunner().invoke(cli, ["worker", "--burst"], obj={"runtime": runtime})
@@ -160,7 +160,7 @@ def test_worker_without_forking_runs_the_due_rung_jobs_in_its_own_process(redis_
     """`alur worker --no-fork --burst` (rq's SimpleWorker) fires the scheduled rungs as the forking worker
     does (test_worker_with_scheduler_fires_a_due_rung_and_schedules_the_next): both clocks' due rungs."""
     from workflow.cli import cli
-    from workflow.jobs_cli import register
+    from workflow.cli.jobs import register
 
     ticket = open_past(redis_runtime, actors["petugas"])[0]  # its rungs were scheduled on open
     assert count(redis_runtime.db, m.escalations) == 0

@@ -8,9 +8,9 @@ from types import MappingProxyType
 
 import pytest
 
-from workflow.guards import mutually_exclusive
-from workflow.loader import load_definition, load_definition_file, source_hash
-from workflow.spec import Definition, GuardRef, Span
+from workflow.core.guards import mutually_exclusive
+from workflow.spec.loader import load_definition, load_definition_file, source_hash
+from workflow.spec.model import Definition, GuardRef, Span
 
 ROOT = Path(__file__).resolve().parent.parent
 SOP = ROOT / "definitions" / "pengaduan-ptsp.yaml"

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from workflow.audit import verify_rows
-from workflow.calendar import WorkingCalendar
-from workflow.engine import Engine
+from workflow.core.audit import verify_rows
+from workflow.core.calendar import WorkingCalendar
+from workflow.services.engine import Engine
 from workflow.errors import ConcurrentUpdate, InvalidInput, TransitionRejected
-from workflow.guards import Actor
-from workflow.publish import publish
+from workflow.core.guards import Actor
+from workflow.services.publish import publish
 from workflow.store.db import make_engine, upgrade
 from workflow.store.sql import SqlStore
 

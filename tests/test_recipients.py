@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from notifications.recipients import StaffUser, expand_recipients, opted_out, user_locale
-from workflow.ticket import Ticket
+from workflow.core.ticket import Ticket
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
 

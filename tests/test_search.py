@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 from admin.console.common import Filters, apply_filters
 from tests.conftest import walk_in_record
 from workflow.store import models as m
-from workflow.store import search as search_module
-from workflow.store.search import SEARCH_CAP, identity_name, lower_json_text, subject, substring_pattern
+from workflow.store.queries import search as search_module
+from workflow.store.queries.search import SEARCH_CAP, identity_name, lower_json_text, subject, substring_pattern
 
 NOW = None  # apply_filters only reads the time for deadline filters, which these searches do not use
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from notifications.templates import available_templates
 from workflow.cli import cli
 from workflow.errors import DefinitionError
-from workflow.loader import check_definition, load_definition
+from workflow.spec.loader import check_definition, load_definition
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -24,7 +24,7 @@ INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
 MINIMAL = FIXTURES / "valid" / "minimal.yaml"
 SOP = ROOT / "definitions" / "pengaduan-ptsp.yaml"
-CODE_SOURCES = [ROOT / "workflow" / "loader.py", ROOT / "workflow" / "validation.py"]
+CODE_SOURCES = [ROOT / "workflow" / "spec" / "loader.py", ROOT / "workflow" / "spec" / "validation.py"]
 CODE_RE = re.compile(r"\bD\d{3}\b")
 TEMPLATES = available_templates()
 LOCATION_RE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>D\d{3}) \S")

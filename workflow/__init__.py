@@ -10,9 +10,9 @@ explicitly by whoever needs a database.
 
     >>> from workflow import Engine, Actor, TransitionRejected
 """
-from .calendar import WorkingCalendar
-from .engine import Engine, Opened, Option
-from .errors import (
+from workflow.core.calendar import WorkingCalendar
+from workflow.services.engine import Engine, Opened, Option
+from workflow.errors import (
     AlurError,
     AuditChainBroken,
     ConcurrentUpdate,
@@ -26,11 +26,11 @@ from .errors import (
     TransitionRejected,
     UnknownDefinition,
 )
-from .guards import Actor
-from .loader import check_definition, load_definition
-from .publish import Published, publish
-from .spec import Definition
-from .ticket import Ticket
+from workflow.core.guards import Actor
+from workflow.spec.loader import check_definition, load_definition
+from workflow.services.publish import Published, publish
+from workflow.spec.model import Definition
+from workflow.core.ticket import Ticket
 
 __version__ = "0.1.0"
 

@@ -21,12 +21,12 @@ from typing import Any
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy import select
 
-from .calendar import Closure, WorkingCalendar
-from .catalog import Catalogs, default_catalogs
-from .engine import Engine
-from .store import models as m
-from .store.db import INSTANCE_DIR, default_url, make_engine
-from .store.sql import SqlStore
+from workflow.core.calendar import Closure, WorkingCalendar
+from workflow.spec.catalog import Catalogs, default_catalogs
+from workflow.services.engine import Engine
+from workflow.store import models as m
+from workflow.store.db import INSTANCE_DIR, default_url, make_engine
+from workflow.store.sql import SqlStore
 
 
 def instance_secret(name: str, env: str) -> str:
@@ -88,7 +88,7 @@ def install_services(runtime: Runtime) -> Runtime:
     Kept out of `build_runtime` so one-shot commands and tests get a bare engine unless they ask.
     A service whose module is not in this build is skipped.
     """
-    from .plugins import optional_modules
+    from workflow.plugins import optional_modules
 
     for module in optional_modules(SERVICES):
         module.install(runtime)

@@ -35,8 +35,8 @@ from werkzeug.exceptions import BadRequest, HTTPException, NotFound, RequestEnti
 from admin.public import limits
 from admin.public.intake import DEFAULT_DEFINITION, file_complaint
 from admin.public.status import find_by_token, iso, jsonable, public_status
-from workflow import attachments
-from workflow.engine import OFFICE_TZ
+from workflow.services import evidence as attachments
+from workflow.services.engine import OFFICE_TZ
 from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
                              UnknownDefinition)
 from workflow.store import models as m

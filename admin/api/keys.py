@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, insert, select, update
 
-from workflow.guards import Actor
+from workflow.core.guards import Actor
 from workflow.store import models_intake as mi
 from workflow.store.db import read_only
 from workflow.store.sql import utc

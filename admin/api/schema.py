@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from workflow.inputs import DEFAULT_MAX_TEXT, DEFAULT_MAX_TEXTAREA
-from workflow.spec import Definition, Field
+from workflow.core.inputs import DEFAULT_MAX_TEXT, DEFAULT_MAX_TEXTAREA
+from workflow.spec.model import Definition, Field
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()\-.]{6,38}$"
 RECEIPT_PATTERN = r"^[A-Z]{3}-[0-9]{4}-[0-9]{6}$"

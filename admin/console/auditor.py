@@ -25,8 +25,8 @@ from flask import Flask, Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from sqlalchemy import and_, func, select
 
-from workflow.audit import KINDS, ChainStatus, verify_rows
-from workflow.audit_export import write_audit
+from workflow.core.audit import KINDS, ChainStatus, verify_rows
+from workflow.reports.audit_export import write_audit
 from workflow.store import models as m
 from workflow.store.db import read_only
 from workflow.store.sql import utc

@@ -14,10 +14,10 @@ from flask import current_app, g
 from flask_babel import get_locale
 from sqlalchemy import and_, case, select
 
-from workflow.clocks import AT_RISK_PERCENT, gross_seconds, is_at_risk, is_overdue, net
-from workflow.spec import Definition, Field
+from workflow.core.clocks import AT_RISK_PERCENT, gross_seconds, is_at_risk, is_overdue, net
+from workflow.spec.model import Definition, Field
 from workflow.store import models as m
-from workflow.store.search import search_condition
+from workflow.store.queries.search import search_condition
 
 OFFICE_TZ = ZoneInfo("Asia/Jakarta")
 PAGE_SIZE = 50

@@ -11,7 +11,7 @@ import logging
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 
-from workflow import duplicates
+from workflow.services import duplicates
 from workflow.errors import AlurError, InvalidInput, TransitionRejected
 
 from ..auth import SecureBaseView, current_actor

@@ -26,7 +26,7 @@ from flask import Flask, abort, current_app, flash, g, redirect, request, url_fo
 from flask_admin import expose
 from sqlalchemy import and_, func, select, update
 
-from workflow.audit import AuditEvent
+from workflow.core.audit import AuditEvent
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
 from workflow.store.db import read_only

@@ -18,10 +18,10 @@ from markupsafe import Markup
 
 from workflow.errors import AlurError, InvalidInput
 from workflow.reports import FORMATS, MEDIA_TYPES, build_for_runtime, filename, render
-from workflow.reports.cli import record_identity_view
+from workflow.cli.report import record_identity_view
 from workflow.reports.period import OFFICE_TZ, PeriodError, parse_period
 from workflow.reports.render_html import render_html_fragment
-from workflow import rootcause
+from workflow.services import rootcause
 
 from ..auth import SecureBaseView, current_actor
 from . import common

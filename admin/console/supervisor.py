@@ -26,11 +26,11 @@ from sqlalchemy import Text as SqlText
 from sqlalchemy import BigInteger, and_, any_, bindparam, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 
-from workflow.definition_diff import impact, semantic_diff, text_diff
-from workflow.diagram import render_mermaid, render_svg
+from workflow.spec.diff import impact, semantic_diff, text_diff
+from workflow.spec.diagram import render_mermaid, render_svg
 from workflow.errors import ConcurrentUpdate, DefinitionError, DefinitionProblem, UnknownDefinition
-from workflow.loader import check_definition
-from workflow.publish import publish
+from workflow.spec.loader import check_definition
+from workflow.services.publish import publish
 from workflow.store import models as m
 from workflow.store.db import read_only
 
@@ -368,7 +368,7 @@ def _normalise(text: str) -> str:
 def _calendar_api():
     """The clocks part's calendar functions, or the local fallback when that module is absent."""
     try:
-        from workflow import calendar_admin  # type: ignore[attr-defined]
+        from workflow.services import calendar as calendar_admin  # type: ignore[attr-defined]
     except ImportError:
         return _FallbackCalendar
     return calendar_admin
@@ -383,7 +383,7 @@ class _FallbackCalendar:
 
     @staticmethod
     def _audit(runtime, what: str, day: date, name: str, actor_id: str, now: datetime) -> None:
-        from workflow.audit import AuditEvent
+        from workflow.core.audit import AuditEvent
 
         with runtime.store.unit_of_work() as uow:
             uow.append_audit([AuditEvent(kind="calendar", at=now, actor_id=actor_id, actor_role="supervisor",

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_admin import expose
 
-from workflow import attachments
+from workflow.services import evidence as attachments
 from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
                              UnknownDefinition)
 from workflow.store import models as m

@@ -19,8 +19,8 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from workflow import attachments
-from workflow.engine import OFFICE_TZ
+from workflow.services import evidence as attachments
+from workflow.services.engine import OFFICE_TZ
 from workflow.errors import ConcurrentUpdate, InvalidInput, TransitionRejected
 
 from . import limits
@@ -263,7 +263,7 @@ def make_blueprint(limiter) -> Blueprint:
 
 
 def _validate_only(definition, record, runtime):
-    from workflow.inputs import validate_fields
+    from workflow.core.inputs import validate_fields
     return validate_fields(definition.record, record, runtime.catalogs)
 
 

@@ -11,9 +11,9 @@ import logging
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from workflow import attachments, duplicates
-from workflow.engine import Opened
-from workflow.guards import Actor
+from workflow.services import evidence as attachments, duplicates
+from workflow.services.engine import Opened
+from workflow.core.guards import Actor
 
 logger = logging.getLogger(__name__)
 

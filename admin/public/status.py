@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflow.engine import hash_token
-from workflow.guards import Actor
+from workflow.services.engine import hash_token
+from workflow.core.guards import Actor
 from workflow.store import models as m
 from workflow.store.db import read_only
 from workflow.store.sql import utc
-from workflow.ticket import Ticket
+from workflow.core.ticket import Ticket
 
 PEMOHON = Actor("pemohon", frozenset({"pemohon"}), "Pemohon")
 ANSWER_STATE = "menunggu_konfirmasi"  # the answer is public once the ticket has been delivered to here

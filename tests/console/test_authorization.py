@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.console.conftest import PASSWORD, csrf_from, login, open_ticket
-from workflow.guards import Actor
+from workflow.core.guards import Actor
 
 ANON = "anonymous"
 USERS = ("admin", "kasi", "kabid", "kadis", "petugas", "tim", "esdm", "auditor")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from notifications import MemoryChannel
 from notifications.delivery import install
 from tests.console.conftest import csrf_from, login, open_ticket
-from workflow.guards import Actor
+from workflow.core.guards import Actor
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 
 from admin.auth import SecureModelView, authenticate, list_users
 from tests.console.conftest import open_ticket
-from workflow.guards import Actor
+from workflow.core.guards import Actor
 from workflow.store import models as m
 
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from tests.console.conftest import csrf_from, login, open_ticket
-from workflow.guards import Actor
+from workflow.core.guards import Actor
 from workflow.store import models as m
 
 TIM = Actor("tim", frozenset({"tim"}), "Tim")

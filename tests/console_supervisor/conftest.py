@@ -12,8 +12,8 @@ from admin.auth import create_user
 from tests.web import (  # noqa: F401 - csrf_from and PASSWORD are re-exported to the tests; the fixture is autouse
     PASSWORD, STAFF, csrf_from, fresh_admin_catalog_cache, post_login)
 from tests.conftest import MONDAY_9_WIB, SOP, walk_in_record
-from workflow.guards import Actor
-from workflow.publish import publish
+from workflow.core.guards import Actor
+from workflow.services.publish import publish
 from workflow.runtime import build_runtime
 from workflow.store.db import make_engine, upgrade
 

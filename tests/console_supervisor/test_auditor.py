@@ -10,8 +10,8 @@ import lxml.html
 
 from admin.auth import get_user_by_name, view_identity
 from tests.conftest import MONDAY_9_WIB
-from workflow.audit import verify_rows
-from workflow.audit_export import CSV_COLUMNS
+from workflow.core.audit import verify_rows
+from workflow.reports.audit_export import CSV_COLUMNS
 
 from .conftest import PETUGAS, csrf_from, login, open_ticket
 

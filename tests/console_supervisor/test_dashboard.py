@@ -8,7 +8,7 @@ import pytest
 
 from admin.console.supervisor import dashboard_numbers, period_bounds
 from tests.conftest import MONDAY_9_WIB, walk_in_record
-from workflow.escalation import sweep_due_rungs
+from workflow.services.escalation import sweep_due_rungs
 
 from .conftest import PETUGAS, login, open_ticket, utc
 
@@ -120,7 +120,7 @@ def test_periods_are_wib_months_and_quarters():
 def test_the_aggregates_agree_on_sqlite_and_postgresql(db_engine):
     """Epoch arithmetic and the JSON flags test are dialect-specific: both databases must count the same."""
     from tests.conftest import SOP, walk_in_record
-    from workflow.publish import publish
+    from workflow.services.publish import publish
     from workflow.runtime import build_runtime
 
     rt = build_runtime(db=db_engine)
@@ -148,7 +148,7 @@ def test_escalations_waiting_are_found_from_the_open_flagged_tickets_in_chunks(d
 
     from admin.console import supervisor
     from tests.conftest import SOP
-    from workflow.publish import publish
+    from workflow.services.publish import publish
     from workflow.runtime import build_runtime
     from workflow.store import models as m
 
@@ -180,7 +180,7 @@ def test_on_time_periods_count_each_period_as_on_time_alone(db_engine):
     """One pass over several periods (this month inside this quarter) gives each period's own counts."""
     from admin.console.supervisor import on_time, on_time_periods
     from tests.conftest import SOP
-    from workflow.publish import publish
+    from workflow.services.publish import publish
     from workflow.runtime import build_runtime
 
     rt = build_runtime(db=db_engine)
@@ -240,7 +240,7 @@ def test_dashboard_counts_and_the_queue_filter_agree_on_the_same_tickets(db_engi
     from admin.app import create_app
     from admin.console.common import Filters, clock_views, definition_for, list_tickets
     from tests.conftest import SOP
-    from workflow.publish import publish
+    from workflow.services.publish import publish
     from workflow.runtime import build_runtime
 
     monkeypatch.setenv("ALUR_SECRET_KEY", "dashboard-tests")

@@ -13,8 +13,8 @@ from admin.api.keys import create_key
 from admin.app import create_app
 from tests.conftest import SOP
 from tests.web import PASSWORD, csrf_from  # noqa: F401 - re-exported to the tests
-from workflow.guards import Actor
-from workflow.publish import publish
+from workflow.core.guards import Actor
+from workflow.services.publish import publish
 from workflow.runtime import build_runtime
 from workflow.store.db import make_engine, upgrade
 

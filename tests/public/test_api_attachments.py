@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from admin.auth import create_user
 from tests.web import post_login
-from workflow import attachments
+from workflow.services import evidence as attachments
 from workflow.store import models as m
 from workflow.store import models_intake as mi
 

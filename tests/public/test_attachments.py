@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workflow import attachments
-from workflow.attachments import AttachmentRejected, check, sniff
+from workflow.services import evidence as attachments
+from workflow.services.evidence import AttachmentRejected, check, sniff
 
 from .conftest import PDF, PETUGAS, PNG, docx_bytes
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from admin.auth import create_user
-from workflow import duplicates
-from workflow.autoclose import close_unconfirmed
+from workflow.services import duplicates
+from workflow.services.autoclose import close_unconfirmed
 from workflow.errors import TransitionRejected
 
 from .conftest import PASSWORD, PETUGAS, csrf_from, file_via_form

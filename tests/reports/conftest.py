@@ -29,7 +29,7 @@ def runtime(db_engine, published, calendar, monkeypatch, tmp_path):
 @pytest.fixture
 def q1_2021(runtime):
     """The report's own 16 complaints of Q1 2021, imported as the office would import them."""
-    from workflow.importer import import_complaints
+    from workflow.services.imports import import_complaints
 
     result = import_complaints(runtime, Q1_CSV, actor_id="import", now=datetime(2021, 4, 5, 2, tzinfo=timezone.utc))
     assert result.count == 16

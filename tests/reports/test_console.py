@@ -8,7 +8,7 @@ from .conftest import Q1_CSV, docx_tables, rekap_from_rows
 
 
 def import_q1(rt):
-    from workflow.importer import import_complaints
+    from workflow.services.imports import import_complaints
 
     return import_complaints(rt, Q1_CSV)
 
@@ -45,7 +45,7 @@ def test_supervisor_records_a_root_cause_links_complaints_and_plans(client, rt):
     token = csrf_from(client.get("/admin/laporan/?period=2021-Q1").get_data(as_text=True))
     client.post("/admin/laporan/akar-masalah", data={"csrf_token": token, "period": "2021-Q1", "code": "SIPEKA_DOWN",
                                                      "title": "Maintenance server SIPEKA", "description": ""})
-    from workflow.rootcause import list_root_causes
+    from workflow.services.rootcause import list_root_causes
 
     cause = list_root_causes(rt.db)[0]
     client.post("/admin/laporan/tautkan", data={"csrf_token": token, "period": "2021-Q1", "root_cause_id": cause.id,

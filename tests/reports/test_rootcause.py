@@ -7,7 +7,7 @@ import pytest
 
 from workflow.errors import InvalidInput, TicketNotFound
 from workflow.reports import build_report, render
-from workflow.rootcause import (add_action_plan, create_root_cause, link_complaints, list_action_plans,
+from workflow.services.rootcause import (add_action_plan, create_root_cause, link_complaints, list_action_plans,
                                 list_root_causes, set_plan_status, unlink_complaint)
 
 from .conftest import docx_tables, open_ticket, wib

@@ -6,9 +6,9 @@ and action plans) built from SQL aggregations and rendered as DOCX, XLSX, HTML o
 """
 from __future__ import annotations
 
-from .build import build_for_runtime, build_report
-from .model import Report
-from .period import Period, PeriodError, parse_period
+from workflow.reports.build import build_for_runtime, build_report
+from workflow.reports.model import Report
+from workflow.reports.period import Period, PeriodError, parse_period
 
 FORMATS = ("docx", "xlsx", "html", "json")
 MEDIA_TYPES = {
@@ -22,16 +22,16 @@ MEDIA_TYPES = {
 def render(report: Report, fmt: str) -> bytes:
     """The report in one of `FORMATS`, as bytes (renderers are imported only when used)."""
     if fmt == "docx":
-        from .render_docx import render_docx
+        from workflow.reports.render_docx import render_docx
         return render_docx(report)
     if fmt == "xlsx":
-        from .render_xlsx import render_xlsx
+        from workflow.reports.render_xlsx import render_xlsx
         return render_xlsx(report)
     if fmt == "html":
-        from .render_html import render_html
+        from workflow.reports.render_html import render_html
         return render_html(report)
     if fmt == "json":
-        from .render_json import render_json
+        from workflow.reports.render_json import render_json
         return render_json(report)
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
 

@@ -13,17 +13,17 @@ from typing import Any
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy import select
 
-from workflow.catalog import Catalogs, default_catalogs
-from workflow.loader import load_definition
-from workflow.spec import Definition
+from workflow.spec.catalog import Catalogs, default_catalogs
+from workflow.spec.loader import load_definition
+from workflow.spec.model import Definition
 from workflow.store import models as m
 from workflow.store.db import read_only
 from workflow.store.sql import utc
 
-from . import queries as q
-from .model import (ActionPlanLine, CalendarInfo, ClockStats, Count, EvaluationRow, Holiday, RekapItem,
+from workflow.store.queries import reports as q
+from workflow.reports.model import (ActionPlanLine, CalendarInfo, ClockStats, Count, EvaluationRow, Holiday, RekapItem,
                     RekapSector, Rekapitulasi, Report, RootCauseLine, Sla)
-from .period import Period, format_short, month_label, parse_period
+from workflow.reports.period import Period, format_short, month_label, parse_period
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt
 
-from .model import Report
-from .period import MONTHS, OFFICE_TZ
-from .tables import Table, report_tables, sla_note
+from workflow.reports.model import Report
+from workflow.reports.period import MONTHS, OFFICE_TZ
+from workflow.reports.tables import Table, report_tables, sla_note
 
 CHAPTERS = (
     ("I", "PENDAHULUAN", ("1.1. Latar Belakang", "1.2. Maksud dan Tujuan")),

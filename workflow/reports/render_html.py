@@ -13,8 +13,8 @@ from io import BytesIO
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .model import Report
-from .tables import Table, report_tables, sla_note
+from workflow.reports.model import Report
+from workflow.reports.tables import Table, report_tables, sla_note
 
 CSS = """
 .alur-report{font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#222;max-width:1100px}

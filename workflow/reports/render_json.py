@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .model import Report
+from workflow.reports.model import Report
 
 FORMAT_VERSION = 1
 

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from .model import Report
-from .tables import Table, report_tables
+from workflow.reports.model import Report
+from workflow.reports.tables import Table, report_tables
 
 INVALID = set('[]:*?/\\')
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .build import UNIT_LABELS
-from .model import ClockStats, Count, Report
+from workflow.reports.build import UNIT_LABELS
+from workflow.reports.model import ClockStats, Count, Report
 
 
 @dataclass(frozen=True)

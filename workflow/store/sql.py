@@ -19,11 +19,11 @@ from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..audit import AuditEvent, seal
-from ..errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
-from ..ticket import Change, ClockRun, Ticket
-from . import models as m
-from .db import read_only
+from workflow.core.audit import AuditEvent, seal
+from workflow.errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
+from workflow.core.ticket import Change, ClockRun, Ticket
+from workflow.store import models as m
+from workflow.store.db import read_only
 
 MIRRORED = ("kanal", "tingkat", "kategori", "sektor", "jenis_izin", "kerahasiaan", "perihal", "no_registrasi")
 CLOCK_COLUMNS = ("clock", "run", "unit", "budget", "status", "started_at", "resumed_at", "due_at", "consumed",

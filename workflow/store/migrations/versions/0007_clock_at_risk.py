@@ -31,10 +31,10 @@ def upgrade() -> None:
 
 def backfill(conn) -> int:
     """Set ``at_risk_at`` of every running run that has none; returns how many were set."""
-    from workflow.clocks import at_risk_time
+    from workflow.core.clocks import at_risk_time
     from workflow.runtime import office_calendar
     from workflow.store.sql import utc
-    from workflow.ticket import ClockRun
+    from workflow.core.ticket import ClockRun
 
     clocks = sa.table("ticket_clocks", sa.column("id", sa.BigInteger), sa.column("status", sa.String),
                       sa.column("unit", sa.String), sa.column("budget", sa.Float), sa.column("consumed", sa.Float),

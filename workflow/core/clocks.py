@@ -1,0 +1,208 @@
+"""Clock arithmetic (pure): start, pause, resume and stop runs, and when each ladder rung falls due.
+
+A clock's net time (office time) excludes pauses; its gross time (what the complainant lived) does
+not. Both are derivable from a run: gross = stop (or now) - started_at; net = consumed plus the
+current running segment. Due times are recomputed from the net time left whenever a run resumes or
+the calendar changes, so a paused span pushes the due time by exactly that span in the clock's unit.
+
+*At risk* has one meaning everywhere (dashboard, work queue filter, ticket page): a running clock has
+used at least `AT_RISK_PERCENT` of its budget in net office time and is not yet due. It is the usual
+SLA warning (and what an ``at: 80%`` ladder rung measures), so a one-day triage clock opened on Friday
+afternoon is not at risk over the weekend, and a paused clock never is. The moment it starts,
+``at_risk_at``, is computed with ``due_at`` (same calendar, same net time left) and stored, so the
+question "at risk now?" is ``at_risk_at <= now <= due_at``: an indexed range test in SQL
+(`admin.console.common.deadline_clause`) and `is_at_risk` in Python.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Iterable, Protocol
+
+from workflow.spec.model import Clock, Definition, Rung
+from workflow.core.ticket import ClockRun, Ticket
+
+
+AT_RISK_PERCENT = 80  # share of the budget (net office time) after which a running clock is at risk
+
+
+class Calendar(Protocol):
+    def add(self, start: datetime, amount: float, unit: str) -> datetime: ...
+    def elapsed(self, start: datetime, end: datetime, unit: str) -> float: ...
+    def fingerprint(self) -> str: ...
+
+
+def start_run(ticket: Ticket, spec: Clock, now: datetime, calendar: Calendar) -> ClockRun:
+    previous = ticket.clock(spec.key)
+    run = ClockRun(clock=spec.key, run=(previous.run + 1) if previous else 1, unit=spec.budget.unit,
+                   budget=spec.budget.amount, status="running", started_at=now, resumed_at=now, due_at=None,
+                   calendar=calendar.fingerprint())
+    reschedule(run, spec, calendar, fired=())
+    return run
+
+
+def net(run: ClockRun, now: datetime, calendar: Calendar) -> float:
+    """Net time used, in the clock's unit."""
+    if run.status == "running" and run.resumed_at is not None:
+        return run.consumed + calendar.elapsed(run.resumed_at, now, run.unit)
+    return run.consumed
+
+
+def gross_seconds(run: ClockRun, now: datetime) -> float:
+    end = run.stopped_at or now
+    return max(0.0, (end - run.started_at).total_seconds())
+
+
+def pause(run: ClockRun, now: datetime, calendar: Calendar) -> None:
+    if run.status != "running":
+        return
+    run.consumed = net(run, now, calendar)
+    run.status, run.paused_at, run.resumed_at, run.dirty = "paused", now, None, True
+    run.next_rung_at = None  # nothing escalates while the office waits on the complainant
+    run.at_risk_at = None  # nor is anything at risk: resume() computes it again from the time left
+
+
+def resume(run: ClockRun, spec: Clock, now: datetime, calendar: Calendar, fired: Iterable[int] = ()) -> None:
+    if run.status != "paused":
+        return
+    if run.paused_at is not None:
+        run.paused_seconds += max(0.0, (now - run.paused_at).total_seconds())
+    run.status, run.paused_at, run.resumed_at, run.dirty = "running", None, now, True
+    reschedule(run, spec, calendar, fired)
+
+
+def stop(run: ClockRun, now: datetime, calendar: Calendar) -> None:
+    if run.status == "stopped":
+        return
+    if run.status == "running":
+        run.consumed = net(run, now, calendar)
+    elif run.paused_at is not None:
+        run.paused_seconds += max(0.0, (now - run.paused_at).total_seconds())
+    run.status, run.stopped_at, run.resumed_at, run.paused_at = "stopped", now, None, None
+    run.next_rung, run.next_rung_at, run.at_risk_at, run.dirty = None, None, None, True
+
+
+def reschedule(run: ClockRun, spec: Clock, calendar: Calendar, fired: Iterable[int]) -> None:
+    """Recompute due_at, at_risk_at and the next unfired rung from the net time left (running runs only)."""
+    if run.status != "running" or run.resumed_at is None:
+        return
+    left = max(0.0, run.budget - run.consumed)
+    run.due_at = calendar.add(run.resumed_at, left, run.unit) if left > 0 else run.resumed_at
+    run.at_risk_at = at_risk_time(run, calendar)
+    run.calendar = calendar.fingerprint()
+    run.next_rung, run.next_rung_at = next_rung(run, spec, calendar, set(fired))
+    run.dirty = True
+
+
+def at_risk_time(run: ClockRun, calendar: Calendar) -> datetime:
+    """When a running segment reaches `AT_RISK_PERCENT` of the budget (``resumed_at`` if it already has).
+
+    Counted like an ``at_percent`` rung, from the segment's start and the net time consumed before it.
+    """
+    assert run.resumed_at is not None
+    target = run.budget * AT_RISK_PERCENT / 100.0 - run.consumed
+    return calendar.add(run.resumed_at, target, run.unit) if target > 0 else run.resumed_at
+
+
+def is_overdue(run: ClockRun, now: datetime) -> bool:
+    """Whether ``run`` is overdue at ``now``: running and past its due time.
+
+    The Python twin of `admin.console.common.deadline_clause("overdue", now)`. A paused run that had
+    already used its budget when the office started waiting on the complainant is late (its pages say
+    by how much) but not overdue: nothing is due from the office until the complainant answers.
+    """
+    return run.status == "running" and run.due_at is not None and now > run.due_at
+
+
+def is_at_risk(run: ClockRun, now: datetime) -> bool:
+    """Whether ``run`` is at risk at ``now``: running, `AT_RISK_PERCENT` of its budget used, not yet due.
+
+    The Python twin of `admin.console.common.deadline_clause("at_risk", now)`; both read the stored
+    ``at_risk_at`` and ``due_at``, so a page and a query never disagree about the same row.
+    """
+    return (run.status == "running" and run.at_risk_at is not None and run.due_at is not None
+            and run.at_risk_at <= now <= run.due_at)
+
+
+def rung_time(run: ClockRun, rung: Rung, calendar: Calendar) -> datetime:
+    assert run.resumed_at is not None and run.due_at is not None
+    if rung.at_percent is not None:
+        target = run.budget * rung.at_percent / 100.0 - run.consumed
+        return calendar.add(run.resumed_at, target, run.unit) if target > 0 else run.resumed_at
+    assert rung.after is not None
+    return calendar.add(run.due_at, rung.after.amount, rung.after.unit)
+
+
+def next_rung(run: ClockRun, spec: Clock, calendar: Calendar, fired: set[int]) -> tuple[int | None, datetime | None]:
+    for rung in spec.escalation:
+        if rung.index not in fired:
+            return rung.index, rung_time(run, rung, calendar)
+    return None, None
+
+
+def apply_clock_rules(definition: Definition, ticket: Ticket, *, trigger: str | None, source: str | None,
+                      dest: str, explicit: list[tuple[str, str]], now: datetime, calendar: Calendar,
+                      fired: dict[tuple[str, int], set[int]] | None = None) -> list[dict]:
+    """Start, stop, pause and resume the ticket's clocks for one move; returns audit details.
+
+    Rules come from each clock's start/stop/pause declarations (open, triggers, entered states) and
+    from the transition's explicit ``clock`` effects (``explicit`` = [(op, clock)]). Order: stops,
+    then pauses/resumes, then starts, so a restart in one move works.
+    """
+    fired = fired or {}
+    notes: list[dict] = []
+    ops: list[tuple[str, str]] = []
+    for key, spec in definition.clocks.items():
+        run = ticket.clock(key)
+        active = run is not None and run.status != "stopped"
+        if active and (trigger in spec.stop.triggers or (dest in spec.stop.states and dest != source)):
+            ops.append(("stop", key))
+            active = False
+        if active and dest in spec.pause.states and run.status == "running":
+            ops.append(("pause", key))
+        elif active and run.status == "paused" and dest not in spec.pause.states:
+            ops.append(("resume", key))
+        starts = (trigger is None and spec.start.open) or (trigger in spec.start.triggers) or \
+                 (dest in spec.start.states and dest != source)
+        if starts and not active:
+            ops.append(("start", key))
+    ops.extend(explicit)
+    for op, key in ops:
+        spec = definition.clocks[key]
+        run = ticket.clock(key)
+        if op in ("stop", "restart") and run is not None and run.status != "stopped":
+            stop(run, now, calendar)
+            notes.append({"clock": key, "op": "stop", "run": run.run, "net": round(run.consumed, 6),
+                          "gross_seconds": round(gross_seconds(run, now), 3)})
+        if op == "pause" and run is not None:
+            pause(run, now, calendar)
+            notes.append({"clock": key, "op": "pause", "run": run.run})
+        if op == "resume" and run is not None:
+            resume(run, spec, now, calendar, fired.get((key, run.run), set()))
+            notes.append({"clock": key, "op": "resume", "run": run.run, "due_at": run.due_at})
+        if op in ("start", "restart"):
+            current = ticket.clock(key)
+            if op == "start" and current is not None and current.status != "stopped":
+                continue
+            new = start_run(ticket, spec, now, calendar)
+            ticket.clocks.append(new)
+            notes.append({"clock": key, "op": "start", "run": new.run, "due_at": new.due_at})
+    return notes
+
+
+class SimpleCalendar:
+    """Calendar-time arithmetic for tests and drafts: every day is a working day, all day."""
+
+    def add(self, start: datetime, amount: float, unit: str) -> datetime:
+        return start + (timedelta(hours=amount) if unit == "working_hours" else timedelta(days=amount))
+
+    def elapsed(self, start: datetime, end: datetime, unit: str) -> float:
+        seconds = max(0.0, (end - start).total_seconds())
+        return seconds / 3600.0 if unit == "working_hours" else seconds / 86400.0
+
+    def fingerprint(self) -> str:
+        return "simple"
+
+
+__all__ = ["start_run", "pause", "resume", "stop", "net", "gross_seconds", "reschedule", "next_rung",
+           "rung_time", "apply_clock_rules", "SimpleCalendar", "Calendar", "AT_RISK_PERCENT", "at_risk_time",
+           "is_at_risk", "is_overdue"]

@@ -1,0 +1,221 @@
+"""The guard registry: named conditions a definition may put on a transition.
+
+Guards are looked up by name when a definition loads (an unknown name is a validation error), never
+imported from dotted paths at fire time. Each guard returns a verdict *and* a reason in Indonesian
+so the console can show an officer why a button is disabled, and the audit can record it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from workflow.spec.model import GuardRef, UNITS
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a user id, the roles they hold, and (for OPD liaisons) their OPD."""
+
+    id: str
+    roles: frozenset[str]
+    name: str = ""
+    opd: str | None = None
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(id="system", roles=frozenset({"system"}), name="Sistem")
+
+
+# Console users hold "supervisor" plus a level; definitions name the structural positions. This mapping
+# is the one place that turns one into the other (sign-in, notification recipients, escalation targets).
+SUPERVISOR_LEVELS = {1: "kepala_seksi", 2: "kepala_bidang", 3: "kepala_dinas"}
+
+
+def actor_roles(roles, supervisor_level: int | None) -> frozenset[str]:
+    """A user's stored roles -> the role names definitions use (a supervisor gets the role of their level)."""
+    out = {r.strip() for r in roles if r and r.strip()}
+    if "supervisor" in out:
+        out.add(SUPERVISOR_LEVELS.get(supervisor_level or 1, "kepala_seksi"))
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a guard may look at: the ticket's fields and placement, the actor, this fire's inputs."""
+
+    state: str
+    fields: Mapping[str, Any]
+    actor: Actor
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    opd: str | None = None
+    assignee: str | None = None
+    entered: Mapping[str, datetime] = field(default_factory=dict)  # state -> last entry time
+    now: datetime | None = None
+    elapsed: Callable[[datetime, datetime, str], float] | None = None  # calendar arithmetic
+
+    def value(self, name: str) -> Any:
+        if name in self.inputs:
+            return self.inputs[name]
+        if name == "opd":
+            return self.opd
+        return self.fields.get(name)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    guard: str
+    passed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class GuardSpec:
+    name: str
+    params: Mapping[str, type | tuple[type, ...]]  # required params and their types
+    check: Callable[[GuardContext, Mapping[str, Any]], tuple[bool, str]]
+    field_param: str | None = None  # the param naming a ticket field, checked against the definition
+    optional: Mapping[str, type | tuple[type, ...]] = field(default_factory=dict)
+
+
+def _show(value: Any) -> str:
+    return "(kosong)" if value in (None, "", [], ()) else str(value)
+
+
+def _field_in(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
+    value = ctx.value(p["field"])
+    ok = value in p["values"]
+    return ok, f"{p['field']} = {_show(value)}, harus salah satu dari {', '.join(map(str, p['values']))}"
+
+
+def _field_not_in(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
+    value = ctx.value(p["field"])
+    ok = value not in p["values"]
+    return ok, f"{p['field']} = {_show(value)}, tidak boleh {', '.join(map(str, p['values']))}"
+
+
+def _field_present(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
+    value = ctx.value(p["field"])
+    return value not in (None, "", [], ()), f"{p['field']} harus diisi"
+
+
+def _field_absent(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
+    value = ctx.value(p["field"])
+    return value in (None, "", [], ()), f"{p['field']} harus kosong (sekarang {_show(value)})"
+
+
+def _opd_assigned(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
+    return ctx.opd is not None, "pengaduan belum diserahkan ke OPD"
+
+
+def _no_opd_assigned(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
+    return ctx.opd is None, f"pengaduan sedang di OPD {_show(ctx.opd)}"
+
+
+def _actor_is_assignee(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
+    ok = ctx.assignee is None or ctx.assignee == ctx.actor.id
+    return ok, f"pengaduan ditugaskan kepada {_show(ctx.assignee)}, bukan Anda"
+
+
+def _actor_in_ticket_opd(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
+    if "opd_liaison" not in ctx.actor.roles:
+        return True, "bukan penghubung OPD"
+    ok = ctx.opd is not None and ctx.actor.opd == ctx.opd
+    return ok, f"pengaduan ini untuk OPD {_show(ctx.opd)}, Anda penghubung {_show(ctx.actor.opd)}"
+
+
+def _within(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
+    since = ctx.entered.get(p["since"])
+    if since is None or ctx.now is None:
+        return False, f"belum pernah berada di tahap {p['since']}"
+    if ctx.elapsed is None:
+        spent = (ctx.now - since).total_seconds() / 86400.0
+        if p["unit"] == "working_hours":
+            spent *= 24
+    else:
+        spent = ctx.elapsed(since, ctx.now, p["unit"])
+    ok = spent <= float(p["amount"])
+    return ok, f"batas {p['amount']} {p['unit']} sejak tahap {p['since']} sudah lewat"
+
+
+REGISTRY: dict[str, GuardSpec] = {
+    spec.name: spec
+    for spec in [
+        GuardSpec("field_in", {"field": str, "values": list}, _field_in, field_param="field"),
+        GuardSpec("field_not_in", {"field": str, "values": list}, _field_not_in, field_param="field"),
+        GuardSpec("field_present", {"field": str}, _field_present, field_param="field"),
+        GuardSpec("field_absent", {"field": str}, _field_absent, field_param="field"),
+        GuardSpec("opd_assigned", {}, _opd_assigned),
+        GuardSpec("no_opd_assigned", {}, _no_opd_assigned),
+        GuardSpec("actor_is_assignee", {}, _actor_is_assignee),
+        GuardSpec("actor_in_ticket_opd", {}, _actor_in_ticket_opd),
+        GuardSpec("within", {"since": str, "amount": (int, float), "unit": str}, _within),
+    ]
+}
+
+
+def evaluate(ref: GuardRef, ctx: GuardContext) -> Verdict:
+    """Run one guard; the reason always describes the condition that must hold."""
+    spec = REGISTRY[ref.name]
+    ok, reason = spec.check(ctx, ref.params)
+    if ref.negate:
+        ok = not ok
+        reason = f"tidak boleh: {reason}" if ok is False else reason
+    return Verdict(guard=ref.describe(), passed=ok, reason=reason)
+
+
+def check_params(ref_name: str, params: Mapping[str, Any]) -> list[str]:
+    """Problems with a guard's parameters (empty when fine)."""
+    spec = REGISTRY[ref_name]
+    problems = []
+    for name, kind in spec.params.items():
+        if name not in params:
+            problems.append(f"guard '{ref_name}' needs parameter '{name}'")
+        elif not isinstance(params[name], kind) or isinstance(params[name], bool) and kind is not bool:
+            problems.append(f"guard '{ref_name}' parameter '{name}' must be {getattr(kind, '__name__', kind)}")
+    for name in params:
+        if name not in spec.params and name not in spec.optional:
+            problems.append(f"guard '{ref_name}' takes no parameter '{name}'")
+    if ref_name == "within" and params.get("unit") not in UNITS:
+        problems.append(f"guard 'within' unit must be one of {', '.join(UNITS)}")
+    return problems
+
+
+def _values(ref: GuardRef) -> set:
+    return set(map(str, ref.params.get("values", [])))
+
+
+def mutually_exclusive(a: tuple[GuardRef, ...], b: tuple[GuardRef, ...]) -> bool:
+    """True when no ticket can pass both guard lists (so the same trigger is not ambiguous)."""
+    for x in a:
+        for y in b:
+            if _exclusive_pair(x, y):
+                return True
+    return False
+
+
+def _exclusive_pair(x: GuardRef, y: GuardRef) -> bool:
+    if x.name == y.name and dict(x.params) == dict(y.params) and x.negate != y.negate:
+        return True
+    if x.negate or y.negate:
+        return False
+    names = {x.name, y.name}
+    fx, fy = x.params.get("field"), y.params.get("field")
+    if names == {"opd_assigned", "no_opd_assigned"}:
+        return True
+    if fx is None or fx != fy:
+        return False
+    if names == {"field_present", "field_absent"}:
+        return True
+    if x.name == y.name == "field_in":
+        return not (_values(x) & _values(y))
+    if names == {"field_in", "field_not_in"}:
+        inc, exc = (x, y) if x.name == "field_in" else (y, x)
+        return _values(inc) <= _values(exc)
+    if names == {"field_in", "field_absent"}:
+        inc = x if x.name == "field_in" else y
+        return "None" not in _values(inc) and "" not in _values(inc)
+    return False
+
+
+__all__ = ["SUPERVISOR_LEVELS", "actor_roles", "Actor", "GuardContext", "Verdict", "REGISTRY", "evaluate", "check_params", "mutually_exclusive"]

@@ -1,0 +1,222 @@
+"""Historical import: past complaints from the spreadsheet the office kept by hand.
+
+The columns are those of the quarterly report's evaluation table (tanggal, pemohon, perihal, sektor,
+jenis_izin, kategori, analisa, tindak_lanjut; optional kanal, tingkat, status, tanggal_selesai).
+Sector, permit type and category are matched against the catalogs, tolerating case, spacing and
+punctuation; an unknown value is an error naming the line and the closest entries. All rows or none:
+the whole file is checked first, every bad line is listed, and nothing is written unless all are good.
+Imported tickets are closed, marked ``imported``, and each gets an audit row.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Callable
+
+from workflow.core.audit import AuditEvent, identity_digest
+from workflow.spec.catalog import Catalogs, normalise
+from workflow.services.engine import OFFICE_TZ, format_receipt, hash_token
+from workflow.errors import ImportFailed, ImportLineError
+from workflow.spec.loader import did_you_mean
+from workflow.spec.model import Definition
+from workflow.core.ticket import Change, Ticket
+
+REQUIRED = ("tanggal", "pemohon", "perihal", "sektor", "jenis_izin", "kategori", "analisa", "tindak_lanjut")
+OPTIONAL = ("kanal", "tingkat", "status", "tanggal_selesai")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d-%m-%y", "%d.%m.%Y")
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class ImportRow:
+    line: int
+    received: date
+    closed: date
+    values: dict[str, Any]
+    pemohon: str
+    state: str
+
+
+@dataclass
+class ImportResult:
+    count: int
+    receipts: list[str] = field(default_factory=list)
+
+
+def parse_date(text: str) -> date:
+    text = text.strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date; write 2021-01-18 or 18/01/2021")
+
+
+def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    raw = path.read_bytes()
+    if len(raw) > MAX_BYTES:
+        raise ImportFailed([ImportLineError(0, "", f"file is {len(raw) // 1024 // 1024} MiB; split it into files "
+                                                   f"under {MAX_BYTES // 1024 // 1024} MiB")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ImportFailed([ImportLineError(line, "", "not UTF-8 text; save the spreadsheet as 'CSV UTF-8'")]) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFailed([ImportLineError(1, "", "the file is empty; the first line must name the columns")]) from None
+    except csv.Error as exc:
+        raise ImportFailed([ImportLineError(1, "", f"broken CSV: {exc}")]) from None
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ImportFailed([ImportLineError(reader.line_num, "", f"broken CSV ({exc}); check the quotes on "
+                                                                     "this line")]) from None
+        if any(cell.strip() for cell in row):
+            rows.append((reader.line_num, row))
+    return [normalise(h).replace(" ", "_") for h in header], rows
+
+
+def check_file(path: Path, definition: Definition, catalogs: Catalogs) -> list[ImportRow]:
+    """Every row parsed and matched, or ImportFailed listing every bad cell."""
+    header, rows = _read(path)
+    errors: list[ImportLineError] = []
+    known = set(REQUIRED) | set(OPTIONAL)
+    for name in header:
+        if name not in known:
+            errors.append(ImportLineError(1, name, f"unknown column; {did_you_mean(name, known) or 'columns: ' + ', '.join(REQUIRED + OPTIONAL)}"))
+    for name in REQUIRED:
+        if name not in header:
+            errors.append(ImportLineError(1, name, "required column is missing"))
+    if errors:
+        raise ImportFailed(errors)
+    terminal = {s.key: s for s in definition.states.values() if s.terminal}
+    by_label = {normalise(s.label): s.key for s in terminal.values()}
+    by_label.update({"dijawab": "selesai", "selesai": "selesai"} if "selesai" in terminal else {})
+    parsed: list[ImportRow] = []
+    for line, cells in rows:
+        if len(cells) != len(header):
+            errors.append(ImportLineError(line, "", f"has {len(cells)} cells but the header has {len(header)}; "
+                                                    "check for a missing or extra separator"))
+            continue
+        cell = {name: value.strip() for name, value in zip(header, cells)}
+        bad_before = len(errors)
+
+        def need(name: str) -> str:
+            if not cell.get(name):
+                errors.append(ImportLineError(line, name, "is empty"))
+            return cell.get(name, "")
+
+        def match(name: str, catalog_key: str, parent: str | None = None) -> str | None:
+            text = cell.get(name, "")
+            if not text:
+                return None
+            catalog = catalogs[catalog_key]
+            codes = catalog.match(text, parent=parent)
+            if len(codes) == 1:
+                return codes[0]
+            if len(codes) > 1:
+                errors.append(ImportLineError(line, name, f"'{text}' matches several entries ({', '.join(codes)})"))
+                return None
+            close = catalog.suggest(text)
+            errors.append(ImportLineError(line, name, f"'{text}' is not in the {catalog_key} catalog"
+                                          + (f"; closest: {', '.join(close)}" if close else "")))
+            return None
+
+        received = closed = None
+        try:
+            received = parse_date(need("tanggal")) if cell.get("tanggal") else None
+        except ValueError as exc:
+            errors.append(ImportLineError(line, "tanggal", str(exc)))
+        if cell.get("tanggal_selesai"):
+            try:
+                closed = parse_date(cell["tanggal_selesai"])
+                if received and closed < received:
+                    errors.append(ImportLineError(line, "tanggal_selesai", "is before tanggal"))
+            except ValueError as exc:
+                errors.append(ImportLineError(line, "tanggal_selesai", str(exc)))
+        pemohon = need("pemohon")
+        for name in ("perihal", "analisa", "tindak_lanjut"):
+            need(name)
+        need("sektor"), need("jenis_izin"), need("kategori")
+        sektor = match("sektor", "sektor")
+        jenis = match("jenis_izin", "jenis_izin", parent=sektor)
+        if sektor and jenis and catalogs["jenis_izin"].get(jenis).parent != sektor:
+            errors.append(ImportLineError(line, "jenis_izin", f"'{cell['jenis_izin']}' belongs to another sector"))
+        kategori = match("kategori", "kategori")
+        kanal = match("kanal", "kanal") if cell.get("kanal") else None
+        tingkat = match("tingkat", "tingkat") if cell.get("tingkat") else None
+        state = "selesai"
+        if cell.get("status"):
+            state = terminal.get(cell["status"].strip()) and cell["status"].strip() or by_label.get(normalise(cell["status"]))
+            if not state:
+                errors.append(ImportLineError(line, "status", f"'{cell['status']}' is not a closing state; use one of "
+                                              f"{', '.join(sorted(terminal))}"))
+        if len(errors) > bad_before or received is None:
+            continue
+        values = {"sektor": sektor, "jenis_izin": jenis, "kategori": kategori, "perihal": cell["perihal"][:300],
+                  "uraian": cell["perihal"], "analisa": cell["analisa"], "tindak_lanjut": cell["tindak_lanjut"],
+                  "kerahasiaan": "biasa"}
+        if kanal:
+            values["kanal"] = kanal
+        if tingkat:
+            values["tingkat"] = tingkat
+        parsed.append(ImportRow(line=line, received=received, closed=closed or received, values=values,
+                                pemohon=pemohon, state=str(state)))
+    if errors:
+        raise ImportFailed(errors)
+    return parsed
+
+
+def import_complaints(runtime, path: str | Path, actor_id: str = "import", *, definition_key: str = "pengaduan-ptsp",
+                      progress: Callable[[int], None] | None = None, now: datetime | None = None) -> ImportResult:
+    """Check the whole file, then import every row in one transaction (all or nothing)."""
+    path = Path(path)
+    engine = runtime.engine
+    definition = engine.definition(definition_key)
+    rows = check_file(path, definition, runtime.catalogs)
+    now = now or datetime.now(OFFICE_TZ)
+    result = ImportResult(count=0)
+    with runtime.store.unit_of_work() as uow:
+        for row in rows:
+            received = datetime.combine(row.received, time(9, 0), OFFICE_TZ)
+            closed = datetime.combine(row.closed, time(15, 0), OFFICE_TZ)
+            receipt = format_receipt(row.received.year, uow.next_receipt_number(row.received.year))
+            state = definition.states[row.state]
+            ticket = Ticket(id=None, receipt_no=receipt, definition_key=definition.key,
+                            definition_version=definition.version or 0, state=row.state, version=1,
+                            created_at=received, updated_at=closed, fields=dict(row.values),
+                            identity={"nama": row.pemohon}, entered={row.state: closed}, closed_at=closed,
+                            outcome=state.outcome, imported=True, token_hash=hash_token(secrets.token_urlsafe(24)))
+            inputs = dict(row.values)
+            inputs["nama"] = identity_digest(row.pemohon, engine.identity_salt)
+            event = AuditEvent(kind="import", at=now, actor_id=actor_id, actor_role="admin", receipt_no=receipt,
+                               to_state=row.state, inputs=inputs, definition_key=definition.key,
+                               definition_version=definition.version,
+                               detail={"file": path.name, "line": row.line, "received": row.received,
+                                       "closed": row.closed})
+            uow.save(Change(ticket=ticket, expected_version=None, audit=[event]))
+            result.count += 1
+            result.receipts.append(receipt)
+            if progress:
+                progress(1)
+        uow.commit()
+    return result
+
+
+__all__ = ["import_complaints", "check_file", "ImportResult", "parse_date", "REQUIRED", "OPTIONAL"]

@@ -1,0 +1,392 @@
+"""Draw a definition as the SOP's swimlane diagram: hand-laid-out SVG, and Mermaid text (pure).
+
+The report's SOP diagram has one horizontal lane per party (Pemohon, Petugas, Tim, OPD); a definition
+names its lanes in drawing order, so the drawing follows them. Layout rules, chosen so the same
+definition always draws the same picture (tests and screenshots compare it):
+
+* a state sits in its lane, in the column of its breadth-first depth from the initial state, so the
+  picture reads left to right in the order a complaint moves; states no path reaches go after the rest;
+* two states of one lane in one column share the lane on separate rows (the lane grows);
+* transitions between the same two states are drawn once, their labels joined;
+* terminal states are drawn dark with a double border, the initial state with a thick border, and the
+  ``highlight`` state (a ticket's current state) in orange with ``class="current"``.
+
+No Graphviz or JavaScript is needed: the console inlines the SVG or serves it as ``image/svg+xml``.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from workflow.spec.model import Definition, State, Transition
+
+BOX_W = 150
+BOX_H = 48
+COL_W = 220  # column pitch: box plus room for an arrow and its label
+ROW_H = 84  # row pitch inside a lane
+LANE_PAD = 14
+HEADER_W = 140  # the lane titles on the left
+TITLE_H = 34
+LABEL_MAX = 26  # characters of a transition label before it is shortened
+FAN_IN = 4  # a transition leaving this many states or more is drawn as one stub ("dari 8 tahap")
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where one state is drawn."""
+
+    state: str
+    lane: str
+    column: int
+    row: int
+    x: float
+    y: float
+
+    @property
+    def cx(self) -> float:
+        return self.x + BOX_W / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + BOX_H / 2
+
+
+@dataclass(frozen=True)
+class Layout:
+    boxes: dict[str, Box]
+    lanes: list[tuple[str, str, float, float]]  # key, label, top y, height
+    width: float
+    height: float
+
+
+def depths(definition: Definition) -> dict[str, int]:
+    """Breadth-first depth of every state from the initial one; unreachable states come last."""
+    out = {definition.initial: 0}
+    queue = deque([definition.initial])
+    while queue:
+        here = queue.popleft()
+        for t in definition.transitions_from(here):
+            if t.dest in definition.states and t.dest not in out:
+                out[t.dest] = out[here] + 1
+                queue.append(t.dest)
+    last = max(out.values(), default=0) + 1
+    for key in definition.states:
+        out.setdefault(key, last)
+    return out
+
+
+def _label(item: State | Transition | object, locale: str) -> str:
+    label = getattr(item, "label", "") or getattr(item, "key", "") or getattr(item, "trigger", "")
+    if locale == "en" and getattr(item, "label_en", ""):
+        return item.label_en  # type: ignore[union-attr]
+    return label
+
+
+def _lane_order(definition: Definition) -> list[tuple[str, str]]:
+    lanes = [(lane.key, lane.label) for lane in definition.lanes]
+    known = {k for k, _ in lanes}
+    for state in definition.states.values():  # a state in an undeclared lane still gets drawn
+        if state.lane not in known:
+            lanes.append((state.lane, state.lane))
+            known.add(state.lane)
+    return lanes
+
+
+def layout(definition: Definition, locale: str = "id") -> Layout:
+    """Place every state: lane by its lane, column by its depth, rows when a lane's column is shared."""
+    depth = depths(definition)
+    lane_labels = {lane.key: (lane.label_en if locale == "en" and lane.label_en else lane.label)
+                   for lane in definition.lanes}
+    order = _lane_order(definition)
+    rows: dict[tuple[str, int], int] = {}
+    slot: dict[str, tuple[int, int]] = {}
+    # States keep the file's order inside a column, which is the order their authors think in.
+    for key, state in definition.states.items():
+        column = depth[key]
+        row = rows.get((state.lane, column), 0)
+        rows[(state.lane, column)] = row + 1
+        slot[key] = (column, row)
+    boxes: dict[str, Box] = {}
+    lanes: list[tuple[str, str, float, float]] = []
+    top = TITLE_H
+    for lane_key, label in order:
+        used = max((r for (ln, _), r in rows.items() if ln == lane_key), default=1)
+        height = used * ROW_H + 2 * LANE_PAD - (ROW_H - BOX_H)
+        height = max(height, BOX_H + 2 * LANE_PAD)
+        lanes.append((lane_key, lane_labels.get(lane_key, label), top, height))
+        for key, state in definition.states.items():
+            if state.lane != lane_key:
+                continue
+            column, row = slot[key]
+            boxes[key] = Box(key, lane_key, column, row, HEADER_W + 24 + column * COL_W,
+                             top + LANE_PAD + row * ROW_H)
+        top += height
+    columns = max((b.column for b in boxes.values()), default=0) + 1
+    return Layout(boxes, lanes, HEADER_W + 24 + columns * COL_W, top + 10)
+
+
+def _wrap(text: str, width: int = 22, lines: int = 2) -> list[str]:
+    words, out, current = text.split(), [], ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > width:
+            out.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        out.append(current)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1].rstrip() + "…"
+    return out
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1].rstrip() + "…"
+
+
+LABEL_TS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78)  # where along a curve a label may sit, best first
+CHAR_W = 5.6  # average width of a 10px label character
+
+
+def _edge_path(a: Box, b: Box, bend: int) -> tuple[str, list[tuple[float, float]]]:
+    """A cubic curve from box a to box b, and the candidate points for its label, best first."""
+    if a.state == b.state:  # a loop: out of the top and back in
+        x0, y0 = a.cx - 20, a.y
+        x1, y1 = a.cx + 20, a.y
+        path = f"M{x0:.1f},{y0:.1f} C{x0 - 10:.1f},{y0 - 46:.1f} {x1 + 10:.1f},{y1 - 46:.1f} {x1:.1f},{y1:.1f}"
+        return path, [(a.cx, a.y - 38)]
+    if b.column > a.column:
+        x0, y0 = a.x + BOX_W, a.cy + bend * 6
+        x1, y1 = b.x, b.cy + bend * 6
+        dx = max(40.0, (x1 - x0) / 2)
+        c0, c1 = (x0 + dx, y0), (x1 - dx, y1)
+    elif b.column < a.column:  # back edge: leave below, come back below, away from forward arrows
+        x0, y0 = a.cx - 18 + bend * 8, a.y + BOX_H
+        x1, y1 = b.cx + 18 + bend * 8, b.y + BOX_H
+        drop = 34 + 6 * abs(bend)
+        c0, c1 = (x0, max(y0, y1) + drop), (x1, max(y0, y1) + drop)
+    else:  # same column: vertical
+        if b.cy > a.cy:
+            x0, y0, x1, y1 = a.cx + 24, a.y + BOX_H, b.cx + 24, b.y
+        else:
+            x0, y0, x1, y1 = a.cx - 24, a.y, b.cx - 24, b.y + BOX_H
+        c0, c1 = (x0 + 30, y0 + (y1 - y0) / 3), (x1 + 30, y0 + 2 * (y1 - y0) / 3)
+    points = []
+    for t in LABEL_TS:
+        u = 1 - t
+        points.append((u ** 3 * x0 + 3 * u * u * t * c0[0] + 3 * u * t * t * c1[0] + t ** 3 * x1,
+                       u ** 3 * y0 + 3 * u * u * t * c0[1] + 3 * u * t * t * c1[1] + t ** 3 * y1))
+    path = f"M{x0:.1f},{y0:.1f} C{c0[0]:.1f},{c0[1]:.1f} {c1[0]:.1f},{c1[1]:.1f} {x1:.1f},{y1:.1f}"
+    return path, points
+
+
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+def _overlaps(r: Rect, others: list[Rect]) -> bool:
+    return any(r[0] < o[2] and o[0] < r[2] and r[1] < o[3] and o[1] < r[3] for o in others)
+
+
+def _place_label(text: str, points: list[tuple[float, float]], taken: list[Rect]) -> tuple[str, float, float] | None:
+    """The first spot along the curve where the label (or its first words) hides no box and no label.
+
+    Labels that find no free spot are left out of the picture; the arrow's tooltip still names them.
+    """
+    shorter = _short(text)
+    words = shorter.split()
+    tries = [shorter] + ([" ".join(words[:2]) + "…"] if len(words) > 2 else []) + \
+        ([words[0] + "…"] if len(words) > 1 else [])
+    for label in tries:
+        half = len(label) * CHAR_W / 2 + 2
+        for x, y in points:
+            rect = (x - half, y - 14, x + half, y)
+            if not _overlaps(rect, taken):
+                taken.append(rect)
+                return label, x, y - 3
+    return None
+
+
+def edges(definition: Definition, locale: str = "id") -> list[tuple[str, str, list[str], list[str]]]:
+    """Transitions merged per (source, destination): labels and trigger names, in file order.
+
+    Transitions with `FAN_IN` sources or more (withdrawal from any open stage) are left out: `stubs`
+    draws them, since eight arrows into one box hide the rest of the SOP.
+    """
+    merged: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for t in definition.transitions:
+        if len(t.sources) >= FAN_IN:
+            continue
+        for source in t.sources:
+            labels, triggers = merged.setdefault((source, t.dest), ([], []))
+            label = _label(t, locale)
+            if label not in labels:
+                labels.append(label)
+            if t.trigger not in triggers:
+                triggers.append(t.trigger)
+    return [(s, d, labels, triggers) for (s, d), (labels, triggers) in merged.items()]
+
+
+def stubs(definition: Definition) -> list[Transition]:
+    """Transitions drawn as a stub into their destination instead of one arrow per source."""
+    return [t for t in definition.transitions if len(t.sources) >= FAN_IN]
+
+
+STYLE = """
+.alur-sop text{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif}
+.alur-sop .lane-bg{fill:#f8f9fa;stroke:#ced4da}
+.alur-sop .lane-bg.odd{fill:#eef2f6}
+.alur-sop .lane-title{font-size:13px;font-weight:600;fill:#343a40}
+.alur-sop .state rect{fill:#fff;stroke:#0d6efd;stroke-width:1.5}
+.alur-sop .state text{font-size:12px;fill:#212529}
+.alur-sop .state.initial rect{stroke-width:3.5}
+.alur-sop .state.terminal rect{fill:#495057;stroke:#212529}
+.alur-sop .state.terminal rect.inner{fill:none;stroke:#f8f9fa;stroke-width:1}
+.alur-sop .state.terminal text{fill:#fff}
+.alur-sop .state.current rect{fill:#fd7e14;stroke:#c2410c;stroke-width:3.5}
+.alur-sop .state.current text{fill:#000;font-weight:700}
+.alur-sop .transition path{fill:none;stroke:#6c757d;stroke-width:1.2}
+.alur-sop .transition.from-current path{stroke:#c2410c;stroke-width:2}
+.alur-sop .transition text{font-size:10px;fill:#495057;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.alur-sop .transition.stub path{stroke-dasharray:4 3}
+.alur-sop .title{font-size:15px;font-weight:700;fill:#212529}
+"""
+
+
+def render_svg(definition: Definition, *, highlight: str | None = None, locale: str = "id",
+               id_prefix: str = "sop", title: str | None = None) -> str:
+    """The swimlane diagram as a standalone SVG document (also fit for inlining in HTML).
+
+    Args:
+        highlight: a state key to mark as the ticket's current state; unknown keys are ignored.
+        id_prefix: prefix of element ids, so two diagrams can share one HTML page.
+    """
+    lay = layout(definition, locale)
+    marker = f"{id_prefix}-arrow"
+    marker_hot = f"{id_prefix}-arrow-hot"
+    if title is None:
+        head = definition.title_en if locale == "en" and definition.title_en else definition.title
+        title = f"{head} (v{definition.version})" if definition.version else head
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="alur-sop" role="img" '
+        f'width="{lay.width:.0f}" height="{lay.height:.0f}" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
+        f'data-definition="{escape(definition.key)}" data-version="{definition.version or ""}">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{STYLE}</style>",
+        "<defs>",
+        f'<marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6c757d"/></marker>',
+        f'<marker id="{marker_hot}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#c2410c"/></marker>',
+        "</defs>",
+        f'<text class="title" x="12" y="22">{escape(title)}</text>',
+    ]
+    for i, (key, label, top, height) in enumerate(lay.lanes):
+        odd = " odd" if i % 2 else ""
+        out.append(f'<g class="lane" data-lane="{escape(key)}">'
+                   f'<rect class="lane-bg{odd}" x="4" y="{top:.1f}" width="{lay.width - 8:.1f}" height="{height:.1f}"/>'
+                   f'<line x1="{HEADER_W}" y1="{top:.1f}" x2="{HEADER_W}" y2="{top + height:.1f}" stroke="#ced4da"/>')
+        for j, line in enumerate(_wrap(label, 18, 3)):
+            out.append(f'<text class="lane-title" x="12" y="{top + 22 + j * 16:.1f}">{escape(line)}</text>')
+        out.append("</g>")
+    # Bends separate edges that share a pair of boxes' sides.
+    seen_pairs: dict[tuple[str, str], int] = {}
+    taken: list[Rect] = [(b.x - 2, b.y - 2, b.x + BOX_W + 2, b.y + BOX_H + 2) for b in lay.boxes.values()]
+    for n, t in enumerate(stubs(definition)):
+        if t.dest not in lay.boxes:
+            continue
+        b = lay.boxes[t.dest]
+        hot = highlight is not None and highlight in t.sources
+        x, y0 = b.x + BOX_W - 24 - 10 * n, b.y - 28
+        sources = ", ".join(_label(definition.states[s], locale) if s in definition.states else s for s in t.sources)
+        note = f"{_short(_label(t, locale))} ({len(t.sources)}×)"
+        taken.append((x, y0 - 2, x + 6 + len(note) * CHAR_W, y0 + 11))
+        cls = "transition stub from-current" if hot else "transition stub"
+        out.append(f'<g class="{cls}" data-from="{escape(" ".join(t.sources))}" data-to="{escape(t.dest)}" '
+                   f'data-triggers="{escape(t.trigger)}"><title>{escape(_label(t, locale))} ({escape(t.trigger)}): '
+                   f'{escape(sources)}</title>'
+                   f'<path d="M{x:.1f},{y0:.1f} L{x:.1f},{b.y:.1f}" marker-end="url(#{marker_hot if hot else marker})"/>'
+                   f'<text x="{x + 4:.1f}" y="{y0 + 8:.1f}" text-anchor="start">{escape(note)}</text></g>')
+    for source, dest, labels, triggers in edges(definition, locale):
+        if source not in lay.boxes or dest not in lay.boxes:
+            continue
+        a, b = lay.boxes[source], lay.boxes[dest]
+        pair = (min(source, dest), max(source, dest))
+        bend = seen_pairs.get(pair, 0)
+        seen_pairs[pair] = bend + 1
+        path, points = _edge_path(a, b, bend if b.column != a.column else 0)
+        hot = highlight is not None and source == highlight
+        placed = _place_label(" / ".join(labels), points, taken)
+        text = (f'<text x="{placed[1]:.1f}" y="{placed[2]:.1f}" text-anchor="middle">{escape(placed[0])}</text>'
+                if placed else "")
+        cls = "transition from-current" if hot else "transition"
+        out.append(f'<g class="{cls}" data-from="{escape(source)}" data-to="{escape(dest)}" '
+                   f'data-triggers="{escape(" ".join(triggers))}">'
+                   f'<title>{escape(" / ".join(labels))} ({escape(", ".join(triggers))})</title>'
+                   f'<path d="{path}" marker-end="url(#{marker_hot if hot else marker})"/>{text}</g>')
+    for key, state in definition.states.items():
+        box = lay.boxes[key]
+        classes = ["state"]
+        if state.initial:
+            classes.append("initial")
+        if state.terminal:
+            classes.append("terminal")
+        if highlight == key:
+            classes.append("current")
+        label = _label(state, locale)
+        tip = f"{label} [{key}]" + (f" — {state.outcome}" if state.outcome else "")
+        out.append(f'<g class="{" ".join(classes)}" id="{id_prefix}-state-{escape(key)}" data-state="{escape(key)}">'
+                   f"<title>{escape(tip)}</title>"
+                   f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{BOX_W}" height="{BOX_H}" rx="9"/>')
+        if state.terminal:
+            out.append(f'<rect class="inner" x="{box.x + 3:.1f}" y="{box.y + 3:.1f}" width="{BOX_W - 6}" '
+                       f'height="{BOX_H - 6}" rx="7"/>')
+        lines = _wrap(label)
+        first = box.cy - (len(lines) - 1) * 7 + 4
+        for j, line in enumerate(lines):
+            out.append(f'<text x="{box.cx:.1f}" y="{first + j * 14:.1f}" text-anchor="middle">{escape(line)}</text>')
+        out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;").replace("|", "#124;").replace("\n", " ")
+
+
+def render_mermaid(definition: Definition, *, highlight: str | None = None, locale: str = "id") -> str:
+    """The same diagram as a Mermaid flowchart, one subgraph per lane (for docs and wikis)."""
+    lines = ["flowchart LR"]
+    for lane_key, label in _lane_order(definition):
+        lane = next((ln for ln in definition.lanes if ln.key == lane_key), None)
+        if lane is not None and locale == "en" and lane.label_en:
+            label = lane.label_en
+        members = [s for s in definition.states.values() if s.lane == lane_key]
+        if not members:
+            continue
+        lines.append(f'  subgraph lane_{lane_key}["{_mermaid_text(label)}"]')
+        lines.append("    direction LR")
+        for state in members:
+            text = _mermaid_text(_label(state, locale))
+            shape = f'(["{text}"])' if state.terminal else f'["{text}"]'
+            lines.append(f"    {state.key}{shape}")
+        lines.append("  end")
+    for source, dest, labels, _ in edges(definition, locale):
+        lines.append(f'  {source} -->|"{_mermaid_text(" / ".join(labels))}"| {dest}')
+    for t in stubs(definition):  # Mermaid lays out long fan-ins well enough: draw them in full
+        for source in t.sources:
+            lines.append(f'  {source} -.->|"{_mermaid_text(_label(t, locale))}"| {t.dest}')
+    terminals = [s.key for s in definition.states.values() if s.terminal]
+    lines.append("  classDef terminal fill:#495057,color:#fff,stroke:#212529")
+    lines.append("  classDef initial stroke-width:4px")
+    if terminals:
+        lines.append(f"  class {','.join(terminals)} terminal")
+    lines.append(f"  class {definition.initial} initial")
+    if highlight in definition.states:
+        lines.append("  classDef current fill:#fd7e14,stroke:#c2410c,stroke-width:3px")
+        lines.append(f"  class {highlight} current")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["render_svg", "render_mermaid", "layout", "depths", "edges", "stubs", "Layout", "Box"]
