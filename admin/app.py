@@ -1,8 +1,8 @@
 """The web application factory: console (Flask-Admin), public pages and the API in one Flask app.
 
 ``create_app(config=None)`` builds everything per call (nothing at import time), so tests can make as
-many isolated apps as they need. Each part of the web layer is a module with ``init_app(app)`` listed
-in `PARTS`; a part that is not present in this build is skipped.
+many isolated apps as they need. Each part of the web layer is a module with ``init_app(app)``; `parts`
+lists them in the order they are set up.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflow.plugins import optional_modules
 from workflow.runtime import Runtime, build_runtime, instance_secret
 
 logger = logging.getLogger(__name__)
@@ -25,15 +24,20 @@ logger = logging.getLogger(__name__)
 TRANSLATIONS = str(Path(__file__).resolve().parent / "translations")
 LOCALES = ("id", "en")
 
-PARTS = (
-    "admin.auth",       # login, users, roles (Flask-Login)
-    "admin.console",    # Flask-Admin views for every role
-    "admin.public",     # public intake and tracking pages
-    "admin.api",        # /api/v1 with OpenAPI
-    "admin.ops",        # /healthz and /metrics
-)
-
 csrf = CSRFProtect()
+
+
+def parts() -> tuple:
+    """The web layer's parts, each with ``init_app(app)``, in the order they are set up."""
+    from admin import api, auth, console, ops, public
+
+    return (
+        auth,      # login, users, roles (Flask-Login)
+        console,   # Flask-Admin views for every role
+        public,    # public intake and tracking pages
+        api,       # /api/v1 with OpenAPI
+        ops,       # /healthz and /metrics
+    )
 
 
 def select_locale() -> str:
@@ -74,8 +78,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, runtime: Runtime | No
                                                       redis_url=app.config.get("ALUR_REDIS_URL"))
     Babel(app, locale_selector=select_locale, default_locale="id", default_timezone="Asia/Jakarta")
     csrf.init_app(app)
-    for module in optional_modules(PARTS):
-        module.init_app(app)
+    for part in parts():
+        part.init_app(app)
     return app
 
 

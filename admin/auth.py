@@ -305,7 +305,7 @@ def view_identity(ticket: Any, purpose: str, user: User | None = None) -> dict:
         if _confidentiality(ticket) == "rahasia":
             actor = user.actor()
             role = next((r for r in ("kepala_dinas", "kepala_bidang", "kepala_seksi") if r in actor.roles), "supervisor")
-            uow.append_audit([AuditEvent(
+            uow.audit.append([AuditEvent(
                 kind="identity_view", at=datetime.now(timezone.utc), actor_id=user.username, actor_role=role,
                 ticket_id=ticket_id, receipt_no=_ticket_attr(ticket, "receipt_no"),
                 detail={"purpose": (purpose or "").strip()[:500], "fields": sorted(identity)})])

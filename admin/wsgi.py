@@ -9,22 +9,15 @@ from __future__ import annotations
 import os
 
 from admin.app import create_app
-from workflow.runtime import build_runtime, install_services
+from admin.cli import running_runtime
+from notifications.delivery import start_background_delivery
+from workflow.jobs.periodic import start_inprocess_sweeper
+from workflow.runtime import build_runtime
 
-app = create_app(runtime=install_services(build_runtime()))
+app = create_app(runtime=running_runtime(build_runtime()))
+_runtime = app.extensions["alur"]
 
-if not app.extensions["alur"].redis_url:
-    try:
-        from notifications.delivery import start_background_delivery
-    except ModuleNotFoundError:
-        pass
-    else:  # without Redis, send notifications off the request thread (see BackgroundDelivery)
-        start_background_delivery(app.extensions["alur"])
-
-if os.environ.get("ALUR_INPROCESS_SWEEPER") == "1" and not app.extensions["alur"].redis_url:
-    try:
-        from workflow.jobs import start_inprocess_sweeper
-    except ModuleNotFoundError:
-        pass
-    else:
-        start_inprocess_sweeper(app.extensions["alur"])
+if not _runtime.redis_url:
+    start_background_delivery(_runtime)  # send notifications off the request thread (see BackgroundDelivery)
+    if os.environ.get("ALUR_INPROCESS_SWEEPER") == "1":
+        start_inprocess_sweeper(_runtime)

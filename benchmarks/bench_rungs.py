@@ -59,12 +59,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.sop import KEY, OFFICER, POSTGRES_URL, RECORD, SOP, START  # noqa: E402
-from workflow import jobs  # noqa: E402
+from workflow.jobs import worker as jobs_worker  # noqa: E402
+from workflow.jobs import queues  # noqa: E402
 from workflow.core.audit import CONTENT_FIELDS, seal, verify_rows  # noqa: E402
 from workflow.core.calendar import WorkingCalendar  # noqa: E402
 from workflow.services.engine import Engine  # noqa: E402
 from workflow.services.escalation import (  # noqa: E402
-    ESCALATION_TEMPLATE, WARNING_TEMPLATE, claim_and_enqueue, due_query, fire_rung_job, sweep_due_rungs)
+    ESCALATION_TEMPLATE, WARNING_TEMPLATE, claim_and_enqueue, due_query, sweep_due_rungs)
+from workflow.jobs.rungs import fire_rung_job  # noqa: E402
 from workflow.services.publish import publish  # noqa: E402
 from workflow.runtime import Runtime  # noqa: E402
 from workflow.store import models as m  # noqa: E402
@@ -122,7 +124,7 @@ def make_runtime(db: sa.Engine, *, redis: bool, prefix: str, opened_at: datetime
     store = SqlStore(db)
     publish(store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="bench", now=opened_at)
     engine = Engine(store, calendar=WorkingCalendar(), now=lambda: opened_at)
-    runtime = Runtime(db=db, store=store, engine=engine, catalogs=engine.catalogs,
+    runtime = Runtime(store=store, engine=engine, catalogs=engine.catalogs,
                       redis_url=REDIS_URL if redis else None)
     runtime.extras["queue_prefix"] = prefix
     return runtime
@@ -310,7 +312,7 @@ def job_side(runtime: Runtime, now: datetime) -> Callable[[int], int]:
 
     def fire(n: int) -> int:
         done = 0
-        jobs.set_runtime(runtime)
+        jobs_worker.set_runtime(runtime)
         try:
             while done < n:
                 if not queue:
@@ -320,7 +322,7 @@ def job_side(runtime: Runtime, now: datetime) -> Callable[[int], int]:
                 row = queue.popleft()
                 done += bool(fire_rung_job(row.ticket_id, row.id, row.next_rung, now=now))
         finally:
-            jobs.set_runtime(None)
+            jobs_worker.set_runtime(None)
         return done
 
     return fire
@@ -370,7 +372,7 @@ def run_backend(backend: str, args) -> Result:
         for name in ("sweep", "job"):
             rt = make_runtime(dbs[name], redis=args.redis, prefix=prefix, opened_at=START)
             if args.redis:
-                jobs.install(rt)
+                queues.install(rt)
             ids = open_backlog(rt, args.tickets, START)
             fire = sweep_side(rt, now, args.batch) if name == "sweep" else job_side(rt, now)
             sides[name] = Side(name, rt.db, fire, ids, len(ids) * RUNGS_PER_TICKET, Counter(rt.db))
@@ -425,7 +427,7 @@ def run_backend(backend: str, args) -> Result:
 
 
 def worker_side(db: sa.Engine, reopen: Callable[[], sa.Engine], args, prefix: str) -> Side:
-    """Hand a backlog to ``alur worker`` (`jobs.run_worker`: burst mode, the escalation queue), rq and all.
+    """Hand a backlog to ``alur worker`` (`jobs_worker.run_worker`: burst mode, the escalation queue), rq and all.
 
     The worker gets a runtime of its own on a new engine, as a freshly started ``alur worker`` has:
     nothing loaded, nothing compiled. rq forks a work horse for each job, so the statements the jobs
@@ -436,7 +438,7 @@ def worker_side(db: sa.Engine, reopen: Callable[[], sa.Engine], args, prefix: st
     ids = open_backlog(rt, args.worker_tickets, opened)
     store = SqlStore(reopen())
     engine = Engine(store, calendar=WorkingCalendar())
-    worker = Runtime(db=store.engine, store=store, engine=engine, catalogs=engine.catalogs, redis_url=REDIS_URL)
+    worker = Runtime(store=store, engine=engine, catalogs=engine.catalogs, redis_url=REDIS_URL)
     worker.extras["queue_prefix"] = prefix
     side = Side("worker", db, lambda n: 0, ids, len(ids) * RUNGS_PER_TICKET, Counter(db))
     print(f"worker: {side.expected} rungs through run_worker (burst, forking as alur worker does)", flush=True)
@@ -445,10 +447,10 @@ def worker_side(db: sa.Engine, reopen: Callable[[], sa.Engine], args, prefix: st
             if not claim_and_enqueue(rt):
                 break
             started = time.perf_counter()
-            jobs.run_worker(worker, burst=True, queues=(jobs.ESCALATION_QUEUE,))
+            jobs_worker.run_worker(worker, burst=True, queues=(queues.ESCALATION_QUEUE,))
             side.seconds += time.perf_counter() - started
     finally:
-        jobs.set_runtime(None)
+        jobs_worker.set_runtime(None)
     with db.connect() as conn:
         side.rungs = side.timed = conn.execute(sa.select(sa.func.count()).select_from(m.escalations)
                                                .where(m.escalations.c.ticket_id.in_(ids))).scalar()

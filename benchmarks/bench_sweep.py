@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.seed import seed_tickets  # noqa: E402
-from workflow import jobs  # noqa: E402
+from workflow.jobs import queues  # noqa: E402
 from workflow.core.calendar import WorkingCalendar  # noqa: E402
 from workflow.services.engine import Engine  # noqa: E402
 from workflow.services.escalation import claim_and_enqueue, sweep_due_rungs  # noqa: E402
@@ -95,7 +95,7 @@ def bench(db, label: str, n: int, *, fire: bool, repeat: int, redis_conn) -> dic
     print(f"seeded in {seeded:.1f} s; plan: {explain(db, now)}", flush=True)
     store = SqlStore(db)
     engine = Engine(store, calendar=WorkingCalendar())
-    runtime = Runtime(db=db, store=store, engine=engine, catalogs=engine.catalogs,
+    runtime = Runtime(store=store, engine=engine, catalogs=engine.catalogs,
                       redis_url=REDIS_URL if redis_conn is not None else None)
     raw_query(db, now)  # warm the cache once, so both measurements read warm pages
     raw_times, sweep_times, claim_times, claimed, found = [], [], [], 0, 0
@@ -112,7 +112,7 @@ def bench(db, label: str, n: int, *, fire: bool, repeat: int, redis_conn) -> dic
         claimed = claim_and_enqueue(runtime, now, batch=1000, enqueue=enqueue)
         sweep_times.append(time.perf_counter() - started)
         if redis_conn is not None:
-            queued = jobs.queue(runtime).count
+            queued = queues.queue(runtime).count
             assert queued == claimed, (queued, claimed)
             flush_prefix(redis_conn, prefix)
     assert claimed == found, f"the sweep claimed {claimed} rungs, the raw query found {found}"

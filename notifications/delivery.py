@@ -24,7 +24,7 @@ Execution: with Redis (``runtime.redis_url``) expansion and delivery are rq jobs
 with ``enqueue_at`` (``alur worker`` runs the scheduler). Without Redis (the embedded default) the web
 process hands the committed rows to one background thread (`BackgroundDelivery`, started by
 ``alur serve`` and ``admin.wsgi``), so no request waits on a mail server; CLI commands deliver
-inline right after the fire commits. Either way `sweep_outbox` (in `workflow.jobs.PERIODIC`)
+inline right after the fire commits. Either way `sweep_outbox` (registered on the runtime's periodic tasks by `install`)
 expands pending rows and delivers due retries and deliveries whose worker died: the database, not
 Redis, says what is due.
 
@@ -57,7 +57,8 @@ from notifications.errors import DeliveryError, TemplateError
 from notifications.message import Message
 from notifications.recipients import SKIPPED, StaffUser, Target, expand_recipients
 from notifications.templates import render
-from workflow import jobs
+from workflow.jobs import queues as jobs_queues
+from workflow.jobs import worker as jobs_worker
 from workflow.core.audit import AuditEvent
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
@@ -114,6 +115,8 @@ def install(runtime: Any, channels: Mapping[str, Channel] | None = None) -> Any:
     if runtime.extras.get("delivery_installed"):
         return runtime
     runtime.engine.after_commit.append(_AfterCommit(runtime))
+    runtime.periodic["sweep_outbox"] = sweep_outbox
+    runtime.on_outbox.append(enqueue_pending)
     runtime.extras["delivery_installed"] = True
     return runtime
 
@@ -236,7 +239,7 @@ def start_background_delivery(runtime: Any) -> BackgroundDelivery:
 
 def _queue(runtime: Any):
     """The notification queue `alur worker` listens on (``<ALUR_QUEUE_PREFIX>-notifications``)."""
-    return jobs.queue(runtime, jobs.NOTIFICATION_QUEUE)
+    return jobs_queues.queue(runtime, jobs_queues.NOTIFICATION_QUEUE)
 
 
 def enqueue_pending(runtime: Any, outbox_ids: Iterable[int]) -> list[str]:
@@ -246,7 +249,7 @@ def enqueue_pending(runtime: Any, outbox_ids: Iterable[int]) -> list[str]:
     the outbox status and the deliveries' unique key do.
     """
     queue = _queue(runtime)
-    prefix = jobs.queue_prefix(runtime)
+    prefix = jobs_queues.queue_prefix(runtime)
     # One Redis pipeline for the lot (rq's enqueue_many): a catch-up sweep hands over hundreds of rows,
     # and a round trip or more per job was about half of the sweep's time (benchmarks/bench_rungs.py --redis).
     prepared = [Queue.prepare_data(expand_job, (int(outbox_id),), job_id=f"{prefix}-outbox-{int(outbox_id)}",
@@ -256,7 +259,7 @@ def enqueue_pending(runtime: Any, outbox_ids: Iterable[int]) -> list[str]:
 
 def _enqueue_delivery(runtime: Any, delivery_id: int, at: datetime | None = None, attempt: int = 0) -> None:
     queue = _queue(runtime)
-    job_id = f"{jobs.queue_prefix(runtime)}-delivery-{delivery_id}-{attempt}"
+    job_id = f"{jobs_queues.queue_prefix(runtime)}-delivery-{delivery_id}-{attempt}"
     if at is None:
         queue.enqueue(deliver_job, delivery_id, job_id=job_id, description=f"deliver {delivery_id}")
     else:
@@ -267,13 +270,13 @@ def _enqueue_delivery(runtime: Any, delivery_id: int, at: datetime | None = None
 # -- rq jobs ---------------------------------------------------------------------------------------
 def use_runtime_for_jobs(runtime: Any | None) -> None:
     """Make rq jobs in this process use ``runtime`` (tests); `workflow.jobs.set_runtime` does the same."""
-    jobs.set_runtime(runtime)
+    jobs_worker.set_runtime(runtime)
 
 
 def _job_runtime() -> Any:
     # workflow.jobs builds the runtime once per process from the environment and renews its database
     # pool after rq forks a work horse; channels are built from the environment on first use.
-    return jobs.current_runtime()
+    return jobs_worker.current_runtime()
 
 
 def expand_job(outbox_id: int) -> list[int]:
@@ -331,7 +334,7 @@ def expand_outbox(runtime: Any, outbox_id: int, *, now: datetime | None = None) 
             conn.execute(update(m.outbox).where(m.outbox.c.id == outbox_id).values(status="expanded",
                                                                                      detail=detail))
             if facts is not None:
-                SqlUnitOfWork(conn).append_audit([_audit_event(row, facts, rows, now)])
+                SqlUnitOfWork(conn).audit.append([_audit_event(row, facts, rows, now)])
         return list(conn.execute(select(mn.deliveries.c.id).where(and_(
             mn.deliveries.c.outbox_id == outbox_id, mn.deliveries.c.status == DeliveryStatus.QUEUED))
             .order_by(mn.deliveries.c.id)).scalars())
@@ -425,7 +428,7 @@ class Facts:
 
 def _facts(runtime: Any, conn: Any, outbox: Any, now: datetime) -> Facts:
     uow = SqlUnitOfWork(conn)
-    ticket = uow.load_ticket(outbox.ticket_id)
+    ticket = uow.tickets.load(outbox.ticket_id)
     definition = runtime.engine.definitions.get(uow, ticket.definition_key, ticket.definition_version)
     state = definition.states.get(ticket.state)
     roles = tuple(r for r in (state.actors if state is not None else ()) if r not in STAFF_ROLES_EXCLUDED)

@@ -19,7 +19,7 @@ WIB = timezone(timedelta(hours=7))
 
 @pytest.fixture
 def runtime(db_engine, store, engine):
-    rt = Runtime(db=db_engine, store=store, engine=engine, catalogs=engine.catalogs)
+    rt = Runtime(store=store, engine=engine, catalogs=engine.catalogs)
     rt.reload_calendar()
     return rt
 
@@ -118,9 +118,7 @@ def test_paused_and_far_away_clocks_are_left_alone(runtime, engine, actors):
 
 def test_cli_calendar_commands(runtime, engine, actors):
     from workflow.cli import cli
-    from workflow.cli.jobs import register
 
-    register(cli)
     ticket = to_opd(engine, actors, datetime(2026, 11, 30, 10, 0, tzinfo=WIB))
     runner = CliRunner()
     obj = {"runtime": runtime}
@@ -141,18 +139,19 @@ def test_cli_calendar_commands(runtime, engine, actors):
 
 def test_other_processes_notice_a_calendar_edit(runtime, db_engine, store):
     """A sweeper or worker started before the edit reloads its calendar on its next sweep or job."""
-    from workflow import jobs
+    from workflow.jobs import periodic
+    from workflow.services import calendar as calendar_service
     from workflow.core.calendar import WorkingCalendar
     from workflow.services.engine import Engine
 
-    other = Runtime(db=db_engine, store=store, engine=Engine(store, calendar=WorkingCalendar()),
+    other = Runtime(store=store, engine=Engine(store, calendar=WorkingCalendar()),
                     catalogs=runtime.catalogs)
-    jobs.refresh_calendar(other)
+    calendar_service.refresh_calendar(other)
     assert other.calendar.is_working_day(date(2026, 12, 1))
-    assert jobs.refresh_calendar(other) is False  # nothing changed
+    assert calendar_service.refresh_calendar(other) is False  # nothing changed
     add_closure(runtime, date(2026, 12, 1), "Libur Pilkada", "kasi1")
-    assert jobs.refresh_calendar(other) is True
+    assert calendar_service.refresh_calendar(other) is True
     assert not other.calendar.is_working_day(date(2026, 12, 1))
     reset_day(runtime, date(2026, 12, 1), "kasi1")
-    jobs.run_periodic(other, tasks=())
+    periodic.run_periodic(other, tasks={})
     assert other.calendar.is_working_day(date(2026, 12, 1))

@@ -62,14 +62,14 @@ class _RendezvousStore(SqlStore):
     @contextmanager
     def unit_of_work(self):
         with super().unit_of_work() as uow:
-            load = uow.load_ticket
+            load = uow.tickets.load
 
             def load_then_wait(ticket_id):
                 ticket = load(ticket_id)
                 self.rendezvous.wait(TIMEOUT)
                 return ticket
 
-            uow.load_ticket = load_then_wait
+            uow.tickets.load = load_then_wait
             yield uow
 
 

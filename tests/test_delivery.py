@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from sqlalchemy import insert, select, update
 
 from notifications import EmailChannel, MemoryChannel, WebhookChannel, verify_signature
-from notifications.cli import register
+from notifications.cli import outbox
 from notifications.delivery import (
     deliver, expand_outbox, install, list_deliveries, start_background_delivery, sweep_outbox,
     use_runtime_for_jobs,
@@ -133,7 +133,7 @@ def gateway():
 
 # -- runtime and data ------------------------------------------------------------------------------
 def make_runtime(store, engine, smtp=None, **channels) -> Runtime:
-    rt = Runtime(db=store.engine, store=store, engine=engine, catalogs=engine.catalogs, public_url=PUBLIC)
+    rt = Runtime(store=store, engine=engine, catalogs=engine.catalogs, public_url=PUBLIC)
     email_channel = EmailChannel("127.0.0.1", smtp.port, sender=SENDER, timeout=5) if smtp else MemoryChannel("email")
     webhook = channels.pop("webhook", None) or MemoryChannel("webhook")
     return install(rt, channels={"email": email_channel, "webhook": webhook, "whatsapp": webhook, "sms": webhook,
@@ -350,7 +350,7 @@ def cli_group():
     def group() -> None:
         pass
 
-    register(group)
+    group.add_command(outbox)
     return group
 
 

@@ -159,12 +159,12 @@ def test_lost_update_between_read_and_write_is_detected(engine, actors, ticket, 
     from workflow.core.ticket import Change
 
     with store.unit_of_work() as uow:
-        stale = uow.load_ticket(ticket.id)
+        stale = uow.tickets.load(ticket.id)
     engine.fire(ticket.id, "verifikasi", actors["petugas"], {"tingkat": "ringan", "kewenangan": "dalam"})
     stale.state = "ditolak"
     with store.unit_of_work() as uow:
         with pytest.raises(ConcurrentUpdate):
-            uow.save(Change(ticket=stale, expected_version=1, audit=[]))
+            uow.tickets.save(Change(ticket=stale, expected_version=1, audit=[]))
     assert engine.load(ticket.id).state == "terverifikasi"
 
 

@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import MONDAY_9_WIB, walk_in_record
-from workflow import jobs
+from workflow.jobs import worker as jobs_worker
+from workflow.services import calendar as calendar_service
 from workflow.core.audit import verify_rows
 from workflow.core.calendar import WorkingCalendar
 from workflow.errors import ConcurrentUpdate
-from workflow.services.escalation import fire_rung_job, sweep_due_rungs
+from workflow.jobs.rungs import fire_rung_job
+from workflow.services.escalation import sweep_due_rungs
 from workflow.runtime import Runtime
 from workflow.store import models as m
 from workflow.store.sql import utc
@@ -26,7 +28,7 @@ WIB = timezone(timedelta(hours=7))
 
 @pytest.fixture
 def runtime(db_engine, store, engine):
-    return Runtime(db=db_engine, store=store, engine=engine, catalogs=engine.catalogs)
+    return Runtime(store=store, engine=engine, catalogs=engine.catalogs)
 
 
 def escalations(runtime, ticket_id, clock=None):
@@ -179,7 +181,7 @@ def test_paused_clock_fires_nothing_and_resumes_with_its_rungs(runtime, engine, 
 def test_fire_rung_job_is_idempotent(runtime, engine, actors):
     ticket = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     run = ticket.clock("penyelesaian")
-    jobs.set_runtime(runtime)
+    jobs_worker.set_runtime(runtime)
     try:
         at = T0 + timedelta(days=3.6)
         assert fire_rung_job(ticket.id, run.id, 1, now=at) is False  # not the next rung
@@ -188,7 +190,7 @@ def test_fire_rung_job_is_idempotent(runtime, engine, actors):
         assert fire_rung_job(ticket.id, run.id, 0, now=at) is False  # a retry or duplicate job
         assert sweep_due_rungs(runtime, now=at) == 2  # tanggapan_awal's rungs; penyelesaian's 50 % is done
     finally:
-        jobs.set_runtime(None)
+        jobs_worker.set_runtime(None)
     assert escalations(runtime, ticket.id, "penyelesaian") == [("penyelesaian", 0, None)]
     assert len(outbox(runtime, ticket.id, "peringatan_tenggat")) == 1 + 2  # penyelesaian 50 %; tanggapan_awal 75 % (2)
 
@@ -286,15 +288,15 @@ def test_a_rung_job_uses_a_calendar_edited_after_its_worker_started(runtime, eng
 
     ticket = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     run = ticket.clock("tanggapan_awal")
-    worker = Runtime(db=db_engine, store=store, engine=Engine(store, calendar=WorkingCalendar()),
+    worker = Runtime(store=store, engine=Engine(store, calendar=WorkingCalendar()),
                      catalogs=runtime.catalogs)
-    jobs.refresh_calendar(worker)  # the worker's calendar, loaded before the edit
+    calendar_service.refresh_calendar(worker)  # the worker's calendar, loaded before the edit
     add_closure(runtime, date(2026, 12, 1), "Libur Pilkada", "kasi1", now=T0)
-    jobs.set_runtime(worker)
+    jobs_worker.set_runtime(worker)
     try:
         assert fire_rung_job(ticket.id, run.id, 0, now=run.next_rung_at + timedelta(minutes=1)) is True
     finally:
-        jobs.set_runtime(None)
+        jobs_worker.set_runtime(None)
     moved = engine.load(ticket.id).clock("tanggapan_awal")
     assert moved.next_rung == 1
     assert moved.next_rung_at == runtime.calendar.add(run.resumed_at, 1, "working_days")

@@ -20,11 +20,14 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.conftest import REDIS_URL, ROOT, SOP, drop_schema, postgres_engine, service_missing, walk_in_record
-from workflow import jobs
+from workflow.jobs import worker as jobs_worker
+from workflow.jobs import queues
+from workflow.jobs import periodic
 from workflow.core.audit import verify_rows
 from workflow.core.calendar import WorkingCalendar
 from workflow.services.engine import Engine
-from workflow.services.escalation import claim_and_enqueue, fire_rung_job, sweep_due_rungs
+from workflow.jobs.rungs import fire_rung_job
+from workflow.services.escalation import claim_and_enqueue, sweep_due_rungs
 from workflow.services.publish import publish
 from workflow.runtime import Runtime
 from workflow.store import models as m
@@ -68,7 +71,7 @@ def flush_prefix(conn, value: str) -> int:
 def make_runtime(db, *, redis: bool = False, prefix: str | None = None) -> Runtime:
     store = SqlStore(db)
     engine = Engine(store, calendar=WorkingCalendar())
-    rt = Runtime(db=db, store=store, engine=engine, catalogs=engine.catalogs,
+    rt = Runtime(store=store, engine=engine, catalogs=engine.catalogs,
                  redis_url=REDIS_URL if redis else None)
     if prefix:
         rt.extras["queue_prefix"] = prefix
@@ -78,18 +81,18 @@ def make_runtime(db, *, redis: bool = False, prefix: str | None = None) -> Runti
 @pytest.fixture
 def runtime(db_engine, published):
     rt = make_runtime(db_engine)
-    jobs.set_runtime(rt)
+    jobs_worker.set_runtime(rt)
     yield rt
-    jobs.set_runtime(None)
+    jobs_worker.set_runtime(None)
 
 
 @pytest.fixture
 def redis_runtime(db_engine, published, redis_conn, prefix):
     rt = make_runtime(db_engine, redis=True, prefix=prefix)
-    jobs.install(rt)
-    jobs.set_runtime(rt)
+    queues.install(rt)
+    jobs_worker.set_runtime(rt)
     yield rt
-    jobs.set_runtime(None)
+    jobs_worker.set_runtime(None)
 
 
 def count(db, table, *where) -> int:
@@ -113,23 +116,25 @@ def open_past(rt, actor, days: float = 4.0, n: int = 1):
 def work(rt):
     from rq import SimpleWorker
 
-    worker = SimpleWorker([jobs.queue(rt)], connection=jobs.redis_connection(rt))
+    worker = SimpleWorker([queues.queue(rt)], connection=queues.redis_connection(rt))
     worker.work(burst=True, with_scheduler=True)
 
 
 # -- without Redis -----------------------------------------------------------------------------------
-def test_run_periodic_runs_available_tasks_and_skips_missing_ones(runtime, actors):
+def test_run_periodic_runs_every_task_and_one_failing_stops_none(runtime, actors):
     open_past(runtime, actors["petugas"])
-    results = jobs.run_periodic(runtime, tasks=("workflow.services.escalation.sweep_due_rungs", "workflow.nothing_here.sweep",
-                                                "workflow.jobs.no_such_function"))
-    assert results == {"workflow.services.escalation.sweep_due_rungs": 3, "workflow.nothing_here.sweep": None,
-                       "workflow.jobs.no_such_function": None}
-    assert jobs.PERIODIC[0] == "workflow.services.escalation.sweep_due_rungs"
+
+    def broken(rt, now=None):
+        raise RuntimeError("a broken task")
+
+    results = periodic.run_periodic(runtime, tasks={"broken": broken, **periodic.ENGINE_TASKS})
+    assert results == {"broken": None, "sweep_due_rungs": 3, "close_unconfirmed": 0}
+    assert list(periodic.tasks_of(runtime))[:2] == ["sweep_due_rungs", "close_unconfirmed"]
 
 
 def test_inprocess_sweeper_escalates_without_redis(runtime, actors):
     ticket = open_past(runtime, actors["petugas"])[0]
-    handle = jobs.start_inprocess_sweeper(runtime, interval=0.2)
+    handle = periodic.start_inprocess_sweeper(runtime, interval=0.2)
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and count(runtime.db, m.escalations) < 3:
@@ -138,17 +143,14 @@ def test_inprocess_sweeper_escalates_without_redis(runtime, actors):
         handle.stop()
     assert not handle.running
     assert count(runtime.db, m.escalations, m.escalations.c.ticket_id == ticket.id) == 3
-    background = jobs.start_background(runtime, interval=60)  # no Redis: the in-process default
-    assert isinstance(background, jobs.Sweeper)
+    background = periodic.start_background(runtime, interval=60)  # no Redis: the in-process default
+    assert isinstance(background, periodic.Sweeper)
     background.stop()
     assert not background.running
 
 
 def test_worker_without_redis_explains_what_to_do(runtime):
-    from workflow.cli import cli
-    from workflow.cli.jobs import register
-
-    register(cli)
+    from admin.cli import cli
     result = CliRunner().invoke(cli, ["worker", "--burst"], obj={"runtime": runtime})
     assert result.exit_code == 1 and "ALUR_REDIS_URL" in result.output and "alur serve" in result.output
     result = CliRunner().invoke(cli, ["sweep", "--once"], obj={"runtime": runtime})
@@ -159,12 +161,10 @@ def test_worker_without_redis_explains_what_to_do(runtime):
 def test_worker_without_forking_runs_the_due_rung_jobs_in_its_own_process(redis_runtime, actors):
     """`alur worker --no-fork --burst` (rq's SimpleWorker) fires the scheduled rungs as the forking worker
     does (test_worker_with_scheduler_fires_a_due_rung_and_schedules_the_next): both clocks' due rungs."""
-    from workflow.cli import cli
-    from workflow.cli.jobs import register
+    from admin.cli import cli
 
     ticket = open_past(redis_runtime, actors["petugas"])[0]  # its rungs were scheduled on open
     assert count(redis_runtime.db, m.escalations) == 0
-    register(cli)
     result = CliRunner().invoke(cli, ["worker", "--burst", "--no-fork"], obj={"runtime": redis_runtime})
     assert result.exit_code == 0, result.output
     assert penyelesaian_rungs(redis_runtime.db) == [(ticket.clock("penyelesaian").id, 0)]
@@ -178,8 +178,8 @@ def test_preload_leaves_a_work_horse_nothing_to_load(runtime, actors):
 
     ticket = open_past(runtime, actors["petugas"])[0]
     worker = make_runtime(runtime.db)  # as `alur worker` starts: nothing loaded yet
-    jobs.preload(worker)
-    jobs.set_runtime(worker)
+    jobs_worker.preload(worker)
+    jobs_worker.set_runtime(worker)
     seen: list[str] = []
 
     def listener(conn, cursor, statement, *args):  # noqa: ANN001
@@ -201,9 +201,9 @@ def test_a_fire_schedules_each_next_rung_with_a_deterministic_id(redis_runtime, 
 
     rt = redis_runtime
     ticket = rt.engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=utcnow()).ticket
-    registry = ScheduledJobRegistry(queue=jobs.queue(rt))
+    registry = ScheduledJobRegistry(queue=queues.queue(rt))
     run = ticket.clock("penyelesaian")
-    job_id = jobs.rung_job_id(rt, run.id, 0)
+    job_id = queues.rung_job_id(rt, run.id, 0)
     assert ":" not in job_id and job_id in registry.get_job_ids()
     assert abs(registry.get_scheduled_time(job_id).timestamp() - run.next_rung_at.timestamp()) < 1
     assert len(registry.get_job_ids()) == 2  # penyelesaian and tanggapan_awal
@@ -232,7 +232,7 @@ def test_worker_with_scheduler_fires_a_due_rung_and_schedules_the_next(redis_run
     work(rt)
     assert count(rt.db, m.escalations, m.escalations.c.ticket_id == ticket.id) == 3
     # The fired job scheduled the 80 % rung for later; running the worker again fires nothing.
-    assert jobs.rung_job_id(rt, run.id, 1) in ScheduledJobRegistry(queue=jobs.queue(rt)).get_job_ids()
+    assert queues.rung_job_id(rt, run.id, 1) in ScheduledJobRegistry(queue=queues.queue(rt)).get_job_ids()
     work(rt)
     assert sweep_due_rungs(rt) == 0
     assert count(rt.db, m.escalations, m.escalations.c.ticket_id == ticket.id) == 3
@@ -265,12 +265,12 @@ def test_a_catch_up_sweep_leaves_jobs_only_for_rungs_it_did_not_fire(redis_runti
     rt = redis_runtime
     ticket = open_past(rt, actors["petugas"], days=30)[0]
     flush_prefix(redis_conn, prefix)  # Redis restarted empty
-    registry = ScheduledJobRegistry(queue=jobs.queue(rt))
+    registry = ScheduledJobRegistry(queue=queues.queue(rt))
     assert sweep_due_rungs(rt, limit=3) == 3  # both runs' first rung, then tanggapan_awal's last
     penyelesaian = ticket.clock("penyelesaian")
-    assert registry.get_job_ids() == [jobs.rung_job_id(rt, penyelesaian.id, 1)]
+    assert registry.get_job_ids() == [queues.rung_job_id(rt, penyelesaian.id, 1)]
     assert sweep_due_rungs(rt) == 4  # penyelesaian's other four rungs: no job for any of them
-    assert registry.get_job_ids() == [jobs.rung_job_id(rt, penyelesaian.id, 1)]
+    assert registry.get_job_ids() == [queues.rung_job_id(rt, penyelesaian.id, 1)]
     work(rt)  # the one job left finds its rung fired
     assert count(rt.db, m.escalations) == 7
 
@@ -286,9 +286,9 @@ def test_claim_and_enqueue_hands_due_rungs_to_workers(redis_runtime, actors, red
     open_past(rt, actors["petugas"], n=3)
     from rq.registry import ScheduledJobRegistry
 
-    redis_conn.delete(ScheduledJobRegistry(queue=jobs.queue(rt)).key)  # only the sweep's jobs remain
+    redis_conn.delete(ScheduledJobRegistry(queue=queues.queue(rt)).key)  # only the sweep's jobs remain
     assert claim_and_enqueue(rt) == 3 * 2  # penyelesaian 50 % and tanggapan_awal 75 % per ticket
-    assert jobs.queue(rt).count == 6
+    assert queues.queue(rt).count == 6
     work(rt)
     assert count(rt.db, m.escalations) == 3 * 2
     work(rt)  # the jobs scheduled tanggapan_awal's 100 % rungs (already due)
@@ -329,9 +329,9 @@ def test_worker_killed_mid_escalation_is_retried_without_duplicates(tmp_path, re
     ticket = open_past(rt, actors["petugas"])[0]  # not installed: no rung job scheduled by the open
     run = ticket.clock("penyelesaian")
     marker = tmp_path / "in-commit"
-    q = jobs.queue(rt)
+    q = queues.queue(rt)
     q.enqueue("tests.test_jobs.slow_fire_job", ticket.id, run.id, 0, str(marker),
-              job_id=jobs.rung_job_id(rt, run.id, 0), retry=Retry(max=2))
+              job_id=queues.rung_job_id(rt, run.id, 0), retry=Retry(max=2))
 
     env = dict(os.environ, ALUR_DATABASE_URL=url, ALUR_REDIS_URL=REDIS_URL, ALUR_QUEUE_PREFIX=prefix,
                ALUR_IDENTITY_SALT="test", PYTHONPATH=str(ROOT))
@@ -357,13 +357,13 @@ def test_worker_killed_mid_escalation_is_retried_without_duplicates(tmp_path, re
     # rq's maintenance finds the abandoned job (its heartbeat expired) and retries it.
     StartedJobRegistry(queue=q).cleanup(timestamp=time.time() + 10**6)
     assert q.count == 1
-    jobs.set_runtime(rt)
+    jobs_worker.set_runtime(rt)
     try:
         work(rt)
         assert sweep_due_rungs(rt) == 2  # tanggapan_awal's rungs; penyelesaian 50 % was fired by the retry
         fire_rung_job(ticket.id, run.id, 0)  # and a late duplicate job changes nothing
     finally:
-        jobs.set_runtime(None)
+        jobs_worker.set_runtime(None)
     assert penyelesaian_rungs(db) == [(run.id, 0)]
     with db.connect() as conn:
         rows = conn.execute(select(m.outbox.c.recipient, m.outbox.c.detail).where(

@@ -119,8 +119,29 @@ class AuditChainBroken(AlurError):
         super().__init__(f"audit row {seq}: {reason}")
 
 
+class MachineError(AlurError):
+    """A definition and its state machine disagree about a move: a bug in alur, never the user's doing."""
+
+
 class MigrationError(AlurError):
     """A migration plan between definition versions cannot be applied as asked."""
+
+
+@dataclass
+class AttachmentRejected(AlurError):
+    """An upload is not an allowed type, too large or empty; the message says which and what to do.
+
+    ``reason`` names the rule: ``empty``, ``too_large``, ``type`` (not an accepted kind of file),
+    ``extension`` (an accepted kind under the wrong extension) or ``too_many`` (the ticket's limit).
+    """
+
+    def __init__(self, message: str, reason: str = "type"):
+        super().__init__(message)
+        self.reason = reason
+
+
+class AttachmentUnreadable(AlurError):
+    """A stored file is missing or its bytes no longer match the sha256 recorded (and audited) for it."""
 
 
 @dataclass
@@ -146,5 +167,5 @@ class ImportFailed(AlurError):
 __all__ = [
     "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound",
     "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuditChainBroken",
-    "MigrationError", "ImportLineError", "ImportFailed",
+    "MachineError", "MigrationError", "AttachmentRejected", "AttachmentUnreadable", "ImportLineError", "ImportFailed",
 ]

@@ -33,11 +33,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound, RequestEntityTooLarge
 
 from admin.public import limits
-from admin.public.intake import DEFAULT_DEFINITION, file_complaint
 from admin.public.status import find_by_token, iso, jsonable, public_status
-from workflow.services import evidence as attachments
-from workflow.services.engine import OFFICE_TZ
-from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
+from workflow.core import evidence
+from workflow.services import attachments
+from workflow.services.intake import file_complaint
+from workflow.core.calendar import OFFICE_TZ
+from workflow.errors import (AlurError, AttachmentRejected, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
                              UnknownDefinition)
 from workflow.store import models as m
 from workflow.store import models_intake as mi
@@ -161,7 +162,7 @@ def operation(bp: Blueprint, op: Operation, wrap: Callable | None = None) -> Cal
 
 # -- helpers ------------------------------------------------------------------------------------------
 def _intake_key() -> str:
-    return current_app.config.get("ALUR_INTAKE_DEFINITION", DEFAULT_DEFINITION)
+    return current_app.config.get("ALUR_INTAKE_DEFINITION") or _runtime().intake_definition()
 
 
 def _intake_definition(runtime):
@@ -188,7 +189,7 @@ def _tracking_url(runtime, receipt: str, token: str) -> str:
 def _ticket_id(runtime, receipt_no: str) -> int:
     try:
         with runtime.store.unit_of_work() as uow:
-            return uow.ticket_id_by_receipt(receipt_no)
+            return uow.tickets.id_by_receipt(receipt_no)
     except TicketNotFound:
         raise ApiProblem(404, "Pengaduan tidak ditemukan", f"Tidak ada pengaduan bernomor {receipt_no}.") from None
 
@@ -305,21 +306,21 @@ def attach_window() -> timedelta:
 
 
 def _accepted() -> list[dict]:
-    return [{"content_type": k.content_type, "extensions": list(k.extensions)} for k in attachments.ALLOWED.values()]
+    return [{"content_type": k.content_type, "extensions": list(k.extensions)} for k in evidence.ALLOWED.values()]
 
 
 def _request_limit() -> int:
     """The most one upload request may carry: MAX_FILES files at the size limit, plus the multipart framing."""
-    return attachments.MAX_FILES * attachments.max_bytes() + 64 * 1024
+    return evidence.MAX_FILES * evidence.max_bytes() + 64 * 1024
 
 
 def _attachments_form(runtime) -> dict:
-    mb = attachments.max_bytes() // (1024 * 1024)
+    mb = evidence.max_bytes() // (1024 * 1024)
     return {"type": "object", "required": ["files"], "additionalProperties": False, "properties": {"files": {
-        "type": "array", "minItems": 1, "maxItems": attachments.MAX_FILES,
+        "type": "array", "minItems": 1, "maxItems": evidence.MAX_FILES,
         "items": {"type": "string", "format": "binary"},
-        "description": f"one part per file, each named 'files'; 1 to {attachments.MAX_FILES} files of at most "
-                       f"{mb} MB, of the kinds {', '.join(k.label for k in attachments.ALLOWED.values())} "
+        "description": f"one part per file, each named 'files'; 1 to {evidence.MAX_FILES} files of at most "
+                       f"{mb} MB, of the kinds {', '.join(k.label for k in evidence.ALLOWED.values())} "
                        "(judged by content; the extension must agree)"}}}
 
 
@@ -353,21 +354,21 @@ def _attachment_docs(ticket: dict, rows: list[dict], only: set[int] | None = Non
     """Metadata of ``rows`` (all the ticket's, oldest first), never the storage path; neutral names when the
     complainant's identity does not leave the office (anonim, rahasia)."""
     hide = (ticket.get("kerahasiaan") or "biasa") != "biasa"
-    return [{"id": r["id"], "name": attachments.neutral_name(r["content_type"], n) if hide else r["filename"],
+    return [{"id": r["id"], "name": evidence.neutral_name(r["content_type"], n) if hide else r["filename"],
              "content_type": r["content_type"], "size": r["size"], "sha256": r["sha256"],
              "created_at": iso(r["created_at"])}
             for n, r in enumerate(rows, start=1) if only is None or r["id"] in only]
 
 
-def _read_uploads() -> list[attachments.Upload]:
+def _read_uploads() -> list[evidence.Upload]:
     """Every file of the request checked by `workflow.attachments.check`, or a problem naming each bad one."""
     request.max_content_length = _request_limit()
-    limit = attachments.max_bytes()
+    limit = evidence.max_bytes()
     try:
         parts = request.files
     except RequestEntityTooLarge:
         raise ApiProblem(413, "Permintaan terlalu besar",
-                         f"Satu permintaan memuat paling banyak {attachments.MAX_FILES} berkas masing-masing "
+                         f"Satu permintaan memuat paling banyak {evidence.MAX_FILES} berkas masing-masing "
                          f"{limit // (1024 * 1024)} MB ({_request_limit()} byte seluruhnya). Kirim berkas dalam "
                          "beberapa permintaan.", max_bytes=limit, max_request_bytes=_request_limit()) from None
     unknown = sorted((set(parts) | set(request.form)) - {"files"})
@@ -379,19 +380,19 @@ def _read_uploads() -> list[attachments.Upload]:
     if not files:
         raise ApiProblem(422, "Isi permintaan tidak sah", "Lampirkan minimal satu berkas di bagian 'files'.",
                          errors={"files": "wajib diisi"})
-    if len(files) > attachments.MAX_FILES:
+    if len(files) > evidence.MAX_FILES:
         raise ApiProblem(422, "Terlalu banyak berkas",
-                         f"Satu permintaan memuat paling banyak {attachments.MAX_FILES} berkas; terkirim "
+                         f"Satu permintaan memuat paling banyak {evidence.MAX_FILES} berkas; terkirim "
                          f"{len(files)}. Kirim sisanya dalam permintaan berikutnya.",
-                         errors={"files": f"paling banyak {attachments.MAX_FILES} berkas"},
-                         max_files=attachments.MAX_FILES)
-    uploads: list[attachments.Upload] = []
+                         errors={"files": f"paling banyak {evidence.MAX_FILES} berkas"},
+                         max_files=evidence.MAX_FILES)
+    uploads: list[evidence.Upload] = []
     errors: dict[str, str] = {}
     reasons: set[str] = set()
     for i, item in enumerate(files):
         try:
-            uploads.append(attachments.check(item.filename or "", item.stream, limit))
-        except attachments.AttachmentRejected as exc:
+            uploads.append(evidence.check(item.filename or "", item.stream, limit))
+        except AttachmentRejected as exc:
             errors[f"files[{i}]"] = str(exc)
             reasons.add(exc.reason)
     if not errors:
@@ -401,7 +402,7 @@ def _read_uploads() -> list[attachments.Upload]:
         raise ApiProblem(413, "Berkas terlalu besar", f"Setiap berkas paling besar {limit // (1024 * 1024)} MB "
                          f"({limit} byte). Tidak ada berkas yang disimpan.", errors=errors, max_bytes=limit)
     if reasons & {"type", "extension"}:
-        labels = ", ".join(f"{k.label} ({'/'.join(k.extensions)})" for k in attachments.ALLOWED.values())
+        labels = ", ".join(f"{k.label} ({'/'.join(k.extensions)})" for k in evidence.ALLOWED.values())
         raise ApiProblem(415, "Jenis berkas tidak diterima", f"Berkas diterima bila isinya {labels} dan "
                          "ekstensinya sesuai. Tidak ada berkas yang disimpan.", errors=errors, accepted=_accepted())
     raise ApiProblem(422, "Berkas tidak sah", "Periksa berkas yang disebut di 'errors'. Tidak ada berkas yang "
@@ -574,16 +575,16 @@ def make_blueprint(limiter=None) -> Blueprint:
     @operation(bp, Operation(
         "POST", "/tickets/{receipt_no}/attachments", "createAttachments", "Attach evidence (bukti) to a ticket",
         ("intake",), params=(receipt,), headers=(idempotency,), body=_attachments_form, body_media=MULTIPART,
-        body_encoding={"files": {"contentType": ", ".join(k.content_type for k in attachments.ALLOWED.values())}},
+        body_encoding={"files": {"contentType": ", ".join(k.content_type for k in evidence.ALLOWED.values())}},
         response="AttachmentsCreated", status=201, tags=("attachments",),
         description="multipart/form-data with one part named 'files' per file. Files are judged by their "
                     "content, as on the public form: "
-                    f"{', '.join(f'{k.label} ({k.extensions[0]})' for k in attachments.ALLOWED.values())}, the "
+                    f"{', '.join(f'{k.label} ({k.extensions[0]})' for k in evidence.ALLOWED.values())}, the "
                     "extension agreeing with the content. All the request's files are stored, or none. Only "
                     "the integration that filed the ticket may attach (its key, or a later key with the same "
                     "name); any other key without the read scope gets the 404 of an unknown receipt number. "
                     f"Accepted for {ATTACH_HOURS:g} hours after filing (ALUR_API_ATTACH_HOURS) while the ticket "
-                    f"is not closed, up to {attachments.MAX_PER_TICKET} files per ticket. Each file gets an audit "
+                    f"is not closed, up to {evidence.MAX_PER_TICKET} files per ticket. Each file gets an audit "
                     "row with its sha256; the response lists names, types, sizes and hashes, never storage paths.",
         problems={404: "no such ticket, or not one this key may see",
                   409: "the ticket is closed, past the upload window, or would exceed its file limit "
@@ -603,18 +604,17 @@ def make_blueprint(limiter=None) -> Blueprint:
             return replayed
         try:
             _refuse_closed(runtime, ticket)
-            limit = attachments.MAX_PER_TICKET
+            limit = evidence.MAX_PER_TICKET
             try:
-                with read_only(runtime.db) as conn:  # before writing any byte; record() checks again under lock
-                    have = attachments.count_for(conn, ticket["id"])
+                have = attachments.count_for(runtime.store, ticket["id"])  # record() checks again under lock
                 if have + len(uploads) > limit:
-                    raise attachments.AttachmentRejected(
+                    raise AttachmentRejected(
                         f"Pengaduan {ticket['receipt_no']} sudah memiliki {have} berkas bukti; paling banyak "
                         f"{limit} berkas per pengaduan.", "too_many")
                 ids = attachments.record(runtime.store, ticket["id"], ticket["receipt_no"], uploads,
                                          current_app.instance_path, actor_id=key.actor().id, actor_role=key.role,
                                          max_total=limit)
-            except attachments.AttachmentRejected as exc:  # too_many: the only rule left after _read_uploads
+            except AttachmentRejected as exc:  # too_many: the only rule left after _read_uploads
                 raise ApiProblem(409, "Batas berkas pengaduan tercapai", f"{exc} Tidak ada berkas yang disimpan.",
                                  max_per_ticket=limit) from None
         except BaseException:
@@ -622,7 +622,7 @@ def make_blueprint(limiter=None) -> Blueprint:
             raise
         logger.info("%s attached %d file(s) to %s", key.actor().id, len(ids), ticket["receipt_no"])
         stored = {"receipt_no": ticket["receipt_no"], "replayed": False,
-                  "items": _attachment_docs(ticket, attachments.list_for(runtime.db, ticket["id"]), set(ids))}
+                  "items": _attachment_docs(ticket, attachments.list_for(runtime.store, ticket["id"]), set(ids))}
         _remember(runtime, claim_id, ticket["id"], 201, stored)
         response = jsonify(stored)
         response.status_code = 201
@@ -639,7 +639,7 @@ def make_blueprint(limiter=None) -> Blueprint:
         problems={404: "no such ticket, or not one this key may see"}))
     def list_attachments(runtime, receipt_no):
         ticket = _ticket_for_key(runtime, receipt_no, g.api_key, to_add=False)
-        rows = attachments.list_for(runtime.db, ticket["id"])
+        rows = attachments.list_for(runtime.store, ticket["id"])
         return jsonify({"receipt_no": ticket["receipt_no"], "items": _attachment_docs(ticket, rows)})
 
     @operation(bp, Operation("GET", "/definitions", "listDefinitions", "Published definitions (latest versions)",

@@ -1,14 +1,12 @@
 """The operator console: one Flask-Admin instance with a page set per role.
 
 This package builds the `Admin` (Bootstrap 4 theme, our Indonesian catalog through
-``translations_path``, a role-checked index), adds the work pages of petugas and tim (`work`), the OPD
-liaison pages (`opd`) and user administration (`users`), then lets the other console modules add
-theirs through ``register(admin, app)``: supervisor pages, auditor pages, duplicates and reports.
-A module that is not part of this build is skipped.
+``translations_path``, a role-checked index), then each page module adds its views through
+``register(admin, app)``, in menu order (`pages`): the work pages of petugas and tim, the OPD liaison
+pages, user administration, supervisor pages, auditor pages, duplicates, reports and the inbox.
 """
 from __future__ import annotations
 
-from workflow.plugins import optional_module
 import logging
 
 from flask import Flask, url_for
@@ -20,13 +18,6 @@ from . import common
 
 logger = logging.getLogger(__name__)
 
-OTHER_MODULES = (
-    "admin.console.supervisor",
-    "admin.console.auditor",
-    "admin.console.duplicates",
-    "admin.console.reports",
-    "admin.console.inbox",
-)
 
 
 class Text:
@@ -73,20 +64,14 @@ class HomeView(SecureIndexView):
         return self.render("alur/home.html", links=links)
 
 
-def _register_others(admin: Admin, app: Flask) -> list[str]:
-    loaded = []
-    for name in OTHER_MODULES:
-        module = optional_module(name)
-        if module is None:
-            logger.debug("console module %s not present; skipped", name)
-            continue
-        module.register(admin, app)
-        loaded.append(name)
-    return loaded
+def pages() -> tuple:
+    """The console's page modules, each with ``register(admin, app)``, in menu order."""
+    from admin.console import auditor, duplicates, inbox, opd, reports, supervisor, users, work
+
+    return (work, opd, users, supervisor, auditor, duplicates, reports, inbox)
 
 
 def init_app(app: Flask) -> Admin:
-    from . import opd, users, work
 
     admin = Admin(
         app,
@@ -97,10 +82,8 @@ def init_app(app: Flask) -> Admin:
         index_view=HomeView(name=Text("Beranda", "Home"), url="/admin", endpoint="admin"),
     )
     app.extensions["alur_admin"] = admin
-    work.register(admin, app)
-    opd.register(admin, app)
-    users.register(admin, app)
-    app.extensions["alur_console_modules"] = _register_others(admin, app)
+    for page in pages():
+        page.register(admin, app)
 
     app.jinja_env.filters["wib"] = common.wib
     app.jinja_env.filters["duration"] = common.duration
@@ -109,4 +92,4 @@ def init_app(app: Flask) -> Admin:
     return admin
 
 
-__all__ = ["init_app", "Text", "HomeView", "OTHER_MODULES"]
+__all__ = ["init_app", "Text", "HomeView", "pages"]

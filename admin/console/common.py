@@ -21,7 +21,6 @@ from workflow.store.queries.search import search_condition
 
 OFFICE_TZ = ZoneInfo("Asia/Jakarta")
 PAGE_SIZE = 50
-DEFINITION_KEY = "pengaduan-ptsp"
 
 
 def lang() -> str:
@@ -406,11 +405,13 @@ def timeline(ticket_id: int, *, include_identity_views: bool) -> list[dict]:
     return out
 
 
-def definition_for(key: str = DEFINITION_KEY) -> Definition | None:
+def definition_for(key: str | None = None) -> Definition | None:
+    """The latest version of ``key`` (default: the definition complaints are filed on), or None."""
     from workflow.errors import UnknownDefinition
 
+    rt = runtime()
     try:
-        return runtime().engine.definition(key)
+        return rt.engine.definition(key or current_app.config.get("ALUR_INTAKE_DEFINITION") or rt.intake_definition())
     except UnknownDefinition:
         return None
 

@@ -1,7 +1,7 @@
 """The petugas' page of likely duplicate complaints: link them, or merge one into the other.
 
 A ticket is listed while it is open and carries a ``duplikat:<receipt>`` flag (set at intake by
-`workflow.duplicates.flag_if_duplicate`). Linking keeps both running; merging fires the definition's
+`workflow.services.intake`). Linking keeps both running; merging fires the definition's
 ``gabungkan`` trigger (its refusal, if any, is shown as the engine explains it). No identity is shown.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 
 from workflow.services import duplicates
+from workflow.store.queries.duplicates import flagged
 from workflow.errors import AlurError, InvalidInput, TransitionRejected
 
 from ..auth import SecureBaseView, current_actor
@@ -25,7 +26,7 @@ class DuplicatesView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        return self.render("public/console_duplicates.html", rows=duplicates.flagged(runtime()))
+        return self.render("public/console_duplicates.html", rows=flagged(runtime().store))
 
     @expose("/<int:ticket_id>/<action>", methods=("POST",))
     def act(self, ticket_id: int, action: str):

@@ -263,7 +263,7 @@ def audit_reveals(revealed: list[tuple[int, str | None]], user) -> None:
     at = _now()
     rt = common.runtime()
     with rt.store.unit_of_work() as uow:
-        uow.append_audit([AuditEvent(kind="identity_view", at=at, actor_id=user.username, actor_role=role,
+        uow.audit.append([AuditEvent(kind="identity_view", at=at, actor_id=user.username, actor_role=role,
                                      ticket_id=tid, receipt_no=receipt,
                                      detail={"purpose": "log pengiriman notifikasi", "fields": ["alamat kontak"]})
                           for tid, receipt in revealed])

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from workflow.errors import AlurError, InvalidInput
 from workflow.reports import FORMATS, MEDIA_TYPES, build_for_runtime, filename, render
-from workflow.cli.report import record_identity_view
+from workflow.services.identity import record_report_view
 from workflow.reports.period import OFFICE_TZ, PeriodError, parse_period
 from workflow.reports.render_html import render_html_fragment
 from workflow.services import rootcause
@@ -80,7 +80,7 @@ class ReportsView(SecureBaseView):
         now = _now()
         report = build_for_runtime(rt, period, definition_key=definition, now=now)
         data = render(report, fmt)
-        record_identity_view(rt, current_actor().id, report, fmt, now)
+        record_report_view(rt, current_actor().id, report, fmt, now)
         return Response(data, mimetype=MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{filename(report, fmt)}"'})
 

@@ -386,7 +386,7 @@ class _FallbackCalendar:
         from workflow.core.audit import AuditEvent
 
         with runtime.store.unit_of_work() as uow:
-            uow.append_audit([AuditEvent(kind="calendar", at=now, actor_id=actor_id, actor_role="supervisor",
+            uow.audit.append([AuditEvent(kind="calendar", at=now, actor_id=actor_id, actor_role="supervisor",
                                          detail={"action": what, "day": day.isoformat(), "name": name})])
             uow.commit()
 

@@ -20,7 +20,10 @@ from urllib.parse import urlencode
 from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_admin import expose
 
-from workflow.services import evidence as attachments
+from workflow.core import evidence
+from workflow.errors import AttachmentUnreadable
+from workflow.services import attachments
+from workflow.services.intake import file_complaint
 from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
                              UnknownDefinition)
 from workflow.store import models as m
@@ -109,9 +112,9 @@ class TicketPage:
     def evidence(self, ticket, user) -> list[dict[str, Any]]:
         """The ticket's attachments as the page lists them (name, type, size, hash, time, download link)."""
         shown = self._names_shown(ticket, user)
-        return [{**row, "name": row["filename"] if shown else attachments.neutral_name(row["content_type"], n),
+        return [{**row, "name": row["filename"] if shown else evidence.neutral_name(row["content_type"], n),
                  "url": url_for(f"{self.view.endpoint}.attachment", ticket_id=ticket.id, attachment_id=row["id"])}
-                for n, row in enumerate(attachments.list_for(common.runtime().db, ticket.id), start=1)]
+                for n, row in enumerate(attachments.list_for(common.runtime().store, ticket.id), start=1)]
 
     def attachment(self, ticket, attachment_id: int):
         """One file, as a download (never rendered inline: the bytes came from outside the office)."""
@@ -120,7 +123,7 @@ class TicketPage:
             abort(404)
         try:
             data = attachments.read(found, current_app.instance_path)
-        except attachments.AttachmentUnreadable as exc:
+        except AttachmentUnreadable as exc:
             logger.error("evidence of %s unreadable: %s", ticket.receipt_no, exc)
             return self.render(ticket, status=500, alert=tr(
                 f"Berkas bukti '{found['name']}' tidak dapat dibaca atau isinya tidak cocok dengan sha256 yang "
@@ -261,7 +264,7 @@ class WorkView(SecureBaseView):
             typed = common.form_values(definition.record, request.form)
             raw = {k: v for k, v in typed.items() if not (isinstance(v, bool) and v is False)}
             try:
-                opened = rt.engine.open(definition.key, raw, current_actor())
+                opened = file_complaint(rt, raw, current_actor(), definition_key=definition.key)
             except InvalidInput as exc:
                 errors = exc.errors
             except (UnknownDefinition, AlurError) as exc:

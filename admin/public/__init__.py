@@ -19,13 +19,14 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from workflow.services import evidence as attachments
-from workflow.services.engine import OFFICE_TZ
-from workflow.errors import ConcurrentUpdate, InvalidInput, TransitionRejected
+from workflow.core import evidence
+from workflow.services import attachments
+from workflow.services.intake import file_complaint
+from workflow.core.calendar import OFFICE_TZ
+from workflow.errors import AttachmentRejected, ConcurrentUpdate, InvalidInput, TransitionRejected
 
 from . import limits
 from .i18n import locale, t
-from .intake import DEFAULT_DEFINITION, file_complaint
 from .status import PEMOHON, find_by_token, public_status
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ def _runtime():
 
 
 def _definition():
-    return _runtime().engine.definition(current_app.config.get("ALUR_INTAKE_DEFINITION", DEFAULT_DEFINITION))
+    runtime = _runtime()
+    return runtime.engine.definition(current_app.config.get("ALUR_INTAKE_DEFINITION") or runtime.intake_definition())
 
 
 def wib(value: datetime | None) -> str:
@@ -146,12 +148,12 @@ def make_blueprint(limiter) -> Blueprint:
                                        message=t("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")), 400
             uploads = []
             files = [f for f in request.files.getlist("bukti") if f and f.filename]
-            if len(files) > attachments.MAX_FILES:
-                errors["bukti"] = f"paling banyak {attachments.MAX_FILES} berkas"
-            for item in files[:attachments.MAX_FILES]:
+            if len(files) > evidence.MAX_FILES:
+                errors["bukti"] = f"paling banyak {evidence.MAX_FILES} berkas"
+            for item in files[:evidence.MAX_FILES]:
                 try:
-                    uploads.append(attachments.check(item.filename, item.stream))
-                except attachments.AttachmentRejected as exc:
+                    uploads.append(evidence.check(item.filename, item.stream))
+                except AttachmentRejected as exc:
                     errors["bukti"] = str(exc)
             record = _record_from_form(definition)
             if not errors:
@@ -168,9 +170,9 @@ def make_blueprint(limiter) -> Blueprint:
                 errors = {**field_errors, **errors}
         return render_template("public/form.html", groups=_form_fields(definition), errors=errors, values=values,
                                choices=lambda f: _choices(f, runtime), honeypot=HONEYPOT,
-                               accept=attachments.ACCEPT, max_mb=attachments.max_bytes() // (1024 * 1024),
-                               max_bytes=attachments.max_bytes(),
-                               max_files=attachments.MAX_FILES,
+                               accept=evidence.ACCEPT, max_mb=evidence.max_bytes() // (1024 * 1024),
+                               max_bytes=evidence.max_bytes(),
+                               max_files=evidence.MAX_FILES,
                                kerahasiaan=values.get("kerahasiaan", "biasa")), (422 if errors else 200)
 
     @bp.get("/pengaduan/resi")
@@ -196,7 +198,7 @@ def make_blueprint(limiter) -> Blueprint:
         if ticket is None:  # the same page, status and words for an unknown receipt and a wrong token
             return render_template("public/track.html", status=None, asked=True, resi="", token=""), 404
         status = public_status(runtime, ticket, locale())
-        count = len(attachments.list_for(runtime.db, ticket.id))
+        count = len(attachments.list_for(runtime.store, ticket.id))
         return render_template("public/track.html", status=status, asked=True, resi=ticket.receipt_no, token=token,
                                attachments=count, done=request.args.get("ok"), failed=request.args.get("gagal"),
                                errors={})
@@ -219,7 +221,7 @@ def make_blueprint(limiter) -> Blueprint:
         except InvalidInput as exc:
             status = public_status(runtime, ticket, locale())
             return render_template("public/track.html", status=status, asked=True, resi=ticket.receipt_no, token=token,
-                                   attachments=len(attachments.list_for(runtime.db, ticket.id)), errors=exc.errors,
+                                   attachments=len(attachments.list_for(runtime.store, ticket.id)), errors=exc.errors,
                                    done=None, failed=None), 422
         except (TransitionRejected, ConcurrentUpdate) as exc:
             logger.info("public %s refused on %s: %s", action, ticket.receipt_no, exc)

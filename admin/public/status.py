@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflow.services.engine import hash_token
+from workflow.core.receipts import hash_token
 from workflow.core.guards import Actor
 from workflow.store import models as m
 from workflow.store.db import read_only

@@ -67,10 +67,9 @@ def test_metrics_token_is_required_when_configured(app, client):
 
 @pytest.fixture
 def cli(db, monkeypatch):
-    from workflow.cli import cli as group, register_plugins
+    from admin.cli import cli as group
 
     monkeypatch.setenv("ALUR_DATABASE_URL", db.url.render_as_string(hide_password=False))
-    register_plugins(group)
     return lambda *args, **kw: CliRunner().invoke(group, list(args), catch_exceptions=False, **kw)
 
 
@@ -89,7 +88,7 @@ def test_users_add_list_disable(cli, db):
 
 
 def test_demo_prepares_one_user_per_role_and_tickets_in_several_stages(tmp_path):
-    from admin.cli import DEMO_USERS, prepare_demo
+    from admin.demo import DEMO_USERS, prepare_demo
     from workflow.runtime import build_runtime
     from workflow.store.db import make_engine
 

@@ -6,7 +6,7 @@ from .conftest import PETUGAS
 
 def ticket_id(rt, receipt: str) -> int:
     with rt.store.unit_of_work() as uow:
-        return uow.ticket_id_by_receipt(receipt)
+        return uow.tickets.id_by_receipt(receipt)
 
 
 def ask_for_information(rt, receipt: str, what: str = "Mohon lampirkan nomor tanda terima permohonan SIPA.") -> None:

@@ -17,7 +17,9 @@ from sqlalchemy import func, select, update
 
 from admin.auth import create_user
 from tests.web import post_login
-from workflow.services import evidence as attachments
+from workflow.core import evidence
+from workflow.errors import AttachmentUnreadable
+from workflow.services import attachments
 from workflow.store import models as m
 from workflow.store import models_intake as mi
 
@@ -141,8 +143,8 @@ def test_a_file_of_another_kind_is_415_with_the_accepted_kinds_and_the_batch_sto
 
 def test_too_many_no_empty_and_misnamed_files_are_422(client, rt, sipeka):
     receipt = file_ticket(client, sipeka)
-    many = upload(client, receipt, sipeka, [(f"f{i}.pdf", PDF) for i in range(attachments.MAX_FILES + 1)])
-    assert many.status_code == 422 and many.json["max_files"] == attachments.MAX_FILES and "files" in many.json["errors"]
+    many = upload(client, receipt, sipeka, [(f"f{i}.pdf", PDF) for i in range(evidence.MAX_FILES + 1)])
+    assert many.status_code == 422 and many.json["max_files"] == evidence.MAX_FILES and "files" in many.json["errors"]
     empty = upload(client, receipt, sipeka, [("kosong.pdf", b"")])
     assert empty.status_code == 422 and "kosong" in empty.json["errors"]["files[0]"]
     none = client.post(f"/api/v1/tickets/{receipt}/attachments", data={}, headers=sipeka,
@@ -223,7 +225,7 @@ def test_evidence_is_refused_after_the_window_or_once_the_ticket_is_closed(clien
 
 
 def test_a_ticket_takes_at_most_MAX_PER_TICKET_files_in_all(app, client, rt, sipeka, monkeypatch):
-    monkeypatch.setattr(attachments, "MAX_PER_TICKET", 3)
+    monkeypatch.setattr(evidence, "MAX_PER_TICKET", 3)
     receipt = file_ticket(client, sipeka)
     assert upload(client, receipt, sipeka, [("a.pdf", PDF), ("b.png", PNG)]).status_code == 201
     files_before = stored_files(app)
@@ -281,7 +283,7 @@ def test_the_console_refuses_evidence_whose_bytes_no_longer_match_their_hash(app
     officer = app.test_client()
     post_login(officer, "petugas1", PASSWORD)
     tid = ticket_id(rt, receipt)
-    row_id = attachments.list_for(rt.db, tid)[0]["id"]
+    row_id = attachments.list_for(rt.store, tid)[0]["id"]
     response = officer.get(f"/admin/work/ticket/{tid}/attachment/{row_id}")
     assert response.status_code == 500 and "tidak cocok dengan sha256" in response.get_data(as_text=True)
 
@@ -295,7 +297,7 @@ def test_officers_without_the_identity_see_neutral_names_for_rahasia_evidence(ap
     html = officer.get(f"/admin/work/ticket/{ticket_id(rt, receipt)}").get_data(as_text=True)
     assert "bukti-1.pdf" in html and "KTP_Ratna" not in html
     download = officer.get(f"/admin/work/ticket/{ticket_id(rt, receipt)}/attachment/"
-                           f"{attachments.list_for(rt.db, ticket_id(rt, receipt))[0]['id']}")
+                           f"{attachments.list_for(rt.store, ticket_id(rt, receipt))[0]['id']}")
     assert download.data == PDF and "bukti-1.pdf" in download.headers["Content-Disposition"]
 
 
@@ -304,7 +306,7 @@ def test_the_openapi_document_describes_both_operations(client):
     post = doc["paths"]["/tickets/{receipt_no}/attachments"]["post"]
     form = post["requestBody"]["content"]["multipart/form-data"]
     assert form["schema"]["properties"]["files"]["items"] == {"type": "string", "format": "binary"}
-    assert form["schema"]["properties"]["files"]["maxItems"] == attachments.MAX_FILES
+    assert form["schema"]["properties"]["files"]["maxItems"] == evidence.MAX_FILES
     assert "application/pdf" in form["encoding"]["files"]["contentType"]
     assert {"201", "404", "409", "413", "415", "422"} <= set(post["responses"])
     assert post["responses"]["413"]["content"]["application/problem+json"]
@@ -318,7 +320,7 @@ def test_parallel_uploads_cannot_take_a_ticket_past_its_limit(app, rt, sipeka, m
     """The count is taken again under the ticket's lock (PostgreSQL) or the write lock (SQLite)."""
     import threading
 
-    monkeypatch.setattr(attachments, "MAX_PER_TICKET", 5)
+    monkeypatch.setattr(evidence, "MAX_PER_TICKET", 5)
     receipt = file_ticket(app.test_client(), sipeka)
     barrier = threading.Barrier(4)
     codes: list[int] = []
@@ -335,5 +337,5 @@ def test_parallel_uploads_cannot_take_a_ticket_past_its_limit(app, rt, sipeka, m
     for t in threads:
         t.join(30)
     assert sorted(codes) == [201, 201, 409, 409]
-    assert len(attachments.list_for(rt.db, ticket_id(rt, receipt))) == 4
+    assert len(attachments.list_for(rt.store, ticket_id(rt, receipt))) == 4
     assert len(attachment_audit(rt, receipt)) == 4

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from workflow.services import evidence as attachments
-from workflow.services.evidence import AttachmentRejected, check, sniff
+from workflow.core import evidence
+from workflow.errors import AttachmentUnreadable
+from workflow.services import attachments
+from workflow.core.evidence import check, sniff
+from workflow.errors import AttachmentRejected
 
 from .conftest import PDF, PETUGAS, PNG, docx_bytes
 
@@ -49,8 +52,8 @@ def test_empty_file_is_refused():
 
 
 def test_neutral_names_say_only_the_position_and_the_kind():
-    assert attachments.neutral_name("image/jpeg", 2) == "bukti-2.jpg"
-    assert attachments.neutral_name("application/pdf", 1) == "bukti-1.pdf"
+    assert evidence.neutral_name("image/jpeg", 2) == "bukti-2.jpg"
+    assert evidence.neutral_name("application/pdf", 1) == "bukti-1.pdf"
 
 
 def test_path_parts_in_the_filename_are_dropped():
@@ -66,7 +69,7 @@ def test_files_are_stored_by_hash_under_the_instance_folder_and_audited(rt, tmp_
     digest = hashlib.sha256(PDF).hexdigest()
     stored = tmp_path / "instance" / "attachments" / digest[:2] / digest[2:4] / digest
     assert stored.read_bytes() == PDF
-    rows = attachments.list_for(rt.db, opened.ticket.id)
+    rows = attachments.list_for(rt.store, opened.ticket.id)
     assert [(r["sha256"], r["filename"], r["content_type"], r["size"]) for r in rows] == \
         [(digest, "KTP_Ratna.pdf", "application/pdf", len(PDF))]
     assert not Path(rows[0]["stored_path"]).is_absolute()
@@ -75,9 +78,9 @@ def test_files_are_stored_by_hash_under_the_instance_folder_and_audited(rt, tmp_
     assert "KTP_Ratna" not in str(audit[0])  # file names often carry identity; the chain is exported
     assert attachments.read(rows[0], tmp_path / "instance") == PDF
     stored.write_bytes(PDF + b"changed")
-    with pytest.raises(attachments.AttachmentUnreadable, match="does not match its sha256"):
+    with pytest.raises(AttachmentUnreadable, match="does not match its sha256"):
         attachments.read(rows[0], tmp_path / "instance")
-    with pytest.raises(attachments.AttachmentUnreadable, match="outside"):
+    with pytest.raises(AttachmentUnreadable, match="outside"):
         attachments.read({**rows[0], "stored_path": "../public.db"}, tmp_path / "instance")
 
 
@@ -90,5 +93,5 @@ def test_record_with_max_total_refuses_a_batch_that_would_pass_it_and_writes_no_
         attachments.record(rt.store, t.id, t.receipt_no, [check("b.pdf", PDF), check("c.png", PNG)], tmp_path,
                            max_total=2)
     assert refused.value.reason == "too_many"
-    assert len(attachments.list_for(rt.db, t.id)) == 1
+    assert len(attachments.list_for(rt.store, t.id)) == 1
     assert len([r for r in rt.store.audit_rows(ticket_id=t.id) if r["detail"].get("event") == "attachment"]) == 1

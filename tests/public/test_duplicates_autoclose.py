@@ -8,6 +8,7 @@ import pytest
 
 from admin.auth import create_user
 from workflow.services import duplicates
+from workflow.store.queries.duplicates import flagged
 from workflow.services.autoclose import close_unconfirmed
 from workflow.errors import TransitionRejected
 
@@ -23,8 +24,8 @@ def test_same_registration_and_category_as_an_open_ticket_is_flagged(client, rt)
     assert rt.engine.load(ticket_id(rt, second)).flags == [f"duplikat:{first}"]
     for receipt in (first, other_category, other_registration):
         assert rt.engine.load(ticket_id(rt, receipt)).flags == []
-    flagged = duplicates.flagged(rt)
-    assert [(row["receipt_no"], row["duplicates_of"]) for row in flagged] == [(second, [first])]
+    rows = flagged(rt.store)
+    assert [(row["receipt_no"], row["duplicates_of"]) for row in rows] == [(second, [first])]
     audit = [r for r in rt.store.audit_rows(ticket_id=ticket_id(rt, second)) if r["kind"] == "system"]
     assert audit[-1]["detail"] == {"event": "duplicate_flag", "of": first}
 
@@ -43,7 +44,7 @@ def test_link_keeps_both_running_and_clears_the_flag(client, rt):
     ticket = rt.engine.load(ticket_id(rt, second))
     assert ticket.flags == [f"terkait:{first}"] and ticket.state == "diterima"
     assert duplicates.links_of(rt, ticket.id) == [{"kind": "terkait", "receipt_no": first}]
-    assert duplicates.flagged(rt) == []
+    assert flagged(rt.store) == []
 
 
 def test_merge_fires_gabungkan_with_the_parent_number(client, rt):
@@ -51,7 +52,7 @@ def test_merge_fires_gabungkan_with_the_parent_number(client, rt):
     second, _ = file_via_form(client)
     merged = duplicates.merge(rt, ticket_id(rt, second), first, PETUGAS)
     assert merged.state == "digabung" and merged.fields["nomor_induk"] == first
-    assert duplicates.flagged(rt) == []
+    assert flagged(rt.store) == []
     with pytest.raises(TransitionRejected, match="gabungkan"):
         duplicates.merge(rt, ticket_id(rt, second), first, PETUGAS)
     assert rt.engine.load(ticket_id(rt, second)).state == "digabung"

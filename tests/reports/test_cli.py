@@ -10,9 +10,7 @@ from .conftest import Q1_CSV, docx_tables, rekap_from_rows, xlsx_sheets
 
 def invoke(runtime, *args):
     from workflow.cli import cli
-    from workflow.cli.report import register
 
-    register(cli)
     return CliRunner().invoke(cli, list(args), obj={"runtime": runtime}, catch_exceptions=False)
 
 

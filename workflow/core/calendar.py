@@ -58,6 +58,8 @@ import holidays
 
 __all__ = [
     "DEFAULT_HOURS",
+    "DEFAULT_TIMEZONE",
+    "OFFICE_TZ",
     "UNITS",
     "Closure",
     "OfficeHours",
@@ -65,6 +67,11 @@ __all__ = [
 ]
 
 UNITS = ("calendar_days", "working_days", "working_hours")
+
+#: The zone an office counts in unless configured otherwise (WIB). Receipt years, report periods, month
+#: buckets and every time shown to people are read in it.
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+OFFICE_TZ = ZoneInfo(DEFAULT_TIMEZONE)
 
 CLOSURE_SOURCES = ("holidays", "office")
 
@@ -164,7 +171,7 @@ class WorkingCalendar:
     def __init__(
         self,
         *,
-        timezone: str = "Asia/Jakarta",
+        timezone: str = DEFAULT_TIMEZONE,
         hours: Mapping[int, OfficeHours] | None = None,
         added_closures: Iterable[Closure] = (),
         removed_holidays: Iterable[date] = (),

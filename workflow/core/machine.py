@@ -18,8 +18,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from transitions import Machine, MachineError
+from transitions import Machine
+from transitions import MachineError as _LibraryMachineError
 
+from workflow.errors import MachineError
 from workflow.spec.model import Definition
 
 
@@ -80,7 +82,11 @@ def fire_event(definition: Definition, state: str, trigger: str, index: int) -> 
     event = machine_for(definition).events.get(trigger)
     if event is None:
         raise MachineError(f"no trigger '{trigger}'")
-    if not event.trigger(model, chosen=index):
+    try:
+        moved = event.trigger(model, chosen=index)
+    except _LibraryMachineError as exc:
+        raise MachineError(str(exc)) from exc
+    if not moved:
         raise MachineError(f"transition {index} of '{trigger}' does not leave '{state}'")
     return model.state
 

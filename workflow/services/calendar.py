@@ -84,7 +84,7 @@ def _listed_holiday(runtime, day: date) -> str | None:
 def _edit(runtime, *, actor_id: str, now: datetime, op: str, day: date, name: str, write) -> None:
     with runtime.store.unit_of_work() as uow:
         write(uow.conn)
-        uow.append_audit([AuditEvent(kind="calendar", at=now, actor_id=actor_id, actor_role="supervisor",
+        uow.audit.append([AuditEvent(kind="calendar", at=now, actor_id=actor_id, actor_role="supervisor",
                                      detail={"op": op, "day": day.isoformat(), "name": name})])
         uow.commit()
     runtime.reload_calendar()
@@ -166,6 +166,37 @@ def list_days(runtime, start: date, end: date) -> list[CalendarDay]:
         listed = _listed_holiday(runtime, row.day)
         out.append(CalendarDay(row.day, f"{listed or ''} (dibuka: {row.name})".strip(), "holidays", "opened"))
     return sorted(out, key=lambda d: d.day)
+
+
+# -- keeping every process' calendar current -------------------------------------------------------
+def calendar_is_current(runtime, uow) -> bool:
+    """Whether the runtime's calendar was loaded from the closure rows ``uow`` sees now.
+
+    A rung job asks inside its own transaction (one connection, one transaction per rung); when the
+    answer is no, it calls `refresh_calendar` outside that transaction and starts again.
+    """
+    return runtime.extras.get("calendar_stamp") == uow.closures.stamp()
+
+
+def refresh_calendar(runtime) -> bool:
+    """Reload the runtime's calendar if the office's closure rows changed since it was loaded.
+
+    Calendar edits are made in one process (console, CLI); sweepers and workers notice them here, with
+    one cheap query per sweep or job, so a due time is never computed on a stale calendar for long.
+    """
+    try:
+        with runtime.store.unit_of_work() as uow:
+            stamp = uow.closures.stamp()
+    except Exception:  # noqa: BLE001 - no schema yet: nothing to refresh
+        return False
+    known = runtime.extras.get("calendar_stamp")
+    runtime.extras["calendar_stamp"] = stamp
+    if known == stamp:
+        return False  # (the first call reloads: an edit may have come between build and now)
+    runtime.reload_calendar()
+    if known is not None:
+        logger.info("office calendar changed; reloaded")
+    return True
 
 
 # -- recomputing deadlines -------------------------------------------------------------------------
@@ -251,7 +282,7 @@ def recompute_open_clocks(runtime, *, why: str, now: datetime | None = None, day
                         definition_version=row.definition_version,
                         detail={"clock": old.clock, "run": old.run, "from": old.due_at, "to": new.due_at, "why": why,
                                 "next_rung": new.next_rung, "next_rung_at": new.next_rung_at}))
-            uow.append_audit(events)
+            uow.audit.append(events)
             uow.commit()
         result.checked += len(rows)
         if progress is not None:
@@ -268,7 +299,7 @@ def _reschedule(runtime, runs) -> None:
     if not runtime.redis_url or not runs:
         return
     try:
-        from workflow.jobs import enqueue_rung
+        from workflow.jobs.queues import enqueue_rung
 
         for ticket_id, run in runs:
             enqueue_rung(runtime, run, ticket_id)
@@ -277,5 +308,5 @@ def _reschedule(runtime, runs) -> None:
                        exc_info=True)
 
 
-__all__ = ["add_closure", "remove_holiday", "reset_day", "list_days", "recompute_open_clocks", "CalendarDay",
+__all__ = ["calendar_is_current", "refresh_calendar", "add_closure", "remove_holiday", "reset_day", "list_days", "recompute_open_clocks", "CalendarDay",
            "Recomputed"]

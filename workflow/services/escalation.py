@@ -7,8 +7,8 @@ The database is the source of truth. ``ticket_clocks.next_rung`` / ``next_rung_a
 
 * `sweep_due_rungs` -- the periodic sweep (``alur sweep``, or the in-process sweeper of ``alur serve``).
   It is the safety net for lost rq jobs: Redis here keeps nothing on disk.
-* `fire_rung_job` -- the rq job scheduled with ``enqueue_at`` for the moment a rung falls due
-  (`workflow.jobs.enqueue_rung`).
+* `fire_rung` -- one rung, the work of the rq job (`workflow.jobs.rungs`) scheduled with ``enqueue_at``
+  for the moment it falls due (`workflow.jobs.queues.enqueue_rung`).
 
 Firing a rung, in one transaction: insert the ``escalations`` row (a conflict means another sweeper,
 job or retry already fired it: skip quietly), apply the rung (warnings notify; escalations flag the
@@ -44,7 +44,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from workflow.core.audit import AuditEvent
 from workflow.core.clocks import net, next_rung
 from workflow.errors import ConcurrentUpdate
-from workflow.plugins import optional_module
+from workflow.jobs import queues
+from workflow.services.calendar import calendar_is_current, refresh_calendar
 from workflow.spec.model import Clock, Rung
 from workflow.store import models as m
 from workflow.store.sql import AuditTail, ticket_from_row, utc
@@ -298,15 +299,14 @@ def _after_commit(runtime, fired: list[Fired], *, due_by: datetime | None = None
     _schedule(runtime, [(item.next_run, item.ticket_id) for item in fired
                         if item.next_run is not None and item.clock_run_id not in deferred])
     ids = [i for item in fired for i in item.outbox_ids]
-    # Without Redis the periodic run delivers them: `notifications.delivery.sweep_outbox` runs right after
-    # this sweep (workflow.jobs.PERIODIC), so the escalation sweep never waits on SMTP.
+    # Without Redis the periodic run delivers them: the outbox sweep runs after this one in the same run
+    # (workflow.jobs.periodic), so the escalation sweep never waits on SMTP.
     if ids and runtime.redis_url:
-        enqueue = _delivery_hook()
-        if enqueue is not None:
+        for hand_over in runtime.on_outbox:
             try:
-                enqueue(runtime, ids)
+                hand_over(runtime, ids)
             except Exception:  # noqa: BLE001 - the outbox sweep delivers pending rows later
-                logger.warning("could not enqueue %d notifications; the outbox sweep will send them", len(ids),
+                logger.warning("could not hand over %d notifications; the outbox sweep will send them", len(ids),
                                exc_info=True)
     return deferred
 
@@ -315,16 +315,9 @@ def _schedule(runtime, runs: list[tuple[ClockRun, int]]) -> None:
     if not runs or not runtime.redis_url:
         return
     try:
-        from workflow import jobs
-
-        jobs.enqueue_rungs(runtime, runs)
+        queues.enqueue_rungs(runtime, runs)
     except Exception:  # noqa: BLE001 - the sweep will fire the rung anyway
         logger.warning("could not schedule next rungs; the periodic sweep will catch them", exc_info=True)
-
-
-def _delivery_hook() -> Callable | None:
-    delivery = optional_module("notifications.delivery")
-    return getattr(delivery, "enqueue_pending", None) if delivery is not None else None
 
 
 # -- the sweep -------------------------------------------------------------------------------------
@@ -388,13 +381,11 @@ def claim_and_enqueue(runtime, now: datetime | None = None, *, batch: int = 1000
     """Claim every due rung and enqueue one rq job per rung instead of firing it here.
 
     The same claim as `sweep_due_rungs` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), walked by keyset,
-    one transaction per batch; the jobs (`fire_rung_job`, deterministic ids) fire the rungs on the
+    one transaction per batch; the jobs (`workflow.jobs.rungs`, deterministic ids) fire the rungs on the
     workers. Used when many rungs fall due at once and by ``benchmarks/bench_sweep.py``.
     """
-    from workflow import jobs
-
     now = utc(now) if now is not None else utcnow()
-    enqueue = enqueue or (lambda claims: jobs.enqueue_due(runtime, claims))
+    enqueue = enqueue or (lambda claims: queues.enqueue_due(runtime, claims))
     total, after = 0, None
     while True:
         with runtime.store.unit_of_work() as uow:
@@ -409,19 +400,16 @@ def claim_and_enqueue(runtime, now: datetime | None = None, *, batch: int = 1000
     return total
 
 
-def fire_rung_job(ticket_id: int, clock_run_id: int, rung: int, now: datetime | None = None) -> bool:
-    """The rq job: fire one rung if it is still due and not yet fired (idempotent, safe to retry).
+def fire_rung(runtime, ticket_id: int, clock_run_id: int, rung: int, now: datetime | None = None) -> bool:
+    """Fire one rung if it is still due and not yet fired (idempotent, safe to retry): the rq job's work.
 
-    One connection and one transaction: the office calendar's stamp is read in it (`jobs.calendar_is_current`);
+    One connection and one transaction: the office calendar's stamp is read in it (`calendar_is_current`);
     only after a calendar edit does the job roll back, reload the calendar and start again.
     """
-    from workflow.jobs import calendar_is_current, current_runtime, refresh_calendar
-
-    runtime = current_runtime()
     now = utc(now) if now is not None else utcnow()
     claim = DueRung(clock_run_id, ticket_id, rung)
     with runtime.store.unit_of_work() as uow:
-        current = calendar_is_current(runtime, uow.conn)
+        current = calendar_is_current(runtime, uow)
         result = _fire_alone(runtime, uow, claim, now) if current else None
     if not current:
         # Reloaded outside that transaction (on SQLite another connection's read would wait for its
@@ -446,8 +434,8 @@ def _fire_alone(runtime, uow, claim: DueRung, now: datetime) -> Fired | None:
 
 def fired_rungs_of(runtime, ticket_id: int) -> dict[tuple[str, int], set[int]]:
     with runtime.store.unit_of_work() as uow:
-        return uow.fired_rungs(ticket_id)
+        return uow.escalations.fired(ticket_id)
 
 
-__all__ = ["sweep_due_rungs", "fire_rung_job", "claim_due", "claim_and_enqueue", "due_query", "DueRung", "Fired",
+__all__ = ["sweep_due_rungs", "fire_rung", "claim_due", "claim_and_enqueue", "due_query", "DueRung", "Fired",
            "WARNING_TEMPLATE", "ESCALATION_TEMPLATE", "ESCALATION_FLAG"]

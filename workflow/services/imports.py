@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 from workflow.core.audit import AuditEvent, identity_digest
 from workflow.spec.catalog import Catalogs, normalise
-from workflow.services.engine import OFFICE_TZ, format_receipt, hash_token
+from workflow.core.calendar import OFFICE_TZ
+from workflow.core.receipts import format_receipt, hash_token
 from workflow.errors import ImportFailed, ImportLineError
 from workflow.spec.loader import did_you_mean
 from workflow.spec.model import Definition
@@ -196,7 +197,7 @@ def import_complaints(runtime, path: str | Path, actor_id: str = "import", *, de
         for row in rows:
             received = datetime.combine(row.received, time(9, 0), OFFICE_TZ)
             closed = datetime.combine(row.closed, time(15, 0), OFFICE_TZ)
-            receipt = format_receipt(row.received.year, uow.next_receipt_number(row.received.year))
+            receipt = format_receipt(row.received.year, uow.receipts.next(row.received.year))
             state = definition.states[row.state]
             ticket = Ticket(id=None, receipt_no=receipt, definition_key=definition.key,
                             definition_version=definition.version or 0, state=row.state, version=1,
@@ -210,7 +211,7 @@ def import_complaints(runtime, path: str | Path, actor_id: str = "import", *, de
                                definition_version=definition.version,
                                detail={"file": path.name, "line": row.line, "received": row.received,
                                        "closed": row.closed})
-            uow.save(Change(ticket=ticket, expected_version=None, audit=[event]))
+            uow.tickets.save(Change(ticket=ticket, expected_version=None, audit=[event]))
             result.count += 1
             result.receipts.append(receipt)
             if progress:

@@ -97,7 +97,7 @@ def apply(runtime, the_plan: Plan, actor_id: str, now: datetime, *, skip_blocked
     moved = 0
     for move in the_plan.moves:
         with runtime.store.unit_of_work() as uow:
-            ticket = uow.load_ticket(move.ticket_id)
+            ticket = uow.tickets.load(move.ticket_id)
             if ticket.definition_version != move.from_version or ticket.state != move.from_state:
                 raise ConcurrentUpdate(f"{ticket.receipt_no} changed since the plan was made; run the plan again")
             new = ticket.copy()
@@ -112,7 +112,7 @@ def apply(runtime, the_plan: Plan, actor_id: str, now: datetime, *, skip_blocked
                                to_state=move.to_state, definition_key=the_plan.key,
                                definition_version=the_plan.to_version,
                                detail={"from_version": move.from_version, "map": the_plan.mapping})
-            uow.save(Change(ticket=new, expected_version=ticket.version, audit=[event]))
+            uow.tickets.save(Change(ticket=new, expected_version=ticket.version, audit=[event]))
             uow.commit()
         moved += 1
         if progress:

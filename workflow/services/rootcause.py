@@ -77,7 +77,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _audit(conn, actor_id: str, now: datetime, action: str, **detail) -> None:
-    SqlUnitOfWork(conn).append_audit([AuditEvent(kind="system", at=now, actor_id=actor_id, actor_role="supervisor",
+    SqlUnitOfWork(conn).audit.append([AuditEvent(kind="system", at=now, actor_id=actor_id, actor_role="supervisor",
                                                  detail={"action": action, **detail})])
 
 

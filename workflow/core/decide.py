@@ -1,0 +1,237 @@
+"""The decisions: turn (definition, ticket, actor, inputs, now, calendar) into a change or a refusal.
+
+Nothing here reads or writes storage, the network or the wall clock: every fact comes in as an
+argument and the result is a `Change` (the ticket's new state, its clock runs, the audit event, the
+outbox notices) that a service hands to the store in one transaction. That is what lets the same
+decisions run on the SQL store, the in-memory store, and a replay of history.
+
+`fire` checks, in this order, that the trigger exists, that it leaves the ticket's current state, that
+the actor holds an allowed role, that the inputs are valid and that the guards pass; any failure raises
+`TransitionRejected` carrying every reason (or `InvalidInput` when only inputs are wrong).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+from workflow.core.audit import AuditEvent, identity_digest
+from workflow.core.clocks import Calendar, apply_clock_rules
+from workflow.core.guards import Actor, GuardContext, Verdict, evaluate
+from workflow.core.inputs import validate_fields
+from workflow.core.machine import move
+from workflow.core.receipts import hash_token
+from workflow.core.ticket import Change, Notice, Ticket
+from workflow.errors import InvalidInput, MachineError, Refusal, TransitionRejected
+from workflow.spec.catalog import Catalogs
+from workflow.spec.model import Definition, Field, Transition
+
+RECEIPT_TEMPLATE = "tanda_terima"  # the complainant's receipt, sent when the definition declares it
+
+
+@dataclass(frozen=True)
+class Option:
+    """One transition as an actor sees it: allowed or not, and why."""
+
+    trigger: str
+    label: str
+    label_en: str
+    dest: str
+    allowed: bool
+    role_ok: bool
+    verdicts: tuple[Verdict, ...]
+    inputs: tuple[Field, ...]
+    reasons: tuple[str, ...] = ()
+    index: int = 0
+
+
+def acting_role(actor: Actor, allowed) -> str:
+    """The role an actor acts in for a move: the first allowed role they hold."""
+    for role in allowed:
+        if role in actor.roles:
+            return role
+    return sorted(actor.roles)[0] if actor.roles else ""
+
+
+# -- opening ---------------------------------------------------------------------------------------
+def check_record(definition: Definition, record: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
+    """The record's values, typed and normalised; `InvalidInput` naming every bad field."""
+    values, errors = validate_fields(definition.record, record, catalogs)
+    errors.update(channel_rules(values, catalogs))
+    if errors:
+        raise InvalidInput(errors)
+    return values
+
+
+def channel_rules(values: Mapping[str, Any], catalogs: Catalogs) -> dict[str, str]:
+    """Rules a catalog attaches to a channel (the complaint box needs its collection date)."""
+    channel = catalogs.get("kanal").get(values.get("kanal", "")) if "kanal" in catalogs else None
+    if channel is not None and channel.extra.get("collection_date") and not values.get("tanggal_ambil_kotak"):
+        return {"tanggal_ambil_kotak": "wajib diisi untuk pengaduan dari kotak pengaduan"}
+    return {}
+
+
+def open_ticket(definition: Definition, values: Mapping[str, Any], actor: Actor, *, now: datetime,
+                calendar: Calendar, receipt_no: str, token: str, identity_salt: str) -> Change:
+    """A new ticket in the definition's initial state, its clocks started, its audit row and receipt notice.
+
+    ``values`` come from `check_record`. Identity fields are kept apart from the case fields, and enter
+    the audit trail only as salted digests.
+    """
+    identity_names = set(definition.identity_fields())
+    ticket = Ticket(
+        id=None, receipt_no=receipt_no, definition_key=definition.key,
+        definition_version=definition.version or 0, state=definition.initial, version=1,
+        created_at=now, updated_at=now,
+        fields={k: v for k, v in values.items() if k not in identity_names},
+        identity={k: v for k, v in values.items() if k in identity_names},
+        entered={definition.initial: now}, token_hash=hash_token(token),
+    )
+    notes = apply_clock_rules(definition, ticket, trigger=None, source=None, dest=ticket.state,
+                              explicit=[], now=now, calendar=calendar)
+    event = AuditEvent(kind="open", at=now, actor_id=actor.id, actor_role=acting_role(actor, list(definition.roles)),
+                       receipt_no=receipt_no, to_state=ticket.state,
+                       inputs={k: (identity_digest(v, identity_salt) if k in identity_names else v)
+                               for k, v in values.items()},
+                       definition_key=definition.key, definition_version=definition.version,
+                       detail={"clocks": notes} if notes else {})
+    # The receipt carries the tracking token once; delivery strips it from the row when sent.
+    notices = [Notice(RECEIPT_TEMPLATE, "pemohon", {"token": token})] \
+        if RECEIPT_TEMPLATE in definition.notifications else []
+    return Change(ticket=ticket, expected_version=None, audit=[event], notices=notices)
+
+
+# -- explaining ------------------------------------------------------------------------------------
+def guard_context(ticket: Ticket, actor: Actor, inputs: Mapping[str, Any], now: datetime,
+                  calendar: Calendar) -> GuardContext:
+    return GuardContext(state=ticket.state, fields=ticket.fields, actor=actor, inputs=inputs, opd=ticket.opd,
+                        assignee=ticket.assignee_id, entered=ticket.entered, now=now, elapsed=calendar.elapsed)
+
+
+def options(definition: Definition, ticket: Ticket, actor: Actor, now: datetime, calendar: Calendar) -> list[Option]:
+    """Every transition leaving the ticket's state, with role and guard verdicts for this actor.
+
+    A guard that reads a field this transition asks for is decided when the form is submitted, so it
+    is reported as passing here with a note."""
+    ctx = guard_context(ticket, actor, {}, now, calendar)
+    out = []
+    for t in definition.transitions_from(ticket.state):
+        role_ok = bool(actor.roles & set(t.roles))
+        asked = {f.name for f in t.inputs}
+        verdicts = []
+        for g in t.guards:
+            if g.params.get("field") in asked:
+                verdicts.append(Verdict(g.describe(), True, "diperiksa saat formulir dikirim"))
+            else:
+                verdicts.append(evaluate(g, ctx))
+        reasons = [] if role_ok else [f"hanya untuk peran: {', '.join(t.roles)}"]
+        reasons += [v.reason for v in verdicts if not v.passed]
+        out.append(Option(trigger=t.trigger, label=t.label, label_en=t.label_en, dest=t.dest,
+                          allowed=role_ok and all(v.passed for v in verdicts), role_ok=role_ok,
+                          verdicts=tuple(verdicts), inputs=t.inputs, reasons=tuple(reasons), index=t.index))
+    return out
+
+
+# -- firing ----------------------------------------------------------------------------------------
+def plan(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inputs: Mapping[str, Any],
+         now: datetime, calendar: Calendar, catalogs: Catalogs) -> tuple[Transition, dict[str, Any]]:
+    """Choose the transition to fire and validate its inputs; `TransitionRejected` otherwise."""
+    named = definition.transitions_named(trigger)
+    if not named:
+        raise TransitionRejected(trigger, [Refusal("unknown_trigger",
+                                 f"aksi '{trigger}' tidak ada dalam definisi {definition.key} v{definition.version}")])
+    here = [t for t in named if ticket.state in t.sources]
+    if not here:
+        possible = sorted({t.trigger for t in definition.transitions_from(ticket.state)})
+        state = definition.states[ticket.state]
+        raise TransitionRejected(trigger, [Refusal("state", f"aksi '{trigger}' tidak dapat dilakukan pada tahap "
+                                 f"'{state.label}'; aksi yang mungkin: {', '.join(possible) or 'tidak ada'}")])
+    mine = [t for t in here if actor.roles & set(t.roles)]
+    if not mine:
+        roles = sorted({r for t in here for r in t.roles})
+        raise TransitionRejected(trigger, [Refusal("role", f"aksi '{trigger}' hanya untuk peran "
+                                 f"{', '.join(roles)}; peran Anda: {', '.join(sorted(actor.roles)) or '-'}")])
+    refusals: list[Refusal] = []
+    field_errors: dict[str, str] = {}
+    for t in mine:
+        values, errors = validate_fields(t.inputs, inputs, catalogs)
+        if errors:
+            field_errors.update(errors)
+            continue
+        ctx = guard_context(ticket, actor, values, now, calendar)
+        failed = [v for v in (evaluate(g, ctx) for g in t.guards) if not v.passed]
+        if not failed:
+            return t, values
+        refusals.extend(Refusal("guard", v.reason, v.guard) for v in failed)
+    if field_errors and not refusals:
+        raise InvalidInput(field_errors)
+    if field_errors:
+        refusals.extend(Refusal("input", f"{k}: {v}") for k, v in field_errors.items())
+    raise TransitionRejected(trigger, refusals)
+
+
+def fire(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inputs: Mapping[str, Any], *,
+         now: datetime, calendar: Calendar, catalogs: Catalogs, fired: Any = None) -> Change:
+    """`plan` the move, then `apply` it: the whole decision of one fire."""
+    chosen, values = plan(definition, ticket, trigger, actor, inputs, now, calendar, catalogs)
+    return apply(definition, ticket, chosen, actor, values, now=now, calendar=calendar, fired=fired)
+
+
+def apply(definition: Definition, before: Ticket, t: Transition, actor: Actor, values: dict[str, Any], *,
+          now: datetime, calendar: Calendar, fired: Any = None) -> Change:
+    """The change firing transition ``t`` makes: state, fields, effects, clocks, audit row, notices.
+
+    ``fired`` answers ``.get((clock, run), default)`` with the rungs already fired; it is consulted only
+    when a clock resumes, so a service may pass a lazy reader (most moves never look)."""
+    try:
+        dest = move(definition, before.state, t.trigger, t.index)
+    except MachineError as exc:  # the definition and the machine disagree: a bug, not a user error
+        raise TransitionRejected(t.trigger, [Refusal("state", str(exc))]) from exc
+    ticket = before.copy()
+    ticket.state, ticket.updated_at = dest, now
+    ticket.entered[dest] = now
+    ticket.fields.update(values)
+    notices, explicit = _effects(t, ticket, values)
+    state = definition.states[dest]
+    if state.terminal:
+        ticket.outcome, ticket.closed_at = state.outcome, now
+        explicit.extend(("stop", c.clock) for c in ticket.clocks if c.status != "stopped")
+    else:
+        ticket.outcome, ticket.closed_at = None, None
+    notes = apply_clock_rules(definition, ticket, trigger=t.trigger, source=before.state, dest=dest,
+                              explicit=explicit, now=now, calendar=calendar, fired=fired or {})
+    event = AuditEvent(kind="transition", at=now, actor_id=actor.id, actor_role=acting_role(actor, t.roles),
+                       ticket_id=ticket.id, receipt_no=ticket.receipt_no, trigger=t.trigger,
+                       from_state=before.state, to_state=dest, inputs=values, definition_key=definition.key,
+                       definition_version=definition.version, detail={"clocks": notes} if notes else {})
+    return Change(ticket=ticket, expected_version=before.version, audit=[event], notices=notices)
+
+
+def _effects(t: Transition, ticket: Ticket, values: Mapping[str, Any]) -> tuple[list[Notice], list[tuple[str, str]]]:
+    """Apply a transition's declared effects to ``ticket``; returns its notices and explicit clock ops."""
+    notices: list[Notice] = []
+    explicit: list[tuple[str, str]] = []
+    for effect in t.effects:
+        p = effect.params
+        if effect.kind == "assign":
+            if "role" in p:
+                ticket.assignee_role, ticket.assignee_id = p["role"], None
+            elif "input" in p:
+                ticket.assignee_id = values.get(p["input"]) or ticket.fields.get(p["input"])
+            else:
+                ticket.assignee_role, ticket.assignee_id = None, None
+        elif effect.kind == "assign_opd":
+            ticket.opd = None if p.get("clear") else (values.get(p["field"]) or ticket.fields.get(p["field"]))
+        elif effect.kind == "clock":
+            op, name = next(iter(p.items()))
+            explicit.append((op, str(name)))
+        elif effect.kind == "notify":
+            targets = p["to"] if isinstance(p["to"], list) else [p["to"]]
+            notices.extend(Notice(str(p["template"]), str(who)) for who in targets)
+        elif effect.kind == "set":
+            ticket.fields[str(p["field"])] = p["value"]
+    return notices, explicit
+
+
+__all__ = ["Option", "acting_role", "check_record", "channel_rules", "open_ticket", "guard_context", "options",
+           "plan", "fire", "apply", "RECEIPT_TEMPLATE"]

@@ -1,0 +1,102 @@
+"""``alur worker``: the rq worker, and the runtime the jobs of a worker process run on.
+
+rq imports a job's function by its dotted name in the worker process (`workflow.jobs.rungs`,
+``notifications.delivery``); those functions find their runtime with `current_runtime`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import date, datetime, timezone
+from typing import Iterable
+
+from workflow.jobs import queues
+from workflow.services.calendar import refresh_calendar
+
+logger = logging.getLogger(__name__)
+
+_runtime = None
+_runtime_pid: int | None = None
+_runtime_lock = threading.Lock()
+
+
+def set_runtime(runtime) -> None:
+    """Make ``runtime`` the one rq jobs of this process use (``alur worker`` and tests call this)."""
+    global _runtime, _runtime_pid
+    with _runtime_lock:
+        _runtime, _runtime_pid = runtime, os.getpid()
+
+
+def current_runtime():
+    """The runtime for a job: the one set by `set_runtime`, else built once from the environment.
+
+    rq's ``Worker`` forks a work horse per job; pooled database connections must not cross a fork, so
+    the first use in a new process drops the inherited pool (the store's `after_fork`) and opens fresh
+    connections.
+    """
+    global _runtime, _runtime_pid
+    with _runtime_lock:
+        if _runtime is None:
+            from workflow.runtime import build_runtime
+
+            _runtime, _runtime_pid = build_runtime(), os.getpid()
+        elif _runtime_pid != os.getpid():
+            _runtime.store.after_fork()
+            _runtime.extras.pop("redis", None)
+            _runtime_pid = os.getpid()
+        return _runtime
+
+
+def run_worker(runtime, *, burst: bool = False, queue_names: Iterable[str] = queues.QUEUES, name: str | None = None,
+               fork: bool = True) -> bool:
+    """An rq worker with the scheduler on this runtime's Redis (``ALUR_REDIS_URL``).
+
+    By default rq forks a work horse per job: a job that crashes or leaks takes only its horse with it,
+    but the fork costs ~13 ms, so one worker runs ~20 rung jobs a second. ``fork=False`` (``--no-fork``)
+    runs jobs in the worker itself (rq's SimpleWorker), about ten times as many a second; a job that
+    kills the interpreter then stops the worker, which the service manager restarts, and the sweep
+    fires whatever it left (each rung still fires once).
+    """
+    from rq import SimpleWorker, Worker
+
+    if not runtime.redis_url:
+        raise RuntimeError("alur worker needs Redis: set ALUR_REDIS_URL (e.g. redis://127.0.0.1:6379/0), or run "
+                           "'alur serve' without it, which sweeps in-process")
+    set_runtime(runtime)
+    queues.install(runtime)
+    preload(runtime)
+    kind = Worker if fork else SimpleWorker
+    worker = kind([queues.queue_name(runtime, q) for q in queue_names], connection=queues.redis_connection(runtime),
+                  name=name)
+    return worker.work(with_scheduler=True, burst=burst)
+
+
+def preload(runtime) -> None:
+    """Load what every job needs once, in the worker, before rq forks a work horse for each job.
+
+    Whatever a horse loads dies with it. Without this each rung job imported the job modules, read
+    and validated the published definition, found no calendar stamp (so reloaded the office calendar)
+    and computed the year's holidays again: most of ~0.2 s a job (``benchmarks/bench_rungs.py
+    --worker``). Failures are logged and left to the jobs, which load what they need themselves.
+    """
+    from workflow.jobs import rungs  # noqa: F401 - rq imports the job functions by name in the horse
+
+    refresh_calendar(runtime)  # records the stamp: a horse reloads the calendar only after an edit
+    calendar = runtime.calendar
+    if hasattr(calendar, "closures"):  # a WorkingCalendar: compute last, this and next year's closed days
+        year = datetime.now(timezone.utc).year
+        calendar.closures(date(year - 1, 1, 1), date(year + 1, 12, 31))
+        calendar.fingerprint()
+    try:
+        with runtime.store.unit_of_work() as uow:
+            for key, version in uow.definitions.published():
+                try:
+                    runtime.engine.definitions.get(uow, key, version)
+                except Exception:  # noqa: BLE001 - a job that needs it reports the problem
+                    logger.warning("could not preload definition %s v%s", key, version, exc_info=True)
+    except Exception:  # noqa: BLE001 - no schema yet: the jobs will say so
+        logger.warning("could not preload the published definitions", exc_info=True)
+
+
+__all__ = ["set_runtime", "current_runtime", "run_worker", "preload"]

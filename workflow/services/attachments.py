@@ -1,0 +1,140 @@
+"""Keeping evidence: files stored by content hash outside the web root, their rows and audit rows.
+
+Files live under ``<instance>/attachments/<aa>/<bb>/<sha256>``, never under a name the uploader chose,
+so nothing uploaded can be served or executed by path. The sha256 goes into the audit trail (a
+``system`` row with ``detail.event = "attachment"``); the original filename does not, because the chain
+is exported to auditors and people name files after themselves.
+
+Bytes are written before the rows (a row never points at nothing). When the transaction that holds
+the rows fails, `discard` removes the files this attempt created, so a failed intake leaves no orphan
+file; a file that existed before (the same bytes filed earlier) is shared and stays.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+from workflow.core.audit import AuditEvent
+from workflow.core.evidence import Upload
+from workflow.errors import AttachmentRejected, AttachmentUnreadable
+from workflow.store.port import AttachmentRecord, Store, UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+
+def storage_dir(instance_path: str | Path) -> Path:
+    return Path(instance_path) / "attachments"
+
+
+def store_file(upload: Upload, instance_path: str | Path) -> tuple[str, bool]:
+    """Write the bytes under their hash; (path relative to the instance folder, whether it is new)."""
+    relative = Path("attachments") / upload.sha256[:2] / upload.sha256[2:4] / upload.sha256
+    target = Path(instance_path) / relative
+    if target.exists():
+        return str(relative), False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(upload.data)
+    os.replace(tmp, target)  # atomic: a reader never sees half a file
+    target.chmod(0o640)
+    return str(relative), True
+
+
+def write_files(uploads: Iterable[Upload], instance_path: str | Path, now: datetime
+                ) -> tuple[list[AttachmentRecord], list[Path]]:
+    """Store the bytes of ``uploads``; their rows-to-be, and the files this call created (for `discard`)."""
+    records, created = [], []
+    for upload in uploads:
+        path, new = store_file(upload, instance_path)
+        if new:
+            created.append(Path(instance_path) / path)
+        records.append(AttachmentRecord(sha256=upload.sha256, filename=upload.filename,
+                                        content_type=upload.content_type, size=upload.size, stored_path=path,
+                                        created_at=now))
+    return records, created
+
+
+def discard(created: Iterable[Path]) -> None:
+    """Remove files written for a transaction that did not commit (no row will ever point at them)."""
+    for path in created:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:  # noqa: PERF203 - logged, never raised: the caller is already failing
+            logger.warning("could not remove evidence file %s of a failed transaction", path, exc_info=True)
+
+
+def add_rows(uow: UnitOfWork, ticket_id: int, receipt_no: str, records: list[AttachmentRecord], *, actor_id: str,
+             actor_role: str, now: datetime, max_total: int | None = None) -> list[int]:
+    """The rows and one audit row per file, in ``uow``. With ``max_total`` the ticket is locked and its
+    files counted first, so concurrent requests cannot take it past the limit (reason ``too_many``)."""
+    if max_total is not None:
+        uow.tickets.lock(ticket_id)
+        have = uow.attachments.count(ticket_id)
+        if have + len(records) > max_total:
+            raise AttachmentRejected(f"Pengaduan {receipt_no} sudah memiliki {have} berkas bukti; paling banyak "
+                                     f"{max_total} berkas per pengaduan.", "too_many")
+    ids = uow.attachments.add(ticket_id, records)
+    uow.audit.append([AuditEvent(kind="system", at=now, actor_id=actor_id, actor_role=actor_role, ticket_id=ticket_id,
+                                 receipt_no=receipt_no, detail={"event": "attachment", "sha256": r.sha256,
+                                                                "content_type": r.content_type, "size": r.size})
+                      for r in records])
+    return ids
+
+
+def record(store: Store, ticket_id: int, receipt_no: str, uploads: Iterable[Upload], instance_path: str | Path,
+           *, actor_id: str = "pemohon", actor_role: str = "pemohon", now: datetime | None = None,
+           max_total: int | None = None) -> list[int]:
+    """Attach files to an existing ticket: bytes, rows and audit rows, all of them or none."""
+    now = now or datetime.now(timezone.utc)
+    records, created = write_files(list(uploads), instance_path, now)
+    try:
+        with store.unit_of_work() as uow:
+            ids = add_rows(uow, ticket_id, receipt_no, records, actor_id=actor_id, actor_role=actor_role, now=now,
+                           max_total=max_total)
+            uow.commit()
+    except BaseException:
+        discard(created)
+        raise
+    return ids
+
+
+def count_for(store: Store, ticket_id: int) -> int:
+    with store.unit_of_work() as uow:
+        return uow.attachments.count(ticket_id)
+
+
+def list_for(store: Store, ticket_id: int) -> list[dict]:
+    """The ticket's attachment rows as dicts, oldest first (their 1-based position names them in
+    `workflow.core.evidence.neutral_name`)."""
+    with store.unit_of_work() as uow:
+        return [asdict(r) for r in uow.attachments.of(ticket_id)]
+
+
+def read(row: dict, instance_path: str | Path) -> bytes:
+    """The stored bytes of an attachment row, checked against its recorded sha256.
+
+    Raises `AttachmentUnreadable` when the file is gone, lies outside the storage folder, or was changed
+    on disk: evidence whose hash no longer matches the audit trail is not handed out as if it did."""
+    base = storage_dir(instance_path).resolve()
+    path = (Path(instance_path) / row["stored_path"]).resolve()
+    if not path.is_relative_to(base):
+        raise AttachmentUnreadable(f"attachment {row['id']}: stored path {row['stored_path']!r} is outside {base}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AttachmentUnreadable(f"attachment {row['id']}: {exc.strerror or exc}; restore "
+                                   f"{row['stored_path']} from the backup of the instance folder") from None
+    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+        raise AttachmentUnreadable(f"attachment {row['id']}: {row['stored_path']} does not match its sha256 "
+                                   f"{row['sha256']}; restore it from the backup of the instance folder")
+    return data
+
+
+__all__ = ["storage_dir", "store_file", "write_files", "discard", "add_rows", "record", "count_for", "list_for", "read"]

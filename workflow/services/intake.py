@@ -1,0 +1,62 @@
+"""Filing a complaint, whoever records it: the public form, the console's walk-in form, the API.
+
+One transaction does it all or nothing: the receipt number is drawn, the ticket opened, a likely
+duplicate flagged (`workflow.store.rules.duplicates`: same registration number and category as an
+open ticket), the evidence rows and their audit rows written. If anything fails, nothing is saved:
+no ticket, no gap in the receipt numbers (the counter rolls back with the rest) and no orphan file (the
+evidence bytes this intake wrote are removed). Uploads are checked by the caller first
+(`workflow.core.evidence.check`), so a refused file refuses the complaint before anything is written.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from workflow.core.decide import acting_role
+from workflow.core.duplicates import flag_duplicate
+from workflow.core.evidence import Upload
+from workflow.core.guards import Actor
+from workflow.services import attachments
+from workflow.services.duplicates import original_of
+from workflow.services.engine import Opened
+
+logger = logging.getLogger(__name__)
+
+
+def file_complaint(runtime, record: Mapping[str, Any], actor: Actor, *, definition_key: str,
+                   uploads: Iterable[Upload] = (), instance_path: str | Path | None = None,
+                   now: datetime | None = None) -> Opened:
+    """Open a ticket from ``record`` with its evidence and duplicate flag, in one transaction.
+
+    Raises `InvalidInput` (nothing saved) when the record does not satisfy the definition."""
+    engine = runtime.engine
+    now = now or engine.now()
+    uploads = list(uploads)
+    if uploads and instance_path is None:
+        raise ValueError("instance_path is needed to store attachments")
+    created: list[Path] = []
+    try:
+        with runtime.store.unit_of_work() as uow:
+            change, token = engine.decide_open(uow, definition_key, record, actor, now=now)
+            repeats = original_of(uow, change.ticket)
+            if repeats:
+                flag_duplicate(change, repeats[0].receipt_no, now)
+            saved = uow.tickets.save(change)
+            if uploads:
+                records, created = attachments.write_files(uploads, instance_path, now)
+                definition = engine.definitions.get(uow, saved.definition_key, saved.definition_version)
+                attachments.add_rows(uow, saved.id, saved.receipt_no, records, actor_id=actor.id,
+                                     actor_role=acting_role(actor, list(definition.roles)), now=now)
+            uow.commit()
+    except BaseException:
+        attachments.discard(created)
+        raise
+    if repeats:
+        logger.info("ticket %s flagged as a possible duplicate of %s", saved.receipt_no, repeats[0].receipt_no)
+    engine.run_after_commit(saved)
+    return Opened(saved, token)
+
+
+__all__ = ["file_complaint"]

@@ -1,0 +1,310 @@
+"""The store port in memory: the fake shipped beside the real adapter (as httpx ships a mock transport).
+
+Engine and service tests run on it in milliseconds, drafts can be tried without a database, and it
+passes the same contract suite as the SQL store (``tests/store/test_port_contract.py``), so what holds
+here holds there. It keeps the SQL store's promises: nothing is written unless ``commit`` is called,
+writers take turns (one lock, as SQLite's ``BEGIN IMMEDIATE``), a stale version raises
+`ConcurrentUpdate`, and the audit rows are hash-chained exactly as the database's are.
+
+A unit of work works on its own shallow copy of every table; stored records are never changed in
+place (tickets are copied on the way in and out), so discarding the copy is the rollback.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+
+from workflow.core.audit import GENESIS, AuditEvent, seal
+from workflow.core.ticket import Change, Ticket
+from workflow.errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
+from workflow.store.port import AttachmentRecord, ClosureRecord, DefinitionRecord, TicketRef
+from workflow.store.rules import duplicates
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+@dataclass
+class _Tables:
+    """Everything the store holds; a unit of work gets a shallow copy of each container."""
+
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    receipts: dict[int, int] = field(default_factory=dict)
+    definitions: dict[tuple[str, int], DefinitionRecord] = field(default_factory=dict)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[AttachmentRecord] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    closures: dict[Any, ClosureRecord] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def copy(self) -> "_Tables":
+        return _Tables(**{name: (dict(value) if isinstance(value, dict) else list(value))
+                          for name, value in self.__dict__.items()})
+
+    def next_id(self, table: str) -> int:
+        self.ids[table] = self.ids.get(table, 0) + 1
+        return self.ids[table]
+
+
+class MemoryTickets:
+    def __init__(self, tables: _Tables, audit: "MemoryAuditLog"):
+        self.t, self.audit = tables, audit
+
+    def load(self, ticket_id: int) -> Ticket:
+        found = self.t.tickets.get(ticket_id)
+        if found is None:
+            raise TicketNotFound(f"no ticket with id {ticket_id}")
+        return found.copy()
+
+    def id_by_receipt(self, receipt_no: str) -> int:
+        for ticket in self.t.tickets.values():
+            if ticket.receipt_no == receipt_no:
+                return ticket.id
+        raise TicketNotFound(f"no ticket with receipt number {receipt_no}")
+
+    def save(self, change: Change) -> Ticket:
+        t = change.ticket
+        if change.expected_version is None:
+            if any(other.receipt_no == t.receipt_no for other in self.t.tickets.values()):
+                raise ConcurrentUpdate(f"receipt number {t.receipt_no} exists already")
+            t.id = self.t.next_id("tickets")
+        else:
+            stored = self.t.tickets.get(t.id)
+            if stored is None or stored.version != change.expected_version:
+                raise ConcurrentUpdate(f"Pengaduan {t.receipt_no} sudah diubah orang lain sejak dibuka. "
+                                       "Muat ulang lalu ulangi; tidak ada yang tersimpan.")
+            t.version = change.expected_version + 1
+        for run in t.clocks:
+            if run.id is None:
+                run.id = self.t.next_id("clocks")
+            run.dirty = False
+        self.t.tickets[t.id] = t.copy()
+        self.audit.append([e if e.ticket_id is not None else replace(e, ticket_id=t.id) for e in change.audit])
+        for notice in change.notices:
+            self.t.outbox.append({"id": self.t.next_id("outbox"), "ticket_id": t.id, "template": notice.template,
+                                  "recipient": notice.recipient, "detail": dict(notice.detail), "status": "pending",
+                                  "created_at": _utc(t.updated_at)})
+        return t
+
+    def lock(self, ticket_id: int) -> None:
+        if ticket_id not in self.t.tickets:
+            raise TicketNotFound(f"no ticket with id {ticket_id}")
+
+    def set_flags(self, ticket_id: int, flags: list[str], expected_version: int) -> int:
+        stored = self.t.tickets.get(ticket_id)
+        if stored is None:
+            raise TicketNotFound(f"no ticket with id {ticket_id}")
+        if stored.version != expected_version:
+            raise ConcurrentUpdate(f"Pengaduan {stored.receipt_no} sudah diubah orang lain; muat ulang lalu ulangi.")
+        new = stored.copy()
+        new.flags, new.version = list(flags), expected_version + 1
+        self.t.tickets[ticket_id] = new
+        return new.version
+
+    def open_duplicates(self, no_registrasi: str | None, kategori: str | None, *,
+                        exclude: int | None = None) -> list[TicketRef]:
+        return [TicketRef(t.id, t.receipt_no, t.state, t.definition_key, t.definition_version, t.version)
+                for t in sorted(self.t.tickets.values(), key=lambda t: t.id)
+                if t.id != exclude and duplicates.repeats(no_registrasi, kategori, t.fields, t.closed_at)]
+
+    def identity(self, ticket_id: int) -> dict[str, Any]:
+        return dict(self.load(ticket_id).identity)
+
+
+class MemoryDefinitions:
+    def __init__(self, tables: _Tables):
+        self.t = tables
+
+    def source(self, key: str, version: int | None = None) -> tuple[str, int]:
+        record = self.t.definitions.get((key, version)) if version is not None else self.latest(key)
+        if record is None:
+            what = f"{key} v{version}" if version is not None else key
+            raise UnknownDefinition(f"no published definition {what}; publish it with "
+                                    f"'alur definitions publish definitions/{key}.yaml'")
+        return record.source, record.version
+
+    def latest(self, key: str) -> DefinitionRecord | None:
+        versions = [r for (k, _), r in self.t.definitions.items() if k == key]
+        return max(versions, key=lambda r: r.version) if versions else None
+
+    def add(self, record: DefinitionRecord) -> None:
+        if (record.key, record.version) in self.t.definitions:
+            raise ConcurrentUpdate(f"definition {record.key} v{record.version} was published by someone else "
+                                   "just now; review it and publish again")
+        self.t.definitions[(record.key, record.version)] = replace(record, published_at=_utc(record.published_at))
+
+    def published(self) -> list[tuple[str, int]]:
+        return sorted(self.t.definitions)
+
+
+class MemoryReceipts:
+    def __init__(self, tables: _Tables):
+        self.t = tables
+
+    def next(self, year: int) -> int:
+        self.t.receipts[year] = self.t.receipts.get(year, 0) + 1
+        return self.t.receipts[year]
+
+
+class MemoryAuditLog:
+    def __init__(self, tables: _Tables):
+        self.t = tables
+
+    def append(self, events: Iterable[AuditEvent]) -> None:
+        for event in events:
+            seq, prev = self.head()
+            content = event.content(seq + 1)
+            content["at"] = _utc(content["at"])
+            digest, inputs, detail = seal(prev, content)
+            self.t.audit.append(dict(content, prev_hash=prev, hash=digest, _inputs=inputs, _detail=detail))
+
+    def head(self) -> tuple[int, str]:
+        return (self.t.audit[-1]["seq"], self.t.audit[-1]["hash"]) if self.t.audit else (0, GENESIS)
+
+
+class MemoryEscalations:
+    def __init__(self, tables: _Tables):
+        self.t = tables
+
+    def fired(self, ticket_id: int) -> dict[tuple[str, int], set[int]]:
+        ticket = self.t.tickets.get(ticket_id)
+        runs = {c.id: (c.clock, c.run) for c in ticket.clocks} if ticket is not None else {}
+        out: dict[tuple[str, int], set[int]] = {}
+        for row in self.t.escalations:
+            if row["ticket_id"] == ticket_id and row["clock_run_id"] in runs:
+                out.setdefault(runs[row["clock_run_id"]], set()).add(row["rung"])
+        return out
+
+
+class MemoryAttachments:
+    def __init__(self, tables: _Tables):
+        self.t = tables
+
+    def add(self, ticket_id: int, records: Iterable[AttachmentRecord]) -> list[int]:
+        ids = []
+        for record in records:
+            new = replace(record, id=self.t.next_id("attachments"), ticket_id=ticket_id,
+                          created_at=_utc(record.created_at))
+            self.t.attachments.append(new)
+            ids.append(new.id)
+        return ids
+
+    def count(self, ticket_id: int) -> int:
+        return sum(1 for a in self.t.attachments if a.ticket_id == ticket_id)
+
+    def of(self, ticket_id: int) -> list[AttachmentRecord]:
+        return [a for a in self.t.attachments if a.ticket_id == ticket_id]
+
+
+class MemoryLinks:
+    def __init__(self, tables: _Tables):
+        self.t = tables
+
+    def add(self, ticket_id: int, other_id: int, kind: str, created_by: str, created_at: datetime) -> bool:
+        key = (ticket_id, other_id, kind)
+        if any((r["ticket_id"], r["other_id"], r["kind"]) == key for r in self.t.links):
+            return False
+        self.t.links.append({"ticket_id": ticket_id, "other_id": other_id, "kind": kind, "created_by": created_by,
+                             "created_at": _utc(created_at)})
+        return True
+
+    def of(self, ticket_id: int) -> list[tuple[str, str]]:
+        return [(r["kind"], self.t.tickets[r["other_id"]].receipt_no) for r in self.t.links
+                if r["ticket_id"] == ticket_id]
+
+
+class MemoryClosures:
+    def __init__(self, tables: _Tables):
+        self.t = tables
+
+    def all(self) -> list[ClosureRecord]:
+        return [self.t.closures[day] for day in sorted(self.t.closures)]
+
+    def stamp(self) -> tuple:
+        return (len(self.t.closures), self.t.ids.get("closures", 0))
+
+
+class MemoryUnitOfWork:
+    """One transaction on a private copy of the tables; `commit` makes the copy the store's state."""
+
+    def __init__(self, store: "MemoryStore"):
+        self._store = store
+        self._generation = store._generation
+        self.tables = tables = store._tables.copy()
+        self.audit = MemoryAuditLog(tables)
+        self.tickets = MemoryTickets(tables, self.audit)
+        self.definitions = MemoryDefinitions(tables)
+        self.receipts = MemoryReceipts(tables)
+        self.escalations = MemoryEscalations(tables)
+        self.attachments = MemoryAttachments(tables)
+        self.links = MemoryLinks(tables)
+        self.closures = MemoryClosures(tables)
+        self.committed = False
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        saved = self.tables.copy()
+        try:
+            yield
+        except BaseException:
+            self.tables.__dict__.update(saved.__dict__)
+            raise
+
+    def commit(self) -> None:
+        if self._store._generation != self._generation:  # a unit of work nested in this one committed
+            raise ConcurrentUpdate("the store changed during this unit of work; nothing was saved, try again")
+        self._store._tables = self.tables.copy()
+        self._store._generation += 1
+        self._generation = self._store._generation
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.tables.__dict__.update(self._store._tables.copy().__dict__)
+
+
+class MemoryStore:
+    """The store in memory. Thread-safe: units of work take turns."""
+
+    dialect = "memory"
+
+    def __init__(self):
+        self._tables = _Tables()
+        self._generation = 0
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[MemoryUnitOfWork]:
+        with self._lock:
+            yield MemoryUnitOfWork(self)
+
+    # -- what the SQL store also offers for reading the trail -------------------------------------
+    def audit_rows(self, *, batch: int = 5000, **filters) -> Iterator[dict[str, Any]]:
+        import json
+
+        for row in list(self._tables.audit):
+            if all(value is None or row.get(name) == value for name, value in filters.items()):
+                out = {k: v for k, v in row.items() if not k.startswith("_")}
+                out["inputs"], out["detail"] = json.loads(row["_inputs"]), json.loads(row["_detail"])
+                yield out
+
+    def audit_head(self) -> tuple[int, str]:
+        audit = self._tables.audit
+        return (audit[-1]["seq"], audit[-1]["hash"]) if audit else (0, GENESIS)
+
+    def audit_count(self) -> int:
+        return len(self._tables.audit)
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """The notices written so far (what delivery would pick up), oldest first."""
+        return [dict(row) for row in self._tables.outbox]
+
+
+__all__ = ["MemoryStore", "MemoryUnitOfWork"]
