@@ -57,9 +57,7 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
                     "over plain http.", fg="red", err=True)
     rt = cli_runtime(ctx)
     if not with_demo:
-        from workflow.store.db import current_revision
-
-        if current_revision(rt.db) is None:
+        if rt.store.revision() is None:
             raise click.ClickException("the database has no schema yet: run 'alur db upgrade' and "
                                        "'alur definitions publish definitions/pengaduan-ptsp.yaml' "
                                        "(or try everything at once with 'alur serve --demo')")
@@ -74,7 +72,7 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
 
     app = create_app(runtime=running_runtime(rt))
     sweeper = _start_background(rt)
-    click.echo(f"database: {rt.db.url.render_as_string(hide_password=True)}")
+    click.echo(f"database: {rt.store.describe()}")
     click.echo(f"alur console on http://{host}:{port}/admin/  (public pages on http://{host}:{port}/)")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -15,7 +15,6 @@ from admin import auth
 from notifications.templates import available_templates
 from workflow.core.guards import Actor
 from workflow.services.publish import publish
-from workflow.store.db import upgrade
 from workflow.store.queries.tickets import ticket_count
 
 SOP = Path(__file__).resolve().parent.parent / "definitions" / "pengaduan-ptsp.yaml"
@@ -35,7 +34,7 @@ DEMO_USERS = (
 
 def prepare_demo(rt) -> list[tuple[str, str, str]]:
     """Make the embedded database ready to explore; returns (username, role description, password)."""
-    upgrade(rt.db)
+    rt.store.upgrade()
     rt.reload_calendar()
     now = datetime.now(timezone.utc)
     result = publish(rt.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="demo", now=now,

@@ -20,6 +20,8 @@ from workflow.services.engine import Engine
 from workflow.core.guards import Actor
 from workflow.services.publish import publish
 from workflow.store.db import make_engine, upgrade
+from workflow.runtime import Runtime
+from workflow.store.memory import MemoryStore
 from workflow.store.sql import SqlStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +106,30 @@ def pg_engine(tmp_path):
 @pytest.fixture
 def store(db_engine):
     return SqlStore(db_engine)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def port_store(request, tmp_path):
+    """Every adapter of the store port: the port contract suites (tests/store/) run on each."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    with migrated_engine(request.param, tmp_path) as engine:
+        yield SqlStore(engine)
+
+
+@pytest.fixture
+def memory_store():
+    """The in-memory store: engine and service tests run on it (tests/store/ holds it to the port's contract)."""
+    return MemoryStore()
+
+
+def memory_runtime(store: MemoryStore | None = None, *, now=lambda: MONDAY_9_WIB, calendar=None) -> Runtime:
+    """A runtime on the in-memory store with the shipped SOP published as version 1."""
+    store = store or MemoryStore()
+    publish(store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
+    engine = Engine(store, calendar=calendar or WorkingCalendar(), now=now)
+    return Runtime(store=store, engine=engine, catalogs=engine.catalogs)
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Create or upgrade the schema (Alembic migrations)."""
-    from workflow.store.db import current_revision, upgrade
-
     rt = runtime(ctx)
-    upgrade(rt.db, revision)
-    click.echo(f"database at revision {current_revision(rt.db)} ({rt.db.url.render_as_string(hide_password=True)})")
+    rt.store.upgrade(revision)
+    click.echo(f"database at revision {rt.store.revision()} ({rt.store.describe()})")

@@ -13,6 +13,8 @@ from typing import Any, Iterator
 
 from sqlalchemy import Engine
 
+from workflow.store.db import current_revision, upgrade
+
 from workflow.store.sql.audit import AuditTail, SqlAuditLog, audit_count, audit_head, audit_rows
 from workflow.store.sql.records import (SqlAttachments, SqlClosures, SqlDefinitions, SqlEscalations, SqlLinks,
                                         SqlReceipts)
@@ -59,6 +61,18 @@ class SqlStore:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def describe(self) -> str:
+        """The database's URL without its password, for logs and the command line."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def upgrade(self, revision: str = "heads") -> None:
+        """Create or upgrade the schema (``alur db upgrade``, Alembic)."""
+        upgrade(self.engine, revision)
+
+    def revision(self) -> str | None:
+        """The schema's Alembic revision; None before the first upgrade."""
+        return current_revision(self.engine)
 
     def after_fork(self) -> None:
         """Drop connections inherited across a fork (SQLAlchemy's recipe); new ones open on use."""
