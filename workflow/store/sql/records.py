@@ -63,16 +63,22 @@ class SqlDefinitions:
         return [(k, v) for k, v in self.conn.execute(select(d.key, d.version).order_by(d.key, d.version)).all()]
 
 
+# Built once per dialect: building a statement costs more than running it (benchmarks/bench_fire.py).
+_NEXT_RECEIPT = {
+    name: insert_(m.receipt_counters).values(year=bindparam("b_year"), last=1)
+    .on_conflict_do_update(index_elements=[m.receipt_counters.c.year], set_={"last": m.receipt_counters.c.last + 1})
+    .returning(m.receipt_counters.c.last)
+    for name, insert_ in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 class SqlReceipts:
     def __init__(self, conn):
         self.conn = conn
-        self._stmt = upsert(conn)(m.receipt_counters).values(year=bindparam("b_year"), last=1) \
-            .on_conflict_do_update(index_elements=[m.receipt_counters.c.year],
-                                   set_={"last": m.receipt_counters.c.last + 1}) \
-            .returning(m.receipt_counters.c.last)
 
     def next(self, year: int) -> int:
-        return int(self.conn.execute(self._stmt, {"b_year": year}).scalar_one())
+        stmt = _NEXT_RECEIPT[self.conn.dialect.name]
+        return int(self.conn.execute(stmt, {"b_year": year}).scalar_one())
 
 
 _SELECT_FIRED = (select(m.clocks.c.clock, m.clocks.c.run, m.escalations.c.rung)
