@@ -22,7 +22,7 @@ from workflow.spec.catalog import Catalogs, normalise
 from workflow.core.calendar import OFFICE_TZ
 from workflow.core.receipts import format_receipt, hash_token
 from workflow.errors import ImportFailed, ImportLineError
-from workflow.spec.loader import did_you_mean
+from workflow.spec.located import did_you_mean
 from workflow.spec.model import Definition
 from workflow.core.ticket import Change, Ticket
 

@@ -23,10 +23,6 @@ INPUT_TYPES = (
 CONFIDENTIALITY = ("biasa", "anonim", "rahasia")
 
 
-def _frozen(mapping: Mapping | None) -> Mapping:
-    return MappingProxyType(dict(mapping or {}))
-
-
 @dataclass(frozen=True)
 class Span:
     """An amount of time with an explicit unit (the SOP's "7 hari kalender")."""
@@ -228,5 +224,5 @@ class Definition:
 
 __all__ = [
     "UNITS", "OUTCOMES", "INPUT_TYPES", "CONFIDENTIALITY", "Span", "Lane", "Role", "Field", "State",
-    "GuardRef", "Effect", "Transition", "Trigger", "Rung", "Clock", "Definition", "_frozen",
+    "GuardRef", "Effect", "Transition", "Trigger", "Rung", "Clock", "Definition",
 ]

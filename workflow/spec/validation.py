@@ -15,17 +15,21 @@ Codes are stable (tests/fixtures/invalid/ holds one failing definition per code)
     D219 unknown field (guard/effect/parent names a field no record or input defines)
     D220 escalation ladder out of order
     D221 a field declared twice in the record or in one transition's inputs
+
+The sections run in a fixed order (catalogs and fields, lanes and roles, states, transitions and their
+effects, ambiguity, dead ends, reachability, clocks and ladders), which is the order problems are listed.
 """
 from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
+from typing import Iterable
 
-from workflow.spec.catalog import Catalogs
-from workflow.errors import DefinitionProblem
 from workflow.core.guards import REGISTRY as GUARDS, check_params, mutually_exclusive
-from workflow.spec.loader import Located, did_you_mean
-from workflow.spec.model import Definition
+from workflow.errors import DefinitionProblem
+from workflow.spec.catalog import Catalogs
+from workflow.spec.located import Located, did_you_mean
+from workflow.spec.model import Clock, Definition, Effect, Field, GuardRef, Rung, Transition
 
 RECIPIENT_WORDS = {"pemohon", "assignee", "opd", "escalation_target"}
 USER_ID = re.compile(r"[A-Za-z0-9_.@-]{1,80}")
@@ -33,276 +37,333 @@ CLOCK_OPS = {"start", "stop", "pause", "resume", "restart"}
 BUILTIN_FIELDS = {"opd", "state"}
 
 
-def check_meaning(d: Definition, loc: Located, catalogs: Catalogs, templates: set[str] | None = None) -> list[DefinitionProblem]:
+def check_meaning(d: Definition, loc: Located, catalogs: Catalogs,
+                  templates: set[str] | None = None) -> list[DefinitionProblem]:
+    """Every meaning problem of a definition stage 1 could build, recorded in `loc` and returned."""
     before = len(loc.problems)
-    problem = loc.problem
-    lanes = {lane.key for lane in d.lanes}
-    roles = set(d.roles)
-    states = set(d.states)
+    _Meaning(d, loc, catalogs, templates).check()
+    return loc.problems[before:]
 
-    def need_state(name: str, path: str) -> bool:
-        if name not in states:
-            problem("D201", path, f"unknown state '{name}'", did_you_mean(name, states) or "states: " + ", ".join(sorted(states)))
+
+class _Meaning:
+    """One run of stage 2 over one definition: what the sections learn and share, and the sections."""
+
+    def __init__(self, d: Definition, loc: Located, catalogs: Catalogs, templates: set[str] | None):
+        self.d, self.loc, self.catalogs, self.templates = d, loc, catalogs, templates
+        self.problem = loc.problem
+        self.lanes = {lane.key for lane in d.lanes}
+        self.roles = set(d.roles)
+        self.states = set(d.states)
+        self.clocks = set(d.clocks)
+        self.field_names = set(BUILTIN_FIELDS)  # grows with the record, every input and every `set` effect
+        self.outgoing: dict[str, list[Transition]] = defaultdict(list)
+        self.unjudged: set[int] = set()  # transitions with unknown or malformed guards: no ambiguity verdict
+        self.initials = [s.key for s in d.states.values() if s.initial]
+
+    def check(self) -> None:
+        self.check_catalogs_and_fields()
+        self.check_lanes_and_roles()
+        self.check_states()
+        for t in self.d.transitions:
+            self.check_transition(t)
+        self.check_ambiguity()
+        self.check_dead_ends()
+        self.check_reachability()
+        for key, clock in self.d.clocks.items():
+            self.check_clock(key, clock)
+
+    # -- references ----------------------------------------------------------------------------
+    def need_state(self, name: str, path: str) -> bool:
+        if name not in self.states:
+            self.problem("D201", path, f"unknown state '{name}'",
+                         did_you_mean(name, self.states) or "states: " + ", ".join(sorted(self.states)))
             return False
         return True
 
-    def need_role(name: str, path: str) -> bool:
-        if name not in roles:
-            problem("D202", path, f"unknown role '{name}'", did_you_mean(name, roles) or "roles: " + ", ".join(sorted(roles)))
+    def need_role(self, name: str, path: str) -> bool:
+        if name not in self.roles:
+            self.problem("D202", path, f"unknown role '{name}'",
+                         did_you_mean(name, self.roles) or "roles: " + ", ".join(sorted(self.roles)))
             return False
         return True
 
-    # catalogs
-    for i, key in enumerate(d.catalogs):
-        if key not in catalogs:
-            problem("D205", f"catalogs[{i}]", f"unknown catalog '{key}'",
-                    did_you_mean(key, catalogs) or f"catalogs: {', '.join(sorted(catalogs))}")
-    field_names = set(BUILTIN_FIELDS)
+    def need_catalog(self, key: str, path: str) -> bool:
+        if key not in self.catalogs:
+            self.problem("D205", path, f"unknown catalog '{key}'",
+                         did_you_mean(key, self.catalogs) or f"catalogs: {', '.join(sorted(self.catalogs))}")
+            return False
+        return True
 
-    def check_fields(fields, base: str) -> None:
+    def need_lane(self, lane: str, path: str) -> None:
+        if self.lanes and lane not in self.lanes:
+            self.problem("D216", path, f"unknown lane '{lane}'",
+                         did_you_mean(lane, self.lanes) or "lanes: " + ", ".join(sorted(self.lanes)))
+
+    # -- catalogs and fields -------------------------------------------------------------------
+    def check_catalogs_and_fields(self) -> None:
+        for i, key in enumerate(self.d.catalogs):
+            self.need_catalog(key, f"catalogs[{i}]")
+        self.check_fields(self.d.record, "record")
+        record_names = {f.name for f in self.d.record}
+        for j, f in enumerate(self.d.record):
+            if f.parent is not None and f.parent not in record_names:
+                self.problem("D219", f"record[{j}].parent",
+                             f"field '{f.name}' is filtered by unknown field '{f.parent}'",
+                             did_you_mean(f.parent, record_names)
+                             or "name another field of the record, e.g. parent: sektor")
+        for t in self.d.transitions:
+            self.check_fields(t.inputs, f"transitions[{t.index}].inputs")
+        for t in self.d.transitions:  # fields written by `set` effects exist for every guard, wherever declared
+            for e in t.effects:
+                if e.kind == "set" and isinstance(e.params.get("field"), str):
+                    self.field_names.add(e.params["field"])
+
+    def check_fields(self, fields: Iterable[Field], base: str) -> None:
         seen: set[str] = set()
         for j, f in enumerate(fields):
             if f.name in seen:
-                problem("D221", f"{base}[{j}].name", f"field '{f.name}' is declared twice here",
-                        "remove one of them; a form cannot have two fields with the same name")
+                self.problem("D221", f"{base}[{j}].name", f"field '{f.name}' is declared twice here",
+                             "remove one of them; a form cannot have two fields with the same name")
             seen.add(f.name)
-            field_names.add(f.name)
-            if f.catalog is not None:
-                if f.catalog not in catalogs:
-                    problem("D205", f"{base}[{j}].catalog", f"unknown catalog '{f.catalog}'",
-                            did_you_mean(f.catalog, catalogs) or f"catalogs: {', '.join(sorted(catalogs))}")
-                elif d.catalogs and f.catalog not in d.catalogs and f.catalog != "jenis_izin":
-                    problem("D205", f"{base}[{j}].catalog", f"catalog '{f.catalog}' is not listed under 'catalogs'",
-                            f"add '{f.catalog}' to the top-level 'catalogs' list")
+            self.field_names.add(f.name)
+            if f.catalog is None or not self.need_catalog(f.catalog, f"{base}[{j}].catalog"):
+                continue
+            if self.d.catalogs and f.catalog not in self.d.catalogs and f.catalog != "jenis_izin":
+                self.problem("D205", f"{base}[{j}].catalog", f"catalog '{f.catalog}' is not listed under 'catalogs'",
+                             f"add '{f.catalog}' to the top-level 'catalogs' list")
 
-    check_fields(d.record, "record")
-    record_names = {f.name for f in d.record}
-    for j, f in enumerate(d.record):
-        if f.parent is not None and f.parent not in record_names:
-            problem("D219", f"record[{j}].parent", f"field '{f.name}' is filtered by unknown field '{f.parent}'",
-                    did_you_mean(f.parent, record_names) or "name another field of the record, e.g. parent: sektor")
-    for t in d.transitions:
-        check_fields(t.inputs, f"transitions[{t.index}].inputs")
-    for t in d.transitions:  # fields written by `set` effects exist for every guard, wherever declared
-        for e in t.effects:
-            if e.kind == "set" and isinstance(e.params.get("field"), str):
-                field_names.add(e.params["field"])
+    # -- lanes, roles and states ---------------------------------------------------------------
+    def check_lanes_and_roles(self) -> None:
+        for key, role in self.d.roles.items():
+            self.need_lane(role.lane, f"roles.{key}.lane")
 
-    # lanes and roles
-    for key, role in d.roles.items():
-        if lanes and role.lane not in lanes:
-            problem("D216", f"roles.{key}.lane", f"unknown lane '{role.lane}'",
-                    did_you_mean(role.lane, lanes) or "lanes: " + ", ".join(sorted(lanes)))
+    def check_states(self) -> None:
+        initials = self.initials
+        if len(initials) != 1:
+            # point at the second 'initial: true' when there are several, at 'states:' when there is none
+            self.problem("D206", f"states.{initials[1]}.initial" if len(initials) > 1 else "states",
+                         f"a definition needs exactly one initial state, found {len(initials)}"
+                         + (f" ({', '.join(initials)})" if initials else ""),
+                         "keep 'initial: true' only on the intake state" if initials
+                         else "mark the intake state with 'initial: true'")
+        for key, state in self.d.states.items():
+            for j, actor in enumerate(state.actors):
+                self.need_role(actor, f"states.{key}.actors[{j}]")
+            first = self.d.roles.get(state.actors[0]) if state.actors else None
+            inherited = first is not None and first.lane == state.lane
+            if state.lane and not inherited:  # an inherited lane is reported on its role
+                self.need_lane(state.lane, f"states.{key}.lane")
+            if state.terminal and not state.outcome:
+                self.problem("D215", f"states.{key}", f"terminal state '{key}' has no outcome",
+                             "add e.g. 'outcome: answered' (answered, resolved_by_explanation, transferred, "
+                             "rejected, withdrawn…)")
 
-    # states
-    initials = [s.key for s in d.states.values() if s.initial]
-    if len(initials) != 1:
-        # point at the second 'initial: true' when there are several, at 'states:' when there is none
-        problem("D206", f"states.{initials[1]}.initial" if len(initials) > 1 else "states",
-                f"a definition needs exactly one initial state, found {len(initials)}"
-                + (f" ({', '.join(initials)})" if initials else ""),
-                "keep 'initial: true' only on the intake state" if initials else "mark the intake state with 'initial: true'")
-    for key, state in d.states.items():
-        for j, actor in enumerate(state.actors):
-            need_role(actor, f"states.{key}.actors[{j}]")
-        inherited = bool(state.actors) and state.actors[0] in d.roles and d.roles[state.actors[0]].lane == state.lane
-        if lanes and state.lane and state.lane not in lanes and not inherited:  # an inherited lane is reported on its role
-            problem("D216", f"states.{key}.lane", f"unknown lane '{state.lane}'",
-                    did_you_mean(state.lane, lanes) or "lanes: " + ", ".join(sorted(lanes)))
-        if state.terminal and not state.outcome:
-            problem("D215", f"states.{key}", f"terminal state '{key}' has no outcome",
-                    "add e.g. 'outcome: answered' (answered, resolved_by_explanation, transferred, rejected, withdrawn…)")
-
-    # transitions
-    outgoing: dict[str, list] = defaultdict(list)
-    clocks = set(d.clocks)
-    unjudged: set[int] = set()  # transitions with unknown or malformed guards: no ambiguity verdict on them
-    for t in d.transitions:
+    # -- transitions and their effects ---------------------------------------------------------
+    def check_transition(self, t: Transition) -> None:
         base = f"transitions[{t.index}]"
         for j, src in enumerate(t.sources):
-            if need_state(src, f"{base}.from" if len(t.sources) == 1 else f"{base}.from[{j}]"):
-                outgoing[src].append(t)
+            if self.need_state(src, f"{base}.from" if len(t.sources) == 1 else f"{base}.from[{j}]"):
+                self.outgoing[src].append(t)
         if t.dest:  # an empty dest means 'to' is missing or not a name: stage 1 reported it
-            need_state(t.dest, f"{base}.to")
-        if not t.roles and not _reported(loc, "D102", base, "roles"):
-            problem("D202", f"{base}.roles", f"transition '{t.trigger}' names no role that may fire it", "add 'roles: [petugas]'")
+            self.need_state(t.dest, f"{base}.to")
+        if not t.roles and not self.reported("D102", base, "roles"):
+            self.problem("D202", f"{base}.roles", f"transition '{t.trigger}' names no role that may fire it",
+                         "add 'roles: [petugas]'")
         for j, role in enumerate(t.roles):
-            need_role(role, f"{base}.roles[{j}]")
+            self.need_role(role, f"{base}.roles[{j}]")
         for j, g in enumerate(t.guards):
-            gpath = f"{base}.guards[{j}]"
-            if g.name not in GUARDS:
-                problem("D203", gpath, f"unknown guard '{g.name}'", did_you_mean(g.name, GUARDS) or "guards: " + ", ".join(sorted(GUARDS)))
-                unjudged.add(t.index)
-                continue
-            for msg in check_params(g.name, g.params):
-                problem("D204", gpath, msg, "see the guard table in definitions/README.md")
-                unjudged.add(t.index)
-            spec = GUARDS[g.name]
-            if spec.field_param and isinstance(g.params.get(spec.field_param), str):
-                name = g.params[spec.field_param]
-                if name not in field_names:
-                    problem("D219", gpath, f"guard '{g.name}' reads unknown field '{name}'",
-                            did_you_mean(name, field_names) or "declare it in 'record' or in a transition's inputs")
-            if g.name == "within" and isinstance(g.params.get("since"), str):
-                need_state(g.params["since"], f"{gpath}.since")
+            self.check_guard(g, f"{base}.guards[{j}]", t.index)
         for j, e in enumerate(t.effects):
-            _check_effect(e, f"{base}.effects[{j}]", d, loc, roles, clocks, field_names, templates)
+            self.check_effect(e, f"{base}.effects[{j}]")
 
-    for state, ts in outgoing.items():
-        by_trigger: dict[str, list] = defaultdict(list)
-        for t in ts:
-            by_trigger[t.trigger].append(t)
-        for trigger, same in by_trigger.items():
-            for i in range(len(same)):
-                for j in range(i + 1, len(same)):
-                    a, b = same[i], same[j]
-                    path = f"transitions[{b.index}].trigger"
-                    if a.guards == b.guards:
-                        problem("D210", path, f"trigger '{trigger}' leaves state '{state}' twice "
-                                f"(transitions[{a.index}] and [{b.index}]) with the same guards",
-                                "remove one, or give each a guard that excludes the other")
-                    elif {a.index, b.index} & unjudged:
-                        continue  # 'values: ringan' (not a list) would be compared letter by letter
-                    elif not mutually_exclusive(a.guards, b.guards):
-                        problem("D211", path, f"trigger '{trigger}' from '{state}' is ambiguous: transitions[{a.index}] "
-                                f"and [{b.index}] can both pass", "make the guards exclusive, e.g. field_in on disjoint values")
+    def check_guard(self, g: GuardRef, gpath: str, index: int) -> None:
+        if g.name not in GUARDS:
+            self.problem("D203", gpath, f"unknown guard '{g.name}'",
+                         did_you_mean(g.name, GUARDS) or "guards: " + ", ".join(sorted(GUARDS)))
+            self.unjudged.add(index)
+            return
+        for msg in check_params(g.name, g.params):
+            self.problem("D204", gpath, msg, "see the guard table in definitions/README.md")
+            self.unjudged.add(index)
+        spec = GUARDS[g.name]
+        if spec.field_param and isinstance(g.params.get(spec.field_param), str):
+            name = g.params[spec.field_param]
+            if name not in self.field_names:
+                self.problem("D219", gpath, f"guard '{g.name}' reads unknown field '{name}'",
+                             did_you_mean(name, self.field_names) or "declare it in 'record' or in a transition's inputs")
+        if g.name == "within" and isinstance(g.params.get("since"), str):
+            self.need_state(g.params["since"], f"{gpath}.since")
 
-    for key, state in d.states.items():
-        if state.terminal and outgoing.get(key):
-            problem("D209", f"states.{key}", f"terminal state '{key}' has outgoing transitions "
-                    f"({', '.join(sorted({t.trigger for t in outgoing[key]}))})",
-                    "remove 'terminal: true' or move those transitions")
-        elif not state.terminal and not outgoing.get(key):
-            problem("D208", f"states.{key}", f"state '{key}' is a dead end: no transition leaves it and it is not terminal",
-                    "add a transition out of it, or mark it 'terminal: true' with an outcome")
+    def check_effect(self, e: Effect, path: str) -> None:
+        checks = {"assign": self.check_assign, "assign_opd": self.check_assign_opd, "clock": self.check_clock_effect,
+                  "notify": self.check_notify, "set": self.check_set}
+        if e.kind in checks:  # stage 1 builds no effect of another kind (D214 there)
+            checks[e.kind](dict(e.params), f"{path}.{e.kind}")
 
-    if len(initials) == 1:
-        seen = {initials[0]}
+    def check_assign(self, p: dict, kpath: str) -> None:
+        if not (set(p) <= {"role", "input", "clear"}) or len(p) != 1:
+            self.problem("D214", kpath, "assign takes exactly one of role / input / clear", "write {assign: {role: tim}}")
+        elif not _names(p, "role", "input"):
+            self.problem("D214", kpath, "assign's role or input must be one name", "write {assign: {role: tim}}")
+        elif "role" in p and p["role"] not in self.roles:
+            self.problem("D202", f"{kpath}.role", f"unknown role '{p['role']}'",
+                         did_you_mean(p["role"], self.roles) or "roles: " + ", ".join(sorted(self.roles)))
+        elif "input" in p and p["input"] not in self.field_names:
+            self.problem("D219", f"{kpath}.input", f"unknown field '{p['input']}'",
+                         did_you_mean(p["input"], self.field_names) or "declare it in the transition's inputs")
+
+    def check_assign_opd(self, p: dict, kpath: str) -> None:
+        if set(p) - {"field", "clear"} or not p or not _names(p, "field"):
+            self.problem("D214", kpath, "assign_opd takes 'field' (the OPD field) or 'clear: true'",
+                         "write {assign_opd: {field: opd}} or {assign_opd: {clear: true}}")
+        elif "field" in p and p["field"] not in self.field_names:
+            self.problem("D219", f"{kpath}.field", f"unknown field '{p['field']}'",
+                         did_you_mean(p["field"], self.field_names) or "declare an input of type opd with that name")
+
+    def check_clock_effect(self, p: dict, kpath: str) -> None:
+        if len(p) != 1 or next(iter(p)) not in CLOCK_OPS or not isinstance(next(iter(p.values())), str):
+            self.problem("D214", kpath, f"clock takes exactly one of {', '.join(sorted(CLOCK_OPS))}",
+                         "write {clock: {start: opd_ack}}")
+            return
+        name = str(next(iter(p.values())))
+        if name not in self.clocks:
+            self.problem("D213", kpath, f"unknown clock '{name}'", did_you_mean(name, self.clocks) or "declare it under 'clocks'")
+
+    def check_set(self, p: dict, kpath: str) -> None:
+        if set(p) != {"field", "value"} or not _names(p, "field"):
+            self.problem("D214", kpath, "set takes 'field' and 'value'", "write {set: {field: hasil, value: dijawab}}")
+        else:
+            self.field_names.add(str(p["field"]))
+
+    # -- notifications -------------------------------------------------------------------------
+    def check_notify(self, p: dict, kpath: str) -> None:
+        if set(p) - {"to", "template"} or "to" not in p or "template" not in p or not _names(p, "template"):
+            self.problem("D214", kpath, "notify takes 'to' (recipients) and 'template'",
+                         "write {notify: {to: [pemohon], template: jawaban}}")
+            return
+        targets = p["to"] if isinstance(p["to"], list) else [p["to"]]
+        for j, who in enumerate(targets):
+            self.check_recipient(str(who), f"{kpath}.to[{j}]")
+        if self.templates is not None and p["template"] not in self.templates:
+            self.problem("D217", f"{kpath}.template", f"unknown notification template '{p['template']}'",
+                         did_you_mean(str(p["template"]), self.templates)
+                         or "templates: " + ", ".join(sorted(self.templates)))
+
+    def check_recipient(self, who: str, path: str) -> None:
+        if who in RECIPIENT_WORDS:
+            return
+        if who.startswith("role:"):
+            if who[5:] not in self.roles:
+                self.problem("D202", path, f"unknown role '{who[5:]}' in recipient '{who}'",
+                             did_you_mean(who[5:], self.roles) or "roles: " + ", ".join(sorted(self.roles)))
+            return
+        if who.startswith("user:"):  # one named account; delivery logs a skip if it is missing or disabled
+            if not USER_ID.fullmatch(who[5:]):
+                self.problem("D217", path, f"recipient '{who}' does not name a user",
+                             "write user:<username or id>, e.g. user:sekretaris_kadis")
+            return
+        self.problem("D217", path, f"unknown recipient '{who}'",
+                     did_you_mean(who, RECIPIENT_WORDS) or
+                     "recipients: pemohon, assignee, opd, escalation_target, role:<role>, user:<username>")
+
+    # -- the graph of states -------------------------------------------------------------------
+    def check_ambiguity(self) -> None:
+        for state, ts in self.outgoing.items():
+            by_trigger: dict[str, list[Transition]] = defaultdict(list)
+            for t in ts:
+                by_trigger[t.trigger].append(t)
+            for trigger, same in by_trigger.items():
+                for i in range(len(same)):
+                    for j in range(i + 1, len(same)):
+                        self.check_pair(state, trigger, same[i], same[j])
+
+    def check_pair(self, state: str, trigger: str, a: Transition, b: Transition) -> None:
+        path = f"transitions[{b.index}].trigger"
+        if a.guards == b.guards:
+            self.problem("D210", path, f"trigger '{trigger}' leaves state '{state}' twice "
+                         f"(transitions[{a.index}] and [{b.index}]) with the same guards",
+                         "remove one, or give each a guard that excludes the other")
+        elif {a.index, b.index} & self.unjudged:
+            return  # 'values: ringan' (not a list) would be compared letter by letter
+        elif not mutually_exclusive(a.guards, b.guards):
+            self.problem("D211", path, f"trigger '{trigger}' from '{state}' is ambiguous: transitions[{a.index}] "
+                         f"and [{b.index}] can both pass", "make the guards exclusive, e.g. field_in on disjoint values")
+
+    def check_dead_ends(self) -> None:
+        for key, state in self.d.states.items():
+            leaving = self.outgoing.get(key)
+            if state.terminal and leaving:
+                self.problem("D209", f"states.{key}", f"terminal state '{key}' has outgoing transitions "
+                             f"({', '.join(sorted({t.trigger for t in leaving}))})",
+                             "remove 'terminal: true' or move those transitions")
+            elif not state.terminal and not leaving:
+                self.problem("D208", f"states.{key}", f"state '{key}' is a dead end: no transition leaves it and it is not terminal",
+                             "add a transition out of it, or mark it 'terminal: true' with an outcome")
+
+    def check_reachability(self) -> None:
+        if len(self.initials) != 1:
+            return  # D206 said so; from where would one search?
+        seen = {self.initials[0]}
         queue = deque(seen)
         while queue:
-            for t in outgoing.get(queue.popleft(), []):
-                if t.dest in states and t.dest not in seen:
+            for t in self.outgoing.get(queue.popleft(), []):
+                if t.dest in self.states and t.dest not in seen:
                     seen.add(t.dest)
                     queue.append(t.dest)
-        for key in d.states:
+        for key in self.d.states:
             if key not in seen:
-                problem("D207", f"states.{key}", f"state '{key}' cannot be reached from '{initials[0]}'",
-                        "add a transition into it, or remove it")
+                self.problem("D207", f"states.{key}", f"state '{key}' cannot be reached from '{self.initials[0]}'",
+                             "add a transition into it, or remove it")
 
-    # clocks
-    for key, clock in d.clocks.items():
+    # -- clocks and ladders --------------------------------------------------------------------
+    def check_clock(self, key: str, clock: Clock) -> None:
         base = f"clocks.{key}"
+        triggers = {t.trigger for t in self.d.transitions}
         for part in ("start", "stop", "pause"):
             spec = getattr(clock, part)
             for j, s in enumerate(spec.states):
-                need_state(s, f"{base}.{part}.states[{j}]")
+                self.need_state(s, f"{base}.{part}.states[{j}]")
             for j, trig in enumerate(spec.triggers):
-                if trig not in {t.trigger for t in d.transitions}:
-                    problem("D201", f"{base}.{part}.triggers[{j}]", f"unknown trigger '{trig}'",
-                            did_you_mean(trig, {t.trigger for t in d.transitions})
-                            or "triggers: " + ", ".join(d.triggers()))
+                if trig not in triggers:
+                    self.problem("D201", f"{base}.{part}.triggers[{j}]", f"unknown trigger '{trig}'",
+                                 did_you_mean(trig, triggers) or "triggers: " + ", ".join(self.d.triggers()))
         if not any(r.escalate_to for r in clock.escalation):
-            problem("D212", base, f"clock '{key}' has no escalation target",
-                    "add a rung such as {at: 100%, escalate_to: kepala_seksi}")
+            self.problem("D212", base, f"clock '{key}' has no escalation target",
+                         "add a rung such as {at: 100%, escalate_to: kepala_seksi}")
+        self.check_ladder(base, clock.escalation)
+
+    def check_ladder(self, base: str, rungs: tuple[Rung, ...]) -> None:
         last_at, last_after = -1.0, -1.0
-        for r in clock.escalation:
+        for r in rungs:
             rpath = f"{base}.escalation[{r.index}]"
-            if r.escalate_to is not None:
-                if need_role(r.escalate_to, f"{rpath}.escalate_to") and d.roles[r.escalate_to].supervisor_level is None:
-                    problem("D218", f"{rpath}.escalate_to", f"escalation target '{r.escalate_to}' is not a supervisor role",
-                            "escalate to a role with supervisor_level (Kepala Seksi, Kepala Bidang, Kepala Dinas)")
+            if r.escalate_to is not None and self.need_role(r.escalate_to, f"{rpath}.escalate_to") \
+                    and self.d.roles[r.escalate_to].supervisor_level is None:
+                self.problem("D218", f"{rpath}.escalate_to", f"escalation target '{r.escalate_to}' is not a supervisor role",
+                             "escalate to a role with supervisor_level (Kepala Seksi, Kepala Bidang, Kepala Dinas)")
             for j, who in enumerate(r.notify):
-                _check_recipient(who, f"{rpath}.notify[{j}]", loc, roles)
+                self.check_recipient(who, f"{rpath}.notify[{j}]")
             if r.at_percent is not None:
                 if r.at_percent <= last_at or last_after >= 0 or r.at_percent <= 0:
-                    problem("D220", rpath, "escalation rungs must go up: percentages ascending, then 'after' spans",
-                            "order the ladder from the earliest warning to the last escalation")
+                    self.problem("D220", rpath, "escalation rungs must go up: percentages ascending, then 'after' spans",
+                                 "order the ladder from the earliest warning to the last escalation")
                 last_at = r.at_percent
             elif r.after is not None:
                 # rough common scale: a working day spans a calendar day, and 8 office hours (08:00-16:00)
                 # take one, so a working hour counts as 3 hours; '10 working_hours' comes after '1 working_days'
                 hours = r.after.amount * (3 if r.after.unit == "working_hours" else 24)
                 if hours <= last_after:
-                    problem("D220", rpath, "escalation rungs must go up: 'after' spans ascending",
-                            "order the ladder from the earliest warning to the last escalation")
+                    self.problem("D220", rpath, "escalation rungs must go up: 'after' spans ascending",
+                                 "order the ladder from the earliest warning to the last escalation")
                 last_after = hours
 
-    return loc.problems[before:]
-
-
-def _check_recipient(who: str, path: str, loc: Located, roles: set[str]) -> None:
-    if who in RECIPIENT_WORDS:
-        return
-    if who.startswith("role:"):
-        if who[5:] not in roles:
-            loc.problem("D202", path, f"unknown role '{who[5:]}' in recipient '{who}'",
-                        did_you_mean(who[5:], roles) or "roles: " + ", ".join(sorted(roles)))
-        return
-    if who.startswith("user:"):  # one named account; delivery logs a skip if it is missing or disabled
-        if not USER_ID.fullmatch(who[5:]):
-            loc.problem("D217", path, f"recipient '{who}' does not name a user",
-                        "write user:<username or id>, e.g. user:sekretaris_kadis")
-        return
-    loc.problem("D217", path, f"unknown recipient '{who}'",
-                did_you_mean(who, RECIPIENT_WORDS) or
-                "recipients: pemohon, assignee, opd, escalation_target, role:<role>, user:<username>")
-
-
-def _check_effect(e, path, d: Definition, loc: Located, roles, clocks, field_names, templates) -> None:
-    p = dict(e.params)
-    kpath = f"{path}.{e.kind}"
-    if e.kind == "assign":
-        if not (set(p) <= {"role", "input", "clear"}) or len(p) != 1:
-            loc.problem("D214", kpath, "assign takes exactly one of role / input / clear", "write {assign: {role: tim}}")
-        elif not _names(p, "role", "input"):
-            loc.problem("D214", kpath, "assign's role or input must be one name", "write {assign: {role: tim}}")
-        elif "role" in p and p["role"] not in roles:
-            loc.problem("D202", f"{kpath}.role", f"unknown role '{p['role']}'",
-                        did_you_mean(p["role"], roles) or "roles: " + ", ".join(sorted(roles)))
-        elif "input" in p and p["input"] not in field_names:
-            loc.problem("D219", f"{kpath}.input", f"unknown field '{p['input']}'",
-                        did_you_mean(p["input"], field_names) or "declare it in the transition's inputs")
-    elif e.kind == "assign_opd":
-        if set(p) - {"field", "clear"} or not p or not _names(p, "field"):
-            loc.problem("D214", kpath, "assign_opd takes 'field' (the OPD field) or 'clear: true'",
-                        "write {assign_opd: {field: opd}} or {assign_opd: {clear: true}}")
-        elif "field" in p and p["field"] not in field_names:
-            loc.problem("D219", f"{kpath}.field", f"unknown field '{p['field']}'",
-                        did_you_mean(p["field"], field_names) or "declare an input of type opd with that name")
-    elif e.kind == "clock":
-        if len(p) != 1 or next(iter(p)) not in CLOCK_OPS or not isinstance(next(iter(p.values())), str):
-            loc.problem("D214", kpath, f"clock takes exactly one of {', '.join(sorted(CLOCK_OPS))}",
-                        "write {clock: {start: opd_ack}}")
-        else:
-            name = str(next(iter(p.values())))
-            if name not in clocks:
-                loc.problem("D213", kpath, f"unknown clock '{name}'", did_you_mean(name, clocks) or "declare it under 'clocks'")
-    elif e.kind == "notify":
-        if set(p) - {"to", "template"} or "to" not in p or "template" not in p or not _names(p, "template"):
-            loc.problem("D214", kpath, "notify takes 'to' (recipients) and 'template'",
-                        "write {notify: {to: [pemohon], template: jawaban}}")
-            return
-        targets = p["to"] if isinstance(p["to"], list) else [p["to"]]
-        for j, who in enumerate(targets):
-            _check_recipient(str(who), f"{kpath}.to[{j}]", loc, roles)
-        if templates is not None and p["template"] not in templates:
-            loc.problem("D217", f"{kpath}.template", f"unknown notification template '{p['template']}'",
-                        did_you_mean(str(p["template"]), templates) or "templates: " + ", ".join(sorted(templates)))
-    elif e.kind == "set":
-        if set(p) != {"field", "value"} or not _names(p, "field"):
-            loc.problem("D214", kpath, "set takes 'field' and 'value'", "write {set: {field: hasil, value: dijawab}}")
-        else:
-            field_names.add(str(p["field"]))
+    def reported(self, code: str, path: str, key: str) -> bool:
+        """Whether stage 1 already reported `key` missing at `path` (so stage 2 does not say it again)."""
+        return any(p.code == code and p.path == path and f"'{key}'" in p.message for p in self.loc.problems)
 
 
 def _names(params: dict, *keys: str) -> bool:
     """Whether each of these parameters, when given, is one plain name (not a list or a mapping)."""
     return all(isinstance(params[k], str) for k in keys if k in params)
-
-
-def _reported(loc: Located, code: str, path: str, key: str) -> bool:
-    """Whether stage 1 already reported `key` missing at `path` (so stage 2 does not say it again)."""
-    return any(p.code == code and p.path == path and f"'{key}'" in p.message for p in loc.problems)
 
 
 __all__ = ["check_meaning"]
