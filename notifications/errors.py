@@ -1,17 +1,21 @@
 """Exceptions raised by the notifications package.
 
-Everything derives from one root so an rq job can catch the package's failures
-in one ``except`` and still tell them apart::
+They sit in alur's one exception tree (`workflow.errors`), under one branch of their own, so an rq
+job can catch the package's failures in one ``except`` and still tell them apart, and an entry point
+that maps every ``AlurError`` to an answer (the ``alur`` command's exit code 1) maps these too::
 
-    NotificationError
-    ├── ConfigurationError       a channel setting is missing or malformed (also a ValueError)
-    ├── DeliveryError            a send failed; ``retryable`` says whether to try again
-    ├── SignatureError           a webhook request failed verification; ``reason`` says why
-    └── TemplateError            a template could not be rendered (missing context variable, bad file)
-        └── TemplateMissing      no template exists for the key
+    AlurError                        (workflow.errors)
+    └── NotificationError
+        ├── ConfigurationError       a channel setting is missing or malformed (also a ValueError)
+        ├── DeliveryError            a send failed; ``retryable`` says whether to try again
+        ├── SignatureError           a webhook request failed verification; ``reason`` says why
+        └── TemplateError            a template could not be rendered (missing context variable, bad file)
+            └── TemplateMissing      no template exists for the key
 """
 
 from __future__ import annotations
+
+from workflow.errors import AlurError
 
 __all__ = [
     "ConfigurationError",
@@ -23,8 +27,8 @@ __all__ = [
 ]
 
 
-class NotificationError(Exception):
-    """Root of every exception this package raises on purpose."""
+class NotificationError(AlurError):
+    """Root of every exception this package raises on purpose (a branch of alur's one tree)."""
 
 
 class ConfigurationError(NotificationError, ValueError):

@@ -107,11 +107,14 @@ def test_message_rejects_malformed_fields(changes, pattern):
 
 
 def test_errors_share_one_root():
+    """Notification errors are a branch of alur's one exception tree: whoever maps AlurError maps them."""
+    from workflow.errors import AlurError
+
     error = DeliveryError("x", retryable=True, channel="email", message_id="m1", code=451)
 
-    assert isinstance(error, NotificationError)
+    assert isinstance(error, NotificationError) and isinstance(error, AlurError)
     assert issubclass(SignatureError, NotificationError)
-    assert issubclass(ConfigurationError, ValueError)
+    assert issubclass(ConfigurationError, ValueError) and issubclass(ConfigurationError, AlurError)
     assert "retryable=True" in repr(error)
 
 
