@@ -29,13 +29,16 @@ from workflow.cli import cli
 from workflow.cli import runtime as cli_runtime
 from workflow.errors import AlurError
 from workflow.jobs import periodic, queues, worker as jobs_worker
+from workflow.services import audit as audit_service
 
 
 def running_runtime(rt):
     """``rt`` with what a running process needs after each commit and on each sweep: rung jobs on Redis,
-    and notification delivery (its outbox sweep included). Safe to call twice."""
+    notification delivery (its outbox sweep included), and signing the audit chain's head when
+    ``ALUR_AUDIT_KEY`` names a key. Safe to call twice."""
     queues.install(rt)
     delivery.install(rt)
+    rt.periodic.setdefault("checkpoint_audit", audit_service.checkpoint_if_due)
     return rt
 
 

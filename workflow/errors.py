@@ -8,6 +8,7 @@
     ├── TransitionRejected       the move is not allowed now; carries the reasons (role, guards, inputs)
     ├── InvalidInput             a field of a record or a transition's inputs is missing or malformed
     ├── ConcurrentUpdate         someone else changed the ticket first; reload and try again
+    ├── AuthError                a user account or API key cannot be made or changed as asked
     ├── AuditChainBroken         the audit trail does not verify (tampering or corruption)
     ├── MigrationError           a ticket migration plan cannot be applied
     └── ImportFailed             a CSV import was refused; carries every bad line
@@ -110,6 +111,12 @@ class ConcurrentUpdate(AlurError):
     """The ticket changed since it was read. Nothing was saved: reload the ticket and try again."""
 
 
+class AuthError(AlurError, ValueError):
+    """A user account or API key cannot be created or changed as asked; the message says what to fix.
+
+    Also a ValueError, as it was before the tree had it, for callers that validate input generically."""
+
+
 class AuditChainBroken(AlurError):
     """The audit trail does not verify; ``seq`` names the first bad row."""
 
@@ -117,6 +124,10 @@ class AuditChainBroken(AlurError):
         self.seq = seq
         self.reason = reason
         super().__init__(f"audit row {seq}: {reason}")
+
+
+class AuditKeyError(AlurError):
+    """An audit signing key or checkpoint cannot be read or used; the message says which file and what to do."""
 
 
 class MachineError(AlurError):
@@ -167,5 +178,6 @@ class ImportFailed(AlurError):
 __all__ = [
     "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound",
     "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuditChainBroken",
-    "MachineError", "MigrationError", "AttachmentRejected", "AttachmentUnreadable", "ImportLineError", "ImportFailed",
+    "AuditKeyError", "MachineError", "MigrationError", "AttachmentRejected", "AttachmentUnreadable", "ImportLineError", "ImportFailed",
+    "AuthError",
 ]

@@ -15,7 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 GENESIS = "0" * 64
 KINDS = ("open", "transition", "publish", "migrate", "import", "clock", "escalation", "calendar",
@@ -63,11 +63,15 @@ def seal(prev_hash: str, content: Mapping[str, Any]) -> tuple[str, str, str]:
     if len(content) != len(CONTENT_FIELDS):  # not a plain audit row: the general path
         return chain_hash(prev_hash, content), inputs, detail
     flat = _ENCODE({k: v for k, v in content.items() if k not in _NESTED})
+    return _spliced_hash(prev_hash, flat, inputs, detail), inputs, detail
+
+
+def _spliced_hash(prev_hash: str, flat: str, inputs: str, detail: str) -> str:
+    """The chain hash of a row from its flat fields' canonical text and its two nested texts (see `seal`)."""
     at_from, at_kind = flat.index(',"from_state":'), flat.index(',"kind":')
     text = (flat[:at_from] + ',"detail":' + detail + flat[at_from:at_kind] + ',"inputs":' + inputs
             + flat[at_kind:])
-    digest = hashlib.sha256(prev_hash.encode("ascii") + b"\n" + text.encode("utf-8")).hexdigest()
-    return digest, inputs, detail
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + text.encode("utf-8")).hexdigest()
 
 
 def identity_digest(value: Any, salt: str) -> str:
@@ -146,6 +150,78 @@ def verify_rows(rows: Iterable[Mapping[str, Any]], progress=None) -> ChainStatus
     return ChainStatus(True, count, prev)
 
 
+#: The columns of a stored row, in the order `verify_stored` reads them (inputs and detail as the canonical
+#: text the store keeps).
+STORED_COLUMNS = CONTENT_FIELDS + ("prev_hash", "hash")
+_INPUTS, _DETAIL = CONTENT_FIELDS.index("inputs"), CONTENT_FIELDS.index("detail")
+_PREV, _HASH = len(CONTENT_FIELDS), len(CONTENT_FIELDS) + 1
+
+
+_KEYED = tuple(sorted(CONTENT_FIELDS))  # the canonical text's key order
+_PLAN = tuple((("{" if n == 0 else ",") + _ENCODE(name) + ":", CONTENT_FIELDS.index(name), name in _NESTED)
+              for n, name in enumerate(_KEYED))
+_string = json.encoder.encode_basestring  # what the canonical encoder does to a str (ensure_ascii=False)
+
+
+def stored_hash(row: Sequence[Any]) -> str:
+    """The chain hash a stored row should carry, from its own columns (`STORED_COLUMNS` order), its
+    ``prev_hash`` included: each row is checked on its own, its link to the row before separately.
+
+    The canonical text is assembled directly in sorted-key order (inputs and detail are already canonical
+    text in the store; ``at`` comes as the canonical time text or a datetime), which is what makes
+    verifying a million rows take seconds. A value of an unusual type takes the general encoder."""
+    parts = []
+    for prefix, index, nested in _PLAN:
+        value = row[index]
+        if nested:
+            parts.append(prefix + value)
+        elif value.__class__ is str:
+            parts.append(prefix + _string(value))
+        elif value is None:
+            parts.append(prefix + "null")
+        elif value.__class__ is int:
+            parts.append(prefix + str(value))
+        else:
+            parts.append(prefix + _ENCODE(value))
+    text = "".join(parts) + "}"
+    return hashlib.sha256(row[_PREV].encode("ascii") + b"\n" + text.encode("utf-8")).hexdigest()
+
+
+def _exact_hash(row: Sequence[Any]) -> str:
+    """`stored_hash` the slow, general way (parsing the nested texts), for a row the fast way disputes
+    (stored text that is valid JSON but not in canonical form)."""
+    content = {name: row[i] for i, name in enumerate(CONTENT_FIELDS)}
+    try:
+        content["inputs"], content["detail"] = json.loads(row[_INPUTS]), json.loads(row[_DETAIL])
+    except (TypeError, ValueError):
+        return ""
+    return chain_hash(row[_PREV], content)
+
+
+def verify_stored(rows: Iterable[Sequence[Any]], progress=None, every: int = 10_000) -> ChainStatus:
+    """`verify_rows` for rows as the store keeps them (tuples in `STORED_COLUMNS` order, nested texts
+    unparsed): about three times faster, because inputs and detail are hashed as stored instead of being
+    parsed and serialised again. A row whose text is not canonical (never written by alur) is checked the
+    exact way before it is called changed. ``progress`` is called with the rows done every ``every`` rows."""
+    prev, expected, count = GENESIS, 1, 0
+    for row in rows:
+        seq = row[0]
+        if seq != expected:
+            what = "missing" if seq > expected else "repeated"
+            return ChainStatus(False, count, prev, expected, f"row {expected} is {what} (next stored row is {seq})")
+        if row[_PREV] != prev:
+            return ChainStatus(False, count, prev, seq, "prev_hash does not match the hash of the row before it")
+        digest = row[_HASH]
+        if stored_hash(row) != digest and _exact_hash(row) != digest:
+            return ChainStatus(False, count, prev, seq, "content was changed after it was written (hash mismatch)")
+        prev, expected, count = digest, expected + 1, count + 1
+        if progress is not None and count % every == 0:
+            progress(every)
+    if progress is not None and count % every:
+        progress(count % every)
+    return ChainStatus(True, count, prev)
+
+
 def iter_jsonl(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     """JSON Lines for auditors: one row per line, with the hashes so they can re-verify offline."""
     for row in rows:
@@ -156,4 +232,4 @@ def iter_jsonl(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
 
 
 __all__ = ["GENESIS", "KINDS", "AuditEvent", "ChainStatus", "canonical", "chain_hash", "identity_digest",
-           "verify_rows", "iter_jsonl", "CONTENT_FIELDS", "seal"]
+           "verify_rows", "verify_stored", "stored_hash", "STORED_COLUMNS", "iter_jsonl", "CONTENT_FIELDS", "seal"]

@@ -17,10 +17,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
-from workflow.core.audit import GENESIS, AuditEvent, seal
+from workflow.core.audit import GENESIS, STORED_COLUMNS, AuditEvent, seal
+from workflow.core.checkpoints import Checkpoint
 from workflow.core.ticket import Change, Ticket
 from workflow.errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
-from workflow.store.port import AttachmentRecord, ClosureRecord, DefinitionRecord, TicketRef
+from workflow.store.port import (ActionPlanRecord, AttachmentRecord, ClosureRecord, DefinitionRecord, RootCauseRecord,
+                                 RunningClock, TicketRef)
+from workflow.store.memory_deliveries import MemoryDeliveries, MemoryInbox, MemoryOutbox
+from workflow.store.memory_escalations import MemoryEscalations
+from workflow.store.port_deliveries import DeliveryRecord
+from workflow.store.memory_accounts import MemoryApiKeys, MemoryIdempotency, MemoryUsers
 from workflow.store.rules import duplicates
 
 
@@ -39,10 +45,19 @@ class _Tables:
     definitions: dict[tuple[str, int], DefinitionRecord] = field(default_factory=dict)
     audit: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: dict[int, DeliveryRecord] = field(default_factory=dict)
+    inbox: list[dict[str, Any]] = field(default_factory=list)
     escalations: list[dict[str, Any]] = field(default_factory=list)
     attachments: list[AttachmentRecord] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     closures: dict[Any, ClosureRecord] = field(default_factory=dict)
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+    root_causes: dict[int, RootCauseRecord] = field(default_factory=dict)
+    root_cause_links: list[tuple[int, int]] = field(default_factory=list)  # (root cause id, ticket id)
+    action_plans: dict[int, ActionPlanRecord] = field(default_factory=dict)
+    users: dict[int, tuple] = field(default_factory=dict)  # id -> (UserRecord, password hash)
+    api_keys: dict[int, Any] = field(default_factory=dict)  # id -> ApiKeyRecord
+    idempotency: dict[int, Any] = field(default_factory=dict)  # id -> IdempotencyRecord
     ids: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> "_Tables":
@@ -118,6 +133,25 @@ class MemoryTickets:
     def identity(self, ticket_id: int) -> dict[str, Any]:
         return dict(self.load(ticket_id).identity)
 
+    def refs(self, *, ids: Iterable[int] = (), receipts: Iterable[str] = ()) -> list[TicketRef]:
+        ids, receipts = set(ids), set(receipts)
+        return self._refs(lambda t: t.id in ids or t.receipt_no in receipts)
+
+    def open_on(self, key: str, *, not_version: int, version: int | None = None) -> list[TicketRef]:
+        return self._refs(lambda t: t.definition_key == key and t.definition_version != not_version
+                          and t.closed_at is None and version in (None, t.definition_version))
+
+    def open_versions(self) -> list[tuple[str, int]]:
+        return sorted({(t.definition_key, t.definition_version) for t in self.t.tickets.values() if t.closed_at is None})
+
+    def waiting_in(self, key: str, version: int, states: Iterable[str]) -> list[TicketRef]:
+        states = set(states)
+        return self._refs(lambda t: (t.definition_key, t.definition_version) == (key, version) and t.state in states)
+
+    def _refs(self, keep) -> list[TicketRef]:
+        return [TicketRef(t.id, t.receipt_no, t.state, t.definition_key, t.definition_version, t.version)
+                for t in sorted(self.t.tickets.values(), key=lambda t: t.id) if keep(t)]
+
 
 class MemoryDefinitions:
     def __init__(self, tables: _Tables):
@@ -169,19 +203,14 @@ class MemoryAuditLog:
     def head(self) -> tuple[int, str]:
         return (self.t.audit[-1]["seq"], self.t.audit[-1]["hash"]) if self.t.audit else (0, GENESIS)
 
+    def hold(self) -> None:
+        """Nothing to hold: the head is the last row, read for free."""
 
-class MemoryEscalations:
-    def __init__(self, tables: _Tables):
-        self.t = tables
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self.t.checkpoints.append(checkpoint)
 
-    def fired(self, ticket_id: int) -> dict[tuple[str, int], set[int]]:
-        ticket = self.t.tickets.get(ticket_id)
-        runs = {c.id: (c.clock, c.run) for c in ticket.clocks} if ticket is not None else {}
-        out: dict[tuple[str, int], set[int]] = {}
-        for row in self.t.escalations:
-            if row["ticket_id"] == ticket_id and row["clock_run_id"] in runs:
-                out.setdefault(runs[row["clock_run_id"]], set()).add(row["rung"])
-        return out
+    def checkpoints(self) -> list[Checkpoint]:
+        return sorted(self.t.checkpoints, key=lambda cp: cp.seq)
 
 
 class MemoryAttachments:
@@ -231,6 +260,89 @@ class MemoryClosures:
     def stamp(self) -> tuple:
         return (len(self.t.closures), self.t.ids.get("closures", 0))
 
+    def get(self, day) -> ClosureRecord | None:
+        return self.t.closures.get(day)
+
+    def put(self, record: ClosureRecord) -> None:
+        self.t.next_id("closures")  # a replacement changes the stamp, as a new row id does in SQL
+        self.t.closures[record.day] = replace(record, created_at=_utc(record.created_at))
+
+    def delete(self, day) -> bool:
+        return self.t.closures.pop(day, None) is not None
+
+
+class MemoryClockRuns:
+    def __init__(self, tables: _Tables):
+        self.t = tables
+
+    def running(self, *, after_id: int = 0, limit: int = 1000,
+                window: tuple[datetime, datetime] | None = None) -> list[RunningClock]:
+        def affected(run) -> bool:
+            lo, hi = _utc(window[0]), _utc(window[1])
+            return run.resumed_at < hi and any(at is not None and at >= lo for at in (run.due_at, run.next_rung_at))
+
+        found = sorted(((run, t) for t in self.t.tickets.values() for run in t.clocks
+                        if run.status == "running" and run.resumed_at is not None and run.id > after_id
+                        and (window is None or affected(run))), key=lambda pair: pair[0].id)[:limit]
+        return [RunningClock(run.copy(), t.id, t.receipt_no, t.definition_key, t.definition_version,
+                             frozenset(r["rung"] for r in self.t.escalations if r["clock_run_id"] == run.id))
+                for run, t in found]
+
+    def reschedule(self, run, read) -> bool:
+        for ticket in self.t.tickets.values():
+            stored = next((c for c in ticket.clocks if c.id == read.id), None)
+            if stored is None:
+                continue
+            if (stored.status, stored.resumed_at, stored.consumed, stored.next_rung) != \
+                    ("running", read.resumed_at, read.consumed, read.next_rung):
+                return False
+            new = ticket.copy()
+            moved = next(c for c in new.clocks if c.id == read.id)
+            moved.due_at, moved.next_rung, moved.next_rung_at = run.due_at, run.next_rung, run.next_rung_at
+            moved.at_risk_at, moved.calendar = run.at_risk_at, run.calendar
+            self.t.tickets[ticket.id] = new
+            return True
+        return False
+
+
+class MemoryRootCauses:
+    def __init__(self, tables: _Tables):
+        self.t = tables
+
+    def add(self, record: RootCauseRecord) -> int | None:
+        if any(r.code == record.code for r in self.t.root_causes.values()):
+            return None
+        new_id = self.t.next_id("root_causes")
+        self.t.root_causes[new_id] = replace(record, id=new_id, created_at=_utc(record.created_at))
+        return new_id
+
+    def get(self, key: int | str) -> RootCauseRecord | None:
+        if isinstance(key, int):
+            return self.t.root_causes.get(key)
+        return next((r for r in self.t.root_causes.values() if r.code == key), None)
+
+    def link(self, root_cause_id: int, ticket_ids: Iterable[int], linked_by: str, linked_at: datetime) -> int:
+        new = [(root_cause_id, i) for i in dict.fromkeys(ticket_ids) if (root_cause_id, i) not in self.t.root_cause_links]
+        self.t.root_cause_links.extend(new)
+        return len(new)
+
+    def unlink(self, root_cause_id: int, ticket_id: int) -> bool:
+        if (root_cause_id, ticket_id) not in self.t.root_cause_links:
+            return False
+        self.t.root_cause_links.remove((root_cause_id, ticket_id))
+        return True
+
+    def add_plan(self, record: ActionPlanRecord) -> int:
+        new_id = self.t.next_id("action_plans")
+        self.t.action_plans[new_id] = replace(record, id=new_id, created_at=_utc(record.created_at))
+        return new_id
+
+    def set_plan_status(self, plan_id: int, status: str) -> bool:
+        if plan_id not in self.t.action_plans:
+            return False
+        self.t.action_plans[plan_id] = replace(self.t.action_plans[plan_id], status=status)
+        return True
+
 
 class MemoryUnitOfWork:
     """One transaction on a private copy of the tables; `commit` makes the copy the store's state."""
@@ -243,10 +355,16 @@ class MemoryUnitOfWork:
         self.tickets = MemoryTickets(tables, self.audit)
         self.definitions = MemoryDefinitions(tables)
         self.receipts = MemoryReceipts(tables)
-        self.escalations = MemoryEscalations(tables)
+        self.escalations = MemoryEscalations(tables, self.audit)
         self.attachments = MemoryAttachments(tables)
         self.links = MemoryLinks(tables)
         self.closures = MemoryClosures(tables)
+        self.clock_runs = MemoryClockRuns(tables)
+        self.root_causes = MemoryRootCauses(tables)
+        self.users = MemoryUsers(tables)
+        self.api_keys = MemoryApiKeys(tables)
+        self.idempotency = MemoryIdempotency(tables)
+        self.outbox, self.deliveries, self.inbox = MemoryOutbox(tables), MemoryDeliveries(tables), MemoryInbox(tables)
         self.committed = False
 
     @contextmanager
@@ -295,6 +413,11 @@ class MemoryStore:
                 out["inputs"], out["detail"] = json.loads(row["_inputs"]), json.loads(row["_detail"])
                 yield out
 
+    def audit_stored(self, upto: int) -> Iterator[tuple]:
+        for row in list(self._tables.audit):
+            if row["seq"] <= upto:
+                yield tuple(row["_" + name] if name in ("inputs", "detail") else row[name] for name in STORED_COLUMNS)
+
     def audit_head(self) -> tuple[int, str]:
         audit = self._tables.audit
         return (audit[-1]["seq"], audit[-1]["hash"]) if audit else (0, GENESIS)
@@ -305,6 +428,10 @@ class MemoryStore:
     def outbox(self) -> list[dict[str, Any]]:
         """The notices written so far (what delivery would pick up), oldest first."""
         return [dict(row) for row in self._tables.outbox]
+
+    def escalations(self) -> list[dict[str, Any]]:
+        """The rungs recorded so far, oldest first (as rows of the SQL ``escalations`` table)."""
+        return [dict(row) for row in self._tables.escalations]
 
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]

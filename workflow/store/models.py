@@ -221,6 +221,21 @@ class ClosureRow(Base):
     created_at: Mapped[datetime] = mapped_column(TS)
 
 
+class AuditCheckpointRow(Base):
+    """A signed head of the audit chain (`workflow.core.checkpoints`); append-only in the database."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (Index("ix_audit_checkpoints_seq", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC, exactly the signed text
+    signature: Mapped[str] = mapped_column(String(128))
+    key_fingerprint: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(64))
+
+
 metadata = Base.metadata
 tickets = TicketRow.__table__
 identities = IdentityRow.__table__
@@ -233,5 +248,6 @@ receipt_counters = ReceiptCounter.__table__
 definitions = DefinitionRow.__table__
 users = UserRow.__table__
 closures = ClosureRow.__table__
+audit_checkpoints = AuditCheckpointRow.__table__
 
-APPEND_ONLY_TABLES = ("audit_log", "definitions")
+APPEND_ONLY_TABLES = ("audit_log", "definitions", "audit_checkpoints")

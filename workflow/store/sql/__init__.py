@@ -15,11 +15,16 @@ from sqlalchemy import Engine
 
 from workflow.store.db import current_revision, upgrade
 
-from workflow.store.sql.audit import AuditTail, SqlAuditLog, audit_count, audit_head, audit_rows
-from workflow.store.sql.records import (SqlAttachments, SqlClosures, SqlDefinitions, SqlEscalations, SqlLinks,
-                                        SqlReceipts)
+from workflow.store.sql.apikeys import SqlApiKeys, SqlIdempotency
+from workflow.store.sql.audit import AuditTail, SqlAuditLog, audit_count, audit_head, audit_rows, stored_rows
+from workflow.store.sql.calendar import SqlClockRuns, SqlClosures
+from workflow.store.sql.deliveries import SqlDeliveries, SqlInbox, SqlOutbox
+from workflow.store.sql.escalations import SqlEscalations
+from workflow.store.sql.records import SqlAttachments, SqlDefinitions, SqlLinks, SqlReceipts
+from workflow.store.sql.rootcause import SqlRootCauses
 from workflow.store.sql.rows import clock_from_row, clock_values, ticket_from_row, utc
 from workflow.store.sql.tickets import SqlTickets
+from workflow.store.sql.users import SqlUsers
 
 
 class SqlUnitOfWork:
@@ -33,18 +38,30 @@ class SqlUnitOfWork:
         self.tickets = SqlTickets(conn, self.audit)
         self.definitions = SqlDefinitions(conn)
         self.receipts = SqlReceipts(conn)
-        self.escalations = SqlEscalations(conn)
+        self.escalations = SqlEscalations(conn, self.audit)
         self.attachments = SqlAttachments(conn)
         self.links = SqlLinks(conn)
         self.closures = SqlClosures(conn)
+        self.clock_runs = SqlClockRuns(conn)
+        self.root_causes = SqlRootCauses(conn)
+        self.outbox, self.deliveries, self.inbox = SqlOutbox(conn), SqlDeliveries(conn), SqlInbox(conn)
+        self.users = SqlUsers(conn)
+        self.api_keys = SqlApiKeys(conn)
+        self.idempotency = SqlIdempotency(conn)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: what fails inside is undone, the unit of work goes on."""
-        with self.conn.begin_nested():
-            yield
+        mark = self.audit.mark()
+        try:
+            with self.conn.begin_nested():
+                yield
+        except BaseException:
+            self.audit.rewind(mark)  # a held audit head goes back to before the savepoint
+            raise
 
     def commit(self) -> None:
+        self.audit.flush()
         self.conn.commit()
         self.committed = True
 
@@ -92,6 +109,10 @@ class SqlStore:
     # -- reading the audit trail (auditors, CLI) ---------------------------------------------------
     def audit_rows(self, *, batch: int = 5000, **filters) -> Iterator[dict[str, Any]]:
         return audit_rows(self.engine, batch=batch, **filters)
+
+    def audit_stored(self, upto: int) -> Iterator[tuple]:
+        """Rows 1..``upto`` as stored (`workflow.core.audit.STORED_COLUMNS`), for `verify_stored`."""
+        return stored_rows(self.engine, upto)
 
     def audit_head(self) -> tuple[int, str]:
         return audit_head(self.engine)
