@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import click
 
+from notifications.delivery import install
+from notifications.retry import retry_delivery, retry_failed
 from workflow.cli import runtime
+from workflow.store.queries.delivery_log import delivery_log
 
 STATUSES = ("queued", "sent", "failed", "skipped")
 
@@ -11,8 +14,6 @@ STATUSES = ("queued", "sent", "failed", "skipped")
 def _runtime(ctx: click.Context, *, sending: bool = False):
     rt = runtime(ctx)
     if sending:  # channels are built (and their configuration checked) only to send
-        from .delivery import install
-
         install(rt)
     return rt
 
@@ -31,9 +32,7 @@ def outbox() -> None:
 @click.pass_context
 def outbox_list(ctx: click.Context, status: str | None, limit: int) -> None:
     """Deliveries, newest first: status, attempts, next attempt and last error."""
-    from .delivery import list_deliveries
-
-    rows = list_deliveries(_runtime(ctx), status=status, limit=limit)
+    rows = delivery_log(_runtime(ctx).store, status=status, limit=limit)
     if not rows:
         click.echo(f"no {status + ' ' if status else ''}deliveries")
         return
@@ -51,8 +50,6 @@ def outbox_list(ctx: click.Context, status: str | None, limit: int) -> None:
 @click.pass_context
 def outbox_retry(ctx: click.Context, delivery_id: int | None, all_failed: bool) -> None:
     """Send a failed delivery again (a sent one is never sent twice)."""
-    from .delivery import retry_delivery, retry_failed
-
     if (delivery_id is None) == (not all_failed):
         raise click.UsageError("give a delivery ID or --all-failed (see 'alur outbox list --status failed')")
     rt = _runtime(ctx, sending=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from workflow.core.guards import actor_roles
+from workflow.store.port import UserRecord
 
 __all__ = ["StaffUser", "Target", "expand_recipients", "opted_out", "user_locale", "SKIPPED", "PEMOHON"]
 
@@ -40,7 +41,7 @@ _TRUE = {"1", "true", "ya", "yes", "y", "on"}
 
 @dataclass(frozen=True)
 class StaffUser:
-    """The parts of a ``users`` row that decide delivery."""
+    """The parts of a staff account that decide delivery."""
 
     id: int
     username: str
@@ -52,12 +53,13 @@ class StaffUser:
     active: bool = True
 
     @classmethod
-    def from_row(cls, row: Any) -> "StaffUser":
+    def from_record(cls, record: UserRecord) -> "StaffUser":
+        """The account as delivery sees it (``uow.users`` gives the records)."""
         # a supervisor also holds the position of their level (kepala_seksi …), as escalations name it
-        roles = actor_roles((row.roles or "").split(","), getattr(row, "supervisor_level", None))
-        return cls(id=int(row.id), username=row.username, display_name=row.display_name or row.username,
-                   roles=roles, opd=row.opd, email=(row.email or "").strip() or None,
-                   locale=user_locale(row.locale), active=bool(row.active))
+        roles = actor_roles(record.roles, record.supervisor_level)
+        return cls(id=int(record.id), username=record.username, display_name=record.display_name or record.username,
+                   roles=roles, opd=record.opd, email=(record.email or "").strip() or None,
+                   locale=user_locale(record.locale), active=bool(record.active))
 
 
 @dataclass(frozen=True)

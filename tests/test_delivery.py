@@ -30,16 +30,16 @@ from sqlalchemy import insert, select, update
 
 from notifications import EmailChannel, MemoryChannel, WebhookChannel, verify_signature
 from notifications.cli import outbox
-from notifications.delivery import (
-    deliver, expand_outbox, install, list_deliveries, start_background_delivery, sweep_outbox,
-    use_runtime_for_jobs,
-)
+from notifications.delivery import deliver, install, start_background_delivery, sweep_outbox
+from notifications.expansion import expand_outbox
+from notifications.jobs import use_runtime_for_jobs
 from tests.conftest import MONDAY_9_WIB, REDIS_URL, SOP, service_missing, walk_in_record
 from workflow.services.engine import Engine
 from workflow.services.publish import publish
 from workflow.runtime import Runtime
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
+from workflow.store.queries.delivery_log import delivery_log
 from workflow.store.sql import SqlStore, utc
 
 PUBLIC = "https://pengaduan.bantenprov.test"
@@ -375,7 +375,7 @@ def test_permanent_smtp_failure_fails_at_once_is_listed_and_can_be_retried(runti
     assert len(smtp.messages()) == 1
     again = CliRunner().invoke(cli_group(), ["outbox", "retry", "--all-failed"], obj={"runtime": runtime})
     assert "no failed deliveries" in again.output and len(smtp.messages()) == 1
-    assert [r["status"] for r in list_deliveries(runtime)] == ["sent"]
+    assert [r["status"] for r in delivery_log(runtime.store)] == ["sent"]
 
 
 def test_whatsapp_goes_to_the_gateway_signed_with_the_delivery_id_as_idempotency_key(store, engine, actors, gateway):
@@ -694,3 +694,28 @@ def test_worker_killed_after_the_gateway_took_the_message_resends_it_under_the_s
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- the in-memory store ---------------------------------------------------------------------------
+def test_delivery_runs_on_the_in_memory_store_through_the_port(actors):
+    """Delivery reads and writes only through the store port, so the memory store delivers too: the
+    receipt by email and WhatsApp, the team's task in the inbox, once, however often the sweep runs."""
+    from tests.conftest import memory_runtime
+    from workflow.store.port import UserRecord
+
+    rt = memory_runtime()
+    email, webhook = MemoryChannel("email"), MemoryChannel("webhook")
+    install(rt, channels={"email": email, "webhook": webhook, "whatsapp": webhook, "sms": webhook})
+    with rt.store.unit_of_work() as uow:
+        uow.users.add(UserRecord(username="tim1", display_name="Tim Satu", roles=("tim",), email="tim1@x.test"), "-")
+        uow.commit()
+
+    tid = to_team(rt, actors, email="siti@example.test")
+    for _ in range(2):
+        assert sweep_outbox(rt, now=datetime.now(timezone.utc) + timedelta(days=1)) == 0
+
+    receipt = rt.engine.load(tid).receipt_no
+    assert [m.subject for m in email.sent] == [f"Tanda terima pengaduan {receipt}", f"Tugas baru: pengaduan {receipt}"]
+    assert [m.recipient for m in webhook.sent] == ["+6281234567890"]
+    [message] = rt.store._tables.inbox
+    assert message["title"] == f"Tugas baru: pengaduan {receipt}" and "Catatan          : Mohon cek" in message["body"]

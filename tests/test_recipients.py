@@ -120,14 +120,14 @@ def test_user_locale_falls_back_to_indonesian():
 
 def test_escalations_reach_supervisors_stored_the_way_the_console_stores_them():
     """The console keeps "supervisor" plus a level; an escalation names the position (kepala_seksi …)."""
-    from types import SimpleNamespace
+    from workflow.store.port import UserRecord
 
-    def row(uid, username, level):
-        return SimpleNamespace(id=uid, username=username, display_name=username, roles="supervisor",
-                               supervisor_level=level, opd=None, email=None, locale="id", active=True)
+    def account(uid, username, level):
+        return UserRecord(id=uid, username=username, display_name=username, roles=("supervisor",),
+                          supervisor_level=level)
 
-    staff = [StaffUser.from_row(row(11, "kasi", 1)), StaffUser.from_row(row(12, "kabid", 2)),
-             StaffUser.from_row(row(13, "kadis", 3))]
+    staff = [StaffUser.from_record(account(11, "kasi", 1)), StaffUser.from_record(account(12, "kabid", 2)),
+             StaffUser.from_record(account(13, "kadis", 3))]
     to_section = expand_recipients("escalation_target", ticket(), staff, detail={"target_role": "kepala_seksi"})
     to_division = expand_recipients("role:kepala_bidang", ticket(), staff)
 

@@ -295,7 +295,7 @@ class DeliveriesView(SecureBaseView):
 
     @expose("/<int:delivery_id>/kirim-ulang", methods=("POST",))
     def retry(self, delivery_id: int):
-        from notifications.delivery import retry_delivery
+        from notifications.retry import retry_delivery
 
         try:
             status = retry_delivery(common.runtime(), delivery_id)
@@ -311,7 +311,7 @@ class DeliveriesView(SecureBaseView):
 
     @expose("/kirim-ulang-semua", methods=("POST",))
     def retry_all(self):
-        from notifications.delivery import retry_failed
+        from notifications.retry import retry_failed
 
         results = retry_failed(common.runtime())
         if not results:
