@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -91,7 +92,11 @@ class Upload:
 
 
 def safe_name(filename: str) -> str:
-    name = os.path.basename(str(filename).replace("\\", "/")).strip().replace("\x00", "")
+    """The uploaded name as it may be stored and offered back: no folders, no control characters (a CR/LF
+    in a name broke the officer's download header), no leading dots, at most 255 characters."""
+    name = os.path.basename(str(filename).replace("\\", "/"))
+    name = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in name)
+    name = " ".join(name.split()).lstrip(".")
     return name[:255] or "berkas"
 
 

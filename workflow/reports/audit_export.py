@@ -1,4 +1,5 @@
-"""Audit exports for auditors: JSON Lines (with hashes, re-verifiable offline) and CSV (for spreadsheets)."""
+"""Audit exports for auditors: JSON Lines (with hashes, re-verifiable offline) and CSV (for spreadsheets,
+every text cell made inert against formula injection: `workflow.reports.cells`)."""
 from __future__ import annotations
 
 import csv
@@ -6,6 +7,7 @@ import json
 from typing import Any, Callable, Iterable, Mapping, TextIO
 
 from workflow.core.audit import CONTENT_FIELDS, _default, iter_jsonl
+from workflow.reports.cells import neutral
 
 CSV_COLUMNS = list(CONTENT_FIELDS) + ["prev_hash", "hash"]
 
@@ -31,7 +33,7 @@ def write_audit(rows: Iterable[Mapping[str, Any]], stream: TextIO, fmt: str = "j
                 value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=_default)
             elif hasattr(value, "isoformat"):
                 value = _default(value)
-            out.append("" if value is None else value)
+            out.append("" if value is None else neutral(value))
         writer.writerow(out)
         count += 1
         if progress:

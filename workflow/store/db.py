@@ -22,7 +22,7 @@ def default_url() -> str:
     url = os.environ.get("ALUR_DATABASE_URL")
     if url:
         return url
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    INSTANCE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     return f"sqlite:///{INSTANCE_DIR / 'alur.db'}"
 
 
@@ -31,6 +31,7 @@ def make_engine(url: str | None = None, *, schema: str | None = None, echo: bool
     url = url or default_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _private_file(parsed.database)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -41,6 +42,17 @@ def make_engine(url: str | None = None, *, schema: str | None = None, echo: bool
         connect_args["options"] = f"-csearch_path={schema}"
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, echo=echo, connect_args=connect_args, **kwargs)
+
+
+def _private_file(database: str | None) -> None:
+    """Create an SQLite database file readable by its owner only (0600) before SQLite does, with its umask:
+    it holds complainants' identities. SQLite gives its -wal and -shm files the same permissions."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _configure_sqlite(engine: Engine) -> None:
