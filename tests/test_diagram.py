@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
+from types import MappingProxyType
 
 import pytest
 
@@ -11,6 +13,7 @@ from workflow.spec.loader import load_definition
 from .conftest import SOP
 
 SVG = "{http://www.w3.org/2000/svg}"
+HOSTILE = 'x" onmouseover="alert(document.domain)" style="pointer-events:all'
 
 MINI = """\
 key: mini
@@ -124,6 +127,37 @@ def test_labels_are_escaped_and_follow_the_locale(mini):
     assert "Baru" in texts and "Pemohon" in texts
     english = " ".join(t.text or "" for t in parse(render_svg(mini, locale="en")).iter(f"{SVG}text"))
     assert "New" in english and "Complainant" in english and "Baru" not in english
+
+
+def with_state(definition, key, **changes):
+    """`definition` with one state changed, bypassing validation (as a stored or hand-built one could be)."""
+    states = dict(definition.states)
+    states[key] = replace(states[key], **changes)
+    return replace(definition, states=MappingProxyType(states))
+
+
+def test_no_name_or_label_adds_markup_to_the_svg(mini):
+    """Issue 12, item 1: a lane name with quotes became attributes of the lane's <g> (stored XSS).
+
+    Validation refuses such names now, but the writer must not rely on it: every attribute and text is
+    escaped by the XML writer, so what a name holds stays inside its attribute or its text.
+    """
+    hostile = with_state(mini, "dijawab", lane=HOSTILE, label=HOSTILE + "<script>alert(1)</script>")
+    root = parse(render_svg(replace(hostile, title=HOSTILE), id_prefix=HOSTILE, highlight="dijawab"))
+
+    attributes = {name for element in root.iter() for name in element.attrib}
+    assert not [name for name in attributes if name.startswith("on") or name == "style"]
+    assert not list(root.iter(f"{SVG}script"))
+    assert HOSTILE in [g.get("data-lane") for g in groups(root, "lane")]
+    assert [g.get("id") for g in groups(root, "current")] == [f"{HOSTILE}-state-dijawab"]
+    assert root.find(f"{SVG}title").text == HOSTILE
+
+
+def test_control_characters_in_a_label_keep_the_svg_well_formed(mini):
+    """XML cannot carry most control characters; they are left out instead of breaking the document."""
+    root = parse(render_svg(with_state(mini, "baru", label="Ba\x01ru\x1b")))
+
+    assert "Baru" in [t.text for t in root.iter(f"{SVG}text")]
 
 
 def test_two_diagrams_on_one_page_do_not_share_ids(mini):

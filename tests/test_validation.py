@@ -147,6 +147,32 @@ def test_one_mistake_is_reported_once(edit: tuple[str, str], code: str) -> None:
     assert [p.code for p in problems if p.code != "D207"] == [code], "\n".join(map(str, problems))
 
 
+HOSTILE = 'x" onmouseover="alert(document.domain)" style="pointer-events:all'
+NO_LANES = ("lanes:\n  - {key: petugas, label: Petugas}\n  - {key: tim, label: Tim}\n"
+            "  - {key: pimpinan, label: Pimpinan}\n", "")
+
+
+@pytest.mark.parametrize("edits, code, path", [
+    ((NO_LANES, ("lane: tim}", f"lane: '{HOSTILE}'}}")), "D104", "roles.tim.lane"),
+    ((NO_LANES, ("actors: [tim]}", f"actors: [tim], lane: '{HOSTILE}'}}")), "D104", "states.ditangani_tim.lane"),
+    ((NO_LANES, ("lane: pimpinan,", "lane: Pimpinan Dinas,")), "D104", "roles.kepala_seksi.lane"),
+    ((("lane: tim}", f"lane: '{HOSTILE}'}}"),), "D216", "roles.tim.lane"),
+    ((("{key: tim, label: Tim}", f"{{key: '{HOSTILE}', label: Tim}}"),), "D104", "lanes[1].key"),
+    ((("  ditangani_tim: {label", "  'a\"b': {label"),), "D104", 'states.a"b'),
+    ((("  tim: {label: Tim Penanganan", "  'a\"b': {label: Tim Penanganan"),), "D104", 'roles.a"b'),
+    ((("  penyelesaian:\n", "  'a\"b':\n"),), "D104", 'clocks.a"b'),
+], ids=["role-lane", "state-lane", "lane-with-a-space", "declared-lanes", "lane-key", "state-key", "role-key",
+        "clock-key"])
+def test_a_name_drawn_into_the_diagram_is_an_identifier_or_a_declared_lane(edits, code, path) -> None:
+    """Issue 12, item 1: names reach the SVG's markup (data-lane, ids). Lanes named by roles and states
+    are declared lanes (D216) or, with no 'lanes:', identifiers (D104) like every other key; labels are
+    free text, which the diagram escapes."""
+    problems = problems_of(minimal(*edits))
+
+    assert (code, path) in [(p.code, p.path) for p in problems], "\n".join(map(str, problems))
+    assert all(p.line for p in problems)
+
+
 @pytest.mark.parametrize("edit", [
     ("title: Pengaduan mini", "title: !foo Pengaduan mini"),
     ("title: Pengaduan mini", "title: !!python/name:os.system x"),

@@ -15,9 +15,10 @@ No Graphviz or JavaScript is needed: the console inlines the SVG or serves it as
 """
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from collections import deque
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from workflow.spec.model import Definition, State, Transition
 
@@ -258,97 +259,146 @@ def render_svg(definition: Definition, *, highlight: str | None = None, locale: 
                id_prefix: str = "sop", title: str | None = None) -> str:
     """The swimlane diagram as a standalone SVG document (also fit for inlining in HTML).
 
+    The document is built as an element tree and serialised by `xml.etree.ElementTree`, never joined
+    from strings: names and labels come from a definition a supervisor wrote, and every attribute and
+    text must be escaped whatever it holds (issue 12: a lane name with quotes became event handlers).
+
     Args:
         highlight: a state key to mark as the ticket's current state; unknown keys are ignored.
         id_prefix: prefix of element ids, so two diagrams can share one HTML page.
     """
-    lay = layout(definition, locale)
-    marker = f"{id_prefix}-arrow"
-    marker_hot = f"{id_prefix}-arrow-hot"
     if title is None:
         head = definition.title_en if locale == "en" and definition.title_en else definition.title
         title = f"{head} (v{definition.version})" if definition.version else head
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="alur-sop" role="img" '
-        f'width="{lay.width:.0f}" height="{lay.height:.0f}" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
-        f'data-definition="{escape(definition.key)}" data-version="{definition.version or ""}">',
-        f"<title>{escape(title)}</title>",
-        f"<style>{STYLE}</style>",
-        "<defs>",
-        f'<marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6c757d"/></marker>',
-        f'<marker id="{marker_hot}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#c2410c"/></marker>',
-        "</defs>",
-        f'<text class="title" x="12" y="22">{escape(title)}</text>',
-    ]
-    for i, (key, label, top, height) in enumerate(lay.lanes):
-        odd = " odd" if i % 2 else ""
-        out.append(f'<g class="lane" data-lane="{escape(key)}">'
-                   f'<rect class="lane-bg{odd}" x="4" y="{top:.1f}" width="{lay.width - 8:.1f}" height="{height:.1f}"/>'
-                   f'<line x1="{HEADER_W}" y1="{top:.1f}" x2="{HEADER_W}" y2="{top + height:.1f}" stroke="#ced4da"/>')
-        for j, line in enumerate(_wrap(label, 18, 3)):
-            out.append(f'<text class="lane-title" x="12" y="{top + 22 + j * 16:.1f}">{escape(line)}</text>')
-        out.append("</g>")
-    # Bends separate edges that share a pair of boxes' sides.
-    seen_pairs: dict[tuple[str, str], int] = {}
-    taken: list[Rect] = [(b.x - 2, b.y - 2, b.x + BOX_W + 2, b.y + BOX_H + 2) for b in lay.boxes.values()]
-    for n, t in enumerate(stubs(definition)):
-        if t.dest not in lay.boxes:
-            continue
-        b = lay.boxes[t.dest]
-        hot = highlight is not None and highlight in t.sources
-        x, y0 = b.x + BOX_W - 24 - 10 * n, b.y - 28
-        sources = ", ".join(_label(definition.states[s], locale) if s in definition.states else s for s in t.sources)
-        note = f"{_short(_label(t, locale))} ({len(t.sources)}×)"
-        taken.append((x, y0 - 2, x + 6 + len(note) * CHAR_W, y0 + 11))
-        cls = "transition stub from-current" if hot else "transition stub"
-        out.append(f'<g class="{cls}" data-from="{escape(" ".join(t.sources))}" data-to="{escape(t.dest)}" '
-                   f'data-triggers="{escape(t.trigger)}"><title>{escape(_label(t, locale))} ({escape(t.trigger)}): '
-                   f'{escape(sources)}</title>'
-                   f'<path d="M{x:.1f},{y0:.1f} L{x:.1f},{b.y:.1f}" marker-end="url(#{marker_hot if hot else marker})"/>'
-                   f'<text x="{x + 4:.1f}" y="{y0 + 8:.1f}" text-anchor="start">{escape(note)}</text></g>')
-    for source, dest, labels, triggers in edges(definition, locale):
-        if source not in lay.boxes or dest not in lay.boxes:
-            continue
-        a, b = lay.boxes[source], lay.boxes[dest]
-        pair = (min(source, dest), max(source, dest))
-        bend = seen_pairs.get(pair, 0)
-        seen_pairs[pair] = bend + 1
-        path, points = _edge_path(a, b, bend if b.column != a.column else 0)
-        hot = highlight is not None and source == highlight
-        placed = _place_label(" / ".join(labels), points, taken)
-        text = (f'<text x="{placed[1]:.1f}" y="{placed[2]:.1f}" text-anchor="middle">{escape(placed[0])}</text>'
-                if placed else "")
-        cls = "transition from-current" if hot else "transition"
-        out.append(f'<g class="{cls}" data-from="{escape(source)}" data-to="{escape(dest)}" '
-                   f'data-triggers="{escape(" ".join(triggers))}">'
-                   f'<title>{escape(" / ".join(labels))} ({escape(", ".join(triggers))})</title>'
-                   f'<path d="{path}" marker-end="url(#{marker_hot if hot else marker})"/>{text}</g>')
-    for key, state in definition.states.items():
-        box = lay.boxes[key]
-        classes = ["state"]
-        if state.initial:
-            classes.append("initial")
-        if state.terminal:
-            classes.append("terminal")
-        if highlight == key:
-            classes.append("current")
-        label = _label(state, locale)
-        tip = f"{label} [{key}]" + (f" — {state.outcome}" if state.outcome else "")
-        out.append(f'<g class="{" ".join(classes)}" id="{id_prefix}-state-{escape(key)}" data-state="{escape(key)}">'
-                   f"<title>{escape(tip)}</title>"
-                   f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{BOX_W}" height="{BOX_H}" rx="9"/>')
-        if state.terminal:
-            out.append(f'<rect class="inner" x="{box.x + 3:.1f}" y="{box.y + 3:.1f}" width="{BOX_W - 6}" '
-                       f'height="{BOX_H - 6}" rx="7"/>')
-        lines = _wrap(label)
-        first = box.cy - (len(lines) - 1) * 7 + 4
-        for j, line in enumerate(lines):
-            out.append(f'<text x="{box.cx:.1f}" y="{first + j * 14:.1f}" text-anchor="middle">{escape(line)}</text>')
-        out.append("</g>")
-    out.append("</svg>")
-    return "\n".join(out)
+    drawing = _Drawing(definition, layout(definition, locale), highlight, locale, id_prefix)
+    root = drawing.document(title)
+    drawing.lanes(root)
+    drawing.stubs(root)
+    drawing.edges(root)
+    drawing.states(root)
+    ET.indent(root, space="")
+    return ET.tostring(root, encoding="unicode")
+
+
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: object) -> str:
+    """`value` as text XML can carry: the control characters XML 1.0 forbids are left out."""
+    return _NOT_XML.sub("", str(value))
+
+
+def _add(parent: ET.Element, tag: str, attributes: dict[str, object] | None = None,
+         text: str | None = None) -> ET.Element:
+    """A child element; the writer escapes every attribute value and the text."""
+    element = ET.SubElement(parent, tag, {name: _xml_safe(value) for name, value in (attributes or {}).items()})
+    if text is not None:
+        element.text = _xml_safe(text)
+    return element
+
+
+def _marker(defs: ET.Element, marker_id: str, colour: str) -> None:
+    marker = _add(defs, "marker", {"id": marker_id, "viewBox": "0 0 10 10", "refX": "10", "refY": "5",
+                                   "markerWidth": "7", "markerHeight": "7", "orient": "auto-start-reverse"})
+    _add(marker, "path", {"d": "M0,0 L10,5 L0,10 z", "fill": colour})
+
+
+class _Drawing:
+    """One SVG being drawn: the definition, its layout, and the label spots already taken."""
+
+    def __init__(self, definition: Definition, lay: Layout, highlight: str | None, locale: str, id_prefix: str):
+        self.definition, self.lay, self.highlight, self.locale = definition, lay, highlight, locale
+        self.id_prefix = id_prefix
+        self.marker, self.marker_hot = f"{id_prefix}-arrow", f"{id_prefix}-arrow-hot"
+        # a label may cover neither a box nor another label
+        self.taken: list[Rect] = [(b.x - 2, b.y - 2, b.x + BOX_W + 2, b.y + BOX_H + 2) for b in lay.boxes.values()]
+
+    def arrow(self, hot: bool) -> str:
+        return f"url(#{self.marker_hot if hot else self.marker})"
+
+    def document(self, title: str) -> ET.Element:
+        lay, d = self.lay, self.definition
+        # xmlns as a plain attribute keeps the default namespace without ElementTree's ns0: prefixes
+        root = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "class": "alur-sop", "role": "img",
+                                  "width": f"{lay.width:.0f}", "height": f"{lay.height:.0f}",
+                                  "viewBox": f"0 0 {lay.width:.0f} {lay.height:.0f}",
+                                  "data-definition": _xml_safe(d.key), "data-version": f"{d.version or ''}"})
+        _add(root, "title", text=title)
+        _add(root, "style", text=STYLE)
+        defs = _add(root, "defs")
+        _marker(defs, self.marker, "#6c757d")
+        _marker(defs, self.marker_hot, "#c2410c")
+        _add(root, "text", {"class": "title", "x": "12", "y": "22"}, title)
+        return root
+
+    def lanes(self, root: ET.Element) -> None:
+        for i, (key, label, top, height) in enumerate(self.lay.lanes):
+            lane = _add(root, "g", {"class": "lane", "data-lane": key})
+            _add(lane, "rect", {"class": "lane-bg odd" if i % 2 else "lane-bg", "x": "4", "y": f"{top:.1f}",
+                                "width": f"{self.lay.width - 8:.1f}", "height": f"{height:.1f}"})
+            _add(lane, "line", {"x1": f"{HEADER_W}", "y1": f"{top:.1f}", "x2": f"{HEADER_W}",
+                                "y2": f"{top + height:.1f}", "stroke": "#ced4da"})
+            for j, line in enumerate(_wrap(label, 18, 3)):
+                _add(lane, "text", {"class": "lane-title", "x": "12", "y": f"{top + 22 + j * 16:.1f}"}, line)
+
+    def stubs(self, root: ET.Element) -> None:
+        """Transitions from many states: a short dashed arrow into the destination, noted with a count."""
+        d = self.definition
+        for n, t in enumerate(stubs(d)):
+            if t.dest not in self.lay.boxes:
+                continue
+            b = self.lay.boxes[t.dest]
+            hot = self.highlight is not None and self.highlight in t.sources
+            x, y0 = b.x + BOX_W - 24 - 10 * n, b.y - 28
+            sources = ", ".join(_label(d.states[s], self.locale) if s in d.states else s for s in t.sources)
+            note = f"{_short(_label(t, self.locale))} ({len(t.sources)}×)"
+            self.taken.append((x, y0 - 2, x + 6 + len(note) * CHAR_W, y0 + 11))
+            group = _add(root, "g", {"class": "transition stub from-current" if hot else "transition stub",
+                                     "data-from": " ".join(t.sources), "data-to": t.dest, "data-triggers": t.trigger})
+            _add(group, "title", text=f"{_label(t, self.locale)} ({t.trigger}): {sources}")
+            _add(group, "path", {"d": f"M{x:.1f},{y0:.1f} L{x:.1f},{b.y:.1f}", "marker-end": self.arrow(hot)})
+            _add(group, "text", {"x": f"{x + 4:.1f}", "y": f"{y0 + 8:.1f}", "text-anchor": "start"}, note)
+
+    def edges(self, root: ET.Element) -> None:
+        """One arrow per pair of states, its labels joined; bends separate arrows sharing boxes' sides."""
+        seen_pairs: dict[tuple[str, str], int] = {}
+        for source, dest, labels, triggers in edges(self.definition, self.locale):
+            if source not in self.lay.boxes or dest not in self.lay.boxes:
+                continue
+            a, b = self.lay.boxes[source], self.lay.boxes[dest]
+            pair = (min(source, dest), max(source, dest))
+            bend = seen_pairs.get(pair, 0)
+            seen_pairs[pair] = bend + 1
+            path, points = _edge_path(a, b, bend if b.column != a.column else 0)
+            hot = self.highlight is not None and source == self.highlight
+            placed = _place_label(" / ".join(labels), points, self.taken)
+            group = _add(root, "g", {"class": "transition from-current" if hot else "transition",
+                                     "data-from": source, "data-to": dest, "data-triggers": " ".join(triggers)})
+            _add(group, "title", text=f"{' / '.join(labels)} ({', '.join(triggers)})")
+            _add(group, "path", {"d": path, "marker-end": self.arrow(hot)})
+            if placed:
+                _add(group, "text", {"x": f"{placed[1]:.1f}", "y": f"{placed[2]:.1f}", "text-anchor": "middle"},
+                     placed[0])
+
+    def states(self, root: ET.Element) -> None:
+        for key, state in self.definition.states.items():
+            box = self.lay.boxes[key]
+            classes = ["state"] + (["initial"] if state.initial else []) + (["terminal"] if state.terminal else []) \
+                + (["current"] if self.highlight == key else [])
+            label = _label(state, self.locale)
+            group = _add(root, "g", {"class": " ".join(classes), "id": f"{self.id_prefix}-state-{key}",
+                                     "data-state": key})
+            _add(group, "title", text=f"{label} [{key}]" + (f" — {state.outcome}" if state.outcome else ""))
+            _add(group, "rect", {"x": f"{box.x:.1f}", "y": f"{box.y:.1f}", "width": f"{BOX_W}",
+                                 "height": f"{BOX_H}", "rx": "9"})
+            if state.terminal:
+                _add(group, "rect", {"class": "inner", "x": f"{box.x + 3:.1f}", "y": f"{box.y + 3:.1f}",
+                                     "width": f"{BOX_W - 6}", "height": f"{BOX_H - 6}", "rx": "7"})
+            lines = _wrap(label)
+            first = box.cy - (len(lines) - 1) * 7 + 4
+            for j, line in enumerate(lines):
+                _add(group, "text", {"x": f"{box.cx:.1f}", "y": f"{first + j * 14:.1f}", "text-anchor": "middle"},
+                     line)
 
 
 def _mermaid_text(text: str) -> str:

@@ -39,6 +39,8 @@ def build_definition(data: Any, loc: Located) -> Definition | None:
 class _Builder(Shapes):
     """Builds each part from its plain data; the readers of single values come from `Shapes`."""
 
+    lanes_declared = False  # set once 'lanes:' is read: it decides how the lanes of roles and states are checked
+
     # -- the definition, section by section ------------------------------------------------------
     def definition(self, data: Any) -> Definition | None:
         data = self.mapping(data, "", TOP_KEYS, ("key", "title", "roles", "states", "transitions"))
@@ -46,6 +48,7 @@ class _Builder(Shapes):
             return None
         key = self.ident(data.get("key"), "key", DEF_KEY_RE)
         lanes = self.lanes(data.get("lanes"))
+        self.lanes_declared = bool(lanes)
         roles = self.roles(data.get("roles"))
         record = self.fields(data.get("record"), "record")
         states = self.states(data.get("states"), roles)
@@ -108,7 +111,7 @@ class _Builder(Shapes):
                              "1 is the first supervisor escalated to (Kepala Seksi), 2 the next, and so on")
             level = None
         return Role(key=self.ident(rkey, path), label=self.text(raw.get("label"), join_path(path, "label"), rkey),
-                    lane=str(raw.get("lane") or rkey),
+                    lane=self.lane(raw.get("lane"), join_path(path, "lane")) or rkey,
                     label_en=self.text(raw.get("label_en"), join_path(path, "label_en")),
                     supervisor_level=level, system=self.boolean(raw.get("system"), join_path(path, "system")))
 
@@ -120,12 +123,22 @@ class _Builder(Shapes):
         if outcome is not None and outcome not in OUTCOMES:
             self.loc.problem("D105", join_path(path, "outcome"), f"unknown outcome '{outcome}'",
                              did_you_mean(outcome, OUTCOMES) or "outcomes: " + ", ".join(OUTCOMES))
-        lane = raw.get("lane") or (roles[actors[0]].lane if actors and actors[0] in roles else "")
+        inherited = roles[actors[0]].lane if actors and actors[0] in roles else ""  # checked on the role
         return State(key=self.ident(skey, path), label=self.text(raw.get("label"), join_path(path, "label"), skey),
-                     lane=str(lane), label_en=self.text(raw.get("label_en"), join_path(path, "label_en")),
+                     lane=self.lane(raw.get("lane"), join_path(path, "lane")) or inherited, label_en=self.text(raw.get("label_en"), join_path(path, "label_en")),
                      actors=actors, initial=self.boolean(raw.get("initial"), join_path(path, "initial")),
                      terminal=self.boolean(raw.get("terminal"), join_path(path, "terminal")),
                      outcome=outcome, description=self.text(raw.get("description"), join_path(path, "description")))
+
+    def lane(self, value: Any, path: str) -> str:
+        """The lane a role or state names ("" for none), which the diagram draws with the name in its markup.
+
+        Declared lanes are checked in stage 2 (an undeclared one is D216). Without 'lanes:', every name a
+        role or state gives becomes a lane of its own, so it must be an identifier like any other key.
+        """
+        if not value:
+            return ""
+        return str(value) if self.lanes_declared else self.ident(value, path)
 
     def transition(self, raw: Any, i: int) -> Transition | None:
         path = f"transitions[{i}]"
