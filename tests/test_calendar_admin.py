@@ -1,25 +1,43 @@
-"""The office edits its calendar: open clocks are recomputed, and each moved due time is audited."""
+"""The office edits its calendar: open clocks are recomputed, and each moved due time is audited.
+
+The rules run on the in-memory store; what is SQL's own (the window query, the conditional update that
+leaves a concurrent fire alone, the sweep that follows) runs on SQLite and PostgreSQL.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
 
-from tests.conftest import MONDAY_9_WIB, walk_in_record
+from tests.conftest import MONDAY_9_WIB, memory_runtime, walk_in_record
 from workflow.core.audit import verify_rows
-from workflow.services.calendar import add_closure, list_days, remove_holiday, reset_day
+from workflow.services.calendar import add_closure, list_days, recompute_open_clocks, remove_holiday, reset_day
 from workflow.services.escalation import sweep_due_rungs
 from workflow.runtime import Runtime
-from workflow.store import models as m
+from workflow.services.engine import Engine
 
 WIB = timezone(timedelta(hours=7))
 
 
 @pytest.fixture
-def runtime(db_engine, store, engine):
-    rt = Runtime(store=store, engine=engine, catalogs=engine.catalogs)
+def runtime():
+    """A runtime on the in-memory store (the rules of an edit do not depend on the database)."""
+    rt = memory_runtime()
+    rt.reload_calendar()
+    return rt
+
+
+@pytest.fixture
+def engine(runtime):
+    return runtime.engine
+
+
+@pytest.fixture
+def sql_runtime(store, published, calendar):
+    """A runtime on SQLite and PostgreSQL (``store``), for what the database itself must do right."""
+    sql_engine = Engine(store, calendar=calendar, now=lambda: MONDAY_9_WIB)
+    rt = Runtime(store=store, engine=sql_engine, catalogs=sql_engine.catalogs)
     rt.reload_calendar()
     return rt
 
@@ -36,7 +54,8 @@ def calendar_rows(runtime, ticket_id):
     return [r for r in runtime.store.audit_rows(ticket_id=ticket_id) if r["kind"] == "calendar"]
 
 
-def test_closing_a_day_moves_open_working_day_clocks_and_audits_each(runtime, engine, actors):
+def test_closing_a_day_moves_open_working_day_clocks_and_audits_each(sql_runtime, actors):
+    runtime, engine = sql_runtime, sql_runtime.engine
     handed = datetime(2026, 11, 30, 10, 0, tzinfo=WIB)  # Monday
     ticket = to_opd(engine, actors, handed)
     assert ticket.clock("opd_ack").due_at == datetime(2026, 12, 1, 10, 0, tzinfo=WIB)
@@ -60,10 +79,9 @@ def test_closing_a_day_moves_open_working_day_clocks_and_audits_each(runtime, en
     assert [d.name for d in list_days(runtime, date(2026, 12, 1), date(2026, 12, 1))] == ["Libur Pilkada serentak"]
     # The ladder follows: the 100 % rung is not due on the closed day.
     sweep_due_rungs(runtime, now=datetime(2026, 12, 1, 12, 0, tzinfo=WIB))
-    with runtime.db.connect() as conn:
-        fired = conn.execute(select(m.escalations.c.rung).join(m.clocks, m.clocks.c.id == m.escalations.c.clock_run_id)
-                             .where(m.clocks.c.clock == "opd_ack")).scalars().all()
-    assert fired == [0]
+    with runtime.store.unit_of_work() as uow:
+        fired = uow.escalations.fired(ticket.id)
+    assert fired[("opd_ack", 1)] == {0}
 
     # Undoing the closure moves it back, audited again.
     reset_day(runtime, date(2026, 12, 1), "kasi1", now=datetime(2026, 11, 30, 12, 0, tzinfo=WIB))
@@ -137,13 +155,13 @@ def test_cli_calendar_commands(runtime, engine, actors):
     assert engine.load(ticket.id).clock("opd_ack").due_at == datetime(2026, 12, 1, 10, 0, tzinfo=WIB)
 
 
-def test_other_processes_notice_a_calendar_edit(runtime, db_engine, store):
+def test_other_processes_notice_a_calendar_edit(sql_runtime, store):
     """A sweeper or worker started before the edit reloads its calendar on its next sweep or job."""
     from workflow.jobs import periodic
     from workflow.services import calendar as calendar_service
     from workflow.core.calendar import WorkingCalendar
-    from workflow.services.engine import Engine
 
+    runtime = sql_runtime
     other = Runtime(store=store, engine=Engine(store, calendar=WorkingCalendar()),
                     catalogs=runtime.catalogs)
     calendar_service.refresh_calendar(other)
@@ -155,3 +173,62 @@ def test_other_processes_notice_a_calendar_edit(runtime, db_engine, store):
     reset_day(runtime, date(2026, 12, 1), "kasi1")
     periodic.run_periodic(other, tasks={})
     assert other.calendar.is_working_day(date(2026, 12, 1))
+
+
+def test_a_refused_edit_writes_nothing(runtime):
+    before = runtime.store.audit_count()
+    with pytest.raises(ValueError, match="give the closure a name"):
+        add_closure(runtime, date(2026, 12, 1), "  ", "kasi1")
+    with pytest.raises(ValueError, match="datetime.date"):
+        add_closure(runtime, datetime(2026, 12, 1, tzinfo=WIB), "Libur", "kasi1")
+    with pytest.raises(ValueError, match="not a holiday"):
+        remove_holiday(runtime, date(2026, 12, 22), "bukan libur", "kasi1")
+    assert runtime.store.audit_count() == before and list_days(runtime, date(2026, 12, 1), date(2026, 12, 1)) == []
+
+
+def test_recomputing_goes_in_batches_and_reports_progress(runtime, engine, actors):
+    tickets = [to_opd(engine, actors, datetime(2026, 11, 30, 10, 0, tzinfo=WIB), nama=f"Pemohon {i}")
+               for i in range(3)]
+    seen: list[int] = []
+    first = add_closure(runtime, date(2026, 12, 1), "Libur Pilkada", "kasi1", progress=seen.append)
+    assert first.moved == 3 and seen == [first.checked]  # one batch, reported once
+    seen.clear()
+    again = recompute_open_clocks(runtime, why="jam kantor diubah", batch=2, progress=seen.append)
+    assert again.moved == 0 and again.checked == sum(seen) > 2  # every running run, nothing left to move
+    assert len(seen) > 1 and max(seen) == 2  # in pages of two
+    assert all(engine.load(t.id).clock("opd_ack").due_at == datetime(2026, 12, 2, 10, 0, tzinfo=WIB)
+               for t in tickets)
+
+
+@pytest.mark.postgres
+def test_a_fire_between_the_read_and_the_write_is_never_overwritten(pg_engine, actors, monkeypatch):
+    """On PostgreSQL the recomputation reads without locks; an officer's fire that commits between its read
+    and its write wins: the stale clock row is left alone and no due time is claimed to have moved."""
+    from workflow.services.publish import publish
+    from workflow.store.sql import SqlStore
+    from workflow.store.sql.calendar import SqlClockRuns
+
+    from tests.conftest import SOP
+
+    store = SqlStore(pg_engine)
+    publish(store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
+    engine = Engine(store, now=lambda: MONDAY_9_WIB)
+    runtime = Runtime(store=store, engine=engine, catalogs=engine.catalogs)
+    ticket = to_opd(engine, actors, datetime(2026, 11, 30, 10, 0, tzinfo=WIB))
+    read, fired = SqlClockRuns.running, []
+
+    def read_then_fire(self, **kwargs):
+        rows = read(self, **kwargs)
+        if rows and not fired:  # the officer acknowledges on another connection, after the rows were read
+            fired.append(engine.fire(ticket.id, "konfirmasi_opd", actors["opd"], {},
+                                     now=datetime(2026, 11, 30, 11, 0, tzinfo=WIB)))
+        return rows
+
+    monkeypatch.setattr(SqlClockRuns, "running", read_then_fire)
+    result = add_closure(runtime, date(2026, 12, 1), "Libur Pilkada", "kasi1",
+                         now=datetime(2026, 11, 30, 10, 30, tzinfo=WIB))
+    monkeypatch.setattr(SqlClockRuns, "running", read)
+    ack = engine.load(ticket.id).clock("opd_ack")
+    assert ack.status == "stopped" and ack.due_at == datetime(2026, 12, 1, 10, 0, tzinfo=WIB)
+    assert fired and result.moved == 0 and calendar_rows(runtime, ticket.id) == []
+    assert verify_rows(store.audit_rows()).ok

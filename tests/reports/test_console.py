@@ -45,9 +45,9 @@ def test_supervisor_records_a_root_cause_links_complaints_and_plans(client, rt):
     token = csrf_from(client.get("/admin/laporan/?period=2021-Q1").get_data(as_text=True))
     client.post("/admin/laporan/akar-masalah", data={"csrf_token": token, "period": "2021-Q1", "code": "SIPEKA_DOWN",
                                                      "title": "Maintenance server SIPEKA", "description": ""})
-    from workflow.services.rootcause import list_root_causes
+    from workflow.store.queries.rootcause import list_root_causes
 
-    cause = list_root_causes(rt.db)[0]
+    cause = list_root_causes(rt.store)[0]
     client.post("/admin/laporan/tautkan", data={"csrf_token": token, "period": "2021-Q1", "root_cause_id": cause.id,
                                                 "tickets": f"{receipts[5]}, {receipts[8]}"})
     client.post("/admin/laporan/rencana", data={"csrf_token": token, "period": "2021-Q1", "plan_period": "2021-Q1",

@@ -96,92 +96,139 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
 def check_file(path: Path, definition: Definition, catalogs: Catalogs) -> list[ImportRow]:
     """Every row parsed and matched, or ImportFailed listing every bad cell."""
     header, rows = _read(path)
-    errors: list[ImportLineError] = []
-    known = set(REQUIRED) | set(OPTIONAL)
-    for name in header:
-        if name not in known:
-            errors.append(ImportLineError(1, name, f"unknown column; {did_you_mean(name, known) or 'columns: ' + ', '.join(REQUIRED + OPTIONAL)}"))
-    for name in REQUIRED:
-        if name not in header:
-            errors.append(ImportLineError(1, name, "required column is missing"))
+    errors = _check_header(header)
     if errors:
         raise ImportFailed(errors)
-    terminal = {s.key: s for s in definition.states.values() if s.terminal}
-    by_label = {normalise(s.label): s.key for s in terminal.values()}
-    by_label.update({"dijawab": "selesai", "selesai": "selesai"} if "selesai" in terminal else {})
+    states = _ClosingStates(definition)
     parsed: list[ImportRow] = []
     for line, cells in rows:
         if len(cells) != len(header):
             errors.append(ImportLineError(line, "", f"has {len(cells)} cells but the header has {len(header)}; "
                                                     "check for a missing or extra separator"))
             continue
-        cell = {name: value.strip() for name, value in zip(header, cells)}
-        bad_before = len(errors)
-
-        def need(name: str) -> str:
-            if not cell.get(name):
-                errors.append(ImportLineError(line, name, "is empty"))
-            return cell.get(name, "")
-
-        def match(name: str, catalog_key: str, parent: str | None = None) -> str | None:
-            text = cell.get(name, "")
-            if not text:
-                return None
-            catalog = catalogs[catalog_key]
-            codes = catalog.match(text, parent=parent)
-            if len(codes) == 1:
-                return codes[0]
-            if len(codes) > 1:
-                errors.append(ImportLineError(line, name, f"'{text}' matches several entries ({', '.join(codes)})"))
-                return None
-            close = catalog.suggest(text)
-            errors.append(ImportLineError(line, name, f"'{text}' is not in the {catalog_key} catalog"
-                                          + (f"; closest: {', '.join(close)}" if close else "")))
-            return None
-
-        received = closed = None
-        try:
-            received = parse_date(need("tanggal")) if cell.get("tanggal") else None
-        except ValueError as exc:
-            errors.append(ImportLineError(line, "tanggal", str(exc)))
-        if cell.get("tanggal_selesai"):
-            try:
-                closed = parse_date(cell["tanggal_selesai"])
-                if received and closed < received:
-                    errors.append(ImportLineError(line, "tanggal_selesai", "is before tanggal"))
-            except ValueError as exc:
-                errors.append(ImportLineError(line, "tanggal_selesai", str(exc)))
-        pemohon = need("pemohon")
-        for name in ("perihal", "analisa", "tindak_lanjut"):
-            need(name)
-        need("sektor"), need("jenis_izin"), need("kategori")
-        sektor = match("sektor", "sektor")
-        jenis = match("jenis_izin", "jenis_izin", parent=sektor)
-        if sektor and jenis and catalogs["jenis_izin"].get(jenis).parent != sektor:
-            errors.append(ImportLineError(line, "jenis_izin", f"'{cell['jenis_izin']}' belongs to another sector"))
-        kategori = match("kategori", "kategori")
-        kanal = match("kanal", "kanal") if cell.get("kanal") else None
-        tingkat = match("tingkat", "tingkat") if cell.get("tingkat") else None
-        state = "selesai"
-        if cell.get("status"):
-            state = terminal.get(cell["status"].strip()) and cell["status"].strip() or by_label.get(normalise(cell["status"]))
-            if not state:
-                errors.append(ImportLineError(line, "status", f"'{cell['status']}' is not a closing state; use one of "
-                                              f"{', '.join(sorted(terminal))}"))
-        if len(errors) > bad_before or received is None:
-            continue
-        values = {"sektor": sektor, "jenis_izin": jenis, "kategori": kategori, "perihal": cell["perihal"][:300],
-                  "uraian": cell["perihal"], "analisa": cell["analisa"], "tindak_lanjut": cell["tindak_lanjut"],
-                  "kerahasiaan": "biasa"}
-        if kanal:
-            values["kanal"] = kanal
-        if tingkat:
-            values["tingkat"] = tingkat
-        parsed.append(ImportRow(line=line, received=received, closed=closed or received, values=values,
-                                pemohon=pemohon, state=str(state)))
+        row = _LineCheck(line, dict(zip(header, cells)), catalogs, states)
+        parsed_row = row.check()
+        errors.extend(row.errors)
+        if parsed_row is not None:
+            parsed.append(parsed_row)
     if errors:
         raise ImportFailed(errors)
     return parsed
+
+
+def _check_header(header: list[str]) -> list[ImportLineError]:
+    """Unknown columns (with the closest known name) and missing required ones, on line 1."""
+    errors = []
+    known = set(REQUIRED) | set(OPTIONAL)
+    for name in header:
+        if name not in known:
+            hint = did_you_mean(name, known) or "columns: " + ", ".join(REQUIRED + OPTIONAL)
+            errors.append(ImportLineError(1, name, f"unknown column; {hint}"))
+    for name in REQUIRED:
+        if name not in header:
+            errors.append(ImportLineError(1, name, "required column is missing"))
+    return errors
+
+
+class _ClosingStates:
+    """The definition's closing states, by key or by label (``dijawab`` and ``selesai`` mean ``selesai``)."""
+
+    def __init__(self, definition: Definition):
+        self.terminal = {s.key: s for s in definition.states.values() if s.terminal}
+        self.by_label = {normalise(s.label): s.key for s in self.terminal.values()}
+        if "selesai" in self.terminal:
+            self.by_label.update({"dijawab": "selesai", "selesai": "selesai"})
+
+    def find(self, text: str) -> str | None:
+        key = text.strip()
+        return key if key in self.terminal else self.by_label.get(normalise(text))
+
+
+class _LineCheck:
+    """One data line checked cell by cell; every problem goes to ``errors`` (all are reported at once)."""
+
+    def __init__(self, line: int, cells: dict[str, str], catalogs: Catalogs, states: _ClosingStates):
+        self.line, self.catalogs, self.states = line, catalogs, states
+        self.cell = {name: value.strip() for name, value in cells.items()}
+        self.errors: list[ImportLineError] = []
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(ImportLineError(self.line, column, message))
+
+    def need(self, name: str) -> str:
+        if not self.cell.get(name):
+            self.error(name, "is empty")
+        return self.cell.get(name, "")
+
+    def match(self, name: str, catalog_key: str, parent: str | None = None) -> str | None:
+        """The catalog code the cell names (tolerating case, spacing, punctuation), or None and an error."""
+        text = self.cell.get(name, "")
+        if not text:
+            return None
+        catalog = self.catalogs[catalog_key]
+        codes = catalog.match(text, parent=parent)
+        if len(codes) == 1:
+            return codes[0]
+        if len(codes) > 1:
+            self.error(name, f"'{text}' matches several entries ({', '.join(codes)})")
+            return None
+        close = catalog.suggest(text)
+        self.error(name, f"'{text}' is not in the {catalog_key} catalog" + (f"; closest: {', '.join(close)}" if close
+                                                                             else ""))
+        return None
+
+    def check(self) -> ImportRow | None:
+        """The parsed row, or None when any cell is bad."""
+        received, closed = self.dates()
+        pemohon = self.need("pemohon")
+        for name in ("perihal", "analisa", "tindak_lanjut", "sektor", "jenis_izin", "kategori"):
+            self.need(name)
+        codes = self.catalog_codes()
+        state = self.state()
+        if self.errors or received is None:
+            return None
+        cell = self.cell
+        values = {name: codes[name] for name in ("sektor", "jenis_izin", "kategori")}
+        values.update({"perihal": cell["perihal"][:300], "uraian": cell["perihal"], "analisa": cell["analisa"],
+                       "tindak_lanjut": cell["tindak_lanjut"], "kerahasiaan": "biasa"})
+        values.update({name: codes[name] for name in ("kanal", "tingkat") if codes[name]})
+        return ImportRow(line=self.line, received=received, closed=closed or received, values=values,
+                         pemohon=pemohon, state=state)
+
+    def dates(self) -> tuple[date | None, date | None]:
+        received = closed = None
+        try:
+            received = parse_date(self.need("tanggal")) if self.cell.get("tanggal") else None
+        except ValueError as exc:
+            self.error("tanggal", str(exc))
+        if self.cell.get("tanggal_selesai"):
+            try:
+                closed = parse_date(self.cell["tanggal_selesai"])
+                if received and closed < received:
+                    self.error("tanggal_selesai", "is before tanggal")
+            except ValueError as exc:
+                self.error("tanggal_selesai", str(exc))
+        return received, closed
+
+    def catalog_codes(self) -> dict[str, str | None]:
+        """Sector, permit type, category, channel and level as catalog codes (None where absent or bad)."""
+        sektor = self.match("sektor", "sektor")
+        jenis = self.match("jenis_izin", "jenis_izin", parent=sektor)
+        if sektor and jenis and self.catalogs["jenis_izin"].get(jenis).parent != sektor:
+            self.error("jenis_izin", f"'{self.cell['jenis_izin']}' belongs to another sector")
+        values = {"sektor": sektor, "jenis_izin": jenis, "kategori": self.match("kategori", "kategori")}
+        values["kanal"] = self.match("kanal", "kanal") if self.cell.get("kanal") else None
+        values["tingkat"] = self.match("tingkat", "tingkat") if self.cell.get("tingkat") else None
+        return values
+
+    def state(self) -> str:
+        if not self.cell.get("status"):
+            return "selesai"
+        found = self.states.find(self.cell["status"])
+        if not found:
+            self.error("status", f"'{self.cell['status']}' is not a closing state; use one of "
+                                 f"{', '.join(sorted(self.states.terminal))}")
+        return found or ""
 
 
 def import_complaints(runtime, path: str | Path, actor_id: str = "import", *, definition_key: str = "pengaduan-ptsp",

@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import select
-
 from workflow.core.audit import AuditEvent
 from workflow.core.clocks import stop as stop_clock
 from workflow.errors import ConcurrentUpdate, MigrationError
 from workflow.core.ticket import Change
-from workflow.store import models as m
+from workflow.store.port import TicketRef
 
 
 @dataclass(frozen=True)
@@ -59,19 +57,18 @@ def parse_mapping(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def plan(runtime, key: str, to_version: int, mapping: dict[str, str], *, from_version: int | None = None) -> Plan:
+    """Which open tickets of ``key`` would move to ``to_version`` (and to which state), and which cannot.
+
+    A dry run: nothing is written. Only open tickets on another version (``from_version`` only, if
+    given) are candidates; ``mapping`` sends a state the target no longer has to one it has.
+    """
     target = runtime.engine.definition(key, to_version)
     for old, new in mapping.items():
         if new not in target.states:
             raise MigrationError(f"--map {old}={new}: state '{new}' does not exist in {key} v{to_version}")
     result = Plan(key=key, to_version=to_version, mapping=dict(mapping))
-    q = (select(m.tickets.c.id, m.tickets.c.receipt_no, m.tickets.c.definition_version, m.tickets.c.state)
-         .where(m.tickets.c.definition_key == key, m.tickets.c.definition_version != to_version,
-                m.tickets.c.closed_at.is_(None))
-         .order_by(m.tickets.c.id))
-    if from_version is not None:
-        q = q.where(m.tickets.c.definition_version == from_version)
-    with runtime.db.connect() as conn:
-        rows = conn.execute(q).all()
+    with runtime.store.unit_of_work() as uow:
+        rows: list[TicketRef] = uow.tickets.open_on(key, not_version=to_version, version=from_version)
     for row in rows:
         new_state = mapping.get(row.state, row.state)
         if new_state not in target.states:

@@ -1,8 +1,8 @@
 """The smaller repositories of the SQL store: definitions, receipt counters, fired rungs, evidence
-rows, ticket links and the office's calendar edits."""
+rows and ticket links (the office's calendar edits are in `workflow.store.sql.calendar`)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import and_, bindparam, func, insert, select
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from workflow.errors import ConcurrentUpdate, UnknownDefinition
 from workflow.store import models as m
 from workflow.store import models_intake as mi
-from workflow.store.port import AttachmentRecord, ClosureRecord, DefinitionRecord
+from workflow.store.port import AttachmentRecord, DefinitionRecord
 from workflow.store.sql.rows import utc
 
 
@@ -144,26 +144,4 @@ class SqlLinks:
         return [(r.kind, r.receipt_no) for r in rows]
 
 
-# count, max and sum of the closure ids: an insert, a delete or a replacement changes at least one
-_CLOSURE_STAMP = select(func.count(), func.coalesce(func.max(m.closures.c.id), 0),
-                        func.coalesce(func.sum(m.closures.c.id), 0))
-
-
-class SqlClosures:
-    def __init__(self, conn):
-        self.conn = conn
-
-    def all(self) -> list[ClosureRecord]:
-        c = m.closures.c
-        rows = self.conn.execute(select(c.day, c.kind, c.name, c.created_by, c.created_at).order_by(c.day)).all()
-        return [ClosureRecord(_day(r.day), r.kind, r.name, r.created_by, utc(r.created_at)) for r in rows]
-
-    def stamp(self) -> tuple:
-        return tuple(self.conn.execute(_CLOSURE_STAMP).one())
-
-
-def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-__all__ = ["SqlDefinitions", "SqlReceipts", "SqlEscalations", "SqlAttachments", "SqlLinks", "SqlClosures", "upsert"]
+__all__ = ["SqlDefinitions", "SqlReceipts", "SqlEscalations", "SqlAttachments", "SqlLinks", "upsert"]

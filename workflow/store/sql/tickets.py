@@ -10,9 +10,9 @@ call cost more than executing it. Values travel as execution parameters; an UPDA
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Iterable
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 
 from workflow.core.audit import AuditEvent
 from workflow.core.ticket import Change, Ticket
@@ -128,6 +128,25 @@ class SqlTickets:
     def identity(self, ticket_id: int) -> dict[str, Any]:
         found = self.conn.execute(select(m.identities.c.data).where(m.identities.c.ticket_id == ticket_id)).scalar()
         return dict(found or {})
+
+    def refs(self, *, ids: Iterable[int] = (), receipts: Iterable[str] = ()) -> list[TicketRef]:
+        ids, receipts = list(ids), list(receipts)
+        if not ids and not receipts:
+            return []
+        t = m.tickets.c
+        return self._refs(or_(t.id.in_(ids), t.receipt_no.in_(receipts)))
+
+    def open_on(self, key: str, *, not_version: int, version: int | None = None) -> list[TicketRef]:
+        t = m.tickets.c
+        where = [t.definition_key == key, t.definition_version != not_version, t.closed_at.is_(None)]
+        if version is not None:
+            where.append(t.definition_version == version)
+        return self._refs(*where)
+
+    def _refs(self, *where) -> list[TicketRef]:
+        t = m.tickets.c
+        q = select(t.id, t.receipt_no, t.state, t.definition_key, t.definition_version, t.version).where(*where)
+        return [TicketRef(*row) for row in self.conn.execute(q.order_by(t.id)).all()]
 
 
 def _with_ticket(event: AuditEvent, ticket_id: int | None) -> AuditEvent:

@@ -34,7 +34,7 @@ def backfill(conn) -> int:
     from workflow.core.clocks import at_risk_time
     from workflow.runtime import calendar_from
     from workflow.store.sql import utc
-    from workflow.store.sql.records import SqlClosures
+    from workflow.store.sql.calendar import SqlClosures
     from workflow.core.ticket import ClockRun
 
     clocks = sa.table("ticket_clocks", sa.column("id", sa.BigInteger), sa.column("status", sa.String),
