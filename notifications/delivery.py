@@ -121,11 +121,14 @@ def sweep_outbox(runtime: Any, now: datetime | None = None, *, batch: int = 500,
 
     The safety net for lost jobs (Redis keeps nothing on disk) and the retry loop of the embedded mode.
     One broken row does not stop the sweep. Due means queued, ``next_attempt_at`` reached, and no live
-    lease: a delivery whose worker died is retried once its lease has run out. ``now`` stops the clock
-    at that time for the whole sweep (tests and simulations); otherwise ``clock`` (the system's) is read.
+    lease: a delivery whose worker died is retried once its lease has run out.
+
+    The clock is read at every claim, never once for the sweep: a sweep slower than the lease (a mail
+    server taking minutes per message) must not hand out leases that have already run out, or another
+    sweeper would send those messages again. ``now`` stops the clock for the whole sweep (tests and
+    simulations); otherwise ``clock`` is read, the system's by default.
     """
     clock = clock or (fixed(now) if now is not None else utcnow)
-    clock = fixed(clock())
     done = 0
     with runtime.store.unit_of_work() as uow:
         pending = uow.outbox.pending(limit=batch)

@@ -332,6 +332,54 @@ def test_temporary_smtp_failure_is_retried_with_backoff_and_sent_exactly_once(ru
     assert deliver(runtime, row.id, force=True) == "sent" and len(smtp.messages()) == 1
 
 
+class SteppingClock:
+    """A clock the test moves: a slow mail server makes minutes pass while it works."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
+
+
+class SlowMailServer:
+    """The real email channel behind a mail server that takes four minutes per message. While it works
+    on the second message, another sweeper runs (a second `alur sweep`, the web process' sweeper)."""
+
+    def __init__(self, channel, clock: SteppingClock):
+        self.channel, self.clock, self.runtime, self.calls, self.other_sweep = channel, clock, None, 0, None
+
+    def send(self, message):
+        self.calls += 1
+        self.clock.advance(timedelta(minutes=4))
+        if self.calls == 2:
+            self.other_sweep = sweep_outbox(self.runtime, clock=self.clock)
+        return self.channel.send(message)
+
+
+def test_a_slow_sweep_takes_each_lease_when_it_claims_so_nothing_is_sent_twice(store, engine, actors, smtp):
+    """Issue 13: a sweep that fixed its time at the start gave the deliveries it claimed late leases that
+    had run out already, so another sweeper sent them again. Each lease runs from its claim."""
+    for address in ("siti@example.test", "budi@example.test"):  # written by a process that did not deliver
+        engine.open("pengaduan-ptsp", walk_in_record(email=address, telepon=None), actors["petugas"])
+    clock = SteppingClock(datetime.now(timezone.utc))
+    slow = SlowMailServer(EmailChannel("127.0.0.1", smtp.port, sender=SENDER, timeout=5), clock)
+    slow.runtime = rt = make_runtime(store, engine, smtp, email=slow)
+    started = clock()
+
+    assert sweep_outbox(rt, clock=clock) == 4  # two rows expanded, two messages sent
+
+    assert slow.other_sweep == 0  # the second message's lease, taken 4 minutes in, still held at 8
+    ids = [message["Message-ID"] for message in smtp.messages()]
+    assert len(ids) == 2 and len(set(ids)) == 2
+    first, second = deliveries(rt.db, channel="email")
+    assert (first.status, first.attempts, utc(first.sent_at)) == ("sent", 1, started + timedelta(minutes=4))
+    assert (second.status, second.attempts, utc(second.sent_at)) == ("sent", 1, started + timedelta(minutes=8))
+
+
 def test_retries_give_up_after_the_last_backoff(runtime, actors, smtp):
     smtp.replies = ["451 4.3.0 busy"] * 10
     runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
