@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import click
 
-from admin.api.keys import SCOPES, create_key, list_keys, revoke_key
 from workflow.cli import runtime
+from workflow.errors import AuthError
+from workflow.services.apikeys import SCOPES, create_key, list_keys, revoke_key
 
 
 @click.group()
@@ -23,8 +24,8 @@ def apikeys() -> None:
 def create(ctx: click.Context, name: str, scopes: tuple[str, ...], role: str, same_integration: bool) -> None:
     """Create a key and print it once (only its hash is stored). NAME identifies the integration."""
     try:
-        key_id, key = create_key(runtime(ctx).db, name, scopes, role, same_integration=same_integration)
-    except ValueError as exc:
+        key_id, key = create_key(runtime(ctx).store, name, scopes, role, same_integration=same_integration)
+    except AuthError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"key {key_id} '{name}' scopes={','.join(sorted(set(scopes)))} role={role}")
     click.echo(key)
@@ -34,13 +35,13 @@ def create(ctx: click.Context, name: str, scopes: tuple[str, ...], role: str, sa
 @click.pass_context
 def list_(ctx: click.Context) -> None:
     """List keys (never the secrets)."""
-    rows = list_keys(runtime(ctx).db)
+    rows = list_keys(runtime(ctx).store)
     if not rows:
         click.echo("no API keys")
     for r in rows:
-        status = f"revoked {r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "active"
-        used = f"{r['last_used_at']:%Y-%m-%d %H:%M}" if r["last_used_at"] else "never"
-        click.echo(f"{r['id']:>4}  {r['name']:<24} alur_{r['prefix']}_…  {r['scopes']:<18} role={r['role']:<12} "
+        status = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "active"
+        used = f"{r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "never"
+        click.echo(f"{r.id:>4}  {r.name:<24} alur_{r.prefix}_…  {','.join(r.scopes):<18} role={r.role:<12} "
                    f"{status}, last used {used}")
 
 @apikeys.command("revoke")
@@ -48,7 +49,7 @@ def list_(ctx: click.Context) -> None:
 @click.pass_context
 def revoke(ctx: click.Context, key_id: int) -> None:
     """Revoke a key at once."""
-    if not revoke_key(runtime(ctx).db, key_id):
+    if not revoke_key(runtime(ctx).store, key_id):
         click.secho(f"no active API key with id {key_id}; see 'alur apikeys list'", fg="red", err=True)
         ctx.exit(1)
     click.echo(f"key {key_id} revoked")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from admin import auth
 from notifications.templates import available_templates
 from workflow.core.guards import Actor
+from workflow.services import users
 from workflow.services.publish import publish
 from workflow.store.queries.tickets import ticket_count
 
@@ -43,12 +43,12 @@ def prepare_demo(rt) -> list[tuple[str, str, str]]:
     logins = []
     for username, roles, level, opd, name in DEMO_USERS:
         password = secrets.token_urlsafe(9)
-        if auth.get_user_by_name(rt.db, username) is None:
-            auth.create_user(rt.db, username, password, roles, supervisor_level=level, opd=opd, display_name=name,
-                        catalogs=rt.catalogs)
+        if users.get_user_by_name(rt.store, username) is None:
+            users.create_user(rt.store, username, password, roles, supervisor_level=level, opd=opd, display_name=name,
+                              catalogs=rt.catalogs)
         else:
-            auth.set_password(rt.db, username, password)
-            auth.set_active(rt.db, username, True)
+            users.set_password(rt.store, username, password)
+            users.set_active(rt.store, username, True)
         described = ", ".join(roles) + (f" (level {level})" if level else "") + (f" ({opd})" if opd else "")
         logins.append((username, described, password))
     created = seed_demo_tickets(rt, now)

@@ -15,9 +15,8 @@ import time
 from collections import Counter
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from sqlalchemy import func, inspect, select, text
 
-from workflow.store import models as m
+from workflow.store.queries import health
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__)
@@ -28,8 +27,7 @@ def healthz():
     rt = current_app.extensions["alur"]
     started = time.perf_counter()
     try:
-        with rt.db.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        health.ping(rt.store)
     except Exception as exc:  # noqa: BLE001 - any database failure makes the instance unhealthy
         logger.warning("health check failed: %s", exc)
         return jsonify(status="error", database="unreachable"), 503
@@ -60,10 +58,10 @@ class AuditTally:
 
     Prometheus scrapes every 15 s or so; counting the whole audit log each time costs a full scan of
     the biggest table (millions of rows after a few years), on every web process. The audit log is
-    append-only and its sequence numbers become visible in order (each row is written under the lock
-    on ``audit_head``, held until commit), so this tally remembers the last sequence it counted and
-    each scrape reads only the rows after it, up to the head it saw. The first scrape of a process
-    counts everything once. Exact, and per process, so restarts and several processes agree.
+    append-only and its sequence numbers become visible in order, so this tally remembers the last
+    sequence it counted and each scrape reads only the rows after it, up to the head it saw
+    (`workflow.store.queries.health.audit_counts_since`). The first scrape of a process counts
+    everything once. Exact, and per process, so restarts and several processes agree.
     """
 
     def __init__(self) -> None:
@@ -72,20 +70,15 @@ class AuditTally:
         self.transitions: Counter[str] = Counter()
         self.opened = 0
 
-    def update(self, conn) -> "AuditTally":
-        a = m.audit_log
+    def update(self, store) -> "AuditTally":
         with self._lock:
-            head = conn.execute(select(m.audit_head.c.seq).where(m.audit_head.c.id == 1)).scalar() or 0
-            if head > self.seq:
-                rows = conn.execute(select(a.c.kind, a.c.trigger, func.count())
-                                    .where(a.c.seq > self.seq, a.c.seq <= head, a.c.kind.in_(("transition", "open")))
-                                    .group_by(a.c.kind, a.c.trigger)).all()
-                for kind, trigger, count in rows:
-                    if kind == "open":
-                        self.opened += count
-                    else:
-                        self.transitions[trigger or ""] += count
-                self.seq = head
+            head, rows = health.audit_counts_since(store, self.seq)
+            for kind, trigger, count in rows:
+                if kind == "open":
+                    self.opened += count
+                else:
+                    self.transitions[trigger or ""] += count
+            self.seq = max(self.seq, head)
             return self
 
 
@@ -93,50 +86,42 @@ def _tally(rt) -> AuditTally:
     return rt.extras.setdefault("metrics_audit_tally", AuditTally())
 
 
+def _queue_depths(rt, out: Exposition) -> None:
+    """rq queue depths when Redis is configured; a Redis that is down must not break the rest of the scrape."""
+    try:
+        from redis import Redis
+        from rq import Queue
+
+        conn = Redis.from_url(rt.redis_url, socket_timeout=1)
+        try:
+            from workflow.jobs import QUEUES as default_queues
+        except ImportError:
+            default_queues = ("default",)
+        names = os.environ.get("ALUR_RQ_QUEUES", ",".join(default_queues)).split(",")
+        out.metric("alur_rq_queue_depth", "gauge", "Jobs waiting in rq queues.",
+                   [({"queue": q}, len(Queue(q.strip(), connection=conn))) for q in names if q.strip()])
+    except Exception as exc:  # noqa: BLE001 - Redis down must not break the scrape of the rest
+        logger.warning("rq queue depth unavailable: %s", exc)
+        out.metric("alur_rq_up", "gauge", "Whether Redis answered.", [({}, 0)])
+
+
 def collect(rt) -> str:
     out = Exposition()
-    with rt.db.connect() as conn:
-        tally = _tally(rt).update(conn)
-        out.metric("alur_transitions_total", "counter", "Transitions fired, by trigger (from the audit trail).",
-                   [({"trigger": trigger}, count) for trigger, count in sorted(tally.transitions.items())])
-        out.metric("alur_tickets_opened_total", "counter", "Complaints recorded.", [({}, tally.opened)])
-        e = m.escalations
-        rows = conn.execute(select(e.c.target_role, func.count()).group_by(e.c.target_role)).all()
-        out.metric("alur_escalations_total", "counter", "Escalation ladder rungs fired, by target role.",
-                   [({"target_role": r[0] or ""}, r[1]) for r in rows] or [({}, 0)])
-        t = m.tickets
-        rows = conn.execute(select(t.c.state, func.count()).where(t.c.closed_at.is_(None)).group_by(t.c.state)).all()
-        out.metric("alur_open_tickets", "gauge", "Open tickets by state.",
-                   [({"state": r[0]}, r[1]) for r in sorted(rows)])
-        o = m.outbox
-        rows = conn.execute(select(o.c.status, func.count()).group_by(o.c.status)).all()
-        out.metric("alur_outbox", "gauge", "Notifications in the outbox by status.",
-                   [({"status": r[0]}, r[1]) for r in sorted(rows)])
-        failed = 0
-        if inspect(conn).has_table("deliveries"):
-            try:
-                failed = conn.execute(text("SELECT count(*) FROM deliveries WHERE status = 'failed'")).scalar_one()
-            except Exception:  # noqa: BLE001 - the table's shape belongs to another part; report what we can
-                failed = 0
-        else:
-            failed = sum(r[1] for r in rows if r[0] == "failed")
-        out.metric("alur_failed_deliveries", "gauge", "Notification deliveries that failed.", [({}, failed)])
+    tally = _tally(rt).update(rt.store)
+    out.metric("alur_transitions_total", "counter", "Transitions fired, by trigger (from the audit trail).",
+               [({"trigger": trigger}, count) for trigger, count in sorted(tally.transitions.items())])
+    out.metric("alur_tickets_opened_total", "counter", "Complaints recorded.", [({}, tally.opened)])
+    counts = health.counts(rt.store)
+    out.metric("alur_escalations_total", "counter", "Escalation ladder rungs fired, by target role.",
+               [({"target_role": role}, n) for role, n in counts.escalations] or [({}, 0)])
+    out.metric("alur_open_tickets", "gauge", "Open tickets by state.",
+               [({"state": state}, n) for state, n in counts.open_tickets])
+    out.metric("alur_outbox", "gauge", "Notifications in the outbox by status.",
+               [({"status": status}, n) for status, n in counts.outbox])
+    out.metric("alur_failed_deliveries", "gauge", "Notification deliveries that failed.",
+               [({}, counts.failed_deliveries)])
     if rt.redis_url:
-        try:
-            from redis import Redis
-            from rq import Queue
-
-            conn = Redis.from_url(rt.redis_url, socket_timeout=1)
-            try:
-                from workflow.jobs import QUEUES as default_queues
-            except ImportError:
-                default_queues = ("default",)
-            names = os.environ.get("ALUR_RQ_QUEUES", ",".join(default_queues)).split(",")
-            out.metric("alur_rq_queue_depth", "gauge", "Jobs waiting in rq queues.",
-                       [({"queue": q}, len(Queue(q.strip(), connection=conn))) for q in names if q.strip()])
-        except Exception as exc:  # noqa: BLE001 - Redis down must not break the scrape of the rest
-            logger.warning("rq queue depth unavailable: %s", exc)
-            out.metric("alur_rq_up", "gauge", "Whether Redis answered.", [({}, 0)])
+        _queue_depths(rt, out)
     return out.text()
 
 

@@ -5,8 +5,10 @@ import sys
 
 import click
 
-from admin import auth
 from workflow.cli import runtime as cli_runtime
+from workflow.core.guards import SUPERVISOR_LEVELS
+from workflow.errors import AuthError
+from workflow.services import users as accounts
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -23,7 +25,7 @@ def users() -> None:
 @users.command("add")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["admin", "supervisor", "petugas", "tim", "opd_liaison", "auditor"]),
+              type=click.Choice(accounts.ROLES),
               help="Repeat for several roles.")
 @click.option("--level", type=click.IntRange(1, 3), default=None,
               help="Supervisor level: 1 kepala seksi, 2 kepala bidang, 3 kepala dinas.")
@@ -36,14 +38,14 @@ def users_add(ctx, username, roles, level, opd, name, email, password_stdin) -> 
     """Create a user (asks for the password)."""
     rt = cli_runtime(ctx)
     try:
-        auth.check_roles(roles, level, opd, rt.catalogs)
-    except auth.AuthError as exc:
+        accounts.check_roles(roles, level, opd, rt.catalogs)
+    except AuthError as exc:
         raise click.UsageError(str(exc)) from exc
     password = _read_password(password_stdin)
     try:
-        user = auth.create_user(rt.db, username, password, roles, supervisor_level=level, opd=opd, display_name=name,
-                           email=email, catalogs=rt.catalogs)
-    except auth.AuthError as exc:
+        user = accounts.create_user(rt.store, username, password, roles, supervisor_level=level, opd=opd,
+                                    display_name=name, email=email, catalogs=rt.catalogs)
+    except AuthError as exc:
         raise click.ClickException(str(exc)) from exc
     click.secho(f"user {user.username} created ({', '.join(sorted(user.roles))})", fg="green")
 
@@ -52,20 +54,20 @@ def users_add(ctx, username, roles, level, opd, name, email, password_stdin) -> 
 @click.pass_context
 def users_list(ctx) -> None:
     """Every user with roles, level, OPD and status."""
-    rows = auth.list_users(cli_runtime(ctx).db)
+    rows = accounts.list_users(cli_runtime(ctx).store)
     if not rows:
         click.echo("no users yet; add one with 'alur users add USERNAME --role admin'")
         return
     for u in rows:
-        level = auth.SUPERVISOR_LEVELS.get(u.supervisor_level or 0, "")
+        level = SUPERVISOR_LEVELS.get(u.supervisor_level or 0, "")
         click.echo(f"{u.username:<16} {'active' if u.active else 'DISABLED':<9} {','.join(sorted(u.roles)):<24} "
                    f"{level:<14} {u.opd or '':<14} {u.display_name}")
 
 
 def _set_active(ctx, username: str, active: bool) -> None:
     try:
-        auth.set_active(cli_runtime(ctx).db, username, active)
-    except auth.AuthError as exc:
+        accounts.set_active(cli_runtime(ctx).store, username, active)
+    except AuthError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"user {username} {'enabled' if active else 'disabled'}")
 
@@ -93,8 +95,8 @@ def users_enable(ctx, username) -> None:
 def users_password(ctx, username, password_stdin) -> None:
     """Set a new password for a user."""
     try:
-        auth.set_password(cli_runtime(ctx).db, username, _read_password(password_stdin))
-    except auth.AuthError as exc:
+        accounts.set_password(cli_runtime(ctx).store, username, _read_password(password_stdin))
+    except AuthError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"password of {username} changed")
 

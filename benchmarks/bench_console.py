@@ -61,9 +61,9 @@ def timed(fn, repeat: int, warmup: int = 3) -> list[float]:
 def prepare(url: str, schema: str, n: int, open_fraction: float, overdue_fraction: float):
     import sqlalchemy as sa
 
-    from admin.auth import create_user, get_user_by_name
     from benchmarks.seed import seed_tickets
     from workflow.services.publish import publish
+    from workflow.services.users import create_user, get_user_by_name
     from workflow.runtime import build_runtime
     from workflow.store import models as m
     from workflow.store.db import make_engine, upgrade
@@ -78,8 +78,8 @@ def prepare(url: str, schema: str, n: int, open_fraction: float, overdue_fractio
     sop = ROOT / "definitions" / "pengaduan-ptsp.yaml"
     publish(rt.store, sop.read_text(encoding="utf-8"), file=str(sop), actor_id="bench", now=datetime.now(timezone.utc))
     for name, roles, level in (("petugas", ["petugas"], None), ("tim", ["tim"], None), ("kasi", ["supervisor"], 1)):
-        if get_user_by_name(db, name) is None:
-            create_user(db, name, PASSWORD, roles, supervisor_level=level, catalogs=rt.catalogs)
+        if get_user_by_name(rt.store, name) is None:
+            create_user(rt.store, name, PASSWORD, roles, supervisor_level=level, catalogs=rt.catalogs)
     with db.connect() as conn:
         have = conn.execute(sa.select(sa.func.count()).select_from(m.tickets)).scalar_one()
     if have < n:

@@ -1,115 +1,48 @@
-"""API keys for integrations (SIPEKA, a LAPOR! bridge, a WhatsApp gateway): create, check, list, revoke.
+"""How a request to /api/v1 presents its key, and who it is then: the HTTP side of
+`workflow.services.apikeys`.
 
-A key looks like ``alur_<prefix>_<secret>``. The prefix (8 hex characters) finds the row; the whole key
-is compared as ``sha256`` in constant time. The secret has 256 bits of entropy, so a fast hash is safe
-(see `workflow.store.models_intake`). The key is shown once, at creation.
+``Authorization: Bearer alur_…`` or ``X-API-Key: alur_…``, keys made with ``alur apikeys create``.
+Rate limits count per key, by a hash of it, so no secret ends up in the limiter's storage (Redis).
 """
 from __future__ import annotations
 
 import hashlib
-import hmac
-import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, insert, select, update
+from flask import g, request
 
-from workflow.core.guards import Actor
-from workflow.store import models_intake as mi
-from workflow.store.db import read_only
-from workflow.store.sql import utc
+from workflow.services.apikeys import ApiKey, authenticate
 
-SCOPES = ("intake", "read", "act")
-TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per key
+from .errors import ApiProblem
 
 
-@dataclass(frozen=True)
-class ApiKey:
-    id: int
-    name: str
-    prefix: str
-    scopes: frozenset[str]
-    role: str
-
-    def actor(self) -> Actor:
-        return Actor(id=f"api:{self.name}", roles=frozenset({self.role}), name=self.name)
+def presented_key() -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return request.headers.get("X-API-Key")
 
 
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+def limit_key() -> str:
+    """The rate-limit bucket of the request: its key's hash, or the address of a request without a key."""
+    presented = presented_key()
+    if not presented:
+        return f"api-anon:{request.remote_addr}"
+    return "apikey:" + hashlib.sha256(presented.encode("utf-8")).hexdigest()[:32]
 
 
-def create_key(db: Engine, name: str, scopes, role: str = "petugas", *, now: datetime | None = None,
-               same_integration: bool = False) -> tuple[int, str]:
-    """Store a new key; returns (id, the key in clear — show it once, it cannot be recovered).
-
-    The name is the integration's identity, not a label: the audit trail records ``api:<name>`` as the
-    actor, and an integration may attach evidence to the complaints it filed under that name. A second
-    active key with the name of another's is therefore refused unless ``same_integration`` says it is
-    a new key for the same partner (rotation: create the new key, switch the partner over, revoke the old).
-    """
-    scopes = sorted(set(scopes))
-    unknown = [s for s in scopes if s not in SCOPES]
-    if unknown or not scopes:
-        raise ValueError(f"unknown scope(s) {', '.join(unknown) or '(none given)'}; use {', '.join(SCOPES)}")
-    if not name.strip():
-        raise ValueError("give the integration a name, e.g. 'sipeka' or 'lapor-bot'")
-    now = now or datetime.now(timezone.utc)
-    with db.begin() as conn:
-        active = conn.execute(select(mi.api_keys.c.id).where(mi.api_keys.c.name == name,
-                                                             mi.api_keys.c.revoked_at.is_(None))).first()
-        if active is not None and not same_integration:
-            raise ValueError(f"an active key is already named '{name}' (key {active.id}); the name is the "
-                             "integration's identity (it owns the complaints it filed). For another partner choose "
-                             "another name; to rotate this partner's key, pass --same-integration")
-        while True:
-            prefix = secrets.token_hex(4)
-            if conn.execute(select(mi.api_keys.c.id).where(mi.api_keys.c.prefix == prefix)).first() is None:
-                break
-        key = f"alur_{prefix}_{secrets.token_urlsafe(32)}"
-        key_id = conn.execute(insert(mi.api_keys).values(
-            name=name, prefix=prefix, key_hash=_hash(key), scopes=",".join(scopes), role=role,
-            created_at=utc(now)).returning(mi.api_keys.c.id)).scalar_one()
-    return key_id, key
+def require_key(runtime, scopes: tuple[str, ...]) -> ApiKey:
+    """The request's active key holding one of ``scopes`` (kept in ``g.api_key``), else 401 or 403."""
+    key = authenticate(runtime.store, presented_key())
+    if key is None:
+        raise ApiProblem(401, "Kunci API tidak sah",
+                         "Kirim kunci API yang aktif di header 'Authorization: Bearer alur_…' atau "
+                         "'X-API-Key'. Kunci dibuat dengan 'alur apikeys create'.")
+    if not key.scopes & set(scopes):
+        raise ApiProblem(403, "Cakupan kunci tidak cukup",
+                         f"Operasi ini memerlukan cakupan {' atau '.join(scopes)}; kunci "
+                         f"'{key.name}' memiliki: {', '.join(sorted(key.scopes))}.")
+    g.api_key = key
+    return key
 
 
-def authenticate(db: Engine, presented: str | None, *, now: datetime | None = None) -> ApiKey | None:
-    """The active key matching ``presented``, or None (unknown, malformed and revoked look the same)."""
-    if not presented or not presented.startswith("alur_") or len(presented) > 200:
-        return None
-    parts = presented.split("_", 2)
-    if len(parts) != 3:
-        return None
-    with read_only(db) as conn:
-        row = conn.execute(select(mi.api_keys).where(mi.api_keys.c.prefix == parts[1][:16])).first()
-    if row is None or row.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(row.key_hash.encode("ascii"), _hash(presented).encode("ascii")):
-        return None
-    now = now or datetime.now(timezone.utc)
-    last = utc(row.last_used_at)
-    if last is None or now - last > TOUCH_EVERY:
-        with db.begin() as conn:
-            conn.execute(update(mi.api_keys).where(mi.api_keys.c.id == row.id).values(last_used_at=utc(now)))
-    return ApiKey(id=row.id, name=row.name, prefix=row.prefix,
-                  scopes=frozenset(s for s in row.scopes.split(",") if s), role=row.role)
-
-
-def list_keys(db: Engine) -> list[dict]:
-    with read_only(db) as conn:
-        rows = conn.execute(select(mi.api_keys.c.id, mi.api_keys.c.name, mi.api_keys.c.prefix, mi.api_keys.c.scopes,
-                                   mi.api_keys.c.role, mi.api_keys.c.created_at, mi.api_keys.c.revoked_at,
-                                   mi.api_keys.c.last_used_at).order_by(mi.api_keys.c.id)).mappings().all()
-    return [dict(r) for r in rows]
-
-
-def revoke_key(db: Engine, key_id: int, *, now: datetime | None = None) -> bool:
-    """Revoke a key at once; False when there is no such active key."""
-    now = now or datetime.now(timezone.utc)
-    with db.begin() as conn:
-        done = conn.execute(update(mi.api_keys).where(mi.api_keys.c.id == key_id, mi.api_keys.c.revoked_at.is_(None))
-                            .values(revoked_at=utc(now)))
-    return done.rowcount == 1
-
-
-__all__ = ["ApiKey", "SCOPES", "create_key", "authenticate", "list_keys", "revoke_key"]
+__all__ = ["presented_key", "limit_key", "require_key"]

@@ -1,92 +1,159 @@
-"""User administration for the ``admin`` role (a Flask-Admin model view on the ``users`` table).
+"""User administration for the ``admin`` role: list accounts, create one, change roles, supervisor level
+and OPD, disable or enable, and set a new password.
 
-Passwords are never shown or edited as hashes: the form has a "new password" field that is hashed
-with argon2 on save. Users are disabled, not deleted, so the audit trail's actor ids stay meaningful.
+Every change goes through `workflow.services.users` (the same rules as ``alur users``: a supervisor has
+one level, an OPD liaison one OPD). Passwords are typed, never shown, and hashes never leave the store;
+accounts are disabled, not deleted, so the audit trail's actor ids keep naming someone. An administrator
+cannot disable their own account or take away their own admin role, so the console always keeps one.
 """
 from __future__ import annotations
 
-import warnings
-from datetime import datetime, timezone
+import logging
+from typing import Any
 
-from sqlalchemy.orm import scoped_session, sessionmaker
-from wtforms import PasswordField, SelectField, SelectMultipleField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 
-from workflow.store.models import UserRow
+from workflow.core.guards import SUPERVISOR_LEVELS
+from workflow.errors import AuthError
+from workflow.services import users
+from workflow.services.users import LOCALES, ROLES
+from workflow.store.port import UserRecord
 
-from ..auth import ROLES, SUPERVISOR_LEVELS, AuthError, SecureModelView, check_roles, hash_password
+from ..auth import SecureBaseView, current_console_user
+from .common import runtime, tr
+
+logger = logging.getLogger(__name__)
+
+LEVEL_LABELS = {1: ("Kepala Seksi", "Section head"), 2: ("Kepala Bidang", "Division head"),
+                3: ("Kepala Dinas", "Head of office")}
 
 
-class UsersView(SecureModelView):
+def _level(raw: str | None) -> int | None:
+    """The form's supervisor level: empty means none; anything not a known level is refused."""
+    if raw in (None, "", "None"):
+        return None
+    if not raw.isascii() or not raw.isdigit() or int(raw) not in SUPERVISOR_LEVELS:
+        raise AuthError(tr("Tingkat pimpinan tidak dikenal.", "Unknown supervisor level."))
+    return int(raw)
+
+
+def _posted() -> dict[str, Any]:
+    """The posted account fields as typed, to show the form again with them."""
+    form = request.form
+    return {"username": (form.get("username") or "").strip(), "roles": form.getlist("roles"),
+            "supervisor_level": form.get("supervisor_level") or "", "opd": (form.get("opd") or "").strip(),
+            "display_name": (form.get("display_name") or "").strip(), "email": (form.get("email") or "").strip(),
+            "phone": (form.get("phone") or "").strip(), "locale": form.get("locale") or "id"}
+
+
+def _changes(values: dict[str, Any]) -> dict[str, Any]:
+    """The account fields as `workflow.services.users` takes them; AuthError for a level it cannot be."""
+    return {"roles": values["roles"], "supervisor_level": _level(values["supervisor_level"]),
+            "opd": values["opd"] or None, "display_name": values["display_name"], "email": values["email"],
+            "phone": values["phone"], "locale": values["locale"], "catalogs": runtime().catalogs}
+
+
+def _stored(account: UserRecord) -> dict[str, Any]:
+    return {"username": account.username, "roles": list(account.roles),
+            "supervisor_level": str(account.supervisor_level or ""), "opd": account.opd or "",
+            "display_name": account.display_name, "email": account.email or "", "phone": account.phone or "",
+            "locale": account.locale}
+
+
+def _me() -> str:
+    user = current_console_user()
+    return user.username if user is not None else ""
+
+
+class UsersView(SecureBaseView):
     roles = frozenset({"admin"})
-    can_delete = False
-    can_view_details = True
-    column_list = ("username", "display_name", "roles", "supervisor_level", "opd", "email", "active", "created_at")
-    column_searchable_list = ("username", "display_name", "email")
-    column_filters = ("active", "opd")
-    column_default_sort = "username"
-    form_columns = ("username", "display_name", "role_list", "supervisor_level", "opd", "email", "phone", "locale",
-                    "active", "new_password")
-    column_labels = {"username": "Nama pengguna", "display_name": "Nama", "roles": "Peran",
-                     "supervisor_level": "Tingkat pimpinan", "opd": "OPD", "active": "Aktif",
-                     "created_at": "Dibuat", "new_password": "Kata sandi baru", "role_list": "Peran",
-                     "phone": "Telepon", "locale": "Bahasa"}
-    form_extra_fields = {
-        "role_list": SelectMultipleField("Peran", choices=[SelectChoice(r, r) for r in ROLES]),
-        "new_password": PasswordField("Kata sandi baru", validators=[Optional()]),
-    }
 
-    def scaffold_form(self):
-        form = super().scaffold_form()
-        form.supervisor_level = SelectField(
-            "Tingkat pimpinan", choices=[SelectChoice("", "–")] + [SelectChoice(str(k), v) for k, v in SUPERVISOR_LEVELS.items()],
-            validators=[Optional()], coerce=lambda v: int(v) if v not in (None, "", "None") else None)
-        form.locale = SelectField("Bahasa", choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")])
-        return form
+    def _form(self, account: UserRecord | None, values: dict[str, Any], status: int = 200):
+        catalog = runtime().catalogs.get("opd")
+        opds = list(catalog.entries) if catalog is not None else []
+        return self.render("users/form.html", account=account, values=values, all_roles=ROLES, levels=LEVEL_LABELS,
+                           locales=LOCALES, opds=opds, min_password=users.MIN_PASSWORD), status
 
-    def on_form_prefill(self, form, id):  # noqa: A002 - Flask-Admin's signature
-        model = self.get_one(id)
-        form.role_list.data = [r for r in (model.roles or "").split(",") if r]
+    def _account(self, user_id: int) -> UserRecord:
+        found = users.get_user(runtime().store, user_id)
+        if found is None:
+            abort(404)
+        return found
 
-    def on_model_change(self, form, model, is_created):
+    @expose("/")
+    def index(self):
+        return self.render("users/index.html", accounts=users.list_users(runtime().store), levels=LEVEL_LABELS)
+
+    @expose("/new", methods=("GET", "POST"))
+    def create(self):
+        if request.method == "GET":
+            return self._form(None, {"roles": [], "locale": "id"})
+        values = _posted()
         try:
-            roles = check_roles(form.role_list.data or [], model.supervisor_level, model.opd or None,
-                                self.catalogs)
+            if not request.form.get("password"):
+                raise AuthError(tr(f"Kata sandi wajib diisi untuk pengguna baru (minimal {users.MIN_PASSWORD} "
+                                   "karakter).", f"A new user needs a password (at least {users.MIN_PASSWORD} "
+                                   "characters)."))
+            created = users.create_user(runtime().store, values["username"], request.form["password"],
+                                        **_changes(values))
         except AuthError as exc:
-            raise ValidationError(str(exc)) from exc
-        model.roles = ",".join(roles)
-        model.opd = model.opd or None
-        model.username = (model.username or "").strip().lower()
-        if form.new_password.data:
-            try:
-                model.password_hash = hash_password(form.new_password.data)
-            except AuthError as exc:
-                raise ValidationError(str(exc)) from exc
-        elif is_created:
-            raise ValidationError("Kata sandi wajib diisi untuk pengguna baru (minimal 8 karakter).")
-        if is_created:
-            model.created_at = datetime.now(timezone.utc)
-            model.display_name = model.display_name or model.username
+            flash(str(exc), "danger")
+            return self._form(None, values, 422)
+        logger.info("user %s created by %s", created.username, _me())
+        flash(tr(f"Pengguna {created.username} dibuat.", f"User {created.username} created."), "success")
+        return redirect(url_for(".index"))
 
-    def __init__(self, session, catalogs, **kwargs):
-        self.catalogs = catalogs
-        super().__init__(UserRow, session, **kwargs)
+    @expose("/<int:user_id>", methods=("GET", "POST"))
+    def edit(self, user_id: int):
+        account = self._account(user_id)
+        if request.method == "GET":
+            return self._form(account, _stored(account))
+        values = {**_posted(), "username": account.username}
+        try:
+            if account.username == _me() and "admin" not in values["roles"]:
+                raise AuthError(tr("Anda tidak dapat mencabut peran administrator Anda sendiri.",
+                                   "You cannot take away your own administrator role."))
+            users.change_user(runtime().store, account.username, **_changes(values))
+        except AuthError as exc:
+            flash(str(exc), "danger")
+            return self._form(account, values, 422)
+        logger.info("user %s changed by %s", account.username, _me())
+        flash(tr(f"Pengguna {account.username} disimpan.", f"User {account.username} saved."), "success")
+        return redirect(url_for(".index"))
+
+    @expose("/<int:user_id>/active", methods=("POST",))
+    def set_active(self, user_id: int):
+        account = self._account(user_id)
+        active = request.form.get("active") == "1"
+        if not active and account.username == _me():
+            flash(tr("Anda tidak dapat menonaktifkan akun Anda sendiri.", "You cannot disable your own account."),
+                  "danger")
+            return redirect(url_for(".edit", user_id=user_id))
+        users.set_active(runtime().store, account.username, active)
+        logger.info("user %s %s by %s", account.username, "enabled" if active else "disabled", _me())
+        flash(tr(f"Pengguna {account.username} {'diaktifkan' if active else 'dinonaktifkan'}.",
+                 f"User {account.username} {'enabled' if active else 'disabled'}."), "success")
+        return redirect(url_for(".index"))
+
+    @expose("/<int:user_id>/password", methods=("POST",))
+    def password(self, user_id: int):
+        account = self._account(user_id)
+        try:
+            users.set_password(runtime().store, account.username, request.form.get("password") or "")
+        except AuthError:
+            flash(tr(f"Kata sandi minimal {users.MIN_PASSWORD} karakter; tidak ada yang diubah.",
+                     f"A password needs at least {users.MIN_PASSWORD} characters; nothing was changed."), "danger")
+            return redirect(url_for(".edit", user_id=user_id))
+        logger.info("password of %s set by %s", account.username, _me())
+        flash(tr(f"Kata sandi {account.username} diganti.", f"Password of {account.username} changed."), "success")
+        return redirect(url_for(".index"))
 
 
 def register(admin, app) -> None:
     from . import Text
 
-    rt = app.extensions["alur"]
-    session = scoped_session(sessionmaker(bind=rt.db))
-    app.teardown_appcontext(lambda exc: session.remove())
-    with warnings.catch_warnings():
-        # Flask-Admin 2.2 wants Flask-SQLAlchemy's ``db`` here and warns about a plain session; alur does
-        # not use Flask-SQLAlchemy, and a scoped session removed at teardown is what that ``db`` holds.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        view = UsersView(session, rt.catalogs, name=Text("Pengguna", "Users"), endpoint="users",
-                         url="/admin/users")
-    admin.add_view(view)
+    admin.add_view(UsersView(name=Text("Pengguna", "Users"), endpoint="users", url="/admin/users"))
 
 
 __all__ = ["UsersView", "register"]

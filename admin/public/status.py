@@ -8,17 +8,13 @@ identities, internal notes, other inputs or actor names — anything not listed 
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
-
-from workflow.core.receipts import hash_token
 from workflow.core.guards import Actor
-from workflow.store import models as m
-from workflow.store.db import read_only
-from workflow.store.sql import utc
+from workflow.core.receipts import hash_token
 from workflow.core.ticket import Ticket
+from workflow.store.queries.tracking import token_hash
 
 PEMOHON = Actor("pemohon", frozenset({"pemohon"}), "Pemohon")
 ANSWER_STATE = "menunggu_konfirmasi"  # the answer is public once the ticket has been delivered to here
@@ -31,14 +27,12 @@ def find_by_token(runtime, receipt_no: str, token: str) -> Ticket | None:
     unknown receipt, with the token hash compared in constant time either way."""
     receipt_no = (receipt_no or "").strip().upper()[:24]
     presented = hash_token((token or "").strip()[:200])
-    with read_only(runtime.db) as conn:
-        row = conn.execute(select(m.tickets.c.id, m.tickets.c.token_hash)
-                           .where(m.tickets.c.receipt_no == receipt_no)).first()
-    stored = row.token_hash if row is not None else _DUMMY_HASH
+    found = token_hash(runtime.store, receipt_no)
+    stored = found[1] if found is not None else _DUMMY_HASH
     matches = hmac.compare_digest(stored.encode("ascii"), presented.encode("ascii"))
-    if row is None or not matches or not token:
+    if found is None or not matches or not token:
         return None
-    return runtime.engine.load(row.id)
+    return runtime.engine.load(found[0])
 
 
 def _label(obj: Any, locale: str) -> str:
@@ -56,7 +50,7 @@ def timeline(runtime, definition, ticket: Ticket, locale: str = "id") -> list[di
         if row["kind"] not in ("open", "transition") or not row["to_state"]:
             continue
         state = definition.states.get(row["to_state"])
-        out.append({"at": utc(row["at"]), "state": row["to_state"],
+        out.append({"at": row["at"], "state": row["to_state"],
                     "label": _label(state, locale) if state else row["to_state"]})
     return out
 
@@ -89,16 +83,16 @@ def public_status(runtime, ticket: Ticket, locale: str = "id") -> dict[str, Any]
         if spec is None or run.status == "stopped" or run is not ticket.clock(run.clock):
             continue
         clocks.append({"clock": run.clock, "label": _label(spec, locale), "status": run.status,
-                       "due_at": utc(run.due_at)})
+                       "due_at": run.due_at})
     return {
         "receipt_no": ticket.receipt_no,
         "state": ticket.state,
         "state_label": _label(state, locale),
         "terminal": state.terminal,
         "outcome": ticket.outcome,
-        "created_at": utc(ticket.created_at),
-        "updated_at": utc(ticket.updated_at),
-        "closed_at": utc(ticket.closed_at),
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "closed_at": ticket.closed_at,
         "timeline": timeline(runtime, definition, ticket, locale),
         "clocks": clocks,
         "requested_information": (str(ticket.fields.get("kekurangan") or "") or None)
@@ -110,7 +104,11 @@ def public_status(runtime, ticket: Ticket, locale: str = "id") -> dict[str, Any]
 
 
 def iso(value: datetime | None) -> str | None:
-    return utc(value).isoformat().replace("+00:00", "Z") if value is not None else None
+    """ISO 8601 in UTC with a Z, as the API answers every time (stored times are UTC, naive or not)."""
+    if value is None:
+        return None
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def jsonable(status: dict[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,12 @@ import sqlite3
 import pytest
 
 from admin.app import create_app
-from admin.auth import create_user
 from tests.web import (  # noqa: F401 - csrf_from and PASSWORD are re-exported to the tests; the fixture is autouse
     PASSWORD, STAFF, csrf_from, fresh_admin_catalog_cache, post_login)
 from tests.conftest import SOP, walk_in_record
 from workflow.core.guards import Actor
 from workflow.services.publish import publish
+from workflow.services.users import create_user
 from workflow.runtime import build_runtime
 from workflow.store.db import make_engine, upgrade
 
@@ -30,7 +30,7 @@ def template_db(tmp_path_factory):
     publish(runtime.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin",
             now=runtime.engine.now())
     for name, (roles, level, opd) in USERS.items():
-        create_user(engine, name, PASSWORD, roles, supervisor_level=level, opd=opd, display_name=name.title(),
+        create_user(runtime.store, name, PASSWORD, roles, supervisor_level=level, opd=opd, display_name=name.title(),
                     catalogs=runtime.catalogs)
     engine.dispose()
     conn = sqlite3.connect(path)

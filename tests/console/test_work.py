@@ -157,16 +157,6 @@ def test_console_switches_to_english(client, rt):
     assert "Work queue" in page and "Record a complaint" in page
 
 
-def test_flask_admin_pages_speak_indonesian_and_switch_to_english(client):
-    login(client, "admin")
-    page = client.get("/admin/users/").get_data(as_text=True)
-    assert "Buat" in page and "Create" not in page  # Flask-Admin's own strings, from our catalog
-    assert "petugas" in page and "password_hash" not in page and "$argon2" not in page
-    client.get("/locale/en")
-    page = client.get("/admin/users/").get_data(as_text=True)
-    assert "Create" in page and "Users" in page
-
-
 def test_default_tab_lists_tickets_where_it_is_my_roles_move(client, rt):
     waiting_for_team = open_ticket(rt)
     rt.engine.fire(waiting_for_team, "verifikasi", PETUGAS, {"tingkat": "sedang", "kewenangan": "dalam"})

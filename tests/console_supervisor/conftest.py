@@ -8,12 +8,12 @@ import pytest
 from argon2 import PasswordHasher
 
 from admin.app import create_app
-from admin.auth import create_user
 from tests.web import (  # noqa: F401 - csrf_from and PASSWORD are re-exported to the tests; the fixture is autouse
     PASSWORD, STAFF, csrf_from, fresh_admin_catalog_cache, post_login)
 from tests.conftest import MONDAY_9_WIB, SOP, walk_in_record
 from workflow.core.guards import Actor
 from workflow.services.publish import publish
+from workflow.services.users import create_user
 from workflow.runtime import build_runtime
 from workflow.store.db import make_engine, upgrade
 
@@ -53,18 +53,13 @@ def clock():
 
 @pytest.fixture
 def rt(db, clock, monkeypatch):
-    # admin.console.users imports hash_password by name: import it before patching, and patch its name too,
-    # or the first app built here binds the cheap hash there for the rest of the session (tests/console's
-    # user form then stored a hash of the wrong password)
-    import admin.console.users
-
-    monkeypatch.setattr("admin.auth.hash_password", lambda password: CHEAP_HASH)
-    monkeypatch.setattr(admin.console.users, "hash_password", lambda password: CHEAP_HASH)
+    # every account is made through workflow.services.users, which looks hash_password up at each call
+    monkeypatch.setattr("workflow.services.users.hash_password", lambda password: CHEAP_HASH)
     runtime = build_runtime(db=db)
     runtime.engine.now = clock
     publish(runtime.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=clock())
     for name, (roles, level, opd) in USERS.items():
-        create_user(db, name, PASSWORD, roles, supervisor_level=level, opd=opd, display_name=name.title(),
+        create_user(runtime.store, name, PASSWORD, roles, supervisor_level=level, opd=opd, display_name=name.title(),
                     catalogs=runtime.catalogs)
     return runtime
 

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import lxml.html
 
-from admin.auth import get_user_by_name, view_identity
+from admin.auth import User, view_identity
 from tests.conftest import MONDAY_9_WIB
 from workflow.core.audit import verify_rows
 from workflow.reports.audit_export import CSV_COLUMNS
+from workflow.services.users import get_user_by_name
 
 from .conftest import PETUGAS, csrf_from, login, open_ticket
 
@@ -109,7 +110,7 @@ def test_reverify_button_reports_the_chain_status(client, rt, clock):
 
 def test_who_viewed_a_confidential_identity_is_listed(app, client, rt, clock):
     secret = rt.engine.load(open_ticket(rt, kerahasiaan="rahasia"))
-    kasi = get_user_by_name(rt.db, "kasi")
+    kasi = User.from_record(get_user_by_name(rt.store, "kasi"))
     with app.test_request_context():
         identity = view_identity(secret, "verifikasi laporan pungli", user=kasi)
     assert identity["nama"] == "Siti Aminah"

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from admin.api.keys import create_key
 from admin.app import create_app
 from tests.conftest import SOP
 from tests.web import PASSWORD, csrf_from  # noqa: F401 - re-exported to the tests
 from workflow.core.guards import Actor
+from workflow.services.apikeys import create_key
 from workflow.services.publish import publish
 from workflow.runtime import build_runtime
 from workflow.store.db import make_engine, upgrade
@@ -109,6 +109,6 @@ def client(app):
 def api_key(rt):
     """A factory: api_key("intake", "read") -> the Authorization header for a new key."""
     def make(*scopes: str, role: str = "petugas", name: str = "sipeka") -> dict[str, str]:
-        _, key = create_key(rt.db, name, scopes or ("intake", "read", "act"), role, same_integration=True)
+        _, key = create_key(rt.store, name, scopes or ("intake", "read", "act"), role, same_integration=True)
         return {"Authorization": f"Bearer {key}"}
     return make

@@ -35,10 +35,10 @@ def test_missing_wrong_and_revoked_keys_answer_401_problem(client, api_key, rt):
     response = client.get("/api/v1/tickets", headers={"Authorization": "Bearer alur_00000000_nope"})
     assert response.status_code == 401 and response.mimetype == PROBLEM
     assert {"type", "title", "status", "detail"} <= set(response.json)
-    from admin.api.keys import create_key, revoke_key
-    key_id, key = create_key(rt.db, "old", ["read"])
+    from workflow.services.apikeys import create_key, revoke_key
+    key_id, key = create_key(rt.store, "old", ["read"])
     assert client.get("/api/v1/tickets", headers={"X-API-Key": key}).status_code == 200
-    revoke_key(rt.db, key_id)
+    revoke_key(rt.store, key_id)
     assert client.get("/api/v1/tickets", headers={"X-API-Key": key}).status_code == 401
 
 

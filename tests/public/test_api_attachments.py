@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from admin.auth import create_user
 from tests.web import post_login
 from workflow.core import evidence
 from workflow.errors import AttachmentUnreadable
 from workflow.services import attachments
+from workflow.services.users import create_user
 from workflow.store import models as m
 from workflow.store import models_intake as mi
 
@@ -254,7 +254,7 @@ def test_api_evidence_is_opened_by_an_officer_on_the_ticket_page_like_form_evide
     api_receipt = file_ticket(client, sipeka)
     assert upload(client, api_receipt, sipeka, [("surat-api.pdf", PDF)]).status_code == 201
 
-    create_user(rt.db, "petugas1", PASSWORD, ["petugas"], display_name="Petugas Satu", catalogs=rt.catalogs)
+    create_user(rt.store, "petugas1", PASSWORD, ["petugas"], display_name="Petugas Satu", catalogs=rt.catalogs)
     officer = app.test_client()
     assert post_login(officer, "petugas1", PASSWORD).status_code == 302
     for receipt, name, data, content_type in ((form_receipt, "foto-form.png", PNG, "image/png"),
@@ -279,7 +279,7 @@ def test_the_console_refuses_evidence_whose_bytes_no_longer_match_their_hash(app
     assert upload(client, receipt, sipeka, [("surat.pdf", PDF)]).status_code == 201
     digest = sha(PDF)
     (Path(app.instance_path) / "attachments" / digest[:2] / digest[2:4] / digest).write_bytes(PDF + b"diubah")
-    create_user(rt.db, "petugas1", PASSWORD, ["petugas"], display_name="Petugas Satu", catalogs=rt.catalogs)
+    create_user(rt.store, "petugas1", PASSWORD, ["petugas"], display_name="Petugas Satu", catalogs=rt.catalogs)
     officer = app.test_client()
     post_login(officer, "petugas1", PASSWORD)
     tid = ticket_id(rt, receipt)
@@ -291,7 +291,7 @@ def test_the_console_refuses_evidence_whose_bytes_no_longer_match_their_hash(app
 def test_officers_without_the_identity_see_neutral_names_for_rahasia_evidence(app, client, rt, sipeka):
     receipt = file_ticket(client, sipeka, kerahasiaan="rahasia")
     assert upload(client, receipt, sipeka, [("KTP_Ratna.pdf", PDF)]).status_code == 201
-    create_user(rt.db, "petugas1", PASSWORD, ["petugas"], display_name="Petugas Satu", catalogs=rt.catalogs)
+    create_user(rt.store, "petugas1", PASSWORD, ["petugas"], display_name="Petugas Satu", catalogs=rt.catalogs)
     officer = app.test_client()
     post_login(officer, "petugas1", PASSWORD)
     html = officer.get(f"/admin/work/ticket/{ticket_id(rt, receipt)}").get_data(as_text=True)

@@ -7,9 +7,36 @@ database as the ticket, so the log cannot drift from the reads.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from typing import Any, Mapping
 
 from workflow.core.audit import AuditEvent
+from workflow.core.guards import Actor
+from workflow.store.port import Store
+
+logger = logging.getLogger(__name__)
+SUPERVISOR_RANKS = ("kepala_dinas", "kepala_bidang", "kepala_seksi")  # highest first
+
+
+def reveal_identity(store: Store, ticket_id: int, actor: Actor, purpose: str, now: datetime, *,
+                    receipt_no: str | None = None, confidential: bool = False,
+                    known: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The complainant's identity of a ticket the caller has already decided ``actor`` may see.
+
+    A ``confidential`` (rahasia) identity is read and its ``identity_view`` audit row (who, when, why,
+    which fields) written in one unit of work, so no read goes unlogged. ``known`` is the identity when
+    the caller loaded it with the ticket already (it is not read twice)."""
+    with store.unit_of_work() as uow:
+        identity = dict(known) if known else uow.tickets.identity(ticket_id)
+        if confidential:
+            role = next((r for r in SUPERVISOR_RANKS if r in actor.roles), "supervisor")
+            uow.audit.append([AuditEvent(
+                kind="identity_view", at=now, actor_id=actor.id, actor_role=role, ticket_id=ticket_id,
+                receipt_no=receipt_no, detail={"purpose": (purpose or "").strip()[:500], "fields": sorted(identity)})])
+            uow.commit()
+            logger.info("identity of %s viewed by %s", receipt_no, actor.id)
+    return identity
 
 
 def record_report_view(runtime, actor_id: str, report, fmt: str, now: datetime) -> None:
@@ -23,4 +50,4 @@ def record_report_view(runtime, actor_id: str, report, fmt: str, now: datetime) 
         uow.commit()
 
 
-__all__ = ["record_report_view"]
+__all__ = ["record_report_view", "reveal_identity"]

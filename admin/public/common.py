@@ -1,0 +1,35 @@
+"""What every public page shares: the runtime, dates in WIB, field labels in the visitor's language, the
+tracking link."""
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import url_for
+
+from workflow.core.calendar import OFFICE_TZ
+
+from .i18n import locale
+
+
+def runtime():
+    from admin.app import get_runtime
+    return get_runtime()
+
+
+def wib(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(OFFICE_TZ).strftime("%d-%m-%Y %H:%M") + " WIB"
+
+
+def field_label(f) -> str:
+    return (f.label_en or f.label) if locale() == "en" else f.label
+
+
+def track_url(receipt: str, token: str) -> str:
+    """The tracking page of a complaint (the token travels in the URL: pages set no-referrer)."""
+    return url_for("public.track") + "?" + urlencode({"resi": receipt, "token": token})
+
+
+__all__ = ["runtime", "wib", "field_label", "track_url"]

@@ -1,0 +1,140 @@
+"""The public complaint form: fields grouped for the complainant, evidence checked before anything is
+stored, and one intake (`workflow.services.intake.file_complaint`) that saves all of it or nothing."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
+
+from workflow.core import evidence
+from workflow.core.evidence import Upload
+from workflow.core.inputs import validate_fields
+from workflow.errors import AttachmentRejected, InvalidInput
+from workflow.services.intake import file_complaint
+
+from . import limits
+from .common import runtime
+from .i18n import locale, t
+from .status import PEMOHON
+
+logger = logging.getLogger(__name__)
+
+# Record fields the office fills, not the complainant (channel, severity, box date, signature, ...).
+OFFICE_ONLY = {"kanal", "tingkat", "tanggal_ambil_kotak", "dibantu_petugas", "tanda_tangan", "nomor_rujukan",
+               "kerahasiaan"}
+GROUPS = (("Identitas pengadu", ("nama", "alamat", "telepon", "email")),
+          ("Perizinan yang diadukan", ("no_registrasi", "sektor", "jenis_izin")),
+          ("Isi pengaduan", None))
+HONEYPOT = "situs_web"
+WEB_CHANNEL = "website_sipeka"
+
+
+def intake_definition():
+    rt = runtime()
+    return rt.engine.definition(current_app.config.get("ALUR_INTAKE_DEFINITION") or rt.intake_definition())
+
+
+def form_fields(definition) -> list[tuple[str, list]]:
+    """The fields the complainant fills, in the form's groups (identity, permit, the complaint)."""
+    public = [f for f in definition.record if f.name not in OFFICE_ONLY]
+    placed: set[str] = set()
+    out = []
+    for title, names in GROUPS:
+        group = [f for f in public if (names is None and f.name not in placed) or (names and f.name in names)]
+        placed.update(f.name for f in group)
+        if group:
+            out.append((title, group))
+    return out
+
+
+def choices(f, rt) -> list[dict[str, Any]]:
+    """Options of a choice field: (code, label, parent) from its catalog or its options."""
+    if f.options:
+        return [{"code": o, "label": o, "parent": None} for o in f.options]
+    catalog = rt.catalogs.get("opd" if f.type == "opd" and not f.catalog else (f.catalog or ""))
+    if catalog is None:
+        return []
+    lang = locale()
+    return [{"code": e.code, "label": catalog.label_of(e.code, lang), "parent": e.parent}
+            for e in catalog.entries.values()]
+
+
+def record_from_form(definition) -> dict[str, Any]:
+    names = {f.name: f for f in definition.record if f.name not in OFFICE_ONLY}
+    record: dict[str, Any] = {}
+    for name, f in names.items():
+        value = request.form.get(name, "")
+        if f.type == "datetime" and value and len(value) <= 16 and "T" in value:
+            value += ":00+07:00"  # <input type=datetime-local> has no zone; the office is in WIB
+        record[name] = value
+    record["kanal"] = WEB_CHANNEL
+    record["kerahasiaan"] = request.form.get("kerahasiaan") or "biasa"
+    return record
+
+
+def checked_uploads(errors: dict[str, str]) -> list[Upload]:
+    """The form's evidence files that pass `workflow.core.evidence.check`; what is wrong goes to ``errors``."""
+    uploads = []
+    files = [f for f in request.files.getlist("bukti") if f and f.filename]
+    if len(files) > evidence.MAX_FILES:
+        errors["bukti"] = f"paling banyak {evidence.MAX_FILES} berkas"
+    for item in files[:evidence.MAX_FILES]:
+        try:
+            uploads.append(evidence.check(item.filename, item.stream))
+        except AttachmentRejected as exc:
+            errors["bukti"] = str(exc)
+    return uploads
+
+
+def _refused():
+    return render_template("public/error.html", title=t("Permintaan tidak dapat diproses"),
+                           message=t("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")), 400
+
+
+def _submit(definition, errors: dict[str, str]):
+    """File the posted complaint; the redirect to the receipt, or None with ``errors`` filled."""
+    rt = runtime()
+    uploads = checked_uploads(errors)
+    record = record_from_form(definition)
+    if errors:  # say everything that is wrong at once: the fields too, not only the files
+        _, field_errors = validate_fields(definition.record, record, rt.catalogs)
+        errors.update({**field_errors, **dict(errors)})
+        return None
+    try:
+        opened = file_complaint(rt, record, PEMOHON, definition_key=definition.key, uploads=uploads,
+                                instance_path=current_app.instance_path)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+        return None
+    session["resi"] = {"receipt": opened.ticket.receipt_no, "token": opened.token}
+    return redirect(url_for("public.receipt"))
+
+
+def new_complaint():
+    definition = intake_definition()
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        if request.form.get(HONEYPOT):
+            logger.info("honeypot filled from %s; complaint refused", request.remote_addr)
+            return _refused()
+        done = _submit(definition, errors)
+        if done is not None:
+            return done
+    rt = runtime()
+    return render_template("public/form.html", groups=form_fields(definition), errors=errors, values=values,
+                           choices=lambda f: choices(f, rt), honeypot=HONEYPOT, accept=evidence.ACCEPT,
+                           max_mb=evidence.max_bytes() // (1024 * 1024), max_bytes=evidence.max_bytes(),
+                           max_files=evidence.MAX_FILES,
+                           kerahasiaan=values.get("kerahasiaan", "biasa")), (422 if errors else 200)
+
+
+def register(bp: Blueprint, limiter) -> None:
+    view = limiter.limit(limits.form_limit, methods=["POST"], key_func=get_remote_address)(new_complaint)
+    bp.add_url_rule("/pengaduan/baru", "new_complaint", view, methods=["GET", "POST"])
+
+
+__all__ = ["register", "OFFICE_ONLY", "HONEYPOT", "GROUPS", "form_fields", "record_from_form"]
