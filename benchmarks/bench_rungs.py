@@ -5,9 +5,9 @@ left alone for 30 days, so each has seven due rungs (``penyelesaian``: 50 %, 80 
 working days; ``tanggapan_awal``: 75 %, 100 %), 3,500 in all. Each side works on a database of its
 own (an SQLite file in WAL mode, or a PostgreSQL schema) holding the same backlog, and fires all of it:
 
-* **sweep**: `workflow.escalation.sweep_due_rungs`, what ``alur sweep`` (and the in-process sweeper
+* **sweep**: `workflow.services.escalation.sweep_due_rungs`, what ``alur sweep`` (and the in-process sweeper
   of ``alur serve``) runs after an outage: claim batches of due clock runs, fire each rung once.
-* **job**: `workflow.escalation.fire_rung_job`, the rq job body, called once per due rung the way a
+* **job**: `workflow.jobs.rungs.fire_rung_job`, the rq job body, called once per due rung the way a
   worker calls it (without rq around it): the calendar check, the row locks, one transaction per rung.
 * **raw** (the baseline): the statements one rung needs, written by hand in SQLAlchemy Core and run
   with ``Connection.execute`` in one transaction per rung: read the ticket and its clock run (locked
@@ -17,7 +17,7 @@ own (an SQLite file in WAL mode, or a PostgreSQL schema) holding the same backlo
   next rung, audit detail, outbox rows) come from one real rung ladder fired on a probe ticket before
   timing, so the raw side does the database work and the audit hashing, none of the engine.
 * **worker** (``--worker``, needs Redis): what ``alur worker`` does with a backlog handed to it by
-  `workflow.escalation.claim_and_enqueue`: `workflow.jobs.run_worker` in burst mode on the
+  `workflow.jobs.queues.claim_and_enqueue`: `workflow.jobs.worker.run_worker` in burst mode on the
   escalation queue, rq and all. Smaller (``--worker-tickets``), on tickets opened 30 days before the
   real clock, because rq jobs fire "now".
 
@@ -64,14 +64,15 @@ from workflow.jobs import queues  # noqa: E402
 from workflow.core.audit import CONTENT_FIELDS, seal, verify_rows  # noqa: E402
 from workflow.core.calendar import WorkingCalendar  # noqa: E402
 from workflow.services.engine import Engine  # noqa: E402
-from workflow.services.escalation import (  # noqa: E402
-    ESCALATION_TEMPLATE, WARNING_TEMPLATE, claim_and_enqueue, due_query, sweep_due_rungs)
+from workflow.core.escalation import ESCALATION_TEMPLATE, WARNING_TEMPLATE  # noqa: E402
+from workflow.services.escalation import sweep_due_rungs  # noqa: E402
 from workflow.jobs.rungs import fire_rung_job  # noqa: E402
 from workflow.services.publish import publish  # noqa: E402
 from workflow.runtime import Runtime  # noqa: E402
 from workflow.store import models as m  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
 from workflow.store.sql import SqlStore  # noqa: E402
+from workflow.store.sql.escalations import due_query  # noqa: E402
 
 REDIS_URL = os.environ.get("ALUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LATER = timedelta(days=30)  # every rung of both clocks is due by then
@@ -444,10 +445,10 @@ def worker_side(db: sa.Engine, reopen: Callable[[], sa.Engine], args, prefix: st
     print(f"worker: {side.expected} rungs through run_worker (burst, forking as alur worker does)", flush=True)
     try:
         for _ in range(RUNGS_PER_TICKET + 2):  # each round fires the next due rung of every run
-            if not claim_and_enqueue(rt):
+            if not queues.claim_and_enqueue(rt):
                 break
             started = time.perf_counter()
-            jobs_worker.run_worker(worker, burst=True, queues=(queues.ESCALATION_QUEUE,))
+            jobs_worker.run_worker(worker, burst=True, queue_names=(queues.ESCALATION_QUEUE,))
             side.seconds += time.perf_counter() - started
     finally:
         jobs_worker.set_runtime(None)

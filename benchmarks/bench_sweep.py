@@ -4,7 +4,7 @@ With ``--n`` open tickets (default 1,000,000) of which 1 % are past a rung, meas
 
 * **raw query**: ``SELECT id, ticket_id, next_rung FROM ticket_clocks WHERE next_rung_at <= :now AND
   status = 'running'`` through the DBAPI cursor (the ``ix_clocks_due_rung`` index), all rows fetched;
-* **sweep**: `workflow.escalation.claim_and_enqueue`, the production path a sweep uses to hand due rungs
+* **sweep**: `workflow.jobs.queues.claim_and_enqueue`, the production path a sweep uses to hand due rungs
   to the workers: claim batches of 1,000 (``FOR UPDATE SKIP LOCKED`` on the clock rows and their tickets
   on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite), walk them by keyset, and enqueue one rq job per rung on
   the real Redis (deterministic ids, retry policy, one pipeline per batch);
@@ -40,7 +40,7 @@ from benchmarks.seed import seed_tickets  # noqa: E402
 from workflow.jobs import queues  # noqa: E402
 from workflow.core.calendar import WorkingCalendar  # noqa: E402
 from workflow.services.engine import Engine  # noqa: E402
-from workflow.services.escalation import claim_and_enqueue, sweep_due_rungs  # noqa: E402
+from workflow.services.escalation import sweep_due_rungs  # noqa: E402
 from workflow.runtime import Runtime  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
 from workflow.store.sql import SqlStore, utc  # noqa: E402
@@ -103,13 +103,13 @@ def bench(db, label: str, n: int, *, fire: bool, repeat: int, redis_conn) -> dic
         elapsed, found = raw_query(db, now)
         raw_times.append(elapsed)
         started = time.perf_counter()
-        claim_and_enqueue(runtime, now, batch=1000, enqueue=lambda claims: None)
+        queues.claim_and_enqueue(runtime, now, batch=1000, enqueue=lambda claims: None)
         claim_times.append(time.perf_counter() - started)
         prefix = f"bench{uuid.uuid4().hex[:8]}"
         runtime.extras["queue_prefix"] = prefix
         enqueue = None if redis_conn is not None else (lambda claims: None)
         started = time.perf_counter()
-        claimed = claim_and_enqueue(runtime, now, batch=1000, enqueue=enqueue)
+        claimed = queues.claim_and_enqueue(runtime, now, batch=1000, enqueue=enqueue)
         sweep_times.append(time.perf_counter() - started)
         if redis_conn is not None:
             queued = queues.queue(runtime).count

@@ -1,51 +1,62 @@
 """Escalation ladders at run time: each rung fires once, in order, with its flags, outbox rows and audit.
 
-Scenarios run on SQLite and PostgreSQL (``db_engine``) with explicit ``now=`` values, so the clock is
-controlled without sleeping.
+The logic runs on the in-memory store, with explicit ``now=`` values, so the clock is controlled
+without sleeping. What rests on the database itself runs on SQLite and PostgreSQL too: a rung
+failing inside its savepoint (all three stores), a rung recorded by someone else (the unique row),
+and a job reading a calendar edited by another process. Races between sweepers, Redis and killed
+workers are in ``tests/test_jobs.py``; the store's side in ``tests/store/test_port_escalations.py``.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, update
 
-from tests.conftest import MONDAY_9_WIB, walk_in_record
-from workflow.jobs import worker as jobs_worker
-from workflow.services import calendar as calendar_service
+from tests.conftest import MONDAY_9_WIB, memory_runtime, walk_in_record
+from tests.store.rows import escalation_rows, outbox_rows
 from workflow.core.audit import verify_rows
 from workflow.core.calendar import WorkingCalendar
+from workflow.core.ticket import Change
 from workflow.errors import ConcurrentUpdate
+from workflow.jobs import worker as jobs_worker
 from workflow.jobs.rungs import fire_rung_job
-from workflow.services.escalation import sweep_due_rungs
 from workflow.runtime import Runtime
+from workflow.services import calendar as calendar_service
+from workflow.services.engine import Engine
+from workflow.services.escalation import sweep_due_rungs
 from workflow.store import models as m
-from workflow.store.sql import utc
 
 T0 = MONDAY_9_WIB
 WIB = timezone(timedelta(hours=7))
 
 
 @pytest.fixture
-def runtime(db_engine, store, engine):
+def runtime(memory_store):
+    return memory_runtime(memory_store)
+
+
+@pytest.fixture
+def engine(runtime):
+    return runtime.engine
+
+
+@pytest.fixture
+def sql_runtime(store, published, calendar):
+    """A runtime on SQLite and PostgreSQL (``store``), for what rests on the database itself."""
+    engine = Engine(store, calendar=calendar, now=lambda: T0)
     return Runtime(store=store, engine=engine, catalogs=engine.catalogs)
 
 
 def escalations(runtime, ticket_id, clock=None):
-    q = select(m.clocks.c.clock, m.escalations.c.rung, m.escalations.c.target_role) \
-        .join(m.clocks, m.clocks.c.id == m.escalations.c.clock_run_id).where(m.escalations.c.ticket_id == ticket_id)
-    if clock:
-        q = q.where(m.clocks.c.clock == clock)
-    with runtime.db.connect() as conn:
-        return sorted((r.clock, r.rung, r.target_role) for r in conn.execute(q))
+    """(clock, rung, target role) of the ticket's recorded rungs, sorted."""
+    names = {run.id: run.clock for run in runtime.engine.load(ticket_id).clocks}
+    return sorted((names[r["clock_run_id"]], r["rung"], r["target_role"])
+                  for r in escalation_rows(runtime.store, ticket_id) if clock in (None, names[r["clock_run_id"]]))
 
 
 def outbox(runtime, ticket_id, template=None):
-    q = select(m.outbox.c.template, m.outbox.c.recipient, m.outbox.c.detail).where(m.outbox.c.ticket_id == ticket_id)
-    if template:
-        q = q.where(m.outbox.c.template == template)
-    with runtime.db.connect() as conn:
-        return [(r.template, r.recipient, r.detail) for r in conn.execute(q.order_by(m.outbox.c.id))]
+    return [(r["template"], r["recipient"], r["detail"]) for r in outbox_rows(runtime.store, ticket_id)
+            if template in (None, r["template"])]
 
 
 def audit_of(runtime, ticket_id, kind):
@@ -114,7 +125,7 @@ def test_penyelesaian_ladder_fires_each_warning_and_escalation_once(runtime, eng
     assert chain_ok(runtime)
 
 
-def test_reassigning_rung_moves_the_ticket_to_the_target_role(runtime, engine, actors, store):
+def test_reassigning_rung_moves_the_ticket_to_the_target_role(runtime, engine, actors):
     """A rung declared with ``reassign`` hands the ticket to the escalation target's role."""
     from tests.conftest import SOP
     from workflow.services.publish import publish
@@ -123,7 +134,7 @@ def test_reassigning_rung_moves_the_ticket_to_the_target_role(runtime, engine, a
         "{at: 100%, escalate_to: kepala_seksi, notify: [escalation_target]}",
         "{at: 100%, escalate_to: kepala_seksi, reassign: true, notify: [escalation_target]}", 1)
     assert "reassign: true" in text
-    publish(store, text, file="sop-v2.yaml", actor_id="admin", now=T0)
+    publish(runtime.store, text, file="sop-v2.yaml", actor_id="admin", now=T0)
     ticket = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     assert ticket.definition_version == 2
     assert sweep_due_rungs(runtime, now=T0 + timedelta(days=1, hours=1)) == 2  # tanggapan_awal 75 % and 100 %
@@ -141,8 +152,9 @@ def test_sweep_fires_every_overdue_rung_after_downtime_once_in_order(runtime, en
     assert [r for _, r, _ in escalations(runtime, ticket.id, "penyelesaian")] == [0, 1, 2, 3, 4]
 
 
-def test_an_already_fired_rung_is_skipped_quietly(runtime, engine, actors):
+def test_an_already_fired_rung_is_skipped_quietly(sql_runtime, actors):
     """The unique row is the truth: a rung recorded as fired (a crashed run, a duplicate job) never fires again."""
+    runtime, engine = sql_runtime, sql_runtime.engine
     ticket = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     run = ticket.clock("penyelesaian")
     with runtime.db.begin() as conn:
@@ -157,8 +169,11 @@ def test_an_already_fired_rung_is_skipped_quietly(runtime, engine, actors):
 def test_a_broken_ticket_does_not_stop_the_sweep(runtime, engine, actors, caplog):
     good = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     broken = engine.open("pengaduan-ptsp", walk_in_record(nama="Budi"), actors["petugas"], now=T0).ticket
-    with runtime.db.begin() as conn:  # its definition version does not exist: loading it fails
-        conn.execute(update(m.tickets).where(m.tickets.c.id == broken.id).values(definition_version=99))
+    with runtime.store.unit_of_work() as uow:  # its definition version does not exist: loading it fails
+        moved = uow.tickets.load(broken.id)
+        moved.definition_version = 99
+        uow.tickets.save(Change(moved, moved.version, []))
+        uow.commit()
     fired = sweep_due_rungs(runtime, now=T0 + timedelta(days=3.6))
     assert fired == 3
     assert len(escalations(runtime, good.id)) == 3 and escalations(runtime, broken.id) == []
@@ -236,10 +251,7 @@ def test_pause_for_missing_information_moves_due_time_by_the_paused_span(runtime
     assert resumed.clock("tanggapan_awal").due_at == T0 + timedelta(days=3)
     clock_notes = [n for r in runtime.store.audit_rows(ticket_id=ticket.id) for n in r["detail"].get("clocks", [])]
     assert {(n["clock"], n["op"]) for n in clock_notes} >= {("penyelesaian", "pause"), ("penyelesaian", "resume")}
-    with runtime.db.connect() as conn:
-        paused = conn.execute(select(m.clocks.c.paused_seconds).where(m.clocks.c.ticket_id == ticket.id,
-                                                                      m.clocks.c.clock == "penyelesaian")).scalar()
-    assert paused == pytest.approx(2 * 86400)
+    assert engine.load(ticket.id).clock("penyelesaian").paused_seconds == pytest.approx(2 * 86400)
     assert chain_ok(runtime)
 
 
@@ -247,16 +259,18 @@ def test_due_query_uses_only_running_clocks(runtime, engine, actors):
     ticket = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     engine.fire(ticket.id, "tolak", actors["petugas"], {"alasan": "Bukan pengaduan"}, now=T0 + timedelta(hours=1))
     assert sweep_due_rungs(runtime, now=T0 + timedelta(days=30)) == 0
-    with runtime.db.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(m.escalations)).scalar() == 0
-        rows = conn.execute(select(m.clocks.c.next_rung_at).where(m.clocks.c.ticket_id == ticket.id)).all()
-    assert all(utc(r.next_rung_at) is None for r in rows)
+    assert escalation_rows(runtime.store) == []
+    assert all(run.next_rung_at is None for run in engine.load(ticket.id).clocks)
 
 
-def test_a_rung_failing_after_its_writes_rolls_back_alone(runtime, engine, actors, monkeypatch):
+def test_a_rung_failing_after_its_writes_rolls_back_alone(port_store, actors, monkeypatch):
     """A rung that fails after writing its escalation, ticket, audit and outbox rows leaves none of them;
-    the other rungs of the batch (before and after it) commit, and the audit chain still verifies."""
+    the other rungs of the batch (before and after it) commit, and the audit chain still verifies (the
+    savepoint and the held audit head, on every store)."""
     from workflow.services import escalation
+
+    runtime = memory_runtime(port_store)
+    engine = runtime.engine
 
     good = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     bad = engine.open("pengaduan-ptsp", walk_in_record(nama="Budi"), actors["petugas"], now=T0).ticket
@@ -280,12 +294,12 @@ def test_a_rung_failing_after_its_writes_rolls_back_alone(runtime, engine, actor
     assert chain_ok(runtime)
 
 
-def test_a_rung_job_uses_a_calendar_edited_after_its_worker_started(runtime, engine, actors, db_engine, store):
+def test_a_rung_job_uses_a_calendar_edited_after_its_worker_started(sql_runtime, actors, store):
     """The job reads the calendar's stamp in its own transaction; after an edit it reloads and fires on the
     new calendar (Tuesday closed: the 100 % rung of the one-working-day triage clock moves to Wednesday)."""
     from workflow.services.calendar import add_closure
-    from workflow.services.engine import Engine
 
+    runtime, engine = sql_runtime, sql_runtime.engine
     ticket = engine.open("pengaduan-ptsp", walk_in_record(), actors["petugas"], now=T0).ticket
     run = ticket.clock("tanggapan_awal")
     worker = Runtime(store=store, engine=Engine(store, calendar=WorkingCalendar()),

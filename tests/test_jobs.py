@@ -27,7 +27,7 @@ from workflow.core.audit import verify_rows
 from workflow.core.calendar import WorkingCalendar
 from workflow.services.engine import Engine
 from workflow.jobs.rungs import fire_rung_job
-from workflow.services.escalation import claim_and_enqueue, sweep_due_rungs
+from workflow.services.escalation import sweep_due_rungs
 from workflow.services.publish import publish
 from workflow.runtime import Runtime
 from workflow.store import models as m
@@ -287,7 +287,7 @@ def test_claim_and_enqueue_hands_due_rungs_to_workers(redis_runtime, actors, red
     from rq.registry import ScheduledJobRegistry
 
     redis_conn.delete(ScheduledJobRegistry(queue=queues.queue(rt)).key)  # only the sweep's jobs remain
-    assert claim_and_enqueue(rt) == 3 * 2  # penyelesaian 50 % and tanggapan_awal 75 % per ticket
+    assert queues.claim_and_enqueue(rt) == 3 * 2  # penyelesaian 50 % and tanggapan_awal 75 % per ticket
     assert queues.queue(rt).count == 6
     work(rt)
     assert count(rt.db, m.escalations) == 3 * 2

@@ -17,6 +17,7 @@ point (``admin.cli``, ``admin.wsgi``) makes those calls; this module imports nei
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -25,12 +26,15 @@ from typing import Any, Callable
 from sqlalchemy import Engine as DbEngine
 
 from workflow.core.calendar import Closure, WorkingCalendar
+from workflow.core.ticket import ClockRun
 from workflow.errors import UnknownDefinition
 from workflow.services.engine import Engine
 from workflow.spec.catalog import Catalogs, default_catalogs
 from workflow.store.db import INSTANCE_DIR, default_url, make_engine
 from workflow.store.port import ClosureRecord, Store
 from workflow.store.sql import SqlStore
+
+logger = logging.getLogger(__name__)
 
 #: A periodic task: ``(runtime, now=None) -> count``.
 PeriodicTask = Callable[..., int]
@@ -73,6 +77,9 @@ class Runtime:
     periodic: dict[str, PeriodicTask] = field(default_factory=dict)
     #: Called with the ids of outbox rows written outside a fire (escalation rungs), after commit.
     on_outbox: list[Callable[["Runtime", list[int]], None]] = field(default_factory=list)
+    #: Called with ``[(clock run, ticket id), ...]`` whose next rung moved outside a fire (an escalation
+    #: sweep or job, a calendar edit), after commit; `workflow.jobs.queues.install` registers rq's.
+    rung_schedulers: list[Callable[["Runtime", list[tuple[ClockRun, int]]], Any]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -83,6 +90,15 @@ class Runtime:
     @property
     def calendar(self) -> WorkingCalendar:
         return self.engine.calendar  # type: ignore[return-value]
+
+    def schedule_rungs(self, runs: list[tuple[ClockRun, int]]) -> None:
+        """Hand ``(run, ticket id)`` pairs to every rung scheduler; never raises (the change is committed,
+        and the periodic sweep fires a rung whose job was lost)."""
+        for schedule in list(self.rung_schedulers) if runs else ():
+            try:
+                schedule(self, runs)
+            except Exception:  # noqa: BLE001 - the sweep fires the rungs anyway
+                logger.warning("could not schedule next rungs; the periodic sweep will catch them", exc_info=True)
 
     def reload_calendar(self) -> WorkingCalendar:
         self.engine.calendar = load_calendar(self.store)

@@ -2,7 +2,8 @@
 
 With ``ALUR_REDIS_URL`` set, every committed open or fire schedules the next rung of each running clock
 as an rq job (``enqueue_at``, deterministic id ``<prefix>-rung-<clock run id>-<rung>``; rq ids may not
-contain ``:``) through the engine's after-commit hook (`install`). Jobs only make rungs fire on time:
+contain ``:``) through the engine's after-commit hook (`install`); so do the next rungs an escalation
+sweep or a calendar edit moves (``runtime.rung_schedulers``). Jobs only make rungs fire on time:
 the database says what is due, and the periodic sweep (`workflow.jobs.periodic`) fires whatever a lost
 job left. Jobs are idempotent (``escalations`` has ``UNIQUE(clock_run_id, rung)``), so a job that runs
 twice, or after the sweep, changes nothing.
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timezone
-from typing import Any, Iterable
+from datetime import datetime, timezone
+from typing import Callable, Iterable
 
+from workflow.core.escalation import DueRung
 from workflow.core.ticket import ClockRun, Ticket
+from workflow.services import escalation
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +109,8 @@ def _schedule_rung(runtime, q, run: ClockRun, ticket_id: int):
     )
 
 
-def enqueue_due(runtime, claims: Iterable[Any]) -> list:
-    """Enqueue one job per due rung now (`workflow.services.escalation.claim_and_enqueue`), in one pipeline."""
+def enqueue_due(runtime, claims: Iterable[DueRung]) -> list:
+    """Enqueue one job per due rung now (`claim_and_enqueue`), in one pipeline."""
     from rq import Queue
 
     q = queue(runtime)
@@ -116,6 +119,19 @@ def enqueue_due(runtime, claims: Iterable[Any]) -> list:
                                job_id=rung_job_id(runtime, c.clock_run_id, c.rung), retry=retry,
                                result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600) for c in claims]
     return q.enqueue_many(data) if data else []
+
+
+def claim_and_enqueue(runtime, now: datetime | None = None, *, batch: int = 1000,
+                      enqueue: Callable[[list[DueRung]], object] | None = None) -> int:
+    """Claim every due rung and enqueue one rq job per rung instead of firing it here; returns how many.
+
+    The sweep's claim (`workflow.services.escalation.hand_over_due_rungs`: ``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL, a keyset walk, one transaction per batch) with the jobs enqueued while each batch is
+    claimed; the jobs (`workflow.jobs.rungs`, deterministic ids) fire the rungs on the workers. Used
+    when many rungs fall due at once and by ``benchmarks/bench_sweep.py`` (``enqueue`` replaces rq).
+    """
+    return escalation.hand_over_due_rungs(runtime, enqueue or (lambda claims: enqueue_due(runtime, claims)), now,
+                                          batch=batch)
 
 
 def schedule_ticket(runtime, ticket: Ticket) -> int:
@@ -128,7 +144,12 @@ def schedule_ticket(runtime, ticket: Ticket) -> int:
 
 
 def install(runtime) -> bool:
-    """Hook rung scheduling into ``runtime.engine`` (once) when Redis is configured; returns whether it did."""
+    """Hook rung scheduling into the runtime (once) when Redis is configured; returns whether it did.
+
+    Two hooks: the engine's after-commit hook schedules the next rung of each clock an open or fire
+    left running; ``runtime.rung_schedulers`` gets `enqueue_rungs` for next rungs moved outside a fire
+    (escalation sweeps and jobs, calendar edits).
+    """
     if not runtime.redis_url or runtime.extras.get("jobs_installed"):
         return bool(runtime.extras.get("jobs_installed"))
 
@@ -140,10 +161,11 @@ def install(runtime) -> bool:
                            exc_info=True)
 
     runtime.engine.after_commit.append(hook)
+    runtime.rung_schedulers.append(enqueue_rungs)
     runtime.extras["jobs_installed"] = True
     return True
 
 
 __all__ = ["ESCALATION_QUEUE", "NOTIFICATION_QUEUE", "QUEUES", "RUNG_JOB", "RUNG_RETRY_INTERVALS", "queue_prefix",
            "queue_name", "redis_connection", "queue", "rung_job_id", "enqueue_rung", "enqueue_rungs", "enqueue_due",
-           "schedule_ticket", "install"]
+           "claim_and_enqueue", "schedule_ticket", "install"]

@@ -12,12 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
-
 from workflow.errors import AlurError, ConcurrentUpdate, TransitionRejected
 from workflow.core.guards import Actor
-from workflow.store import models as m
-from workflow.store.db import read_only
 
 logger = logging.getLogger(__name__)
 
@@ -25,23 +21,14 @@ TRIGGER = "tutup_otomatis"
 
 
 def _waiting(runtime) -> list[tuple[int, int]]:
-    """(ticket id, version) of open tickets in a state some definition's ``tutup_otomatis`` leaves."""
-    t = m.tickets.c
-    with read_only(runtime.db) as conn:
-        pairs = conn.execute(select(t.definition_key, t.definition_version).where(t.closed_at.is_(None))
-                             .distinct()).all()
-    sources_of: dict[tuple[str, int], list[str]] = {}
-    for key, version in pairs:  # no connection held here: loading a definition opens its own
-        definition = runtime.engine.definition(key, version)
-        sources = sorted({s for tr in definition.transitions_named(TRIGGER) for s in tr.sources})
-        if sources:
-            sources_of[(key, version)] = sources
+    """(ticket id, version) of tickets in a state some definition's ``tutup_otomatis`` leaves."""
     out: list[tuple[int, int]] = []
-    with read_only(runtime.db) as conn:
-        for (key, version), sources in sources_of.items():
-            rows = conn.execute(select(t.id, t.version).where(t.definition_key == key, t.definition_version == version,
-                                                              t.state.in_(sources)).order_by(t.id)).all()
-            out.extend((r.id, r.version) for r in rows)
+    with runtime.store.unit_of_work() as uow:  # read only: left without commit
+        for key, version in uow.tickets.open_versions():
+            definition = runtime.engine.definitions.get(uow, key, version)
+            sources = sorted({s for tr in definition.transitions_named(TRIGGER) for s in tr.sources})
+            if sources:
+                out.extend((ref.id, ref.version) for ref in uow.tickets.waiting_in(key, version, sources))
     return out
 
 

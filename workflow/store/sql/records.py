@@ -1,5 +1,5 @@
-"""The smaller repositories of the SQL store: definitions, receipt counters, fired rungs, evidence
-rows and ticket links (the office's calendar edits are in `workflow.store.sql.calendar`)."""
+"""The smaller repositories of the SQL store: definitions, receipt counters, evidence rows and ticket
+links (the office's calendar edits are in `workflow.store.sql.calendar`)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -81,22 +81,6 @@ class SqlReceipts:
         return int(self.conn.execute(stmt, {"b_year": year}).scalar_one())
 
 
-_SELECT_FIRED = (select(m.clocks.c.clock, m.clocks.c.run, m.escalations.c.rung)
-                 .join(m.escalations, m.escalations.c.clock_run_id == m.clocks.c.id)
-                 .where(m.clocks.c.ticket_id == bindparam("b_id")))
-
-
-class SqlEscalations:
-    def __init__(self, conn):
-        self.conn = conn
-
-    def fired(self, ticket_id: int) -> dict[tuple[str, int], set[int]]:
-        out: dict[tuple[str, int], set[int]] = {}
-        for row in self.conn.execute(_SELECT_FIRED, {"b_id": ticket_id}).all():
-            out.setdefault((row.clock, row.run), set()).add(row.rung)
-        return out
-
-
 class SqlAttachments:
     def __init__(self, conn):
         self.conn = conn
@@ -144,4 +128,4 @@ class SqlLinks:
         return [(r.kind, r.receipt_no) for r in rows]
 
 
-__all__ = ["SqlDefinitions", "SqlReceipts", "SqlEscalations", "SqlAttachments", "SqlLinks", "upsert"]
+__all__ = ["SqlDefinitions", "SqlReceipts", "SqlAttachments", "SqlLinks", "upsert"]

@@ -143,6 +143,15 @@ class SqlTickets:
             where.append(t.definition_version == version)
         return self._refs(*where)
 
+    def open_versions(self) -> list[tuple[str, int]]:
+        t = m.tickets.c
+        q = select(t.definition_key, t.definition_version).where(t.closed_at.is_(None)).distinct()
+        return [(k, v) for k, v in self.conn.execute(q.order_by(t.definition_key, t.definition_version)).all()]
+
+    def waiting_in(self, key: str, version: int, states: Iterable[str]) -> list[TicketRef]:
+        t = m.tickets.c
+        return self._refs(t.definition_key == key, t.definition_version == version, t.state.in_(list(states)))
+
     def _refs(self, *where) -> list[TicketRef]:
         t = m.tickets.c
         q = select(t.id, t.receipt_no, t.state, t.definition_key, t.definition_version, t.version).where(*where)
