@@ -31,6 +31,7 @@ from notifications.clock import Clock, fixed, utcnow
 from notifications.context import DEFAULT_OFFICE
 from notifications.expansion import expand_outbox
 from notifications.jobs import enqueue_pending, schedule_retry
+from notifications.logs import log_unexpected
 from notifications.sending import send_once
 
 logger = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def sweep_outbox(runtime: Any, now: datetime | None = None, *, batch: int = 500,
             expand_outbox(runtime, outbox_id, clock=clock)
             done += 1
         except Exception:  # noqa: BLE001 - one broken row must not block the whole sweep
-            logger.exception("sweep: expanding outbox %s failed", outbox_id)
+            log_unexpected(logger, "sweep: expanding outbox %s failed", outbox_id)
     with runtime.store.unit_of_work() as uow:
         due = uow.deliveries.due(clock(), batch)
     for delivery_id in due:
@@ -145,7 +146,7 @@ def sweep_outbox(runtime: Any, now: datetime | None = None, *, batch: int = 500,
             deliver(runtime, delivery_id, clock=clock)
             done += 1
         except Exception:  # noqa: BLE001
-            logger.exception("sweep: delivering %s failed", delivery_id)
+            log_unexpected(logger, "sweep: delivering %s failed", delivery_id)
     return done
 
 
@@ -199,7 +200,7 @@ class BackgroundDelivery:
             try:
                 deliver_now(self.runtime, item)
             except Exception:  # noqa: BLE001 - the rows stay due; sweep_outbox tries them again
-                logger.exception("background delivery of outbox rows %s failed; the sweep will retry", item)
+                log_unexpected(logger, "background delivery of outbox rows %s failed; the sweep will retry", item)
 
 
 def start_background_delivery(runtime: Any) -> BackgroundDelivery:

@@ -87,7 +87,9 @@ def _record_for(runtime: Any, base: DeliveryRecord, outbox: OutboxRecord, facts:
         subject, body = render(outbox.template, target.locale,
                                template_context(runtime, facts, target, outbox.detail, now))
     except (TemplateError, KeyError, ValueError, TypeError) as exc:
-        logger.error("outbox %s: cannot render %s for %s: %s", outbox.id, outbox.template, target.channel, exc)
+        # The reason goes to the delivery's log, not here: a value the template choked on may be personal.
+        logger.error("outbox %s: cannot render %s for %s (%s); see 'alur outbox list --status failed'",
+                     outbox.id, outbox.template, target.channel, type(exc).__name__)
         return replace(record, status=DeliveryStatus.FAILED, last_error=f"template {outbox.template}: {exc}")
     return replace(record, subject=subject[:300], body=body, status=DeliveryStatus.QUEUED, next_attempt_at=now)
 

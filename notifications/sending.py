@@ -30,6 +30,7 @@ from notifications.channels import Channel, build_channels
 from notifications.clock import Clock, utcnow
 from notifications.errors import DeliveryError
 from notifications.inapp import INAPP, deliver_inapp
+from notifications.logs import log_unexpected
 from notifications.message import Message
 from workflow.store.port_deliveries import DeliveryRecord, DeliveryStatus
 
@@ -98,16 +99,15 @@ def _hand_over(runtime: Any, delivery: DeliveryRecord, attempts: int, clock: Clo
                                 retryable=False, channel=delivery.channel, message_id=str(delivery.id))
         reference = channel.send(_message(delivery))
     except DeliveryError as exc:
-        return _record_failure(runtime, delivery, attempts, str(exc), exc.retryable, clock())
+        return _record_failure(runtime, delivery, attempts, str(exc), exc.retryable, clock(), code=exc.code)
     except Exception as exc:  # noqa: BLE001 - a bug or an unexpected provider error: retry, visibly
-        logger.exception("delivery %s raised unexpectedly", delivery.id)
+        log_unexpected(logger, "delivery %s (%s) failed unexpectedly", delivery.id, delivery.channel)
         return _record_failure(runtime, delivery, attempts, f"{type(exc).__name__}: {exc}", True, clock())
     with runtime.store.unit_of_work() as uow:
         uow.deliveries.mark_sent(delivery.id, clock(), str(reference),
                                  body=_TOKEN_IN_URL.sub(r"\1[token]", delivery.body))
         uow.commit()
-    logger.info("delivery %s (%s to %s) sent after %d attempt(s)", delivery.id, delivery.channel,
-                delivery.recipient, attempts)
+    logger.info("delivery %s (%s) sent after %d attempt(s)", delivery.id, delivery.channel, attempts)
     return Attempt(DeliveryStatus.SENT, attempts=attempts)
 
 
@@ -119,7 +119,11 @@ def _message(delivery: DeliveryRecord) -> Message:
 
 
 def _record_failure(runtime: Any, delivery: DeliveryRecord, attempts: int, error: str, retryable: bool,
-                    at: datetime) -> Attempt:
+                    at: datetime, *, code: int | None = None) -> Attempt:
+    """Queue the next attempt (`BACKOFF`) or fail the delivery, keeping ``error`` in its log.
+
+    The error's text stays in the database: it may repeat the address or phone number (an SMTP reply
+    does), so the log line names only the delivery, its channel and the provider's code."""
     backoff = tuple(runtime.extras.get("delivery_backoff") or BACKOFF)
     retry_at = at + backoff[attempts - 1] if retryable and attempts <= len(backoff) else None
     if retryable and retry_at is None:
@@ -127,7 +131,9 @@ def _record_failure(runtime: Any, delivery: DeliveryRecord, attempts: int, error
     with runtime.store.unit_of_work() as uow:
         uow.deliveries.record_failure(delivery.id, error, retry_at)
         uow.commit()
-    logger.warning("delivery %s attempt %d failed (%s): %s", delivery.id, attempts,
-                   f"retry at {retry_at.isoformat()}" if retry_at else "failed", error)
+    logger.warning("delivery %s (%s) attempt %d failed%s; %s", delivery.id, delivery.channel, attempts,
+                   f" with code {code}" if code is not None else "",
+                   f"next attempt at {retry_at.isoformat()}" if retry_at else
+                   "given up, the reason is in 'alur outbox list --status failed'")
     status = DeliveryStatus.QUEUED if retry_at is not None else DeliveryStatus.FAILED
     return Attempt(status, retry_at, attempts)

@@ -10,6 +10,7 @@ import email
 import email.policy
 import http.server
 import json
+import logging
 import os
 import re
 import signal
@@ -378,6 +379,35 @@ def test_a_slow_sweep_takes_each_lease_when_it_claims_so_nothing_is_sent_twice(s
     first, second = deliveries(rt.db, channel="email")
     assert (first.status, first.attempts, utc(first.sent_at)) == ("sent", 1, started + timedelta(minutes=4))
     assert (second.status, second.attempts, utc(second.sent_at)) == ("sent", 1, started + timedelta(minutes=8))
+
+
+class ChokingGateway:
+    """A gateway client that fails in a way nobody planned for, naming what it was handling."""
+
+    def send(self, message):
+        raise RuntimeError(f"gateway choked on {message.recipient}: {message.body[:40]}")
+
+
+def test_logs_name_deliveries_by_id_and_channel_never_by_address_or_phone(runtime, actors, smtp, caplog):
+    """Issue 12: `alur sweep` logged "delivery 1 (email to secret.whistle@...) sent" and phone numbers in
+    clear. Sent, refused, retried, failing unexpectedly: logs say which delivery and channel, no more."""
+    runtime.extras["channels"]["webhook"] = ChokingGateway()
+    smtp.replies = ["550 5.1.1 <secret.whistle@example.test>: Recipient address rejected"]
+    with caplog.at_level(logging.DEBUG):
+        runtime.engine.open("pengaduan-ptsp", walk_in_record(email="secret.whistle@example.test",
+                                                             telepon="0812-9999-0000"), actors["petugas"])
+        runtime.engine.open("pengaduan-ptsp", walk_in_record(email="budi@example.test", telepon="0813-1111-2222"),
+                            actors["petugas"])
+        sweep_outbox(runtime, now=datetime.now(timezone.utc) + timedelta(minutes=2))
+
+    assert [r.status for r in deliveries(runtime.db, channel="email")] == ["failed", "sent"]
+    ours = [r for r in caplog.records if r.name.partition(".")[0] in ("notifications", "workflow", "admin")]
+    logged = "\n".join(r.getMessage() + (logging.Formatter().formatException(r.exc_info) if r.exc_info else "")
+                        for r in ours)  # the test mail server's own log shows what it received, as it should
+    for personal in ("secret.whistle", "budi@example", "81299990000", "81311112222", "Siti Aminah", "Yth."):
+        assert personal not in logged, personal
+    assert re.search(r"delivery \d+ \(email\) sent", logged)
+    assert re.search(r"delivery \d+ \(webhook\) .*RuntimeError", logged)  # what broke, not what it carried
 
 
 def test_retries_give_up_after_the_last_backoff(runtime, actors, smtp):
