@@ -142,7 +142,8 @@ class MemoryTickets:
                           and t.closed_at is None and version in (None, t.definition_version))
 
     def open_versions(self) -> list[tuple[str, int]]:
-        return sorted({(t.definition_key, t.definition_version) for t in self.t.tickets.values() if t.closed_at is None})
+        return sorted({(t.definition_key, t.definition_version) for t in self.t.tickets.values()
+                       if t.closed_at is None})
 
     def waiting_in(self, key: str, version: int, states: Iterable[str]) -> list[TicketRef]:
         states = set(states)

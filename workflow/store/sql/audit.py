@@ -33,10 +33,10 @@ class AuditTail:
 
     `SqlAuditLog.append` uses one per call. A caller that appends row by row in one transaction
     (the escalation sweep: one row per rung, each rung in its own savepoint) calls `SqlAuditLog.hold`
-    first, which keeps one to commit, so the head is read and written once rather than per row. The head stays locked from
-    the first read to commit either way, so the chain grows by one writer at a time. After a failed
-    savepoint, `rewind` puts the head back to a `head` taken before it (None if it was first read inside
-    that savepoint, whose lock may be gone: the next append reads it again).
+    first, which keeps one to commit, so the head is read and written once rather than per row. The
+    head stays locked from the first read to commit either way, so the chain grows by one writer at a
+    time. After a failed savepoint, `rewind` puts the head back to a `head` taken before it (None if it
+    was first read inside that savepoint, whose lock may be gone: the next append reads it again).
     """
 
     def __init__(self, conn):
