@@ -66,6 +66,13 @@ def _me() -> str:
     return user.username if user is not None else ""
 
 
+def _done(account: str, change: str, id_text: str, en_text: str):
+    """Log who changed which account, say so on the list, and go back to it."""
+    logger.info("user %s: %s by %s", account, change, _me())
+    flash(tr(id_text, en_text), "success")
+    return redirect(url_for(".index"))
+
+
 class UsersView(SecureBaseView):
     roles = frozenset({"admin"})
 
@@ -100,9 +107,8 @@ class UsersView(SecureBaseView):
         except AuthError as exc:
             flash(str(exc), "danger")
             return self._form(None, values, 422)
-        logger.info("user %s created by %s", created.username, _me())
-        flash(tr(f"Pengguna {created.username} dibuat.", f"User {created.username} created."), "success")
-        return redirect(url_for(".index"))
+        return _done(created.username, "created", f"Pengguna {created.username} dibuat.",
+                     f"User {created.username} created.")
 
     @expose("/<int:user_id>", methods=("GET", "POST"))
     def edit(self, user_id: int):
@@ -118,9 +124,8 @@ class UsersView(SecureBaseView):
         except AuthError as exc:
             flash(str(exc), "danger")
             return self._form(account, values, 422)
-        logger.info("user %s changed by %s", account.username, _me())
-        flash(tr(f"Pengguna {account.username} disimpan.", f"User {account.username} saved."), "success")
-        return redirect(url_for(".index"))
+        return _done(account.username, "changed", f"Pengguna {account.username} disimpan.",
+                     f"User {account.username} saved.")
 
     @expose("/<int:user_id>/active", methods=("POST",))
     def set_active(self, user_id: int):
@@ -131,10 +136,9 @@ class UsersView(SecureBaseView):
                   "danger")
             return redirect(url_for(".edit", user_id=user_id))
         users.set_active(runtime().store, account.username, active)
-        logger.info("user %s %s by %s", account.username, "enabled" if active else "disabled", _me())
-        flash(tr(f"Pengguna {account.username} {'diaktifkan' if active else 'dinonaktifkan'}.",
-                 f"User {account.username} {'enabled' if active else 'disabled'}."), "success")
-        return redirect(url_for(".index"))
+        return _done(account.username, "enabled" if active else "disabled",
+                     f"Pengguna {account.username} {'diaktifkan' if active else 'dinonaktifkan'}.",
+                     f"User {account.username} {'enabled' if active else 'disabled'}.")
 
     @expose("/<int:user_id>/password", methods=("POST",))
     def password(self, user_id: int):
@@ -145,9 +149,8 @@ class UsersView(SecureBaseView):
             flash(tr(f"Kata sandi minimal {users.MIN_PASSWORD} karakter; tidak ada yang diubah.",
                      f"A password needs at least {users.MIN_PASSWORD} characters; nothing was changed."), "danger")
             return redirect(url_for(".edit", user_id=user_id))
-        logger.info("password of %s set by %s", account.username, _me())
-        flash(tr(f"Kata sandi {account.username} diganti.", f"Password of {account.username} changed."), "success")
-        return redirect(url_for(".index"))
+        return _done(account.username, "password set", f"Kata sandi {account.username} diganti.",
+                     f"Password of {account.username} changed.")
 
 
 def register(admin, app) -> None:
