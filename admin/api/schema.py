@@ -1,11 +1,11 @@
 """Request and response schemas of /api/v1, defined once and used twice: to validate and to document.
 
 Record and transition-input schemas are derived from the definition's `Field`s (and the catalogs), the
-same objects `workflow.inputs.validate_fields` checks values against, so the OpenAPI document cannot
+same objects `workflow.core.inputs.validate_fields` checks values against, so the OpenAPI document cannot
 drift from what the API accepts. Envelope and query-parameter schemas are plain dicts checked by
 `check` (a small JSON-Schema subset: type, enum, length, pattern, bounds, properties, required,
 additionalProperties) and copied verbatim into the document. A multipart body (evidence uploads) is
-documented here and checked by its view, file by file, with `workflow.attachments.check`.
+documented here and checked by its view, file by file, with `workflow.core.evidence.check`.
 """
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ COMPONENTS: dict[str, dict] = {
 
 # -- schemas from definition fields ------------------------------------------------------------------
 def field_schema(f: Field, catalogs) -> dict[str, Any]:
-    """The JSON Schema of one definition field (as `workflow.inputs.coerce` accepts it, codes for choices)."""
+    """The JSON Schema of one definition field (as `workflow.core.inputs.coerce` accepts it, codes for choices)."""
     s: dict[str, Any]
     if f.type in ("text", "textarea"):
         s = {"type": "string", "maxLength": f.max_length or (DEFAULT_MAX_TEXT if f.type == "text" else DEFAULT_MAX_TEXTAREA)}
