@@ -9,7 +9,8 @@ from types import MappingProxyType
 import pytest
 
 from workflow.core.guards import mutually_exclusive
-from workflow.spec.loader import load_definition, load_definition_file, source_hash
+from workflow.errors import DefinitionError
+from workflow.spec.loader import check_definition, load_definition, load_definition_file, source_hash
 from workflow.spec.model import Definition, GuardRef, Span
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,3 +241,60 @@ def test_not_mutually_exclusive(a, b) -> None:
     """When some ticket could pass both lists, validation must call the pair ambiguous (D211)."""
     assert not mutually_exclusive(a, b)
     assert not mutually_exclusive(b, a)
+
+
+# -- texts built to exhaust the loader (issue 12, item 5) -----------------------------------------------
+def laughs(levels: int) -> str:
+    """A 'billion laughs': each anchor repeats the one before ten times, 10**levels values in a few lines."""
+    lines = ["key: lol", "title: lol", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def refusal(text: str):
+    """The one problem a text the loader will not build yields (the definition is None)."""
+    definition, problems = check_definition(text, "bomb.yaml")
+    assert definition is None
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    return problems[0]
+
+
+def test_a_billion_laughs_is_refused_before_anything_is_built() -> None:
+    """The 378-byte definition of the review took 17 s and 1 GB: aliases are counted as they are composed,
+    each as many values as it repeats, and composing stops at the limit."""
+    text = laughs(9)
+    problem = refusal(text)
+
+    assert problem.code == "D108" and "aliases" in problem.hint
+    assert problem.file == "bomb.yaml" and problem.line is not None and problem.column is not None
+    assert "*a" in text.splitlines()[problem.line - 1]  # located at an alias, not at the file's start
+    with pytest.raises(DefinitionError, match="D108"):
+        load_definition(text)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("key: lol\nx: " + "[" * 500 + "]" * 500 + "\n", "nested"),
+    ("key: lol\nx: &a [lol, *a]\n", "inside its own anchor"),
+    ("key: lol\nx: &a lol\ny: [" + ", ".join(["*a"] * 1000) + "]\n", "aliases"),
+    ("key: lol\nx: [" + ",".join(["1"] * 60_000) + "]\n", "values"),
+    ("key: lol\ndescription: '" + "x" * 300_000 + "'\n", "characters"),
+], ids=["deep", "self-alias", "many-aliases", "many-values", "long-text"])
+def test_every_limit_is_a_located_problem_saying_what_to_do(text: str, words: str) -> None:
+    """Depth, an alias inside itself (both a RecursionError before), the number of aliases, of values and of
+    characters: each is one D108 with a line, a column and a hint, never an exception."""
+    problem = refusal(text)
+
+    assert problem.code == "D108" and words in problem.message
+    assert problem.line and problem.column and problem.hint
+
+
+def test_aliases_within_the_limits_still_load(sop_text: str) -> None:
+    """Anchors and aliases stay usable for what they are for: one list written once, used twice."""
+    both = "roles: [pemohon, petugas]"
+    head, rest = sop_text.split(both, 1)
+    text = head + "roles: &keduanya [pemohon, petugas]" + rest.replace(both, "roles: *keduanya")
+    assert text.count("*keduanya") == 4
+
+    definition, problems = check_definition(text, "sop.yaml")
+    assert problems == []
+    assert definition.transitions == load_definition(sop_text).transitions
