@@ -38,9 +38,8 @@ class Shapes:
         self.loc = loc
 
     def mapping(self, value: Any, path: str, allowed: set[str], required: Iterable[str] = ()) -> dict:
-        if not isinstance(value, dict):
-            self.loc.problem("D101", path, f"expected a mapping, found {describe_value(value)}",
-                             "write it as 'key: value' lines indented under this one")
+        if not self.expect(value, path, isinstance(value, dict), "a mapping",
+                           "write it as 'key: value' lines indented under this one"):
             return {}
         for key in value:
             if key not in allowed:
@@ -57,28 +56,28 @@ class Shapes:
             return []
         if isinstance(value, str):
             return [value]
-        if not isinstance(value, list):
-            self.loc.problem("D101", path, f"expected a list, found {describe_value(value)}",
-                             "write it as [a, b] or one '- item' per line")
+        if not self.expect(value, path, isinstance(value, list), "a list",
+                           "write it as [a, b] or one '- item' per line"):
             return []
         return value
 
+    def expect(self, value: Any, path: str, fits: bool, expected: str, hint: str) -> bool:
+        """Whether a value that was given `fits`; if not, D101 saying what was expected and what was found."""
+        if not fits:
+            self.loc.problem("D101", path, f"expected {expected}, found {describe_value(value)}", hint)
+        return fits
+
     def text(self, value: Any, path: str, default: str = "") -> str:
-        if value is None:
-            return default
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.loc.problem("D101", path, f"expected text, found {describe_value(value)}",
-                             "write the text on one line, quoted if it contains ': ' or starts with [ or {")
+        if value is None or not self.expect(
+                value, path, isinstance(value, (str, int, float)) and not isinstance(value, bool), "text",
+                "write the text on one line, quoted if it contains ': ' or starts with [ or {"):
             return default
         return str(value)
 
     def name(self, value: Any, path: str) -> str | None:
         """A reference to something declared elsewhere (a role, a catalog): one plain word, or None."""
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.loc.problem("D101", path, f"expected one name, found {describe_value(value)}",
-                             "write a single name, not a list or a mapping")
+        if value is None or not self.expect(value, path, isinstance(value, str), "one name",
+                                            "write a single name, not a list or a mapping"):
             return None
         return value
 
@@ -89,11 +88,8 @@ class Shapes:
         return str(value)
 
     def boolean(self, value: Any, path: str) -> bool:
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            self.loc.problem("D101", path, f"expected true or false, found {describe_value(value)}",
-                             "write true or false (YAML reads 'ya' or 'tidak' as text)")
+        if value is None or not self.expect(value, path, isinstance(value, bool), "true or false",
+                                            "write true or false (YAML reads 'ya' or 'tidak' as text)"):
             return False
         return value
 

@@ -73,31 +73,26 @@ class _Meaning:
             self.check_clock(key, clock)
 
     # -- references ----------------------------------------------------------------------------
+    def known(self, code: str, what: str, name: str, declared, path: str) -> bool:
+        """Whether `name` is declared; if not, `code` at `path` with the closest name or the whole list."""
+        if name in declared:
+            return True
+        self.problem(code, path, f"unknown {what} '{name}'",
+                     did_you_mean(name, declared) or f"{what}s: " + ", ".join(sorted(declared)))
+        return False
+
     def need_state(self, name: str, path: str) -> bool:
-        if name not in self.states:
-            self.problem("D201", path, f"unknown state '{name}'",
-                         did_you_mean(name, self.states) or "states: " + ", ".join(sorted(self.states)))
-            return False
-        return True
+        return self.known("D201", "state", name, self.states, path)
 
     def need_role(self, name: str, path: str) -> bool:
-        if name not in self.roles:
-            self.problem("D202", path, f"unknown role '{name}'",
-                         did_you_mean(name, self.roles) or "roles: " + ", ".join(sorted(self.roles)))
-            return False
-        return True
+        return self.known("D202", "role", name, self.roles, path)
 
     def need_catalog(self, key: str, path: str) -> bool:
-        if key not in self.catalogs:
-            self.problem("D205", path, f"unknown catalog '{key}'",
-                         did_you_mean(key, self.catalogs) or f"catalogs: {', '.join(sorted(self.catalogs))}")
-            return False
-        return True
+        return self.known("D205", "catalog", key, self.catalogs, path)
 
     def need_lane(self, lane: str, path: str) -> None:
-        if self.lanes and lane not in self.lanes:
-            self.problem("D216", path, f"unknown lane '{lane}'",
-                         did_you_mean(lane, self.lanes) or "lanes: " + ", ".join(sorted(self.lanes)))
+        if self.lanes:  # without declared lanes, stage 1 checked each lane name as an identifier
+            self.known("D216", "lane", lane, self.lanes, path)
 
     # -- catalogs and fields -------------------------------------------------------------------
     def check_catalogs_and_fields(self) -> None:
@@ -205,9 +200,8 @@ class _Meaning:
             self.problem("D214", kpath, "assign takes exactly one of role / input / clear", "write {assign: {role: tim}}")
         elif not _names(p, "role", "input"):
             self.problem("D214", kpath, "assign's role or input must be one name", "write {assign: {role: tim}}")
-        elif "role" in p and p["role"] not in self.roles:
-            self.problem("D202", f"{kpath}.role", f"unknown role '{p['role']}'",
-                         did_you_mean(p["role"], self.roles) or "roles: " + ", ".join(sorted(self.roles)))
+        elif "role" in p:  # exactly one parameter: 'input' is not given
+            self.need_role(p["role"], f"{kpath}.role")
         elif "input" in p and p["input"] not in self.field_names:
             self.problem("D219", f"{kpath}.input", f"unknown field '{p['input']}'",
                          did_you_mean(p["input"], self.field_names) or "declare it in the transition's inputs")
