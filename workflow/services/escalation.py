@@ -258,9 +258,4 @@ def _fire_alone(runtime, uow: UnitOfWork, claim: DueRung, now: datetime) -> Fire
     return result
 
 
-def fired_rungs_of(runtime, ticket_id: int) -> dict[tuple[str, int], set[int]]:
-    with runtime.store.unit_of_work() as uow:
-        return uow.escalations.fired(ticket_id)
-
-
-__all__ = ["sweep_due_rungs", "fire_rung", "hand_over_due_rungs", "fired_rungs_of", "Fired", "DEFAULT_BATCH"]
+__all__ = ["sweep_due_rungs", "fire_rung", "hand_over_due_rungs", "Fired", "DEFAULT_BATCH"]
