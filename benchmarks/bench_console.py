@@ -157,9 +157,13 @@ ORDER BY created_at ASC, id LIMIT 51 OFFSET {offset}
 RAW_TURN = """
 SELECT id, receipt_no, state, kanal, kategori, sektor, tingkat, perihal, created_at, assignee_role, assignee_id,
        kerahasiaan, opd, flags, version
-FROM tickets WHERE state IN ('ditangani_tim', 'klarifikasi_opd') AND closed_at IS NULL
+FROM tickets WHERE definition_key = 'pengaduan-ptsp' AND definition_version IN (1)
+  AND state IN ('ditangani_tim', 'klarifikasi_opd') AND closed_at IS NULL
 ORDER BY created_at ASC, id LIMIT 51
 """
+# the "my turn" tab asks which definition versions are published (workflow/store/rules/my_turn.py spans them all)
+RAW_VERSIONS = ("SELECT key, version, title, published_at, published_by, note, source_hash FROM definitions "
+                "ORDER BY key, version DESC")
 RAW_FILTERED = """
 SELECT id, receipt_no, state, kanal, kategori, sektor, tingkat, perihal, created_at, assignee_role, assignee_id,
        kerahasiaan, opd, flags, version
@@ -181,7 +185,8 @@ RAW_TICKET = (
     "FROM audit_log WHERE ticket_id = %(id)s ORDER BY seq",
     "SELECT source, version FROM definitions WHERE key = 'pengaduan-ptsp' AND version = 1",
 )
-# The supervisor dashboard's numbers for a kepala seksi, as admin/console/supervisor.py `dashboard_numbers` asks
+# The supervisor dashboard's numbers for a kepala seksi, as workflow/store/queries/dashboard.py `dashboard_numbers`
+# asks (on time: workflow/store/rules/on_time.py)
 RAW_DASHBOARD = {
     "by_state": "SELECT definition_key, definition_version, state, count(*) FROM tickets WHERE closed_at IS NULL "
                 "GROUP BY definition_key, definition_version, state",
@@ -194,8 +199,9 @@ RAW_DASHBOARD = {
                    "ORDER BY w.fired_at DESC, w.id DESC",
     "on_time": "SELECT clock, count(*) FILTER (WHERE stopped_at >= %(month_start)s AND stopped_at < %(month_end)s), "
                "count(*) FILTER (WHERE stopped_at >= %(month_start)s AND stopped_at < %(month_end)s "
-               "AND (due_at IS NULL OR stopped_at <= due_at)), count(*), "
-               "count(*) FILTER (WHERE due_at IS NULL OR stopped_at <= due_at) FROM ticket_clocks "
+               "AND (due_at IS NULL OR stopped_at <= due_at OR consumed <= budget + 1e-9)), count(*), "
+               "count(*) FILTER (WHERE due_at IS NULL OR stopped_at <= due_at OR consumed <= budget + 1e-9) "
+               "FROM ticket_clocks "
                "WHERE status = 'stopped' AND stopped_at >= %(quarter_start)s AND stopped_at < %(quarter_end)s "
                "GROUP BY clock",
     "clocks": "SELECT clock, count(*), count(*) FILTER (WHERE due_at < %(now)s), "
@@ -205,7 +211,7 @@ RAW_DASHBOARD = {
 
 
 def dashboard_params() -> dict:
-    from admin.console.supervisor import period_bounds
+    from workflow.store.queries.dashboard import period_bounds
 
     now = datetime.now(timezone.utc)
     (month_start, month_end), (quarter_start, quarter_end) = period_bounds(now, "month"), period_bounds(now, "quarter")
@@ -213,7 +219,7 @@ def dashboard_params() -> dict:
             "quarter_end": quarter_end}
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("ALUR_TEST_POSTGRES_URL",
                                                         "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
@@ -225,121 +231,130 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--drop", action="store_true", help="drop the schema afterwards")
     parser.add_argument("--only", metavar="TEXT", help="measure only the pages whose name contains TEXT")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    os.environ.setdefault("ALUR_SECRET_KEY", "bench")
-    os.environ.setdefault("ALUR_IDENTITY_SALT", "bench")
-    rt = prepare(args.url, args.schema, args.n, args.open_fraction, args.overdue_fraction)
 
-    from admin.app import create_app
-    from workflow.store import models as m
+def samples(engine) -> tuple[int, int, list[int], list[str]]:
+    """Tickets in all, open ones, and open team tickets and receipt numbers to pick pages from."""
     import sqlalchemy as sa
 
-    app = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False}, runtime=rt)
-    with rt.db.connect() as conn:
+    from workflow.store import models as m
+
+    t = m.tickets.c
+    with engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(m.tickets)).scalar_one()
-        open_count = conn.execute(sa.select(sa.func.count()).select_from(m.tickets)
-                                  .where(m.tickets.c.closed_at.is_(None))).scalar_one()
-        sample = [r[0] for r in conn.execute(
-            sa.select(m.tickets.c.id).where(m.tickets.c.closed_at.is_(None), m.tickets.c.assignee_role == "tim")
-            .order_by(m.tickets.c.id.desc()).limit(500)).all()]
-        receipts = [r[0] for r in conn.execute(
-            sa.select(m.tickets.c.receipt_no).where(m.tickets.c.closed_at.is_(None)).limit(500)).all()]
-    print(f"database: {total:,} tickets, {open_count:,} open (PostgreSQL, schema {args.schema})")
-    rng = random.Random(7)
+        open_count = conn.execute(sa.select(sa.func.count()).where(t.closed_at.is_(None))).scalar_one()
+        sample = list(conn.execute(sa.select(t.id).where(t.closed_at.is_(None), t.assignee_role == "tim")
+                                   .order_by(t.id.desc()).limit(500)).scalars())
+        receipts = list(conn.execute(sa.select(t.receipt_no).where(t.closed_at.is_(None)).limit(500)).scalars())
+    return total, open_count, sample, receipts
 
-    tim = app.test_client()
-    login(tim, "tim")
-    petugas = app.test_client()
-    login(petugas, "petugas")
-    kasi = app.test_client()
-    login(kasi, "kasi")
 
-    def get(client, url):
+class Raw:
+    """The raw SQL of each page, sent straight through the driver on one autocommit connection."""
+
+    def __init__(self, engine):
+        self.conn = engine.raw_connection()
+        self.conn.driver_connection.autocommit = True
+        self.cursor = self.conn.cursor()
+
+    def ids(self, sql: str) -> list[int]:
+        self.cursor.execute(sql)
+        return [r[0] for r in self.cursor.fetchall()]
+
+    def statements(self, statements, params=None):
         def run():
-            response = client.get(url() if callable(url) else url)
+            for sql in statements:
+                self.cursor.execute(sql, params() if callable(params) else params)
+                self.cursor.fetchall()
+        return run
+
+    def dashboard(self) -> None:
+        params = dashboard_params()
+        params["ids"] = self.ids(RAW_DASHBOARD["flagged"])
+        for name in ("escalations", "on_time", "by_state", "clocks"):
+            self.cursor.execute(RAW_DASHBOARD[name], params)
+            self.cursor.fetchall()
+
+
+def page_cases(app, raw: Raw, sample: list[int], receipts: list[str]) -> list[tuple]:
+    """(name, the page through the app, the raw SQL it needs) for every page measured."""
+    rng = random.Random(7)
+    clients = {}
+    for name in ("tim", "petugas", "kasi"):
+        clients[name] = app.test_client()
+        login(clients[name], name)
+
+    def get(who, url):
+        def run():
+            response = clients[who].get(url() if callable(url) else url)
             assert response.status_code == 200, response.status_code
         return run
 
-    raw_conn = rt.db.raw_connection()
-    cursor = raw_conn.cursor()
-    raw_conn.driver_connection.autocommit = True
-
-    def raw(statements, params=None):
-        def run():
-            for sql in statements:
-                cursor.execute(sql(params) if callable(sql) else sql, params() if callable(params) else params)
-                cursor.fetchall()
-        return run
-
-    def raw_dashboard():
-        params = dashboard_params()
-        cursor.execute(RAW_DASHBOARD["flagged"])
-        params["ids"] = [r[0] for r in cursor.fetchall()]
-        for name in ("escalations", "on_time", "by_state", "clocks"):
-            cursor.execute(RAW_DASHBOARD[name], params)
-            cursor.fetchall()
-
-    ids_of = {}
-
-    def queue_ids(offset):
-        cursor.execute(RAW_QUEUE.format(offset=offset))
-        return [r[0] for r in cursor.fetchall()]
-
-    ids_of["q1"], ids_of["q20"] = queue_ids(0), queue_ids(950)
-    cursor.execute(RAW_TURN)
-    ids_of["turn"] = [r[0] for r in cursor.fetchall()]
-    cursor.execute(RAW_FILTERED)
-    ids_of["filtered"] = [r[0] for r in cursor.fetchall()]
-
-    current = {"id": sample[0], "receipt": receipts[0]}
-
-    def pick_ticket():
-        current["id"] = rng.choice(sample)
-        return f"/admin/work/ticket/{current['id']}"
-
-    def pick_receipt():
-        current["receipt"] = rng.choice(receipts)
-        return f"/admin/work/?tab=all&q={current['receipt']}"
-
-    cases = [
-        ("work queue, my-move tab (default)", get(tim, "/admin/work/"),
-         raw([RAW_TURN, RAW_CLOCKS], {"ids": ids_of["turn"]})),
-        ("work queue, team tab, page 1", get(tim, "/admin/work/?tab=team"),
-         raw([RAW_QUEUE.format(offset=0), RAW_CLOCKS], {"ids": ids_of["q1"]})),
-        ("work queue, team tab, page 20", get(tim, "/admin/work/?tab=team&page=20"),
-         raw([RAW_QUEUE.format(offset=950), RAW_CLOCKS], {"ids": ids_of["q20"]})),
-        ("filtered: category+sector+overdue", get(petugas, "/admin/work/?tab=all&kategori=durasi_waktu&sektor=esdm"
-                                                           "&deadline=overdue"),
-         raw([RAW_FILTERED, RAW_CLOCKS], {"ids": ids_of["filtered"]})),
-        ("search by receipt number", get(petugas, pick_receipt),
-         raw([RAW_RECEIPT], lambda: {"receipt": rng.choice(receipts)})),
-        ("ticket page", get(tim, pick_ticket),
-         raw(list(RAW_TICKET), lambda: {"id": rng.choice(sample)})),
-        ("supervisor dashboard", get(kasi, "/admin/pimpinan/"), raw_dashboard),
+    ids = {"q1": raw.ids(RAW_QUEUE.format(offset=0)), "q20": raw.ids(RAW_QUEUE.format(offset=950)),
+           "turn": raw.ids(RAW_TURN), "filtered": raw.ids(RAW_FILTERED)}
+    return [
+        ("work queue, my-move tab (default)", get("tim", "/admin/work/"),
+         raw.statements([RAW_VERSIONS, RAW_TURN, RAW_CLOCKS], {"ids": ids["turn"]})),
+        ("work queue, team tab, page 1", get("tim", "/admin/work/?tab=team"),
+         raw.statements([RAW_QUEUE.format(offset=0), RAW_CLOCKS], {"ids": ids["q1"]})),
+        ("work queue, team tab, page 20", get("tim", "/admin/work/?tab=team&page=20"),
+         raw.statements([RAW_QUEUE.format(offset=950), RAW_CLOCKS], {"ids": ids["q20"]})),
+        ("filtered: category+sector+overdue",
+         get("petugas", "/admin/work/?tab=all&kategori=durasi_waktu&sektor=esdm&deadline=overdue"),
+         raw.statements([RAW_FILTERED, RAW_CLOCKS], {"ids": ids["filtered"]})),
+        ("search by receipt number", get("petugas", lambda: f"/admin/work/?tab=all&q={rng.choice(receipts)}"),
+         raw.statements([RAW_RECEIPT], lambda: {"receipt": rng.choice(receipts)})),
+        ("ticket page", get("tim", lambda: f"/admin/work/ticket/{rng.choice(sample)}"),
+         raw.statements(list(RAW_TICKET), lambda: {"id": rng.choice(sample)})),
+        ("supervisor dashboard", get("kasi", "/admin/pimpinan/"), raw.dashboard),
     ]
-    if args.only:
-        cases = [case for case in cases if args.only.lower() in case[0].lower()]
+
+
+def measure(cases: list[tuple], repeat: int) -> None:
     print(f"{'page':<36} {'p50 ms':>8} {'p95 ms':>8}   {'raw p50':>8} {'raw p95':>8}   {'ratio p95':>9}")
     worst = 0.0
     for name, page, sql in cases:
-        page_ms = timed(page, args.repeat)
-        raw_ms = timed(sql, args.repeat)
+        page_ms = timed(page, repeat)
+        raw_ms = timed(sql, repeat)
         p95 = percentile(page_ms, 95)
         worst = max(worst, p95)
         print(f"{name:<36} {statistics.median(page_ms):>8.1f} {p95:>8.1f}   {statistics.median(raw_ms):>8.2f} "
               f"{percentile(raw_ms, 95):>8.2f}   {p95 / max(1e-6, percentile(raw_ms, 95)):>8.1f}x")
     print(f"target p95 < 150 ms: {'met' if worst < 150 else 'NOT met'} (worst p95 {worst:.1f} ms)")
-    raw_conn.close()
-    if args.drop:
-        admin = rt.db
-        admin.dispose()
-        from workflow.store.db import make_engine
 
-        outer = make_engine(args.url)
-        with outer.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{args.schema}" CASCADE'))
-        outer.dispose()
+
+def drop(url: str, schema: str) -> None:
+    import sqlalchemy as sa
+
+    from workflow.store.db import make_engine
+
+    outer = make_engine(url)
+    with outer.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    outer.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    os.environ.setdefault("ALUR_SECRET_KEY", "bench")
+    os.environ.setdefault("ALUR_IDENTITY_SALT", "bench")
+    rt = prepare(args.url, args.schema, args.n, args.open_fraction, args.overdue_fraction)
+
+    from admin.app import create_app
+
+    app = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False}, runtime=rt)
+    total, open_count, sample, receipts = samples(rt.store.engine)
+    print(f"database: {total:,} tickets, {open_count:,} open (PostgreSQL, schema {args.schema})")
+    raw = Raw(rt.store.engine)
+    cases = page_cases(app, raw, sample, receipts)
+    if args.only:
+        cases = [case for case in cases if args.only.lower() in case[0].lower()]
+    measure(cases, args.repeat)
+    raw.conn.close()
+    if args.drop:
+        rt.store.engine.dispose()
+        drop(args.url, args.schema)
     return 0
 
 

@@ -39,9 +39,11 @@ from workflow.spec.catalog import default_catalogs  # noqa: E402
 from workflow.reports import build_report, render  # noqa: E402
 from workflow.reports.period import OFFICE_TZ, parse_period  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
+from workflow.store.sql import SqlStore  # noqa: E402
 
 POSTGRES_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+# the on-time rule (workflow/store/rules/on_time.py) written by hand
 WITHIN = "(c.due_at IS NULL OR c.stopped_at <= c.due_at OR c.consumed <= c.budget + 1e-9)"
 ON_TIME = f"c.stopped_at IS NOT NULL AND {WITHIN}"
 LATE_RUNNING = ("c.stopped_at IS NULL AND ((c.status = 'running' AND c.due_at < %(now)s) "
@@ -126,7 +128,7 @@ def last_complete_quarter(now: datetime) -> str:
     return f"{local.year}-Q{q - 1}" if q > 1 else f"{local.year - 1}-Q4"
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=POSTGRES_URL, help="PostgreSQL URL (default: ALUR_TEST_POSTGRES_URL)")
     parser.add_argument("--n", type=int, default=1_000_000, help="tickets to seed (default 1,000,000)")
@@ -135,8 +137,78 @@ def main(argv: list[str] | None = None) -> int:
                         help="use (and keep) this schema; seeded only if it has no tickets yet")
     parser.add_argument("--period", default=None, help="default: the last complete quarter before now")
     parser.add_argument("--render-rows", type=int, default=1000)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def seeded(db, schema: str, n: int, now: datetime) -> int:
+    """The schema's tickets, seeding ``n`` first when it has none."""
+    with db.connect() as conn:
+        have = conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar_one()
+    if have == 0:
+        print(f"seeding {n:,} tickets into schema {schema} …", file=sys.stderr)
+        seed_tickets(db, n, open_fraction=0.1, now=now)
+        with db.connect() as conn:
+            have = conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar_one()
+    return have
+
+
+def alternate(repeat: int, report, raw) -> tuple[list[float], list[float], object, object]:
+    """Run ``report()`` and ``raw()`` one after the other ``repeat`` times: their times and last results."""
+    report_times, raw_times, built, figures = [], [], None, None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        built = report()
+        report_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        figures = raw()
+        raw_times.append(time.perf_counter() - started)
+    return report_times, raw_times, built, figures
+
+
+def raw_run(db, period, now: datetime, evaluation: bool = True):
+    def run():
+        with db.connect() as conn:
+            figures = raw_figures(conn, period.start_utc, period.end_utc, now, evaluation=evaluation)
+            conn.rollback()
+        return figures
+    return run
+
+
+def render_times(report, small, rows: int) -> dict[str, float]:
+    renders = {}
+    started = time.perf_counter()
+    render(report, "json")
+    renders["json (full)"] = time.perf_counter() - started
+    for fmt in ("docx", "xlsx", "html"):
+        started = time.perf_counter()
+        render(small, fmt)
+        renders[f"{fmt} ({rows} evaluation rows)"] = time.perf_counter() - started
+    return renders
+
+
+def summary(report, problems: list[str], times: dict[str, list[float]], renders: dict[str, float], repeat: int):
+    penyelesaian = next(s for s in report.sla.clocks if s.clock == "penyelesaian")
+    print(f"figures: {report.total:,} complaints in the period; {len(report.evaluation):,} evaluation rows; "
+          f"penyelesaian: {penyelesaian.runs:,} runs, {penyelesaian.on_time:,} on time, {penyelesaian.late:,} late, "
+          f"{penyelesaian.running:,} running; net median {penyelesaian.net_median} / p90 {penyelesaian.net_p90} "
+          f"days; gross median {penyelesaian.gross_median_days} / p90 {penyelesaian.gross_p90_days} days; "
+          f"{len(report.sla.by_opd)} OPD×clock rows")
+    print(f"figures equal: {'yes' if not problems else 'NO'}")
+    for problem in problems:
+        print("  " + problem)
+    report_t, raw_t, agg_t, agg_raw_t = times["report"], times["raw"], times["agg"], times["agg_raw"]
+    print(f"report (build_report): best {min(report_t):.3f} s, median {median(report_t):.3f} s over {repeat}")
+    print(f"raw GROUP BY SQL:      best {min(raw_t):.3f} s, median {median(raw_t):.3f} s over {repeat}")
+    print(f"ratio report/raw: {min(report_t) / min(raw_t):.2f} (best), {median(report_t) / median(raw_t):.2f} "
+          "(median)")
+    print(f"aggregates only (no evaluation table): report best {min(agg_t):.3f} s, raw best {min(agg_raw_t):.3f} s, "
+          f"ratio {min(agg_t) / min(agg_raw_t):.2f} (median {median(agg_t) / median(agg_raw_t):.2f})")
+    for name, seconds in renders.items():
+        print(f"render {name}: {seconds:.3f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
     schema = args.keep or f"bench_report_{os.getpid()}"
     admin = make_engine(args.url)
     with admin.begin() as conn:
@@ -145,72 +217,20 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.now(timezone.utc)
     try:
         upgrade(db)
-        with db.connect() as conn:
-            have = conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar_one()
-        if have == 0:
-            print(f"seeding {args.n:,} tickets into schema {schema} …", file=sys.stderr)
-            seed_tickets(db, args.n, open_fraction=0.1, now=now)
-            with db.connect() as conn:
-                have = conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar_one()
+        have = seeded(db, schema, args.n, now)
         period = parse_period(args.period or last_complete_quarter(now))
-        catalogs, calendar = default_catalogs(), WorkingCalendar()
-        report_times, raw_times = [], []
-        report = raw = None
-        for _ in range(args.repeat):
-            started = time.perf_counter()
-            report = build_report(db, period, catalogs=catalogs, calendar=calendar, now=now)
-            report_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            with db.connect() as conn:
-                raw = raw_figures(conn, period.start_utc, period.end_utc, now)
-                conn.rollback()
-            raw_times.append(time.perf_counter() - started)
-        assert report is not None and raw is not None
+        store, catalogs, calendar = SqlStore(db), default_catalogs(), WorkingCalendar()
+        build = lambda **kw: build_report(store, period, catalogs=catalogs, calendar=calendar, now=now, **kw)  # noqa: E731
+        report_t, raw_t, report, raw = alternate(args.repeat, build, raw_run(db, period, now))
         problems = compare(report, raw)
         # the same without the evaluation table: aggregates only
-        agg_report_times, agg_raw_times = [], []
-        for _ in range(args.repeat):
-            started = time.perf_counter()
-            figures = build_report(db, period, catalogs=catalogs, calendar=calendar, now=now, evaluation_limit=0)
-            agg_report_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            with db.connect() as conn:
-                raw_agg = raw_figures(conn, period.start_utc, period.end_utc, now, evaluation=False)
-                conn.rollback()
-            agg_raw_times.append(time.perf_counter() - started)
+        agg_t, agg_raw_t, figures, raw_agg = alternate(args.repeat, lambda: build(evaluation_limit=0),
+                                                       raw_run(db, period, now, evaluation=False))
         problems += compare(figures, raw_agg)
-
-        renders = {}
-        started = time.perf_counter()
-        render(report, "json")
-        renders["json (full)"] = time.perf_counter() - started
-        small = build_report(db, period, catalogs=catalogs, calendar=calendar, now=now,
-                             evaluation_limit=args.render_rows)
-        for fmt in ("docx", "xlsx", "html"):
-            started = time.perf_counter()
-            render(small, fmt)
-            renders[f"{fmt} ({args.render_rows} evaluation rows)"] = time.perf_counter() - started
-
-        penyelesaian = next(s for s in report.sla.clocks if s.clock == "penyelesaian")
+        renders = render_times(report, build(evaluation_limit=args.render_rows), args.render_rows)
         print(f"database: PostgreSQL, schema {schema}, {have:,} tickets; period {period.key} ({period.label})")
-        print(f"figures: {report.total:,} complaints in the period; {len(report.evaluation):,} evaluation rows; "
-              f"penyelesaian: {penyelesaian.runs:,} runs, {penyelesaian.on_time:,} on time, {penyelesaian.late:,} late, "
-              f"{penyelesaian.running:,} running; net median {penyelesaian.net_median} / p90 {penyelesaian.net_p90} "
-              f"days; gross median {penyelesaian.gross_median_days} / p90 {penyelesaian.gross_p90_days} days; "
-              f"{len(report.sla.by_opd)} OPD×clock rows")
-        print(f"figures equal: {'yes' if not problems else 'NO'}")
-        for problem in problems:
-            print("  " + problem)
-        best_report, best_raw = min(report_times), min(raw_times)
-        print(f"report (build_report): best {best_report:.3f} s, median {median(report_times):.3f} s over {args.repeat}")
-        print(f"raw GROUP BY SQL:      best {best_raw:.3f} s, median {median(raw_times):.3f} s over {args.repeat}")
-        print(f"ratio report/raw: {best_report / best_raw:.2f} (best), {median(report_times) / median(raw_times):.2f} "
-              "(median)")
-        best_agg, best_agg_raw = min(agg_report_times), min(agg_raw_times)
-        print(f"aggregates only (no evaluation table): report best {best_agg:.3f} s, raw best {best_agg_raw:.3f} s, "
-              f"ratio {best_agg / best_agg_raw:.2f} (median {median(agg_report_times) / median(agg_raw_times):.2f})")
-        for name, seconds in renders.items():
-            print(f"render {name}: {seconds:.3f} s")
+        summary(report, problems, {"report": report_t, "raw": raw_t, "agg": agg_t, "agg_raw": agg_raw_t}, renders,
+                args.repeat)
         return 1 if problems else 0
     finally:
         db.dispose()

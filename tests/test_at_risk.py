@@ -1,4 +1,4 @@
-"""One "at risk" rule (workflow/clocks.py): a running clock with AT_RISK_PERCENT of its budget used in net
+"""One "at risk" rule (workflow/store/rules/at_risk.py, its moment from workflow/core/clocks.py): a running clock with AT_RISK_PERCENT of its budget used in net
 office time, not yet due. Its moment is stored with the due time, kept through pauses, and filled in
 for clocks that existed before the column (migration 0007_clock_at_risk) on SQLite and PostgreSQL."""
 from __future__ import annotations
@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from tests.conftest import MONDAY_9_WIB, drop_schema, postgres_engine
 from workflow.core.calendar import WorkingCalendar
-from workflow.core.clocks import AT_RISK_PERCENT, SimpleCalendar, is_at_risk, pause, resume, start_run, stop
+from workflow.core.clocks import AT_RISK_PERCENT, SimpleCalendar, pause, resume, start_run, stop
 from workflow.spec.model import Clock, Span, Trigger
 from workflow.store import models as m
 from workflow.store.db import alembic_config, make_engine, upgrade
+from workflow.store.rules.at_risk import is_at_risk
 from workflow.store.sql import utc
 from workflow.core.ticket import Ticket
 

@@ -41,10 +41,9 @@ def engine(runtime):
 
 
 @pytest.fixture
-def sql_runtime(store, published, calendar):
-    """A runtime on SQLite and PostgreSQL (``store``), for what rests on the database itself."""
-    engine = Engine(store, calendar=calendar, now=lambda: T0)
-    return Runtime(store=store, engine=engine, catalogs=engine.catalogs)
+def sql_runtime(store):
+    """The same runtime on SQLite and PostgreSQL (``store``), for what rests on the database itself."""
+    return memory_runtime(store)
 
 
 def escalations(runtime, ticket_id, clock=None):

@@ -1,6 +1,6 @@
 """Console search: substring matches on names and subjects, served by trigram indexes on PostgreSQL.
 
-The expressions in workflow/store/search.py and the index definitions of migration 0009 must stay the
+The expressions in workflow/store/queries/search.py and the index definitions of migration 0009 must stay the
 same, or PostgreSQL silently goes back to reading every row; the plan test catches that.
 """
 from __future__ import annotations
@@ -8,19 +8,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from admin.console.common import Filters, apply_filters
 from tests.conftest import walk_in_record
 from workflow.store import models as m
 from workflow.store.queries import search as search_module
+from workflow.store.queries.worklist import Filters, filtered
 from workflow.store.queries.search import SEARCH_CAP, identity_name, lower_json_text, subject, substring_pattern
 
-NOW = None  # apply_filters only reads the time for deadline filters, which these searches do not use
+NOW = None  # the work queue's filters read the time only for deadline filters, which these searches do not use
 
 
 def search(db, q: str, *, names: bool = True, secret_names: bool = True) -> list[str]:
     with db.connect() as conn:
-        query = apply_filters(conn, select(m.tickets.c.receipt_no), Filters(q=q), now=NOW, identity_search=names,
-                              include_secret_names=secret_names)
+        query = filtered(conn, select(m.tickets.c.receipt_no), Filters(q=q), now=NOW, identity_search=names,
+                         include_secret_names=secret_names)
         return sorted(conn.execute(query.order_by(m.tickets.c.receipt_no)).scalars())
 
 

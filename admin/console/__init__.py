@@ -3,7 +3,8 @@
 This package builds the `Admin` (Bootstrap 4 theme, our Indonesian catalog through
 ``translations_path``, a role-checked index), then each page module adds its views through
 ``register(admin, app)``, in menu order (`pages`): the work pages of petugas and tim, the OPD liaison
-pages, user administration, supervisor pages, auditor pages, duplicates, reports and the inbox.
+pages, user administration, the supervisor's dashboard, definitions and calendar, the SOP diagram route,
+auditor pages, duplicates, reports and the inbox.
 """
 from __future__ import annotations
 
@@ -66,9 +67,10 @@ class HomeView(SecureIndexView):
 
 def pages() -> tuple:
     """The console's page modules, each with ``register(admin, app)``, in menu order."""
-    from admin.console import auditor, duplicates, inbox, opd, reports, supervisor, users, work
+    from admin.console import (auditor, calendar, dashboard, definitions, duplicates, inbox, opd, reports, sop, users,
+                               work)
 
-    return (work, opd, users, supervisor, auditor, duplicates, reports, inbox)
+    return (work, opd, users, dashboard, definitions, calendar, sop, auditor, duplicates, reports, inbox)
 
 
 def init_app(app: Flask) -> Admin:

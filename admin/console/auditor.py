@@ -7,7 +7,8 @@ Who may read: ``auditor`` (internal inspectorate, Ombudsman) and the head of off
 level 3, kepala dinas), who answers for the office to those auditors. Kepala seksi and kepala bidang
 cannot: they manage the deadlines the log judges. Everyone else gets 403.
 
-Times are filtered and shown in WIB. Exports stream (`workflow.audit_export.write_audit` per batch),
+Times are filtered and shown in WIB. Rows are read through `workflow.store.queries.audit_log`. Exports
+stream (`workflow.reports.audit_export.write_audit` per batch),
 so a million rows never sit in memory; the JSON Lines export carries the hashes and re-verifies offline
 with `workflow.audit.verify_rows` when it is unfiltered (a filtered export is a subset, not a chain).
 """
@@ -18,18 +19,15 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterator
+from datetime import datetime, timezone
+from typing import Iterator
 
 from flask import Flask, Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
-from sqlalchemy import and_, func, select
 
 from workflow.core.audit import KINDS, ChainStatus, verify_rows
 from workflow.reports.audit_export import write_audit
-from workflow.store import models as m
-from workflow.store.db import read_only
-from workflow.store.sql import utc
+from workflow.store.queries.audit_log import AuditFilters, audit_page, iter_audit
 
 from ..auth import SecureBaseView, current_actor, current_console_user
 from . import common
@@ -49,105 +47,10 @@ def may_read_audit() -> bool:
     return user.has("auditor") or (user.has("supervisor") and (user.supervisor_level or 0) >= 3)
 
 
-@dataclass
-class AuditFilters:
-    receipt: str = ""
-    actor: str = ""
-    trigger: str = ""
-    kind: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> "AuditFilters":
-        def text(name: str) -> str:
-            return (args.get(name) or "").strip()[:100]
-
-        def day(name: str) -> date | None:
-            try:
-                return date.fromisoformat(text(name)) if text(name) else None
-            except ValueError:
-                return None
-
-        try:
-            page = max(1, min(100_000, int(args.get("page") or 1)))
-        except ValueError:
-            page = 1
-        kind = text("kind")
-        return cls(receipt=text("receipt").upper(), actor=text("actor"), trigger=text("trigger"),
-                   kind=kind if kind in KINDS else "", date_from=day("from"), date_to=day("to"), page=page)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.receipt or self.actor or self.trigger or self.kind or self.date_from or self.date_to)
-
-    def args(self, **override: Any) -> dict[str, Any]:
-        out = {"receipt": self.receipt, "actor": self.actor, "trigger": self.trigger, "kind": self.kind,
-               "from": self.date_from.isoformat() if self.date_from else "",
-               "to": self.date_to.isoformat() if self.date_to else "", "page": self.page}
-        out.update(override)
-        return {k: v for k, v in out.items() if v not in ("", None) and not (k == "page" and v == 1)}
-
-    def conditions(self) -> list:
-        a = m.audit_log
-        out = []
-        if self.receipt:
-            out.append(a.c.receipt_no == self.receipt)
-        if self.actor:
-            out.append(a.c.actor_id == self.actor)
-        if self.trigger:
-            out.append(a.c.trigger == self.trigger)
-        if self.kind:
-            out.append(a.c.kind == self.kind)
-        if self.date_from:  # a WIB day starts at 00:00 WIB = 17:00 UTC the day before
-            out.append(a.c.at >= datetime.combine(self.date_from, time(0), OFFICE_TZ).astimezone(timezone.utc))
-        if self.date_to:
-            end = datetime.combine(self.date_to + timedelta(days=1), time(0), OFFICE_TZ).astimezone(timezone.utc)
-            out.append(a.c.at < end)
-        return out
-
-
-def _row(mapping) -> dict:
-    out = dict(mapping)
-    out["at"] = utc(out["at"])
-    out["inputs"] = json.loads(out["inputs"] or "{}")
-    out["detail"] = json.loads(out["detail"] or "{}")
-    return out
-
-
-def audit_page(db, f: AuditFilters) -> tuple[list[dict], int]:
-    """One page of matching rows, newest first, and how many match."""
-    a = m.audit_log
-    where = and_(*f.conditions()) if f.conditions() else None
-    count_q = select(func.count()).select_from(a)
-    q = select(a)
-    if where is not None:
-        count_q, q = count_q.where(where), q.where(where)
-    with read_only(db) as conn:
-        total = int(conn.execute(count_q).scalar_one())
-        rows = conn.execute(q.order_by(a.c.seq.desc()).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)).mappings().all()
-    return [_row(r) for r in rows], total
-
-
-def iter_audit(db, f: AuditFilters, batch: int = EXPORT_BATCH) -> Iterator[list[dict]]:
-    """Matching rows in sequence order, in batches (keyset on seq, one short query per batch)."""
-    a = m.audit_log
-    last = 0
-    conds = f.conditions()
-    while True:
-        q = select(a).where(a.c.seq > last, *conds).order_by(a.c.seq).limit(batch)
-        with read_only(db) as conn:
-            rows = [_row(r) for r in conn.execute(q).mappings().all()]
-        if not rows:
-            return
-        yield rows
-        last = rows[-1]["seq"]
-
-
-def export_chunks(db, f: AuditFilters, fmt: str) -> Iterator[str]:
+def export_chunks(store, f: AuditFilters, fmt: str) -> Iterator[str]:
+    """The export as text chunks, one per batch of rows (`EXPORT_BATCH`); a CSV header once."""
     first = True
-    for rows in iter_audit(db, f):
+    for rows in iter_audit(store, f, EXPORT_BATCH):
         buffer = io.StringIO()
         write_audit(rows, buffer, fmt)
         text = buffer.getvalue()
@@ -202,7 +105,7 @@ class AuditLogView(SecureBaseView):
     def index(self):
         rt = common.runtime()
         f = AuditFilters.from_args(request.args)
-        rows, total = audit_page(rt.db, f)
+        rows, total = audit_page(rt.store, f, PAGE_SIZE)
         verification = last_verification(rt)
         head_seq = rt.store.audit_head()[0]
         if head_seq <= VERIFY_ON_VIEW_LIMIT and (verification is None or verification.head_seq != head_seq):
@@ -217,7 +120,7 @@ class AuditLogView(SecureBaseView):
         rt = common.runtime()
         f = AuditFilters.from_args(request.args)
         f.kind = "identity_view"
-        rows, total = audit_page(rt.db, f)
+        rows, total = audit_page(rt.store, f, PAGE_SIZE)
         pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
         return self.render("auditor/identity_views.html", rows=rows, total=total, f=f, pages=pages, common=common)
 
@@ -242,9 +145,9 @@ class AuditLogView(SecureBaseView):
         stamp = datetime.now(OFFICE_TZ).strftime("%Y%m%d-%H%M")
         mimetype = "application/x-ndjson" if fmt == "jsonl" else "text/csv"
         logger.info("audit export (%s, filters %s) by %s", fmt, f.args(), current_actor().id)
-        # The generator needs no request context (it reads through rt.db only), so none is kept alive
+        # The generator needs no request context (it reads through the store only), so none is kept alive
         # while a long export streams.
-        response = Response(export_chunks(rt.db, f, fmt), mimetype=mimetype)
+        response = Response(export_chunks(rt.store, f, fmt), mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="alur-audit-{stamp}.{fmt}"'
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -256,5 +159,4 @@ def register(admin, app: Flask) -> None:
     admin.add_view(AuditLogView(name=Text("Log audit", "Audit log"), endpoint="audit", url="/admin/audit"))
 
 
-__all__ = ["register", "AuditLogView", "AuditFilters", "audit_page", "iter_audit", "export_chunks", "verify_chain",
-           "may_read_audit"]
+__all__ = ["register", "AuditLogView", "export_chunks", "verify_chain", "may_read_audit"]

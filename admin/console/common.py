@@ -1,4 +1,4 @@
-"""Helpers shared by the console pages: WIB dates, durations, clocks, form fields and ticket queries.
+"""Helpers shared by the console pages: WIB dates, durations, clocks, labels, form fields and queue pages.
 
 Nothing here touches Flask-Admin's translation functions (see admin/translations/README.md: a lookup
 outside an admin view pins the process to English), so it is safe on any page.
@@ -12,15 +12,16 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from flask_babel import get_locale
-from sqlalchemy import and_, case, select
 
-from workflow.core.clocks import AT_RISK_PERCENT, gross_seconds, is_at_risk, is_overdue, net
+from workflow.core.clocks import AT_RISK_PERCENT, gross_seconds, net
+from workflow.errors import UnknownDefinition
 from workflow.spec.model import Definition, Field
-from workflow.store import models as m
-from workflow.store.queries.search import search_condition
+from workflow.store.queries import worklist
+from workflow.store.queries.worklist import Filters, Queue
+from workflow.store.rules.at_risk import is_at_risk
+from workflow.store.rules.overdue import is_overdue
 
 OFFICE_TZ = ZoneInfo("Asia/Jakarta")
-PAGE_SIZE = 50
 
 
 def lang() -> str:
@@ -159,7 +160,7 @@ def clock_views(definition: Definition, ticket, calendar, now: datetime | None =
         spec = definition.clocks.get(key)
         used = net(run, now, calendar)
         left = run.budget - used
-        overdue = is_overdue(run, now)  # the queue's and the dashboard's test, row for row
+        overdue = is_overdue(run, now)  # the queue's and the dashboard's rule (workflow.store.rules), row for row
         at_risk = not overdue and is_at_risk(run, now)
         label = (spec.label_en or spec.label) if spec and lang() == "en" else (spec.label if spec else key)
         out.append(ClockView(
@@ -246,128 +247,14 @@ def form_values(fields: Iterable[Field], form: Mapping[str, Any]) -> dict[str, A
     return raw
 
 
-# -- queries --------------------------------------------------------------------------------------
-TICKET_LIST_COLUMNS = ("id", "receipt_no", "state", "kanal", "kategori", "sektor", "tingkat", "perihal", "created_at",
-                       "assignee_role", "assignee_id", "kerahasiaan", "opd", "flags", "version")
-
-
-@dataclass
-class Filters:
-    state: str = ""
-    kategori: str = ""
-    sektor: str = ""
-    kanal: str = ""
-    tingkat: str = ""
-    deadline: str = ""  # "" | overdue | at_risk
-    q: str = ""
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> "Filters":
-        def text(name: str) -> str:
-            return (args.get(name) or "").strip()[:100]
-
-        try:
-            page = max(1, min(10000, int(args.get("page") or 1)))
-        except ValueError:
-            page = 1
-        deadline = text("deadline")
-        return cls(state=text("state"), kategori=text("kategori"), sektor=text("sektor"), kanal=text("kanal"),
-                   tingkat=text("tingkat"), deadline=deadline if deadline in ("overdue", "at_risk") else "",
-                   q=text("q"), page=page)
-
-    def args(self, **override: Any) -> dict[str, Any]:
-        values = {k: v for k, v in self.__dict__.items() if k != "page" and v}
-        if self.page != 1:
-            values["page"] = self.page
-        values.update(override)
-        return {k: v for k, v in values.items() if v not in ("", None)}
-
-
-def deadline_clause(kind: str, now: datetime):
-    """Clock runs that are overdue (``kind="overdue"``) or at risk (``"at_risk"``) at ``now``, in SQL.
-
-    The one definition the dashboard's counts, the work queue's filter and its row colours share.
-    Overdue: running and past its due time. At risk: running, `AT_RISK_PERCENT` of its budget used
-    (``at_risk_at``, see `workflow.clocks`), not yet due; `workflow.clocks.is_at_risk` is the same test
-    in Python. Both are range tests on partial indexes of running runs (``ix_clocks_running_due``,
-    ``ix_clocks_running_at_risk``).
-    """
-    c = m.clocks.c
-    if kind == "overdue":
-        return and_(c.status == "running", c.due_at < now)
-    if kind == "at_risk":
-        return and_(c.status == "running", c.at_risk_at <= now, c.due_at >= now)
-    raise ValueError(f"unknown deadline kind {kind!r}; use 'overdue' or 'at_risk'")
-
-
-def deadline_condition(kind: str, now: datetime):
-    """Tickets with at least one clock run matching `deadline_clause` (the queue's deadline filter)."""
-    # driven from the (few) running clocks in range: an index range scan, not a probe per open ticket
-    return m.tickets.c.id.in_(select(m.clocks.c.ticket_id).where(deadline_clause(kind, now)))
-
-
-def looks_like_receipt(text: str) -> bool:
-    return text.upper().startswith("ADU-")
-
-
-def apply_filters(conn, q, f: Filters, *, now: datetime, identity_search: bool, include_secret_names: bool):
-    t = m.tickets
-    if f.state:
-        q = q.where(t.c.state == f.state)
-    else:
-        q = q.where(t.c.closed_at.is_(None))
-    for name in ("kategori", "sektor", "kanal", "tingkat"):
-        value = getattr(f, name)
-        if value:
-            q = q.where(t.c[name] == value)
-    if f.deadline:
-        q = q.where(deadline_condition(f.deadline, now))
-    if f.q:
-        text = f.q
-        if looks_like_receipt(text):
-            q = q.where(t.c.receipt_no == text.upper())
-        else:
-            q = q.where(search_condition(conn, text, names=identity_search, secret_names=include_secret_names))
-    return q
-
-
-def list_tickets(where, f: Filters, *, identity_search: bool = False, include_secret_names: bool = False,
+# -- queues ---------------------------------------------------------------------------------------
+def list_tickets(queue: Queue, f: Filters, *, identity_search: bool = False, include_secret_names: bool = False,
                  order: str = "oldest", now: datetime | None = None) -> tuple[list[dict], bool]:
-    """One page of tickets (dicts) matching ``where`` and the filters, plus whether a next page exists."""
+    """One page of a queue (`workflow.store.queries.worklist`), labelled for the request's language."""
     now = now or utcnow()
-    t = m.tickets
-    q = select(*[t.c[c] for c in TICKET_LIST_COLUMNS])
-    if where is not None:
-        q = q.where(where)
     rt = runtime()
-    with rt.db.connect() as conn:
-        q = apply_filters(conn, q, f, now=now, identity_search=identity_search,
-                          include_secret_names=include_secret_names)
-        q = q.order_by(t.c.created_at.asc() if order == "oldest" else t.c.created_at.desc(), t.c.id)
-        q = q.limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
-        rows = [dict(r._mapping) for r in conn.execute(q).all()]
-        more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
-        ids = [r["id"] for r in rows]
-        due: dict[int, Any] = {}
-        overdue: set[int] = set()
-        at_risk: set[int] = set()
-        if ids:
-            c = m.clocks
-            # the row colours come from the same SQL test as the deadline filter and the dashboard
-            flag = lambda kind: case((deadline_clause(kind, now), 1), else_=0)  # noqa: E731
-            for row in conn.execute(select(c.c.ticket_id, c.c.due_at, flag("overdue").label("overdue"),
-                                           flag("at_risk").label("at_risk"))
-                                    .where(c.c.ticket_id.in_(ids), c.c.status == "running")).all():
-                current = due.get(row.ticket_id)
-                due_at = as_utc(row.due_at)
-                if due_at is not None and (current is None or due_at < current):
-                    due[row.ticket_id] = due_at
-                if row.overdue:
-                    overdue.add(row.ticket_id)
-                if row.at_risk:
-                    at_risk.add(row.ticket_id)
+    rows, more = worklist.page(rt.store, queue, f, now=now, identity_search=identity_search,
+                               include_secret_names=include_secret_names, order=order)
     code = lang()
     catalogs = rt.catalogs
     definition = definition_for()
@@ -377,43 +264,26 @@ def list_tickets(where, f: Filters, *, identity_search: bool = False, include_se
             cat = catalogs.get(name)
             r[f"{name}_label"] = (cat.label_of(r[name], code) if cat is not None else r[name]) if r[name] else "–"
         r["state_label"] = state_label(definition, r["state"])
-        r["created_at"] = as_utc(r["created_at"])
-        r["due_at"] = due.get(r["id"])
-        r["overdue"] = r["id"] in overdue
-        r["at_risk"] = r["id"] in at_risk and not r["overdue"]  # a late clock outweighs a warning
         r["left"] = (r["due_at"] - now).total_seconds() if r["due_at"] is not None else None
     return rows, more
 
 
-def timeline(ticket_id: int, *, include_identity_views: bool) -> list[dict]:
-    import json
-
-    a = m.audit_log
-    q = select(a.c.seq, a.c.kind, a.c.at, a.c.actor_id, a.c.actor_role, a.c.trigger, a.c.from_state, a.c.to_state,
-               a.c.inputs, a.c.detail, a.c.definition_version).where(a.c.ticket_id == ticket_id).order_by(a.c.seq)
-    if not include_identity_views:
-        q = q.where(a.c.kind != "identity_view")
-    with runtime().db.connect() as conn:
-        rows = conn.execute(q).all()
-    out = []
-    for r in rows:
-        row = dict(r._mapping)
-        row["at"] = as_utc(row["at"])
-        row["inputs"] = json.loads(row["inputs"] or "{}")
-        row["detail"] = json.loads(row["detail"] or "{}")
-        out.append(row)
-    return out
-
-
 def definition_for(key: str | None = None) -> Definition | None:
-    """The latest version of ``key`` (default: the definition complaints are filed on), or None."""
-    from workflow.errors import UnknownDefinition
+    """The latest version of ``key`` (default: the definition complaints are filed on), or None.
 
-    rt = runtime()
+    Asked once per request and key (the queue and its rows both ask; each answer costs two statements)."""
     try:
-        return rt.engine.definition(key or current_app.config.get("ALUR_INTAKE_DEFINITION") or rt.intake_definition())
-    except UnknownDefinition:
-        return None
+        known = g.setdefault("_alur_definitions", {})
+    except RuntimeError:  # outside a request
+        known = {}
+    if key not in known:
+        rt = runtime()
+        try:
+            known[key] = rt.engine.definition(key or current_app.config.get("ALUR_INTAKE_DEFINITION")
+                                              or rt.intake_definition())
+        except UnknownDefinition:
+            known[key] = None
+    return known[key]
 
 
 __all__ = [name for name in dir() if not name.startswith("_")]

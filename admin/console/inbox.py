@@ -18,18 +18,15 @@ every other read of a confidential identity does (`admin.auth.view_identity`).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
-from sqlalchemy import and_, func, select, update
 
-from workflow.core.audit import AuditEvent
-from workflow.store import models as m
-from workflow.store import models_notifications as mn
-from workflow.store.db import read_only
+from workflow.services import inbox as inbox_service
+from workflow.store.queries import inbox as inbox_queries
+from workflow.store.queries.inbox import STATUSES, DeliveryFilters
 
 from ..auth import ROLES, SecureBaseView, current_console_user
 from . import common
@@ -38,7 +35,6 @@ from .common import tr
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
-STATUSES = ("queued", "sent", "failed", "skipped")
 STATUS_LABELS = {"queued": ("Dalam antrean", "Queued"), "sent": ("Terkirim", "Sent"),
                  "failed": ("Gagal", "Failed"), "skipped": ("Dilewati", "Skipped")}
 CHANNEL_LABELS = {"email": ("Email", "Email"), "webhook": ("WhatsApp/SMS", "WhatsApp/SMS"),
@@ -52,21 +48,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _page(args: Mapping[str, str]) -> int:
-    try:
-        return max(1, min(10000, int(args.get("page") or 1)))
-    except ValueError:
-        return 1
-
-
 # -- inbox ----------------------------------------------------------------------------------------
-def unread_count(db, user_id: int) -> int:
-    i = mn.inbox
-    with read_only(db) as conn:
-        return int(conn.execute(select(func.count()).select_from(i)
-                                .where(and_(i.c.user_id == user_id, i.c.read_at.is_(None)))).scalar() or 0)
-
-
 def _unread_for_request() -> int:
     """The badge number: counted once per request, and only for a signed-in console user."""
     user = current_console_user()
@@ -74,7 +56,7 @@ def _unread_for_request() -> int:
         return 0
     cached = g.get("_alur_inbox_unread")
     if cached is None:
-        cached = unread_count(common.runtime().db, user.id)
+        cached = inbox_queries.unread_count(common.runtime().store, user.id)
         g._alur_inbox_unread = cached
     return cached
 
@@ -87,9 +69,7 @@ def ticket_link(ticket_id: int | None, user) -> str | None:
     if user.has("petugas", "tim", "supervisor") and "work.ticket" in views:
         return url_for("work.ticket", ticket_id=ticket_id)
     if user.has("opd_liaison") and user.opd and "opd.ticket" in views:
-        with read_only(common.runtime().db) as conn:
-            opd = conn.execute(select(m.tickets.c.opd).where(m.tickets.c.id == ticket_id)).scalar()
-        if opd == user.opd:
+        if inbox_queries.ticket_opd(common.runtime().store, ticket_id) == user.opd:
             return url_for("opd.ticket", ticket_id=ticket_id)
     return None
 
@@ -102,21 +82,10 @@ class InboxView(SecureBaseView):
     @expose("/")
     def index(self):
         user = current_console_user()
-        page = _page(request.args)
+        page = inbox_queries.page_number(request.args)
         unread_only = request.args.get("filter") == "belum"
-        i, t = mn.inbox, m.tickets
-        mine = i.c.user_id == user.id
-        if unread_only:
-            mine = and_(mine, i.c.read_at.is_(None))
-        with read_only(common.runtime().db) as conn:
-            total = int(conn.execute(select(func.count()).select_from(i).where(mine)).scalar() or 0)
-            rows = [dict(r._mapping) for r in conn.execute(
-                select(i.c.id, i.c.title, i.c.ticket_id, i.c.created_at, i.c.read_at, t.c.receipt_no)
-                .select_from(i.outerjoin(t, t.c.id == i.c.ticket_id)).where(mine)
-                .order_by(i.c.created_at.desc(), i.c.id.desc())
-                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()]
-        for r in rows:
-            r["created_at"] = common.as_utc(r["created_at"])
+        rows, total = inbox_queries.messages(common.runtime().store, user.id, unread_only=unread_only, page=page,
+                                             page_size=PAGE_SIZE)
         pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
         return self.render("inbox/index.html", rows=rows, total=total, page=page, pages=pages,
                            unread_only=unread_only, unread=_unread_for_request())
@@ -124,58 +93,26 @@ class InboxView(SecureBaseView):
     @expose("/<int:message_id>")
     def message(self, message_id: int):
         user = current_console_user()
-        i, t = mn.inbox, m.tickets
-        db = common.runtime().db
-        with read_only(db) as conn:
-            row = conn.execute(
-                select(i, t.c.receipt_no).select_from(i.outerjoin(t, t.c.id == i.c.ticket_id))
-                .where(and_(i.c.id == message_id, i.c.user_id == user.id))).first()
+        store = common.runtime().store
+        row = inbox_queries.message(store, user.id, message_id)
         if row is None:
             abort(404)  # someone else's message, or none: the same answer
-        read_at = common.as_utc(row.read_at)
+        read_at = row["read_at"]
         if read_at is None:
             read_at = _now()
-            with db.begin() as conn:
-                conn.execute(update(i).where(and_(i.c.id == message_id, i.c.user_id == user.id,
-                                                  i.c.read_at.is_(None))).values(read_at=read_at))
-        return self.render("inbox/message.html", message=row, created_at=common.as_utc(row.created_at),
-                           read_at=read_at, link=ticket_link(row.ticket_id, user))
+            inbox_service.mark_read(store, user.id, message_id, read_at)
+        return self.render("inbox/message.html", message=row, created_at=row["created_at"], read_at=read_at,
+                           link=ticket_link(row["ticket_id"], user))
 
     @expose("/tandai-dibaca", methods=("POST",))
     def read_all(self):
         user = current_console_user()
-        i = mn.inbox
-        with common.runtime().db.begin() as conn:
-            done = conn.execute(update(i).where(and_(i.c.user_id == user.id, i.c.read_at.is_(None)))
-                                .values(read_at=_now())).rowcount
+        done = inbox_service.mark_all_read(common.runtime().store, user.id, _now())
         flash(tr(f"{done} pesan ditandai sudah dibaca.", f"{done} message(s) marked as read."), "success")
         return redirect(url_for(".index"))
 
 
 # -- delivery log ---------------------------------------------------------------------------------
-@dataclass
-class DeliveryFilters:
-    status: str = "failed"
-    template: str = ""
-    receipt: str = ""
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> "DeliveryFilters":
-        status = args.get("status", "failed")  # the page opens on what needs attention
-        status = status if status in STATUSES else ""
-        template = (args.get("template") or "").strip()[:64]
-        receipt = (args.get("receipt") or "").strip().upper()[:40]
-        return cls(status=status, template=template, receipt=receipt, page=_page(args))
-
-    def args(self, **override: Any) -> dict[str, Any]:
-        values: dict[str, Any] = {"status": self.status, "template": self.template, "receipt": self.receipt,
-                                  "page": self.page if self.page != 1 else None}
-        values.update(override)
-        out = {k: v for k, v in values.items() if v not in ("", None) or k == "status"}
-        return out
-
-
 def _templates() -> list[str]:
     try:
         from notifications.templates import available_templates
@@ -187,43 +124,6 @@ def _templates() -> list[str]:
 
 def _complainant_address(row: Mapping[str, Any]) -> bool:
     return row["user_id"] is None and row["channel"] not in ("inapp", "none")
-
-
-def delivery_page(db, f: DeliveryFilters) -> tuple[list[dict], bool, dict[str, int]]:
-    """One page of the log (newest first), whether there is a next page, and the count per status."""
-    d, t, u = mn.deliveries, m.tickets, m.users
-    q = (select(d.c.id, d.c.outbox_id, d.c.ticket_id, d.c.template, d.c.channel, d.c.recipient, d.c.user_id,
-                d.c.status, d.c.attempts, d.c.last_error, d.c.next_attempt_at, d.c.created_at, d.c.sent_at,
-                t.c.receipt_no, t.c.kerahasiaan, u.c.display_name.label("user_name"))
-         .select_from(d.outerjoin(t, t.c.id == d.c.ticket_id).outerjoin(u, u.c.id == d.c.user_id)))
-    conds = []
-    if f.template:
-        conds.append(d.c.template == f.template)
-    if f.receipt:
-        conds.append(d.c.ticket_id.in_(select(t.c.id).where(t.c.receipt_no == f.receipt)))
-    counts_q = select(d.c.status, func.count()).group_by(d.c.status)
-    if conds:
-        counts_q = counts_q.where(and_(*conds))
-    if f.status:
-        conds.append(d.c.status == f.status)
-    if conds:
-        q = q.where(and_(*conds))
-    q = q.order_by(d.c.id.desc()).limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
-    with read_only(db) as conn:
-        rows = [dict(r._mapping) for r in conn.execute(q).all()]
-        counts = {status: int(n) for status, n in conn.execute(counts_q).all()}
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    for r in rows:
-        for name in ("created_at", "sent_at", "next_attempt_at"):
-            r[name] = common.as_utc(r[name])
-    return rows, more, counts
-
-
-def failed_count(db) -> int:
-    d = mn.deliveries
-    with read_only(db) as conn:
-        return int(conn.execute(select(func.count()).select_from(d).where(d.c.status == "failed")).scalar() or 0)
 
 
 def present(rows: list[dict], user) -> list[tuple[int, str | None]]:
@@ -256,18 +156,8 @@ def present(rows: list[dict], user) -> list[tuple[int, str | None]]:
 
 def audit_reveals(revealed: list[tuple[int, str | None]], user) -> None:
     """One ``identity_view`` audit row per confidential complainant whose address a supervisor saw."""
-    if not revealed or user is None:
-        return
-    actor = user.actor()
-    role = next((r for r in ("kepala_dinas", "kepala_bidang", "kepala_seksi") if r in actor.roles), "supervisor")
-    at = _now()
-    rt = common.runtime()
-    with rt.store.unit_of_work() as uow:
-        uow.audit.append([AuditEvent(kind="identity_view", at=at, actor_id=user.username, actor_role=role,
-                                     ticket_id=tid, receipt_no=receipt,
-                                     detail={"purpose": "log pengiriman notifikasi", "fields": ["alamat kontak"]})
-                          for tid, receipt in revealed])
-        uow.commit()
+    if revealed and user is not None:
+        inbox_service.record_address_views(common.runtime().store, user.actor(), revealed, _now())
 
 
 class DeliveriesView(SecureBaseView):
@@ -279,11 +169,12 @@ class DeliveriesView(SecureBaseView):
     def index(self):
         user = current_console_user()
         f = DeliveryFilters.from_args(request.args)
-        rows, more, counts = delivery_page(common.runtime().db, f)
+        store = common.runtime().store
+        rows, more, counts = inbox_queries.deliveries(store, f, PAGE_SIZE)
         audit_reveals(present(rows, user), user)
         failed_total = counts.get("failed", 0)
         if f.template or f.receipt:  # "retry all" acts on every failed delivery, not only the filtered ones
-            failed_total = failed_count(common.runtime().db)
+            failed_total = inbox_queries.failed_count(store)
         return self.render("inbox/deliveries.html", rows=rows, more=more, counts=counts, f=f,
                            statuses=STATUSES, status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS,
                            templates=_templates(), failed_total=failed_total,
@@ -343,5 +234,4 @@ def register(admin, app: Flask) -> None:
         return {"inbox_unread": _unread_for_request}
 
 
-__all__ = ["register", "InboxView", "DeliveriesView", "DeliveryFilters", "unread_count", "ticket_link",
-           "delivery_page", "present", "audit_reveals", "PAGE_SIZE"]
+__all__ = ["register", "InboxView", "DeliveriesView", "ticket_link", "present", "audit_reveals", "PAGE_SIZE"]

@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask import abort, request
 from flask_admin import expose
 
-from workflow.store import models as m
+from workflow.store.queries.worklist import Filters, Queue, looks_like_receipt
 
 from ..auth import SecureBaseView, current_console_user
 from . import common
-from .common import Filters, tr
+from .common import tr
 from .work import TicketPage, load_ticket_or_404
 
 OPD_TRIGGERS = frozenset({"konfirmasi_opd", "jawab_opd", "minta_klarifikasi", "kembalikan_opd"})
@@ -38,9 +38,8 @@ class OpdView(SecureBaseView):
     def index(self):
         user = current_console_user()
         filters = Filters.from_args(request.args)
-        filters.q = filters.q if common.looks_like_receipt(filters.q) else ""  # no identity search here
-        where = m.tickets.c.opd == (user.opd or "")
-        rows, more = common.list_tickets(where, filters, identity_search=False, order="oldest")
+        filters.q = filters.q if looks_like_receipt(filters.q) else ""  # no identity search here
+        rows, more = common.list_tickets(Queue("opd", opd=user.opd), filters, identity_search=False, order="oldest")
         definition = common.definition_for()
         agency = common.catalog_label("opd", user.opd)
         return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab="opd", order="oldest",

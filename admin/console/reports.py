@@ -5,7 +5,7 @@ Who: console role ``supervisor``. The report is the same object every format ren
 (`workflow.reports.build_report`), so the page, the DOCX and the JSON cannot disagree. Downloads write
 an ``identity_view`` audit row when the file carries complainant names (the evaluation table), because
 that is the moment names leave the system. Root-cause and action-plan changes go through
-`workflow.rootcause`, which audits them.
+`workflow.services.rootcause`, which audits them; the lists are `workflow.store.queries.rootcause`.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from workflow.services.identity import record_report_view
 from workflow.reports.period import OFFICE_TZ, PeriodError, parse_period
 from workflow.reports.render_html import render_html_fragment
 from workflow.services import rootcause
+from workflow.store.queries.rootcause import list_action_plans, list_root_causes
 
 from ..auth import SecureBaseView, current_actor
 from . import common
@@ -63,8 +64,7 @@ class ReportsView(SecureBaseView):
         report = build_for_runtime(rt, period, definition_key=definition, now=_now(), evaluation_limit=PAGE_ROWS)
         return self.render("reports/index.html", report=report, period=period, definition=definition or "",
                            body=Markup(render_html_fragment(report)), formats=FORMATS,
-                           causes=rootcause.list_root_causes(rt.db),
-                           plans=rootcause.list_action_plans(rt.db, period.key),
+                           causes=list_root_causes(rt.store), plans=list_action_plans(rt.store, period.key),
                            statuses=[s.value for s in rootcause.PlanStatus])
 
     @expose("/unduh")
@@ -91,7 +91,7 @@ class ReportsView(SecureBaseView):
     def add_cause(self):
         form = request.form
         try:
-            rootcause.create_root_cause(common.runtime().db, code=form.get("code", ""), title=form.get("title", ""),
+            rootcause.create_root_cause(common.runtime().store, code=form.get("code", ""), title=form.get("title", ""),
                                         description=form.get("description", ""), actor_id=current_actor().id,
                                         now=_now())
             flash(tr("Akar masalah disimpan.", "Root cause saved."), "success")
@@ -104,7 +104,7 @@ class ReportsView(SecureBaseView):
         form = request.form
         receipts = [x for x in form.get("tickets", "").replace(",", " ").split() if x]
         try:
-            added = rootcause.link_complaints(common.runtime().db, int(form.get("root_cause_id", "0")), receipts,
+            added = rootcause.link_complaints(common.runtime().store, int(form.get("root_cause_id", "0")), receipts,
                                               actor_id=current_actor().id, now=_now())
             flash(tr(f"{added} pengaduan ditautkan.", f"{added} complaint(s) linked."), "success")
         except (AlurError, ValueError) as exc:
@@ -116,7 +116,7 @@ class ReportsView(SecureBaseView):
         form = request.form
         try:
             due = date.fromisoformat(form["due_date"]) if form.get("due_date") else None
-            rootcause.add_action_plan(common.runtime().db, root_cause_id=int(form.get("root_cause_id", "0")),
+            rootcause.add_action_plan(common.runtime().store, root_cause_id=int(form.get("root_cause_id", "0")),
                                       period=form.get("plan_period") or form.get("period", ""),
                                       title=form.get("title", ""), owner=form.get("owner", ""), due_date=due,
                                       actor_id=current_actor().id, now=_now())
@@ -130,7 +130,7 @@ class ReportsView(SecureBaseView):
     @expose("/rencana/<int:plan_id>/status", methods=("POST",))
     def plan_status(self, plan_id: int):
         try:
-            rootcause.set_plan_status(common.runtime().db, plan_id, request.form.get("status", ""),
+            rootcause.set_plan_status(common.runtime().store, plan_id, request.form.get("status", ""),
                                       actor_id=current_actor().id, now=_now())
             flash(tr("Status rencana diperbarui.", "Plan status updated."), "success")
         except AlurError as exc:

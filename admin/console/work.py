@@ -21,16 +21,18 @@ from flask import abort, current_app, flash, redirect, request, send_file, sessi
 from flask_admin import expose
 
 from workflow.core import evidence
-from workflow.errors import AttachmentUnreadable
+from workflow.errors import (AlurError, AttachmentUnreadable, ConcurrentUpdate, InvalidInput, TicketNotFound,
+                             TransitionRejected, UnknownDefinition)
 from workflow.services import attachments
 from workflow.services.intake import file_complaint
-from workflow.errors import (AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected,
-                             UnknownDefinition)
-from workflow.store import models as m
+from workflow.store.queries import audit_log
+from workflow.store.queries.definitions import versions
+from workflow.store.queries.worklist import Filters, Queue
+from workflow.store.rules import my_turn
 
 from ..auth import (SecureBaseView, can_see_identity, current_actor, current_console_user, view_identity)
 from . import common
-from .common import Filters, tr
+from .common import tr
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ class TicketPage:
             identity = view_identity(ticket, "halaman pengaduan", user)
         record_fields = [f for f in definition.record if not f.identity]
         extra = {k: v for k, v in ticket.fields.items() if definition.record_field(k) is None}
-        events = common.timeline(ticket.id, include_identity_views=bool(user and user.has("supervisor")))
+        events = audit_log.timeline(rt.store, ticket.id, include_identity_views=bool(user and user.has("supervisor")))
         by_trigger = {t.trigger: {f.name: f for f in t.inputs} for t in reversed(definition.transitions)}
         input_fields = {}  # a field name -> the input that last set it (several transitions share "catatan")
         for e in events:
@@ -190,28 +192,13 @@ class WorkView(SecureBaseView):
     @expose("/")
     def index(self):
         user = current_console_user()
-        actor = current_actor()
         tab = request.args.get("tab") or "turn"
-        t = m.tickets
         definition = common.definition_for()
-        if tab == "turn":
-            # stages where the definition says it is my role's move (e.g. petugas: diterima, dijawab, ...)
-            mine = sorted({s.key for s in definition.states.values() if set(s.actors) & actor.roles}) \
-                if definition else []
-            where = t.c.state.in_(mine) if mine else t.c.id.is_(None)
-        elif tab == "mine":
-            where = t.c.assignee_id == user.username
-        elif tab == "team":
-            roles = sorted(actor.roles - {"supervisor", "admin", "auditor"})
-            where = t.c.assignee_role.in_(roles) if roles else t.c.id.is_(None)
-        elif tab == "all":
-            where = None
-        else:
-            tab = "unassigned"
-            where = (t.c.assignee_role.is_(None)) & (t.c.assignee_id.is_(None)) & (t.c.opd.is_(None))
+        queue = self.queue(tab, user, current_actor())
+        tab = queue.kind
         filters = Filters.from_args(request.args)
         order = "newest" if request.args.get("order") == "newest" else "oldest"
-        rows, more = common.list_tickets(where, filters, identity_search=user.has("petugas", "tim", "supervisor"),
+        rows, more = common.list_tickets(queue, filters, identity_search=user.has("petugas", "tim", "supervisor"),
                                          include_secret_names=user.has("supervisor"), order=order)
         return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab=tab, order=order,
                            definition=definition, common=common, endpoint=self.endpoint,
@@ -222,6 +209,20 @@ class WorkView(SecureBaseView):
                                  ("all", tr("Semua terbuka", "All open"))],
                            states=list(definition.states.values()) if definition else [],
                            catalogs=common.runtime().catalogs, can_record=user.has("petugas"))
+
+    @staticmethod
+    def queue(tab: str, user, actor) -> Queue:
+        """The tickets of a tab; an unknown tab is the unassigned ones."""
+        if tab == "turn":
+            # states where my roles act, in every definition version (e.g. petugas: diterima, dijawab, ...)
+            return Queue("turn", turns=my_turn.turns(published_definitions(), actor.roles))
+        if tab == "mine":
+            return Queue("mine", assignee=user.username)
+        if tab == "team":
+            return Queue("team", roles=tuple(sorted(actor.roles - {"supervisor", "admin", "auditor"})))
+        if tab == "all":
+            return Queue("all")
+        return Queue("unassigned")
 
     # -- ticket -----------------------------------------------------------------------------------
     @expose("/ticket/<int:ticket_id>")
@@ -299,6 +300,18 @@ class WorkView(SecureBaseView):
         identity = view_identity(ticket, "resi pengaduan") if ticket.confidentiality != "rahasia" else {}
         return self.render("alur/receipt.html", ticket=ticket, definition=definition, token=token, tracking=tracking,
                            due=due, identity=identity, common=common)
+
+
+def published_definitions() -> list:
+    """Every published definition version, parsed (the engine caches them: a version never changes)."""
+    engine = common.runtime().engine
+    out = []
+    for row in versions(common.runtime().store):
+        try:
+            out.append(engine.definition(row["key"], row["version"]))
+        except AlurError:  # a version that no longer loads asks nobody to act
+            logger.warning("definition %s v%s does not load", row["key"], row["version"])
+    return out
 
 
 def register(admin, app) -> None:

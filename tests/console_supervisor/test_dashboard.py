@@ -6,9 +6,11 @@ from datetime import timedelta
 import lxml.html
 import pytest
 
-from admin.console.supervisor import dashboard_numbers, period_bounds
 from tests.conftest import MONDAY_9_WIB, walk_in_record
 from workflow.services.escalation import sweep_due_rungs
+from workflow.store.queries import dashboard
+from workflow.store.queries.dashboard import dashboard_numbers, period_bounds
+from workflow.store.queries.worklist import Filters, Queue
 
 from .conftest import PETUGAS, login, open_ticket, utc
 
@@ -104,7 +106,7 @@ def test_escalations_wait_on_the_target_role_only(client, app, rt, clock, three_
 
 
 def test_numbers_come_from_aggregates_on_an_empty_database(rt, clock):
-    numbers = dashboard_numbers(rt.db, clock(), {"kepala_seksi"})
+    numbers = dashboard_numbers(rt.store, clock(), {"kepala_seksi"})
     assert numbers["by_state"] == [] and numbers["clocks"] == [] and numbers["escalations_total"] == 0
     assert numbers["month"] == [] and numbers["quarter"] == []
 
@@ -130,7 +132,7 @@ def test_the_aggregates_agree_on_sqlite_and_postgresql(db_engine):
     b = rt.engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS).ticket.id
     rt.engine.fire(a, "tolak", PETUGAS, {"alasan": "x"}, now=MONDAY_9_WIB + timedelta(hours=1))
     assert sweep_due_rungs(rt, now=SUNDAY_9_WIB) >= 1
-    numbers = dashboard_numbers(db_engine, SUNDAY_9_WIB, {"kepala_seksi"})
+    numbers = dashboard_numbers(rt.store, SUNDAY_9_WIB, {"kepala_seksi"})
     assert [(r["state"], r["n"]) for r in numbers["by_state"]] == [("diterima", 1)]
     clocks = {r["clock"]: r for r in numbers["clocks"]}
     assert clocks["penyelesaian"] == {"clock": "penyelesaian", "running": 1, "overdue": 0, "at_risk": 1}
@@ -146,7 +148,6 @@ def test_escalations_waiting_are_found_from_the_open_flagged_tickets_in_chunks(d
     chunks of one ticket, the count and the newest-first list are those of a single statement."""
     from sqlalchemy import update
 
-    from admin.console import supervisor
     from tests.conftest import SOP
     from workflow.services.publish import publish
     from workflow.runtime import build_runtime
@@ -162,12 +163,11 @@ def test_escalations_waiting_are_found_from_the_open_flagged_tickets_in_chunks(d
     with db_engine.begin() as conn:  # flags cleared: no longer waiting
         conn.execute(update(m.tickets).where(m.tickets.c.id == ids[1]).values(flags=[]))
 
-    with db_engine.connect() as conn:
-        whole = supervisor.escalations_waiting(conn, {"kepala_seksi"})
-        monkeypatch.setattr(supervisor, "FLAGGED_CHUNK", 1)
-        chunked = supervisor.escalations_waiting(conn, {"kepala_seksi"})
-        newest = supervisor.escalations_waiting(conn, {"kepala_seksi"}, limit=1)
-        elsewhere = supervisor.escalations_waiting(conn, {"kepala_bidang"})
+    whole = dashboard.escalations_waiting(rt.store, {"kepala_seksi"})
+    monkeypatch.setattr(dashboard, "FLAGGED_CHUNK", 1)
+    chunked = dashboard.escalations_waiting(rt.store, {"kepala_seksi"})
+    newest = dashboard.escalations_waiting(rt.store, {"kepala_seksi"}, limit=1)
+    elsewhere = dashboard.escalations_waiting(rt.store, {"kepala_bidang"})
     assert whole == chunked
     total, rows = whole
     assert total == 2
@@ -178,7 +178,6 @@ def test_escalations_waiting_are_found_from_the_open_flagged_tickets_in_chunks(d
 
 def test_on_time_periods_count_each_period_as_on_time_alone(db_engine):
     """One pass over several periods (this month inside this quarter) gives each period's own counts."""
-    from admin.console.supervisor import on_time, on_time_periods
     from tests.conftest import SOP
     from workflow.services.publish import publish
     from workflow.runtime import build_runtime
@@ -192,9 +191,8 @@ def test_on_time_periods_count_each_period_as_on_time_alone(db_engine):
     rt.engine.fire(late, "tolak", PETUGAS, {"alasan": "x"}, now=SUNDAY_9_WIB)  # 6 Dec, triage 5 days late
     periods = {"month": period_bounds(SUNDAY_9_WIB, "month"), "quarter": period_bounds(SUNDAY_9_WIB, "quarter"),
                "november": period_bounds(MONDAY_9_WIB, "month")}
-    with db_engine.connect() as conn:
-        together = on_time_periods(conn, periods)
-        alone = {name: on_time(conn, *bounds) for name, bounds in periods.items()}
+    together = dashboard.on_time_periods(rt.store, periods)
+    alone = {name: dashboard.on_time_periods(rt.store, {name: bounds})[name] for name, bounds in periods.items()}
     key = lambda rows: sorted((r["clock"], r["stopped"], r["on_time"]) for r in rows)  # noqa: E731
     assert {name: key(rows) for name, rows in together.items()} == {name: key(rows) for name, rows in alone.items()}
     assert key(together["month"]) == [("penyelesaian", 1, 1), ("tanggapan_awal", 1, 0)]
@@ -238,7 +236,7 @@ def test_dashboard_counts_and_the_queue_filter_agree_on_the_same_tickets(db_engi
     """On SQLite and PostgreSQL: the per-clock counts of the dashboard are the tickets the work queue's
     deadline filter lists and colours, and the ticket page marks the same clocks."""
     from admin.app import create_app
-    from admin.console.common import Filters, clock_views, definition_for, list_tickets
+    from admin.console.common import clock_views, definition_for, list_tickets
     from tests.conftest import SOP
     from workflow.services.publish import publish
     from workflow.runtime import build_runtime
@@ -251,16 +249,16 @@ def test_dashboard_counts_and_the_queue_filter_agree_on_the_same_tickets(db_engi
     mix = open_deadline_mix(rt)
     name = {ticket_id: key for key, ticket_id in mix.items()}
 
-    numbers = dashboard_numbers(db_engine, NOW, {"kepala_seksi"})
+    numbers = dashboard_numbers(rt.store, NOW, {"kepala_seksi"})
     clocks = {r["clock"]: r for r in numbers["clocks"]}
     assert clocks["penyelesaian"] == {"clock": "penyelesaian", "running": 5, "overdue": 0, "at_risk": 1}
     assert clocks["tanggapan_awal"] == {"clock": "tanggapan_awal", "running": 5, "overdue": 2, "at_risk": 1}
 
     app = create_app({"TESTING": True}, runtime=rt)
     with app.test_request_context("/admin/work/"):
-        at_risk, _ = list_tickets(None, Filters(deadline="at_risk"))
-        overdue, _ = list_tickets(None, Filters(deadline="overdue"))
-        everything, _ = list_tickets(None, Filters())
+        at_risk, _ = list_tickets(Queue(), Filters(deadline="at_risk"))
+        overdue, _ = list_tickets(Queue(), Filters(deadline="overdue"))
+        everything, _ = list_tickets(Queue(), Filters())
         definition = definition_for()
         pages = {key: {c.key: c for c in clock_views(definition, rt.engine.load(ticket_id), rt.calendar)}
                  for key, ticket_id in mix.items()}

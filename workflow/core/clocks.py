@@ -10,8 +10,8 @@ used at least `AT_RISK_PERCENT` of its budget in net office time and is not yet 
 SLA warning (and what an ``at: 80%`` ladder rung measures), so a one-day triage clock opened on Friday
 afternoon is not at risk over the weekend, and a paused clock never is. The moment it starts,
 ``at_risk_at``, is computed with ``due_at`` (same calendar, same net time left) and stored, so the
-question "at risk now?" is ``at_risk_at <= now <= due_at``: an indexed range test in SQL
-(`admin.console.common.deadline_clause`) and `is_at_risk` in Python.
+question "at risk now?" is ``at_risk_at <= now <= due_at``: the rule's Python and SQL forms live side by
+side in `workflow.store.rules.at_risk` (overdue beside it, in `workflow.store.rules.overdue`).
 """
 from __future__ import annotations
 
@@ -103,26 +103,6 @@ def at_risk_time(run: ClockRun, calendar: Calendar) -> datetime:
     return calendar.add(run.resumed_at, target, run.unit) if target > 0 else run.resumed_at
 
 
-def is_overdue(run: ClockRun, now: datetime) -> bool:
-    """Whether ``run`` is overdue at ``now``: running and past its due time.
-
-    The Python twin of `admin.console.common.deadline_clause("overdue", now)`. A paused run that had
-    already used its budget when the office started waiting on the complainant is late (its pages say
-    by how much) but not overdue: nothing is due from the office until the complainant answers.
-    """
-    return run.status == "running" and run.due_at is not None and now > run.due_at
-
-
-def is_at_risk(run: ClockRun, now: datetime) -> bool:
-    """Whether ``run`` is at risk at ``now``: running, `AT_RISK_PERCENT` of its budget used, not yet due.
-
-    The Python twin of `admin.console.common.deadline_clause("at_risk", now)`; both read the stored
-    ``at_risk_at`` and ``due_at``, so a page and a query never disagree about the same row.
-    """
-    return (run.status == "running" and run.at_risk_at is not None and run.due_at is not None
-            and run.at_risk_at <= now <= run.due_at)
-
-
 def rung_time(run: ClockRun, rung: Rung, calendar: Calendar) -> datetime:
     assert run.resumed_at is not None and run.due_at is not None
     if rung.at_percent is not None:
@@ -204,5 +184,4 @@ class SimpleCalendar:
 
 
 __all__ = ["start_run", "pause", "resume", "stop", "net", "gross_seconds", "reschedule", "next_rung",
-           "rung_time", "apply_clock_rules", "SimpleCalendar", "Calendar", "AT_RISK_PERCENT", "at_risk_time",
-           "is_at_risk", "is_overdue"]
+           "rung_time", "apply_clock_rules", "SimpleCalendar", "Calendar", "AT_RISK_PERCENT", "at_risk_time"]

@@ -1,7 +1,7 @@
 """Reports: the quarterly complaint evaluation (rekapitulasi, evaluation table, SLA truth, root causes
 and action plans) built from SQL aggregations and rendered as DOCX, XLSX, HTML or JSON.
 
-    report = build_report(db, "2021-Q1", catalogs=..., calendar=...)
+    report = build_report(runtime.store, "2021-Q1", catalogs=..., calendar=...)
     render(report, "docx")  # bytes
 """
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Assemble a `Report` from the SQL aggregations (`queries`) and the catalogs' labels and order.
+"""Assemble a `Report` from the report's read model (`workflow.store.queries.reports`) and the catalogs'
+labels and order.
 
 Everything that is counted is counted in the database; this module only orders and labels the
 aggregated rows (at most a few hundred: sectors × permit types × categories), fills the sectors and
@@ -10,16 +11,9 @@ import logging
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine as DbEngine
-from sqlalchemy import select
-
 from workflow.spec.catalog import Catalogs, default_catalogs
 from workflow.spec.loader import load_definition
 from workflow.spec.model import Definition
-from workflow.store import models as m
-from workflow.store.db import read_only
-from workflow.store.sql import utc
-
 from workflow.store.queries import reports as q
 from workflow.reports.model import (ActionPlanLine, CalendarInfo, ClockStats, Count, EvaluationRow, Holiday, RekapItem,
                     RekapSector, Rekapitulasi, Report, RootCauseLine, Sla)
@@ -55,107 +49,81 @@ def letters(n: int) -> str:
     return out
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
 def _r(value: Any, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def published_definitions(db: DbEngine, catalogs: Catalogs, key: str | None = None) -> list[Definition]:
+def published_definitions(store, catalogs: Catalogs, key: str | None = None) -> list[Definition]:
     """The latest published version of each definition (or of ``key``), for clock labels and budgets."""
-    d = m.definitions
-    with read_only(db) as conn:
-        latest = select(d.c.key, d.c.version, d.c.source).order_by(d.c.key, d.c.version.desc())
-        if key:
-            latest = latest.where(d.c.key == key)
-        rows = conn.execute(latest).all()
-    seen: dict[str, Definition] = {}
-    for row in rows:
-        if row.key in seen:
-            continue
+    seen: list[Definition] = []
+    for def_key, version, source in q.latest_sources(store, key):
         # Published versions are immutable, so a parsed one is kept for the process (parsing the YAML
         # costs more than all the report's queries on a small database).
-        cache_key = (row.key, row.version, id(catalogs))
+        cache_key = (def_key, version, id(catalogs))
         cached = _DEFINITIONS.get(cache_key)
-        if cached is None or cached[0] != row.source:
+        if cached is None or cached[0] != source:
             try:
-                cached = (row.source, load_definition(row.source, f"{row.key}@v{row.version}", catalogs,
-                                                      version=row.version))
+                cached = (source, load_definition(source, f"{def_key}@v{version}", catalogs, version=version))
             except Exception as exc:  # noqa: BLE001 - an old version that no longer loads must not block the report
-                logger.warning("definition %s v%s does not load for the report: %s", row.key, row.version, exc)
+                logger.warning("definition %s v%s does not load for the report: %s", def_key, version, exc)
                 continue
             _DEFINITIONS[cache_key] = cached
-        seen[row.key] = cached[1]
-    return list(seen.values())
+        seen.append(cached[1])
+    return seen
 
 
 _DEFINITIONS: dict[tuple[str, int, int], tuple[str, Definition]] = {}
 
 
-def build_report(db: DbEngine, period: Period | str, *, catalogs: Catalogs | None = None, calendar: Any = None,
+def build_report(store, period: Period | str, *, catalogs: Catalogs | None = None, calendar: Any = None,
                  definition_key: str | None = None, now: datetime | None = None, office: str = OFFICE,
                  place: str = PLACE, evaluation_limit: int | None = None) -> Report:
-    """The report for ``period`` (a `Period` or a key such as ``"2021-Q1"``)."""
+    """The report for ``period`` (a `Period` or a key such as ``"2021-Q1"``) from ``store``'s figures."""
     period = parse_period(period) if isinstance(period, str) else period
     catalogs = catalogs if catalogs is not None else default_catalogs()
-    now = utc(now) if now is not None else datetime.now(timezone.utc)
-    scope = q.Scope(period, definition_key)
+    now = _utc(now) if now is not None else datetime.now(timezone.utc)
     previous = period.previous()
-    definitions = published_definitions(db, catalogs, definition_key)
-    # One read-only transaction, so every table of the report counts the same tickets: on SQLite a
-    # deferred transaction (WAL snapshot, no write lock: the report never blocks officers' fires), on
-    # PostgreSQL REPEATABLE READ (one snapshot for all statements instead of one per statement).
-    with read_only(db) as conn:
-        if conn.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        total = q.total(conn, scope)
-        rekap_rows = q.rekap_counts(conn, scope)
-        counts = {col: q.count_by(conn, scope, col) for col in ("kategori", "kanal", "tingkat", "outcome")}
-        months = q.month_counts(conn, scope)
-        evaluation = q.evaluation_rows(conn, scope, evaluation_limit)
-        sla_rows = q.sla_counts(conn, scope, now)
-        sla_pct = q.sla_percentiles(conn, scope, now)
-        opd_rows = q.sla_counts(conn, scope, now, by_opd=True)
-        opd_pct = q.sla_percentiles(conn, scope, now, by_opd=True)
-        fingerprints = q.calendar_fingerprints(conn, scope)
-        imported = q.imported_count(conn, scope)
-        measured = q.measured_count(conn, scope)
-        causes = q.root_cause_counts(conn, scope)
-        plans = q.action_plans(conn, period.key)
-        previous_plans = q.action_plans(conn, previous.key, recurrence_scope=scope)
-
-    rekap = rekapitulasi(rekap_rows, catalogs)
+    definitions = published_definitions(store, catalogs, definition_key)
+    f = q.figures(store, q.Scope(period.start_utc, period.end_utc, definition_key), now, period_key=period.key,
+                  previous_key=previous.key, evaluation_limit=evaluation_limit)
+    rekap = rekapitulasi(f.rekap, catalogs)
     clock_specs = {}
     for definition in definitions:
         for key, spec in definition.clocks.items():
             clock_specs.setdefault(key, spec)
     sla = Sla(
-        clocks=tuple(_clock_stats(sla_rows, sla_pct, clock_specs, catalogs, by_opd=False)),
-        by_opd=tuple(_clock_stats(opd_rows, opd_pct, clock_specs, catalogs, by_opd=True)),
-        calendar=_calendar_info(calendar, period, fingerprints),
-        measured=measured, unmeasured_imported=imported, measured_at=now.isoformat(),
+        clocks=tuple(_clock_stats(f.sla, f.sla_percentiles, clock_specs, catalogs, by_opd=False)),
+        by_opd=tuple(_clock_stats(f.opd, f.opd_percentiles, clock_specs, catalogs, by_opd=True)),
+        calendar=_calendar_info(calendar, period, f.fingerprints),
+        measured=f.measured, unmeasured_imported=f.imported, measured_at=now.isoformat(),
     )
     report = Report(
         title=f"LAPORAN EVALUASI PENGADUAN PADA PELAYANAN TERPADU SATU PINTU PROVINSI BANTEN {period.label.upper()}",
         office=office, place=place, period=period.key, period_label=period.label,
         period_start=period.start.isoformat(), period_end=period.end.isoformat(),
         previous_period=previous.key, previous_period_label=previous.label,
-        generated_at=now.isoformat(), definition_key=definition_key, total=total, rekapitulasi=rekap,
-        by_kategori=tuple(_breakdown(counts["kategori"], catalogs.get("kategori"))),
-        by_kanal=tuple(_breakdown(counts["kanal"], catalogs.get("kanal"))),
-        by_tingkat=tuple(_breakdown(counts["tingkat"], catalogs.get("tingkat"))),
-        by_outcome=tuple(_outcomes(counts["outcome"], definitions)),
+        generated_at=now.isoformat(), definition_key=definition_key, total=f.total, rekapitulasi=rekap,
+        by_kategori=tuple(_breakdown(f.counts["kategori"], catalogs.get("kategori"))),
+        by_kanal=tuple(_breakdown(f.counts["kanal"], catalogs.get("kanal"))),
+        by_tingkat=tuple(_breakdown(f.counts["tingkat"], catalogs.get("tingkat"))),
+        by_outcome=tuple(_outcomes(f.counts["outcome"], definitions)),
         by_sektor=tuple(Count(s.code, s.label, s.total) for s in rekap.sectors),
-        by_month=tuple(Count(f"{y}-{mo:02d}", month_label(y, mo), months.get(f"{y}-{mo:02d}", 0))
+        by_month=tuple(Count(f"{y}-{mo:02d}", month_label(y, mo), f.months.get(f"{y}-{mo:02d}", 0))
                        for y, mo in period.months()),
         evaluation=tuple(EvaluationRow(
             no=i, receipt_no=row.receipt_no, pemohon=row.pemohon or "-", perihal=row.perihal or "-",
             tanggal=row.tanggal, analisa=row.analisa or "-",
             tindak_lanjut=row.tindak_lanjut or "-", kerahasiaan=row.kerahasiaan or "biasa", imported=bool(row.imported))
-            for i, row in enumerate(evaluation, start=1)),
+            for i, row in enumerate(f.evaluation, start=1)),
         sla=sla,
         root_causes=tuple(RootCauseLine(row.id, row.code, row.title, row.description or "", int(row.count))
-                          for row in causes),
-        action_plans=tuple(_plan(row) for row in plans),
-        previous_action_plans=tuple(_plan(row) for row in previous_plans),
+                          for row in f.root_causes),
+        action_plans=tuple(_plan(row) for row in f.action_plans),
+        previous_action_plans=tuple(_plan(row) for row in f.previous_action_plans),
         clocks_described=tuple(f"{spec.label}: {spec.budget.describe()}" for spec in clock_specs.values()),
     )
     return _with_analysis(report)
@@ -324,8 +292,8 @@ def _with_analysis(report: Report) -> Report:
 
 
 def build_for_runtime(runtime, period: Period | str, **kwargs) -> Report:
-    """`build_report` with the runtime's database, catalogs and office calendar."""
-    return build_report(runtime.db, period, catalogs=runtime.catalogs, calendar=runtime.calendar, **kwargs)
+    """`build_report` with the runtime's store, catalogs and office calendar."""
+    return build_report(runtime.store, period, catalogs=runtime.catalogs, calendar=runtime.calendar, **kwargs)
 
 
 __all__ = ["build_report", "build_for_runtime", "rekapitulasi", "published_definitions", "OFFICE", "UNIT_LABELS",

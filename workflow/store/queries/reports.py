@@ -24,30 +24,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Float, Integer, and_, case, cast, extract, func, literal, or_, select, true
+from sqlalchemy import Float, Integer, and_, case, cast, extract, func, literal, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from workflow.store import models as m
 from workflow.store import models_reports as r
-
-from workflow.reports.period import Period
+from workflow.store.db import read_only
+from workflow.store.rules import on_time
 
 t = m.tickets
 c = m.clocks
 
-TOLERANCE = 1e-9  # float noise in net-time comparisons
-
 
 @dataclass(frozen=True)
 class Scope:
-    """Which tickets a report covers: created inside the period, optionally of one definition."""
+    """Which tickets a report covers: created in [start, end) (UTC), optionally of one definition."""
 
-    period: Period
+    start: datetime
+    end: datetime
     definition_key: str | None = None
 
     def conditions(self) -> ColumnElement[bool]:
-        conds = [t.c.created_at >= self.period.start_utc, t.c.created_at < self.period.end_utc]
+        conds = [t.c.created_at >= self.start, t.c.created_at < self.end]
         if self.definition_key:
             conds.append(t.c.definition_key == self.definition_key)
         return and_(*conds)
@@ -149,32 +148,11 @@ def opd_of_ticket() -> ColumnElement[str]:
     return func.coalesce(t.c.opd, t.c.fields["opd"].as_string())
 
 
-def _outcome_cases(now: datetime) -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int],
-                                           ColumnElement[int]]:
-    """on_time, late, running (not yet due), late_running as 0/1 per clock run.
-
-    A stopped run is on time when it stopped by its due time. A run stopped while paused keeps the due
-    time computed before the pause, so its net time against the budget decides (for any other run the
-    two tests agree: the due time is the budget's end on the calendar). A running run past its due time
-    is late; a paused run is late only if it had used up its budget before the pause.
-    """
-    stopped = c.c.stopped_at.isnot(None)
-    within_budget = c.c.consumed <= c.c.budget + TOLERANCE
-    on_time = and_(stopped, or_(c.c.due_at.is_(None), c.c.stopped_at <= c.c.due_at, within_budget))
-    late_running = and_(~stopped, or_(and_(c.c.status == "running", c.c.due_at < now),
-                                      and_(c.c.status == "paused", ~within_budget)))
-    late = or_(and_(stopped, ~or_(c.c.due_at.is_(None), c.c.stopped_at <= c.c.due_at, within_budget)), late_running)
-    running = and_(~stopped, ~late_running)
-    as_int = lambda cond: case((cond, 1), else_=0)  # noqa: E731
-    return as_int(on_time), as_int(late), as_int(running), as_int(late_running)
-
-
 def sla_counts(conn: Connection, scope: Scope, now: datetime, by_opd: bool = False) -> list[dict[str, Any]]:
-    """Per clock (and OPD): runs, on time, late, running, late while running — one GROUP BY."""
-    on_time, late, running, late_running = _outcome_cases(now)
+    """Per clock (and OPD): runs, on time, late, running, late while running — one GROUP BY, counted by
+    the on-time rule (`workflow.store.rules.on_time`) the dashboard's rates use too."""
     keys = [c.c.clock] + ([opd_of_ticket().label("opd")] if by_opd else [])
-    q = (select(*keys, func.count().label("runs"), func.sum(on_time).label("on_time"), func.sum(late).label("late"),
-                func.sum(running).label("running"), func.sum(late_running).label("late_running"))
+    q = (select(*keys, *on_time.tally_columns(now))
          .select_from(c.join(t, t.c.id == c.c.ticket_id)).where(scope.conditions()))
     if by_opd:
         q = q.where(opd_of_ticket().isnot(None))
@@ -269,6 +247,64 @@ def action_plans(conn: Connection, period_key: str, recurrence_scope: Scope | No
     return conn.execute(q).all()
 
 
+# -- the whole report ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Figures:
+    """Every aggregate the report prints, counted on one snapshot of the database."""
+
+    total: int
+    rekap: list[tuple[str | None, str | None, str | None, int]]
+    counts: dict[str, dict[str | None, int]]  # kategori, kanal, tingkat, outcome
+    months: dict[str, int]
+    evaluation: list[Any]
+    sla: list[dict[str, Any]]
+    sla_percentiles: list[dict[str, Any]]
+    opd: list[dict[str, Any]]
+    opd_percentiles: list[dict[str, Any]]
+    fingerprints: list[str]
+    imported: int
+    measured: int
+    root_causes: list[Any]
+    action_plans: list[Any]
+    previous_action_plans: list[Any]
+
+
+def figures(store, scope: Scope, now: datetime, *, period_key: str, previous_key: str,
+            evaluation_limit: int | None = None) -> Figures:
+    """The report's figures for ``scope``, in one read-only transaction, so every table counts the same
+    tickets: on SQLite a deferred transaction (WAL snapshot, no write lock: the report never blocks
+    officers' fires), on PostgreSQL REPEATABLE READ (one snapshot for all statements instead of one per
+    statement). ``period_key`` names the action plans of the period, ``previous_key`` those followed up."""
+    with read_only(store.engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        return Figures(
+            total=total(conn, scope), rekap=rekap_counts(conn, scope),
+            counts={col: count_by(conn, scope, col) for col in ("kategori", "kanal", "tingkat", "outcome")},
+            months=month_counts(conn, scope), evaluation=evaluation_rows(conn, scope, evaluation_limit),
+            sla=sla_counts(conn, scope, now), sla_percentiles=sla_percentiles(conn, scope, now),
+            opd=sla_counts(conn, scope, now, by_opd=True),
+            opd_percentiles=sla_percentiles(conn, scope, now, by_opd=True),
+            fingerprints=calendar_fingerprints(conn, scope), imported=imported_count(conn, scope),
+            measured=measured_count(conn, scope), root_causes=root_cause_counts(conn, scope),
+            action_plans=action_plans(conn, period_key),
+            previous_action_plans=action_plans(conn, previous_key, recurrence_scope=scope))
+
+
+def latest_sources(store, key: str | None = None) -> list[tuple[str, int, str]]:
+    """(key, version, YAML source) of the latest published version of each definition (or of ``key``)."""
+    d = m.definitions.c
+    q = select(d.key, d.version, d.source).order_by(d.key, d.version.desc())
+    if key:
+        q = q.where(d.key == key)
+    out: dict[str, tuple[str, int, str]] = {}
+    with read_only(store.engine) as conn:
+        for row in conn.execute(q):
+            out.setdefault(row.key, (row.key, row.version, row.source))
+    return list(out.values())
+
+
 __all__ = ["Scope", "total", "count_by", "rekap_counts", "month_counts", "month_key", "imported_count",
            "measured_count", "evaluation_rows", "wib_date", "complainant_name", "sla_counts", "sla_percentiles",
-           "calendar_fingerprints", "root_cause_counts", "action_plans", "gross_seconds", "opd_of_ticket"]
+           "calendar_fingerprints", "root_cause_counts", "action_plans", "gross_seconds", "opd_of_ticket", "Figures",
+           "figures", "latest_sources"]
