@@ -154,14 +154,5 @@ class MemoryInbox:
                 done += 1
         return done
 
-    def mark_read(self, user_id: int, message_ids: Iterable[int] | None, at: datetime) -> int:
-        wanted = None if message_ids is None else set(message_ids)
-        done = 0
-        for n, row in enumerate(self.t.inbox):
-            if row["user_id"] == user_id and row["read_at"] is None and (wanted is None or row["id"] in wanted):
-                self.t.inbox[n] = {**row, "read_at": _utc(at)}  # a new row: the stored one is never changed
-                done += 1
-        return done
-
 
 __all__ = ["MemoryOutbox", "MemoryDeliveries", "MemoryInbox"]

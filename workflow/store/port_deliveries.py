@@ -148,10 +148,6 @@ class InboxRepository(Protocol):
         """Mark the user's unread messages among ``message_ids`` (None: all of them) read at ``at``; how
         many were. Another user's message is never touched."""
 
-    def mark_read(self, user_id: int, message_ids: Iterable[int] | None, at: datetime) -> int:
-        """Mark the user's unread messages among ``message_ids`` (None: all of them) read at ``at``;
-        how many were unread. Another user's message is never touched."""
-
 
 __all__ = ["PENDING", "EXPANDED", "DeliveryStatus", "OutboxRecord", "DeliveryRecord", "NoticeCause",
            "OutboxRepository", "DeliveryRepository", "InboxRepository"]

@@ -181,12 +181,5 @@ class SqlInbox:
             q = q.where(i.id.in_(list(message_ids)))
         return self.conn.execute(q.values(read_at=utc(at))).rowcount
 
-    def mark_read(self, user_id: int, message_ids: Iterable[int] | None, at: datetime) -> int:
-        i = mn.inbox.c
-        q = update(mn.inbox).where(i.user_id == user_id, i.read_at.is_(None))
-        if message_ids is not None:
-            q = q.where(i.id.in_(list(message_ids)))
-        return self.conn.execute(q.values(read_at=utc(at))).rowcount
-
 
 __all__ = ["SqlOutbox", "SqlDeliveries", "SqlInbox"]
