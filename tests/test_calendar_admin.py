@@ -34,10 +34,9 @@ def engine(runtime):
 
 
 @pytest.fixture
-def sql_runtime(store, published, calendar):
+def sql_runtime(store):
     """A runtime on SQLite and PostgreSQL (``store``), for what the database itself must do right."""
-    sql_engine = Engine(store, calendar=calendar, now=lambda: MONDAY_9_WIB)
-    rt = Runtime(store=store, engine=sql_engine, catalogs=sql_engine.catalogs)
+    rt = memory_runtime(store)
     rt.reload_calendar()
     return rt
 
@@ -204,16 +203,11 @@ def test_recomputing_goes_in_batches_and_reports_progress(runtime, engine, actor
 def test_a_fire_between_the_read_and_the_write_is_never_overwritten(pg_engine, actors, monkeypatch):
     """On PostgreSQL the recomputation reads without locks; an officer's fire that commits between its read
     and its write wins: the stale clock row is left alone and no due time is claimed to have moved."""
-    from workflow.services.publish import publish
     from workflow.store.sql import SqlStore
     from workflow.store.sql.calendar import SqlClockRuns
 
-    from tests.conftest import SOP
-
-    store = SqlStore(pg_engine)
-    publish(store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
-    engine = Engine(store, now=lambda: MONDAY_9_WIB)
-    runtime = Runtime(store=store, engine=engine, catalogs=engine.catalogs)
+    runtime = memory_runtime(SqlStore(pg_engine))
+    engine, store = runtime.engine, runtime.store
     ticket = to_opd(engine, actors, datetime(2026, 11, 30, 10, 0, tzinfo=WIB))
     read, fired = SqlClockRuns.running, []
 

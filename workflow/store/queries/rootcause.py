@@ -5,38 +5,27 @@ Changes go through `workflow.services.rootcause`; these only read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from workflow.store.db import read_only
 from workflow.store.models_reports import action_plans, root_causes, ticket_root_causes
+from workflow.store.port import ActionPlanRecord, RootCauseRecord
 from workflow.store.sql.rows import utc
 
 
 @dataclass(frozen=True)
-class RootCause:
-    id: int
-    code: str
-    title: str
-    description: str
-    created_by: str
-    created_at: datetime
+class RootCause(RootCauseRecord):
+    """A stored root cause and how many complaints are linked to it."""
+
     complaints: int = 0
 
 
 @dataclass(frozen=True)
-class ActionPlan:
-    id: int
-    root_cause_id: int
-    root_cause_code: str
-    period: str
-    title: str
-    owner: str
-    due_date: date | None
-    status: str
-    created_by: str
-    created_at: datetime
+class ActionPlan(ActionPlanRecord):
+    """A stored action plan with its root cause's code."""
+
+    root_cause_code: str = ""
 
 
 def list_root_causes(store) -> list[RootCause]:
@@ -46,8 +35,8 @@ def list_root_causes(store) -> list[RootCause]:
          .select_from(root_causes.outerjoin(ticket_root_causes, ticket_root_causes.c.root_cause_id == root_causes.c.id))
          .group_by(*root_causes.c).order_by(root_causes.c.code))
     with read_only(store.engine) as conn:
-        return [RootCause(r.id, r.code, r.title, r.description, r.created_by, utc(r.created_at), int(r.complaints))
-                for r in conn.execute(q).all()]
+        return [RootCause(r.code, r.title, r.description, r.created_by, utc(r.created_at), r.id,
+                          complaints=int(r.complaints)) for r in conn.execute(q).all()]
 
 
 def list_action_plans(store, period_key: str | None = None) -> list[ActionPlan]:
@@ -59,8 +48,8 @@ def list_action_plans(store, period_key: str | None = None) -> list[ActionPlan]:
     if period_key:
         q = q.where(action_plans.c.period == period_key)
     with read_only(store.engine) as conn:
-        return [ActionPlan(r.id, r.root_cause_id, r.root_cause_code, r.period, r.title, r.owner, r.due_date, r.status,
-                           r.created_by, utc(r.created_at)) for r in conn.execute(q).all()]
+        return [ActionPlan(r.root_cause_id, r.period, r.title, r.owner, r.due_date, r.status, r.created_by,
+                           utc(r.created_at), r.id, root_cause_code=r.root_cause_code) for r in conn.execute(q).all()]
 
 
 __all__ = ["RootCause", "ActionPlan", "list_root_causes", "list_action_plans"]
