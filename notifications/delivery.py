@@ -74,7 +74,7 @@ class _AfterCommit:
     def __call__(self, ticket: Any) -> None:
         if ticket.id is None:
             return
-        with self.runtime.store.unit_of_work() as uow:
+        with self.runtime.store.unit_of_work(read_only=True) as uow:
             ids = uow.outbox.pending(ticket_id=ticket.id)
         if ids:
             dispatch(self.runtime, ids)
@@ -131,7 +131,7 @@ def sweep_outbox(runtime: Any, now: datetime | None = None, *, batch: int = 500,
     """
     clock = clock or (fixed(now) if now is not None else utcnow)
     done = 0
-    with runtime.store.unit_of_work() as uow:
+    with runtime.store.unit_of_work(read_only=True) as uow:
         pending = uow.outbox.pending(limit=batch)
     for outbox_id in pending:
         try:
@@ -139,7 +139,7 @@ def sweep_outbox(runtime: Any, now: datetime | None = None, *, batch: int = 500,
             done += 1
         except Exception:  # noqa: BLE001 - one broken row must not block the whole sweep
             log_unexpected(logger, "sweep: expanding outbox %s failed", outbox_id)
-    with runtime.store.unit_of_work() as uow:
+    with runtime.store.unit_of_work(read_only=True) as uow:
         due = uow.deliveries.due(clock(), batch)
     for delivery_id in due:
         try:

@@ -58,7 +58,7 @@ def retry_delivery(runtime: Any, delivery_id: int, *, now: datetime | None = Non
 
 def retry_failed(runtime: Any, *, now: datetime | None = None) -> dict[int, str]:
     """Retry every failed delivery; returns the status of each afterwards."""
-    with runtime.store.unit_of_work() as uow:
+    with runtime.store.unit_of_work(read_only=True) as uow:
         ids = uow.deliveries.with_status(DeliveryStatus.FAILED)
     return {i: retry_delivery(runtime, i, now=now) for i in ids}
 

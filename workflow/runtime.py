@@ -61,7 +61,7 @@ def calendar_from(closures: list[ClosureRecord]) -> WorkingCalendar:
 
 
 def load_calendar(store: Store) -> WorkingCalendar:
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         return calendar_from(uow.closures.all())
 
 
@@ -108,7 +108,7 @@ class Runtime:
         """The definition complaints are filed on: ``ALUR_INTAKE_DEFINITION``, else the first published key (A-Z)."""
         if self.intake_key:
             return self.intake_key
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             published = uow.definitions.published()
         if not published:
             raise UnknownDefinition("no definition is published yet; publish one with "

@@ -64,7 +64,7 @@ def tracking_url(rt, receipt: str, token: str) -> str:
 
 def ticket_id(rt, receipt_no: str) -> int:
     try:
-        with rt.store.unit_of_work() as uow:
+        with rt.store.unit_of_work(read_only=True) as uow:
             return uow.tickets.id_by_receipt(receipt_no)
     except TicketNotFound:
         raise ApiProblem(404, "Pengaduan tidak ditemukan", f"Tidak ada pengaduan bernomor {receipt_no}.") from None

@@ -124,7 +124,7 @@ def audit_checkpoint(ctx: click.Context, key_path: Path | None) -> None:
 def audit_checkpoints(ctx: click.Context, output: Path | None) -> None:
     """Every signed checkpoint kept, as JSON Lines (give the file to auditors; 'verify --checkpoints' reads it)."""
     rt = runtime(ctx)
-    with rt.store.unit_of_work() as uow:
+    with rt.store.unit_of_work(read_only=True) as uow:
         kept = uow.audit.checkpoints()
     text = "".join(cp.as_json() + "\n" for cp in kept)
     if output:

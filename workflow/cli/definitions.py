@@ -102,7 +102,7 @@ def definitions_list(ctx: click.Context) -> None:
 def definitions_show(ctx: click.Context, key: str, version: int | None, source: bool) -> None:
     """A published definition: states, transitions and clocks (or its YAML with --source)."""
     rt = runtime(ctx)
-    with rt.store.unit_of_work() as uow:
+    with rt.store.unit_of_work(read_only=True) as uow:
         try:
             text, found = uow.definitions.source(key, version)
         except AlurError as exc:

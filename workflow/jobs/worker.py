@@ -89,7 +89,7 @@ def preload(runtime) -> None:
         calendar.closures(date(year - 1, 1, 1), date(year + 1, 12, 31))
         calendar.fingerprint()
     try:
-        with runtime.store.unit_of_work() as uow:
+        with runtime.store.unit_of_work(read_only=True) as uow:
             for key, version in uow.definitions.published():
                 try:
                     runtime.engine.definitions.get(uow, key, version)

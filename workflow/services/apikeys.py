@@ -96,7 +96,7 @@ def authenticate(store: Store, presented: str | None, *, now: datetime | None = 
 
 def list_keys(store: Store) -> list[ApiKeyRecord]:
     """Every key, revoked ones too, by id (only hashes are stored; never show them)."""
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         return uow.api_keys.all()
 
 

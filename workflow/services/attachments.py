@@ -106,14 +106,14 @@ def record(store: Store, ticket_id: int, receipt_no: str, uploads: Iterable[Uplo
 
 
 def count_for(store: Store, ticket_id: int) -> int:
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         return uow.attachments.count(ticket_id)
 
 
 def list_for(store: Store, ticket_id: int) -> list[dict]:
     """The ticket's attachment rows as dicts, oldest first (their 1-based position names them in
     `workflow.core.evidence.neutral_name`)."""
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         return [asdict(r) for r in uow.attachments.of(ticket_id)]
 
 

@@ -86,7 +86,7 @@ def verify(store, *, checkpoints: Iterable[Checkpoint] = (), public_key: str | N
            progress: Callable[[int], None] | None = None) -> Verification:
     """Verify the stored chain up to its current head, against the stored and the given checkpoints."""
     head = store.audit_head()
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         kept = uow.audit.checkpoints()
     every = sorted({(cp.seq, cp.signature): cp for cp in [*kept, *checkpoints]}.values(), key=lambda cp: cp.seq)
     result = _check(store.audit_stored(head[0]), head, every, trusted_key(public_key), progress)
@@ -149,7 +149,7 @@ def checkpoint_if_due(runtime, now: datetime | None = None) -> int:
         return 0
     now = now or datetime.now(timezone.utc)
     every = timedelta(hours=float(os.environ.get(EVERY_ENV) or 1))
-    with runtime.store.unit_of_work() as uow:
+    with runtime.store.unit_of_work(read_only=True) as uow:
         seq, _ = uow.audit.head()
         kept = uow.audit.checkpoints()
     last = kept[-1] if kept else None
@@ -161,7 +161,7 @@ def checkpoint_if_due(runtime, now: datetime | None = None) -> int:
 
 
 def latest_checkpoint(store) -> Checkpoint | None:
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         kept = uow.audit.checkpoints()
     return kept[-1] if kept else None
 

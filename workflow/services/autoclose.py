@@ -23,7 +23,7 @@ TRIGGER = "tutup_otomatis"
 def _waiting(runtime) -> list[tuple[int, int]]:
     """(ticket id, version) of tickets in a state some definition's ``tutup_otomatis`` leaves."""
     out: list[tuple[int, int]] = []
-    with runtime.store.unit_of_work() as uow:  # read only: left without commit
+    with runtime.store.unit_of_work(read_only=True) as uow:
         for key, version in uow.tickets.open_versions():
             definition = runtime.engine.definitions.get(uow, key, version)
             sources = sorted({s for tr in definition.transitions_named(TRIGGER) for s in tr.sources})

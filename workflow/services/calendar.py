@@ -150,7 +150,7 @@ def list_days(runtime, start: date, end: date) -> list[CalendarDay]:
     """Closed days between ``start`` and ``end`` (weekends left out) plus listed holidays the office reopened."""
     start, end = _check_day(start), _check_day(end)
     out = [CalendarDay(c.day, c.name, c.source, "closed") for c in runtime.calendar.closures(start, end)]
-    with runtime.store.unit_of_work() as uow:
+    with runtime.store.unit_of_work(read_only=True) as uow:
         opened = [r for r in uow.closures.all() if r.kind == "remove" and start <= r.day <= end]
     for row in opened:
         listed = _listed_holiday(row.day)
@@ -175,7 +175,7 @@ def refresh_calendar(runtime) -> bool:
     one cheap query per sweep or job, so a due time is never computed on a stale calendar for long.
     """
     try:
-        with runtime.store.unit_of_work() as uow:
+        with runtime.store.unit_of_work(read_only=True) as uow:
             stamp = uow.closures.stamp()
     except Exception:  # noqa: BLE001 - no schema yet: nothing to refresh
         return False

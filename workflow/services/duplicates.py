@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 def find_open_duplicates(runtime, ticket_id: int) -> list[TicketRef]:
     """Other open tickets the ticket repeats (same registration number and category), oldest first."""
-    with runtime.store.unit_of_work() as uow:
+    with runtime.store.unit_of_work(read_only=True) as uow:
         ticket = uow.tickets.load(ticket_id)
         return original_of(uow, ticket)
 
@@ -73,7 +73,7 @@ def merge(runtime, ticket_id: int, into_receipt: str, actor: Actor, *, now: date
 
 
 def links_of(runtime, ticket_id: int) -> list[dict[str, Any]]:
-    with runtime.store.unit_of_work() as uow:
+    with runtime.store.unit_of_work(read_only=True) as uow:
         return [{"kind": kind, "receipt_no": receipt} for kind, receipt in uow.links.of(ticket_id)]
 
 

@@ -111,14 +111,14 @@ class Engine:
         cached = self.definitions.cached(key, version)
         if cached is not None:  # a published version never changes: no transaction needed
             return cached
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             return self.definitions.get(uow, key, version)
 
     def definition_of(self, ticket: Ticket) -> Definition:
         return self.definition(ticket.definition_key, ticket.definition_version)
 
     def load(self, ticket_id: int) -> Ticket:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             return uow.tickets.load(ticket_id)
 
     # -- opening ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def claim(store: Store, api_key_id: int, key: str, request_hash: str, now: datet
 
 def find(store: Store, api_key_id: int, key: str) -> IdempotencyRecord | None:
     """The claim holding ``key`` (with its stored answer once the first request finished), if any."""
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         return uow.idempotency.find(api_key_id, key)
 
 

@@ -67,7 +67,7 @@ def plan(runtime, key: str, to_version: int, mapping: dict[str, str], *, from_ve
         if new not in target.states:
             raise MigrationError(f"--map {old}={new}: state '{new}' does not exist in {key} v{to_version}")
     result = Plan(key=key, to_version=to_version, mapping=dict(mapping))
-    with runtime.store.unit_of_work() as uow:
+    with runtime.store.unit_of_work(read_only=True) as uow:
         rows: list[TicketRef] = uow.tickets.open_on(key, not_version=to_version, version=from_version)
     for row in rows:
         new_state = mapping.get(row.state, row.state)

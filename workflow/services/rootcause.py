@@ -81,7 +81,7 @@ def create_root_cause(store: Store, *, code: str, title: str, description: str =
 
 def get_root_cause(store: Store, key: int | str) -> RootCauseRecord:
     """The root cause with that id (an int) or code (a str); `RootCauseNotFound` if there is none."""
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         found = uow.root_causes.get(key)
     if found is None:
         raise RootCauseNotFound(f"akar masalah {key} tidak ada; lihat daftar akar masalah")

@@ -148,7 +148,7 @@ def set_password(store: Store, username: str, password: str) -> None:
 def authenticate(store: Store, username: str, password: str) -> UserRecord | None:
     """The active account with this username and password, else None; the same cost whether or not the
     account exists, so timing does not tell which usernames do."""
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         found = uow.users.by_name(normalise(username))
         stored = uow.users.password_hash(found.id) if found is not None else None
     if found is None or stored is None:
@@ -160,18 +160,18 @@ def authenticate(store: Store, username: str, password: str) -> UserRecord | Non
 
 
 def get_user(store: Store, user_id: int) -> UserRecord | None:
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         return uow.users.get(user_id)
 
 
 def get_user_by_name(store: Store, username: str) -> UserRecord | None:
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         return uow.users.by_name(normalise(username))
 
 
 def list_users(store: Store) -> list[UserRecord]:
     """Every account, by username (never a password hash)."""
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
         return uow.users.all()
 
 

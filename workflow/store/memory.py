@@ -377,7 +377,11 @@ class MemoryUnitOfWork:
             self.tables.__dict__.update(saved.__dict__)
             raise
 
+    read_only = False
+
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit; open it with unit_of_work()")
         if self._store._generation != self._generation:  # a unit of work nested in this one committed
             raise ConcurrentUpdate("the store changed during this unit of work; nothing was saved, try again")
         self._store._tables = self.tables.copy()
@@ -400,9 +404,11 @@ class MemoryStore:
         self._lock = threading.RLock()
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[MemoryUnitOfWork]:
+    def unit_of_work(self, *, read_only: bool = False) -> Iterator[MemoryUnitOfWork]:
         with self._lock:
-            yield MemoryUnitOfWork(self)
+            uow = MemoryUnitOfWork(self)
+            uow.read_only = read_only
+            yield uow
 
     # -- what the SQL store also offers for reading the trail -------------------------------------
     def audit_rows(self, *, batch: int = 5000, **filters) -> Iterator[dict[str, Any]]:

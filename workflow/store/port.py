@@ -421,7 +421,9 @@ class UnitOfWork(Protocol):
 
 
 class Store(Protocol):
-    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]: ...
+    def unit_of_work(self, *, read_only: bool = False) -> AbstractContextManager[UnitOfWork]:
+        """One transaction; ``read_only`` for use cases that only read (it cannot commit, and on SQLite it
+        does not queue behind writers)."""
 
 
 __all__ = ["Store", "UnitOfWork", "TicketRepository", "DefinitionRepository", "ReceiptCounter", "AuditLog",

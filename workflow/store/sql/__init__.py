@@ -9,6 +9,7 @@ out the repositories of `tickets`, `audit`, `records` on that one connection. No
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, Iterator
 
 from sqlalchemy import Engine
@@ -28,26 +29,32 @@ from workflow.store.sql.users import SqlUsers
 
 
 class SqlUnitOfWork:
-    """One transaction on one connection; rolled back unless ``commit`` was called."""
+    """One transaction on one connection; rolled back unless ``commit`` was called.
 
-    def __init__(self, conn):
+    Repositories are made on first use (a fire touches four of the sixteen)."""
+
+    def __init__(self, conn, *, read_only: bool = False):
         self.conn = conn
         self.dialect = conn.dialect.name
+        self.read_only = read_only
         self.committed = False
-        self.audit = SqlAuditLog(conn)
-        self.tickets = SqlTickets(conn, self.audit)
-        self.definitions = SqlDefinitions(conn)
-        self.receipts = SqlReceipts(conn)
-        self.escalations = SqlEscalations(conn, self.audit)
-        self.attachments = SqlAttachments(conn)
-        self.links = SqlLinks(conn)
-        self.closures = SqlClosures(conn)
-        self.clock_runs = SqlClockRuns(conn)
-        self.root_causes = SqlRootCauses(conn)
-        self.outbox, self.deliveries, self.inbox = SqlOutbox(conn), SqlDeliveries(conn), SqlInbox(conn)
-        self.users = SqlUsers(conn)
-        self.api_keys = SqlApiKeys(conn)
-        self.idempotency = SqlIdempotency(conn)
+
+    audit = cached_property(lambda self: SqlAuditLog(self.conn))
+    tickets = cached_property(lambda self: SqlTickets(self.conn, self.audit))
+    definitions = cached_property(lambda self: SqlDefinitions(self.conn))
+    receipts = cached_property(lambda self: SqlReceipts(self.conn))
+    escalations = cached_property(lambda self: SqlEscalations(self.conn, self.audit))
+    attachments = cached_property(lambda self: SqlAttachments(self.conn))
+    links = cached_property(lambda self: SqlLinks(self.conn))
+    closures = cached_property(lambda self: SqlClosures(self.conn))
+    clock_runs = cached_property(lambda self: SqlClockRuns(self.conn))
+    root_causes = cached_property(lambda self: SqlRootCauses(self.conn))
+    outbox = cached_property(lambda self: SqlOutbox(self.conn))
+    deliveries = cached_property(lambda self: SqlDeliveries(self.conn))
+    inbox = cached_property(lambda self: SqlInbox(self.conn))
+    users = cached_property(lambda self: SqlUsers(self.conn))
+    api_keys = cached_property(lambda self: SqlApiKeys(self.conn))
+    idempotency = cached_property(lambda self: SqlIdempotency(self.conn))
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -61,7 +68,10 @@ class SqlUnitOfWork:
             raise
 
     def commit(self) -> None:
-        self.audit.flush()
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit; open it with unit_of_work()")
+        if "audit" in self.__dict__:
+            self.audit.flush()
         self.conn.commit()
         self.committed = True
 
@@ -96,10 +106,14 @@ class SqlStore:
         self.engine.dispose(close=False)
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
+    def unit_of_work(self, *, read_only: bool = False) -> Iterator[SqlUnitOfWork]:
+        """One transaction. ``read_only`` for use cases that only read: on SQLite it takes no write lock
+        (a deferred ``BEGIN`` instead of ``BEGIN IMMEDIATE``), so page views never queue behind writers."""
         with self.engine.connect() as conn:
+            if read_only:
+                conn = conn.execution_options(alur_read_only=True)
             conn.begin()
-            uow = SqlUnitOfWork(conn)
+            uow = SqlUnitOfWork(conn, read_only=read_only)
             try:
                 yield uow
             finally:
