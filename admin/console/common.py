@@ -5,6 +5,7 @@ outside an admin view pins the process to English), so it is safe on any page.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
@@ -14,12 +15,14 @@ from flask import current_app, g
 from flask_babel import get_locale
 
 from workflow.core.clocks import AT_RISK_PERCENT, gross_seconds, net
-from workflow.errors import UnknownDefinition
+from workflow.errors import AlurError, UnknownDefinition
 from workflow.spec.model import Definition, Field
-from workflow.store.queries import worklist
+from workflow.store.queries import definitions, worklist
 from workflow.store.queries.worklist import Filters, Queue
 from workflow.store.rules.at_risk import is_at_risk
 from workflow.store.rules.overdue import is_overdue
+
+logger = logging.getLogger(__name__)
 
 OFFICE_TZ = ZoneInfo("Asia/Jakarta")
 
@@ -268,22 +271,57 @@ def list_tickets(queue: Queue, f: Filters, *, identity_search: bool = False, inc
     return rows, more
 
 
-def definition_for(key: str | None = None) -> Definition | None:
-    """The latest version of ``key`` (default: the definition complaints are filed on), or None.
-
-    Asked once per request and key (the queue and its rows both ask; each answer costs two statements)."""
+def _per_request(name: str, compute):
+    """``compute()`` once per request (kept on ``g`` under ``name``); every call outside a request."""
     try:
-        known = g.setdefault("_alur_definitions", {})
+        known = g.get(name)
     except RuntimeError:  # outside a request
-        known = {}
-    if key not in known:
-        rt = runtime()
-        try:
-            known[key] = rt.engine.definition(key or current_app.config.get("ALUR_INTAKE_DEFINITION")
-                                              or rt.intake_definition())
-        except UnknownDefinition:
-            known[key] = None
-    return known[key]
+        return compute()
+    if known is None:
+        known = compute()
+        setattr(g, name, known)
+    return known
+
+
+def published_versions() -> dict[str, list[int]]:
+    """Each published definition key's versions, newest first (one statement per request)."""
+    def read() -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for row in definitions.versions(runtime().store):
+            out.setdefault(row["key"], []).append(row["version"])
+        return out
+
+    return _per_request("_alur_versions", read)
+
+
+def published_definitions() -> list[Definition]:
+    """Every published definition version, parsed (the engine keeps them: a version never changes)."""
+    engine = runtime().engine
+    out = []
+    for key, numbers in published_versions().items():
+        for number in numbers:
+            try:
+                out.append(engine.definition(key, number))
+            except AlurError:  # a version that no longer loads asks nobody to act
+                logger.warning("definition %s v%s does not load", key, number)
+    return out
+
+
+def definition_for(key: str | None = None) -> Definition | None:
+    """The latest version of ``key`` (default: the definition complaints are filed on), or None."""
+    rt = runtime()
+    try:
+        key = key or current_app.config.get("ALUR_INTAKE_DEFINITION") or _per_request("_alur_intake",
+                                                                                       rt.intake_definition)
+    except UnknownDefinition:
+        return None
+    numbers = published_versions().get(key)
+    if not numbers:
+        return None
+    try:
+        return rt.engine.definition(key, numbers[0])
+    except AlurError:
+        return None
 
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -26,7 +26,6 @@ from workflow.errors import (AlurError, AttachmentUnreadable, ConcurrentUpdate, 
 from workflow.services import attachments
 from workflow.services.intake import file_complaint
 from workflow.store.queries import audit_log
-from workflow.store.queries.definitions import versions
 from workflow.store.queries.worklist import Filters, Queue
 from workflow.store.rules import my_turn
 
@@ -215,7 +214,7 @@ class WorkView(SecureBaseView):
         """The tickets of a tab; an unknown tab is the unassigned ones."""
         if tab == "turn":
             # states where my roles act, in every definition version (e.g. petugas: diterima, dijawab, ...)
-            return Queue("turn", turns=my_turn.turns(published_definitions(), actor.roles))
+            return Queue("turn", turns=my_turn.turns(common.published_definitions(), actor.roles))
         if tab == "mine":
             return Queue("mine", assignee=user.username)
         if tab == "team":
@@ -300,18 +299,6 @@ class WorkView(SecureBaseView):
         identity = view_identity(ticket, "resi pengaduan") if ticket.confidentiality != "rahasia" else {}
         return self.render("alur/receipt.html", ticket=ticket, definition=definition, token=token, tracking=tracking,
                            due=due, identity=identity, common=common)
-
-
-def published_definitions() -> list:
-    """Every published definition version, parsed (the engine caches them: a version never changes)."""
-    engine = common.runtime().engine
-    out = []
-    for row in versions(common.runtime().store):
-        try:
-            out.append(engine.definition(row["key"], row["version"]))
-        except AlurError:  # a version that no longer loads asks nobody to act
-            logger.warning("definition %s v%s does not load", row["key"], row["version"])
-    return out
 
 
 def register(admin, app) -> None:

@@ -63,12 +63,12 @@ def test_bad_root_cause_input_is_refused_with_what_to_fix(store, engine, two_qua
         link_complaints(store, two_quarters["sipeka"], ["ADU-2099-000001"], actor_id="kasi1")
 
 
-def test_report_lists_root_causes_and_says_whether_last_periods_complaints_came_back(db_engine, engine, two_quarters):
-    q1 = build_report(db_engine, "2026-Q1", catalogs=engine.catalogs, calendar=engine.calendar)
+def test_report_lists_root_causes_and_says_whether_last_periods_complaints_came_back(store, engine, two_quarters):
+    q1 = build_report(store, "2026-Q1", catalogs=engine.catalogs, calendar=engine.calendar)
     assert [(c.code, c.count) for c in q1.root_causes] == [("SIPEKA_DOWN", 2), ("OPD_LAPANGAN", 1)]
     assert len(q1.action_plans) == 2 and q1.previous_action_plans == ()
 
-    q2 = build_report(db_engine, "2026-Q2", catalogs=engine.catalogs, calendar=engine.calendar)
+    q2 = build_report(store, "2026-Q2", catalogs=engine.catalogs, calendar=engine.calendar)
     assert [(c.code, c.count) for c in q2.root_causes] == [("SIPEKA_DOWN", 1)]
     assert [p.title for p in q2.action_plans] == ["Server cadangan SIPEKA"]
     came_back = {p.root_cause_code: (p.recurred, p.recurrence_text) for p in q2.previous_action_plans}

@@ -67,12 +67,12 @@ def percentile_cont(values: list[float], p: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-def report_of(db_engine, engine):
-    return build_report(db_engine, "2026-Q4", catalogs=engine.catalogs, calendar=engine.calendar, now=NOW)
+def report_of(store, engine):
+    return build_report(store, "2026-Q4", catalogs=engine.catalogs, calendar=engine.calendar, now=NOW)
 
 
-def test_on_time_and_late_are_counted_from_the_clock_rows(db_engine, engine, scenario):
-    report = report_of(db_engine, engine)
+def test_on_time_and_late_are_counted_from_the_clock_rows(store, engine, scenario):
+    report = report_of(store, engine)
     clocks = {s.clock: s for s in report.sla.clocks}
     total = clocks["penyelesaian"]
     assert (total.runs, total.on_time, total.late, total.running, total.late_running) == (6, 3, 2, 1, 1)
@@ -87,12 +87,12 @@ def test_on_time_and_late_are_counted_from_the_clock_rows(db_engine, engine, sce
     assert "2026-12-25" in {h.day for h in report.sla.calendar.holidays}
 
 
-def test_paused_time_is_excluded_from_net_but_not_from_gross(db_engine, engine, scenario):
+def test_paused_time_is_excluded_from_net_but_not_from_gross(db_engine, store, engine, scenario):
     b = engine.load(scenario["b"]).clock("penyelesaian")
     assert b.paused_seconds == pytest.approx(3 * 86400)
     assert b.consumed == pytest.approx(6.0)  # 9 days lived, 3 of them waiting on the complainant
     assert b.stopped_at <= b.due_at  # the pause pushed the due time by 3 days: on time
-    report = report_of(db_engine, engine)
+    report = report_of(store, engine)
     total = next(s for s in report.sla.clocks if s.clock == "penyelesaian")
     with db_engine.connect() as conn:
         rows = conn.execute(sa.select(m.clocks.c.consumed, m.clocks.c.started_at, m.clocks.c.stopped_at)
@@ -108,8 +108,8 @@ def test_paused_time_is_excluded_from_net_but_not_from_gross(db_engine, engine, 
     assert total.gross_median_days > total.net_median
 
 
-def test_per_opd_figures_name_the_agency_that_was_late(db_engine, engine, scenario):
-    report = report_of(db_engine, engine)
+def test_per_opd_figures_name_the_agency_that_was_late(store, engine, scenario):
+    report = report_of(store, engine)
     esdm = {s.clock: s for s in report.sla.by_opd if s.opd == "dinas_esdm"}
     assert {s.opd for s in report.sla.by_opd} == {"dinas_esdm"}  # only F involved an OPD
     assert (esdm["opd_ack"].late, esdm["opd_jawaban"].on_time, esdm["penyelesaian"].on_time) == (1, 1, 1)
@@ -117,10 +117,10 @@ def test_per_opd_figures_name_the_agency_that_was_late(db_engine, engine, scenar
     assert any("Dinas Energi dan Sumber Daya Mineral" in line and "terlambat" in line for line in report.analysis)
 
 
-def test_sla_tables_in_docx_and_json_agree(db_engine, engine, scenario):
+def test_sla_tables_in_docx_and_json_agree(store, engine, scenario):
     import json
 
-    report = report_of(db_engine, engine)
+    report = report_of(store, engine)
     data = json.loads(render(report, "json"))
     tables = docx_tables(render(report, "docx"))
     stages = tables["Tabel 4.2 Ketepatan waktu per tahapan"]

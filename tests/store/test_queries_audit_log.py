@@ -53,13 +53,15 @@ def test_audit_filters_are_read_from_the_query_string():
 
 
 def test_office_edits_of_a_span_say_who_changed_which_day(store):
-    from workflow.store.models import closures
     import sqlalchemy as sa
+
+    from workflow.store.models import closures
 
     at = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
     with store.engine.begin() as conn:
         conn.execute(sa.insert(closures), [
-            {"day": date(2026, 12, 31), "kind": "add", "name": "Tutup akhir tahun", "created_by": "kasi", "created_at": at},
+            {"day": date(2026, 12, 31), "kind": "add", "name": "Tutup akhir tahun", "created_by": "kasi",
+             "created_at": at},
             {"day": date(2027, 1, 2), "kind": "add", "name": "Tahun depan", "created_by": "kasi", "created_at": at}])
     edits = office_edits(store, date(2026, 1, 1), date(2026, 12, 31))
     assert list(edits) == [date(2026, 12, 31)]

@@ -34,11 +34,13 @@ def test_my_turn_spans_every_definition_and_version_the_user_acts_in(store, engi
     v1_team = opened(perihal="v1 tim")
     engine.fire(v1_team.id, "verifikasi", petugas, VERIFIED, now=MONDAY_9_WIB)
     engine.fire(v1_team.id, "teruskan_tim", petugas, {}, now=MONDAY_9_WIB)
-    v2_text = source.replace("    label_en: Verified\n    actors: [petugas]", "    label_en: Verified\n    actors: [petugas, tim]")
+    v2_text = source.replace("    label_en: Verified\n    actors: [petugas]",
+                             "    label_en: Verified\n    actors: [petugas, tim]")
     assert v2_text != source
     publish(store, v2_text, file="pengaduan-ptsp.yaml", actor_id="admin", now=MONDAY_9_WIB)
     other_text = source.replace("key: pengaduan-ptsp", "key: pengaduan-lain").replace(
-        "    lane: petugas\n    actors: [petugas]\n    initial: true", "    lane: petugas\n    actors: [petugas, tim]\n    initial: true")
+        "    lane: petugas\n    actors: [petugas]\n    initial: true",
+        "    lane: petugas\n    actors: [petugas, tim]\n    initial: true")
     publish(store, other_text, file="pengaduan-lain.yaml", actor_id="admin", now=MONDAY_9_WIB)
     v2_verified = opened(perihal="v2 terverifikasi")
     engine.fire(v2_verified.id, "verifikasi", petugas, VERIFIED, now=MONDAY_9_WIB)
