@@ -1,7 +1,7 @@
 """The supervisor dashboard's numbers: open work by stage, running clocks, on-time rates, escalations.
 
 Every number is an aggregate in the database, never a loop over tickets, and each reads only a partial
-index of the rows it counts (migrations ``0010_console_dashboard`` and ``0011_on_time_budget``): open
+index of the rows it counts (migrations ``0010_console_dashboard`` and ``0012_on_time_budget``): open
 tickets, running clock runs, the runs stopped this quarter, open flagged tickets. The cost follows the
 open work and one quarter of history, not the size of the database.
 

@@ -106,7 +106,7 @@ def _kept_sql() -> ColumnElement[bool]:
 
 def on_time_condition() -> ColumnElement[bool]:
     """`is_on_time` on ``ticket_clocks`` rows. Reads stopped_at, due_at, consumed and budget only, which
-    ``ix_clocks_stopped_at`` carries (migration 0011), so the dashboard's count stays index-only."""
+    ``ix_clocks_stopped_at`` carries (migration 0012), so the dashboard's count stays index-only."""
     return and_(m.clocks.c.stopped_at.isnot(None), _kept_sql())
 
 
