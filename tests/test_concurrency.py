@@ -60,8 +60,8 @@ class _RendezvousStore(SqlStore):
         self.rendezvous = rendezvous
 
     @contextmanager
-    def unit_of_work(self):
-        with super().unit_of_work() as uow:
+    def unit_of_work(self, *, read_only: bool = False):
+        with super().unit_of_work(read_only=read_only) as uow:
             load = uow.tickets.load
 
             def load_then_wait(ticket_id):

@@ -30,6 +30,15 @@ def test_the_svg_route_serves_the_diagram_with_the_ticket_state_highlighted(app,
     assert client.get("/sop/tidak-ada/v1.svg").status_code == 404
 
 
+def test_the_svg_cannot_run_script_when_opened_on_its_own(client):
+    """Security review item 1: an SVG opened directly is a document; it may keep its inline styles, nothing else."""
+    login(client, "admin")
+    svg = client.get("/sop/pengaduan-ptsp/v1.svg")
+    assert svg.headers["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+    assert svg.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/sop/pengaduan-ptsp/v1.mmd").headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_the_svg_follows_the_language(client):
     login(client, "petugas")
     client.get("/locale/en")
