@@ -37,7 +37,7 @@ from benchmarks.seed import seed_tickets  # noqa: E402
 from workflow.core.calendar import WorkingCalendar  # noqa: E402
 from workflow.spec.catalog import default_catalogs  # noqa: E402
 from workflow.reports import build_report, render  # noqa: E402
-from workflow.reports.period import OFFICE_TZ, parse_period  # noqa: E402
+from workflow.core.period import OFFICE_TZ, parse_period  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
 from workflow.store.sql import SqlStore  # noqa: E402
 

@@ -8,6 +8,7 @@ that maps every ``AlurError`` to an answer (the ``alur`` command's exit code 1) 
     └── NotificationError
         ├── ConfigurationError       a channel setting is missing or malformed (also a ValueError)
         ├── DeliveryError            a send failed; ``retryable`` says whether to try again
+        ├── DeliveryNotFound         no delivery with that id (also a LookupError)
         ├── SignatureError           a webhook request failed verification; ``reason`` says why
         └── TemplateError            a template could not be rendered (missing context variable, bad file)
             └── TemplateMissing      no template exists for the key
@@ -20,6 +21,7 @@ from workflow.errors import AlurError
 __all__ = [
     "ConfigurationError",
     "DeliveryError",
+    "DeliveryNotFound",
     "NotificationError",
     "SignatureError",
     "TemplateError",
@@ -74,6 +76,10 @@ class DeliveryError(NotificationError):
             f"{type(self).__name__}({str(self)!r}, retryable={self.retryable}, "
             f"channel={self.channel!r}, message_id={self.message_id!r}, code={self.code!r})"
         )
+
+
+class DeliveryNotFound(NotificationError, LookupError):
+    """No delivery with that id; ``alur outbox list`` shows them."""
 
 
 class SignatureError(NotificationError):

@@ -17,6 +17,7 @@ from notifications.expansion import delivery_records
 from notifications.jobs import enqueue_delivery
 from workflow.store.port import UnitOfWork
 from workflow.store.port_deliveries import DeliveryRecord, DeliveryStatus
+from notifications.errors import DeliveryNotFound
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +27,13 @@ __all__ = ["retry_delivery", "retry_failed"]
 def retry_delivery(runtime: Any, delivery_id: int, *, now: datetime | None = None) -> str:
     """Put a failed delivery back in the queue and try it now; returns its status afterwards.
 
-    `LookupError` if there is no such delivery.
+    `DeliveryNotFound` (a LookupError) if there is no such delivery.
     """
     clock = fixed(now) if now is not None else utcnow
     with runtime.store.unit_of_work() as uow:
         delivery = uow.deliveries.get(delivery_id)
         if delivery is None:
-            raise LookupError(f"no delivery {delivery_id}; see 'alur outbox list'")
+            raise DeliveryNotFound(f"no delivery {delivery_id}; see 'alur outbox list'")
         if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED):
             return delivery.status  # a sent message is never sent twice
         text: dict[str, str] = {}

@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 from notifications.channels import Channel, build_channels
 from notifications.clock import Clock, utcnow
-from notifications.errors import DeliveryError
+from notifications.errors import DeliveryError, DeliveryNotFound
 from notifications.inapp import INAPP, deliver_inapp
 from notifications.logs import log_unexpected
 from notifications.message import Message
@@ -69,12 +69,12 @@ def send_once(runtime: Any, delivery_id: int, *, clock: Clock = utcnow, force: b
     """Send one delivery if it is queued, due and not being sent by someone else.
 
     ``force`` ignores ``next_attempt_at`` (a manual retry), never the lease or a final status.
-    `LookupError` if there is no such delivery.
+    `DeliveryNotFound` (a LookupError) if there is no such delivery.
     """
     with runtime.store.unit_of_work() as uow:
         delivery = uow.deliveries.get(delivery_id)
         if delivery is None:
-            raise LookupError(f"no delivery {delivery_id}")
+            raise DeliveryNotFound(f"no delivery {delivery_id}")
         at = clock()  # the time of the claim: the lease runs from here
         due = delivery.next_attempt_at
         if delivery.status != DeliveryStatus.QUEUED or (not force and due is not None and due > at):

@@ -1,19 +1,36 @@
-"""The exceptions alur raises, under one root so callers can catch them together.
+"""The exceptions alur raises on purpose, under one root so callers can catch them together.
 
     AlurError
     ├── DefinitionError          a definition (YAML) is malformed or means something impossible;
     │                            carries every DefinitionProblem found, each with file:line:column
     ├── UnknownDefinition        no published definition with that key / version
     ├── TicketNotFound           no ticket with that id / receipt number
+    ├── RootCauseNotFound        no root cause or action plan with that id or code
     ├── TransitionRejected       the move is not allowed now; carries the reasons (role, guards, inputs)
     ├── InvalidInput             a field of a record or a transition's inputs is missing or malformed
     ├── ConcurrentUpdate         someone else changed the ticket first; reload and try again
-    ├── AuthError                a user account or API key cannot be made or changed as asked
+    ├── AuthError (ValueError)   a user account or API key cannot be made or changed as asked
+    ├── CalendarEditError (ValueError)
+    │                            a calendar edit cannot be made (nothing to reopen, no name given ...)
+    ├── PeriodError (ValueError) a report period alur does not understand; lists the accepted spellings
+    ├── AttachmentRejected       an upload is refused (type, size, count); ``reason`` names the rule
+    ├── AttachmentUnreadable     a stored evidence file is gone or no longer matches its hash
     ├── AuditChainBroken         the audit trail does not verify (tampering or corruption)
+    ├── AuditKeyError            an audit signing key or checkpoint cannot be read or used
+    ├── MachineError             a definition and its state machine disagree (a bug, never the user's)
     ├── MigrationError           a ticket migration plan cannot be applied
-    └── ImportFailed             a CSV import was refused; carries every bad line
+    ├── ImportFailed             a CSV import was refused; carries every bad line
+    └── NotificationError        (notifications/errors.py: the notifications part's own branch)
+        ├── ConfigurationError (ValueError)   a channel setting is missing or malformed
+        ├── DeliveryError                     a send failed; ``retryable`` says whether to try again
+        ├── DeliveryNotFound (LookupError)    no delivery with that id
+        ├── SignatureError                    a webhook request failed verification
+        └── TemplateError                     a template could not be rendered
+            └── TemplateMissing               no template exists for the key
 
-The web layer maps each class to one HTTP status; the CLI maps them to exit code 1 and a message.
+Entry points map each class to one answer: the web layer to an HTTP status (the API's problem+json,
+`admin.api.errors`), the CLI to exit code 1 and the message. Errors that are not listed here are bugs
+or the libraries' own (a database gone away), and are logged with their stack.
 """
 from __future__ import annotations
 
@@ -117,6 +134,18 @@ class AuthError(AlurError, ValueError):
     Also a ValueError, as it was before the tree had it, for callers that validate input generically."""
 
 
+class RootCauseNotFound(AlurError):
+    """No root cause / action plan with that id or code."""
+
+
+class CalendarEditError(AlurError, ValueError):
+    """A calendar edit cannot be made as asked; the message says why and what to do instead."""
+
+
+class PeriodError(AlurError, ValueError):
+    """A period the reports do not understand; the message lists the accepted spellings."""
+
+
 class AuditChainBroken(AlurError):
     """The audit trail does not verify; ``seq`` names the first bad row."""
 
@@ -176,8 +205,8 @@ class ImportFailed(AlurError):
 
 
 __all__ = [
-    "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound",
-    "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuditChainBroken",
-    "AuditKeyError", "MachineError", "MigrationError", "AttachmentRejected", "AttachmentUnreadable", "ImportLineError", "ImportFailed",
-    "AuthError",
+    "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound", "RootCauseNotFound",
+    "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuthError", "CalendarEditError",
+    "PeriodError", "AttachmentRejected", "AttachmentUnreadable", "AuditChainBroken", "AuditKeyError", "MachineError",
+    "MigrationError", "ImportLineError", "ImportFailed",
 ]

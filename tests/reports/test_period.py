@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from workflow.reports.period import PeriodError, format_short, parse_period
+from workflow.core.period import PeriodError, format_short, parse_period
 
 
 @pytest.mark.parametrize("text, start, end, label", [

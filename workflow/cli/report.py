@@ -22,7 +22,7 @@ def report(ctx: click.Context, period: str, fmt: str, output: Path | None, defin
            actor: str) -> None:
     """Write the complaint evaluation report of PERIOD (rekapitulasi, evaluation, SLA, action plans)."""
     from workflow.reports import build_for_runtime, filename, render
-    from workflow.reports.period import PeriodError, parse_period
+    from workflow.core.period import PeriodError, parse_period
     from workflow.services.identity import record_report_view
 
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from workflow.reports.build import build_for_runtime, build_report
 from workflow.reports.model import Report
-from workflow.reports.period import Period, PeriodError, parse_period
+from workflow.core.period import Period, PeriodError, parse_period
 
 FORMATS = ("docx", "xlsx", "html", "json")
 MEDIA_TYPES = {

@@ -17,7 +17,7 @@ from workflow.spec.model import Definition
 from workflow.store.queries import reports as q
 from workflow.reports.model import (ActionPlanLine, CalendarInfo, ClockStats, Count, EvaluationRow, Holiday, RekapItem,
                     RekapSector, Rekapitulasi, Report, RootCauseLine, Sla)
-from workflow.reports.period import Period, format_short, month_label, parse_period
+from workflow.core.period import Period, format_short, month_label, parse_period
 
 logger = logging.getLogger(__name__)
 

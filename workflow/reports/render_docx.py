@@ -19,7 +19,7 @@ from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt
 
 from workflow.reports.model import Report
-from workflow.reports.period import MONTHS, OFFICE_TZ
+from workflow.core.period import MONTHS, OFFICE_TZ
 from workflow.reports.tables import Table, report_tables, sla_note
 
 CHAPTERS = (

@@ -5,7 +5,7 @@ list themselves (``alur calendar …`` and the console's calendar editor call th
 
 1. replaces the office's edit of the day (``uow.closures``: ``add`` closes it, ``remove`` reopens a
    listed holiday; resetting withdraws it) and writes an audit row (kind ``calendar``) naming who did
-   it, in one unit of work; an edit that makes no sense raises ValueError and writes nothing;
+   it, in one unit of work; an edit that makes no sense raises CalendarEditError and writes nothing;
 2. reloads the runtime's calendar;
 3. recomputes the due time, at-risk moment and next rung of every open clock run the day can affect
    (running runs whose current segment starts before the day and whose due time or next rung lies after
@@ -28,6 +28,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from workflow.core.audit import AuditEvent
+from workflow.errors import CalendarEditError
 from workflow.core.clocks import reschedule
 from workflow.core.ticket import ClockRun
 from workflow.store.port import ClosureRecord, RunningClock, UnitOfWork
@@ -73,7 +74,7 @@ def _listed_holiday(day: date) -> str | None:
 
 
 #: Decides an edit from the office's current edit of the day: (the day's new edit or None, audit name).
-#: Raises ValueError, before anything is written, when the edit makes no sense.
+#: Raises CalendarEditError, before anything is written, when the edit makes no sense.
 Decide = Callable[[ClosureRecord | None], tuple[ClosureRecord | None, str]]
 
 
@@ -99,7 +100,7 @@ def add_closure(runtime, day: date, name: str, actor_id: str, now: datetime | No
     day, now = _check_day(day), now or datetime.now(timezone.utc)
     name = (name or "").strip()
     if not name:
-        raise ValueError("give the closure a name (e.g. 'Cuti bersama Natal, SK Gubernur 123/2026'); staff see it")
+        raise CalendarEditError("give the closure a name (e.g. 'Cuti bersama Natal, SK Gubernur 123/2026'); staff see it")
     _edit(runtime, day, actor_id=actor_id, now=now, op="close",
           decide=lambda _: (ClosureRecord(day, "add", name[:200], actor_id, now), name))
     return recompute_open_clocks(runtime, why=f"hari {day.isoformat()} ditutup: {name}", now=now, day=day,
@@ -119,10 +120,10 @@ def remove_holiday(runtime, day: date, name: str, actor_id: str, now: datetime |
 
     def decide(existing: ClosureRecord | None) -> tuple[ClosureRecord | None, str]:
         if existing is not None and existing.kind == "remove":
-            raise ValueError(f"{day.isoformat()} is already open (reopened by {existing.created_by}); "
+            raise CalendarEditError(f"{day.isoformat()} is already open (reopened by {existing.created_by}); "
                              f"use 'alur calendar reset {day.isoformat()}' to undo that")
         if existing is None and listed is None:
-            raise ValueError(f"{day.isoformat()} is not a holiday or closure, so there is nothing to open; "
+            raise CalendarEditError(f"{day.isoformat()} is not a holiday or closure, so there is nothing to open; "
                              "'alur calendar list' shows the closed days")
         return (ClosureRecord(day, "remove", why[:200], actor_id, now) if listed is not None else None), why
 
@@ -138,7 +139,7 @@ def reset_day(runtime, day: date, actor_id: str, now: datetime | None = None, *,
 
     def decide(existing: ClosureRecord | None) -> tuple[ClosureRecord | None, str]:
         if existing is None:
-            raise ValueError(f"{day.isoformat()} has no office edit to reset")
+            raise CalendarEditError(f"{day.isoformat()} has no office edit to reset")
         return None, existing.name
 
     undone = _edit(runtime, day, actor_id=actor_id, now=now, op="reset", decide=decide)

@@ -20,8 +20,8 @@ from enum import Enum
 from typing import Iterable
 
 from workflow.core.audit import AuditEvent
-from workflow.errors import AlurError, InvalidInput, TicketNotFound
-from workflow.reports.period import parse_period
+from workflow.errors import AlurError, InvalidInput, RootCauseNotFound, TicketNotFound
+from workflow.core.period import parse_period
 from workflow.store.port import ActionPlanRecord, RootCauseRecord, Store, UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -34,10 +34,6 @@ class PlanStatus(str, Enum):
     BERJALAN = "berjalan"
     SELESAI = "selesai"
     BATAL = "batal"
-
-
-class RootCauseNotFound(AlurError):
-    """No root cause / action plan with that id or code."""
 
 
 def _now(now: datetime | None) -> datetime:

@@ -48,7 +48,7 @@ class ActionPlanRow(Base):
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     root_cause_id: Mapped[int] = mapped_column(ForeignKey("root_causes.id", ondelete="CASCADE"))
-    period: Mapped[str] = mapped_column(String(32))  # a period key, e.g. "2021-Q1" (workflow.reports.period)
+    period: Mapped[str] = mapped_column(String(32))  # a period key, e.g. "2021-Q1" (workflow.core.period)
     title: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(200))
     due_date: Mapped[date | None] = mapped_column(Date)

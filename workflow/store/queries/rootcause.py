@@ -41,7 +41,7 @@ def list_root_causes(store) -> list[RootCause]:
 
 def list_action_plans(store, period_key: str | None = None) -> list[ActionPlan]:
     """Action plans, newest period first, then by root cause code; only ``period_key``'s (a canonical
-    key such as ``2026-Q1``, `workflow.reports.period.Period.key`) when given."""
+    key such as ``2026-Q1``, `workflow.core.period.Period.key`) when given."""
     q = (select(action_plans, root_causes.c.code.label("root_cause_code"))
          .select_from(action_plans.join(root_causes, root_causes.c.id == action_plans.c.root_cause_id))
          .order_by(action_plans.c.period.desc(), root_causes.c.code, action_plans.c.id))

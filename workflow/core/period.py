@@ -14,19 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
-from workflow.errors import AlurError
-
-OFFICE_TZ = ZoneInfo("Asia/Jakarta")
+from workflow.core.calendar import OFFICE_TZ
+from workflow.errors import PeriodError
 
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
           "November", "Desember")
 ROMAN = ("I", "II", "III", "IV")
-
-
-class PeriodError(AlurError, ValueError):
-    """A period the reports do not understand; the message lists the accepted spellings."""
 
 
 HELP = "gunakan 2021-Q1, 2021-01, 2021-S1, 2021 atau 2021-01-01..2021-03-31"
