@@ -1,6 +1,7 @@
 """The layers hold, by package: what each part of alur may import (STYLE.md, "Layers").
 
-    spec, core (decide)     stdlib, yaml, transitions, holidays         never a database, web or queue library
+    spec (read, check)      stdlib, yaml                                never core, a database, web or queue library
+    core (decide)           spec, stdlib, transitions, holidays         never a database, web or queue library
     services (use cases)    core, spec, the store port                  never SQLAlchemy, Flask, or the tables
     store                   SQLAlchemy and the tables                   never Flask, services or entry points
     entry points            services, read models (workflow.store.queries, workflow.store.rules)
@@ -87,6 +88,11 @@ def uses_connection(package: str) -> list[str]:
 def test_pure_packages_import_no_database_web_or_queue_library(package):
     assert offending(package, DATABASE + WEB + QUEUE + ("workflow.store", "workflow.services", "admin",
                                                         "notifications")) == []
+
+
+def test_a_definition_is_read_without_the_decisions_made_on_it():
+    """spec is below core: parsing and checking a definition needs nothing of the engine."""
+    assert offending("workflow.spec", ("workflow.core",)) == []
 
 
 @pytest.mark.parametrize("package", PURE)

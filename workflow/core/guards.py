@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from workflow.spec.model import GuardRef, UNITS
+from workflow.spec.guards import SIGNATURES
+from workflow.spec.model import GuardRef
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,6 @@ class Verdict:
     passed: bool
     reason: str
 
-
-@dataclass(frozen=True)
-class GuardSpec:
-    name: str
-    params: Mapping[str, type | tuple[type, ...]]  # required params and their types
-    check: Callable[[GuardContext, Mapping[str, Any]], tuple[bool, str]]
-    field_param: str | None = None  # the param naming a ticket field, checked against the definition
-    optional: Mapping[str, type | tuple[type, ...]] = field(default_factory=dict)
 
 
 def _show(value: Any) -> str:
@@ -138,84 +131,29 @@ def _within(ctx: GuardContext, p: Mapping[str, Any]) -> tuple[bool, str]:
     return ok, f"batas {p['amount']} {p['unit']} sejak tahap {p['since']} sudah lewat"
 
 
-REGISTRY: dict[str, GuardSpec] = {
-    spec.name: spec
-    for spec in [
-        GuardSpec("field_in", {"field": str, "values": list}, _field_in, field_param="field"),
-        GuardSpec("field_not_in", {"field": str, "values": list}, _field_not_in, field_param="field"),
-        GuardSpec("field_present", {"field": str}, _field_present, field_param="field"),
-        GuardSpec("field_absent", {"field": str}, _field_absent, field_param="field"),
-        GuardSpec("opd_assigned", {}, _opd_assigned),
-        GuardSpec("no_opd_assigned", {}, _no_opd_assigned),
-        GuardSpec("actor_is_assignee", {}, _actor_is_assignee),
-        GuardSpec("actor_in_ticket_opd", {}, _actor_in_ticket_opd),
-        GuardSpec("within", {"since": str, "amount": (int, float), "unit": str}, _within),
-    ]
+#: What each guard of the vocabulary (`workflow.spec.guards.SIGNATURES`) decides: (passed, reason).
+CHECKS: dict[str, Callable[[GuardContext, Mapping[str, Any]], tuple[bool, str]]] = {
+    "field_in": _field_in,
+    "field_not_in": _field_not_in,
+    "field_present": _field_present,
+    "field_absent": _field_absent,
+    "opd_assigned": _opd_assigned,
+    "no_opd_assigned": _no_opd_assigned,
+    "actor_is_assignee": _actor_is_assignee,
+    "actor_in_ticket_opd": _actor_in_ticket_opd,
+    "within": _within,
 }
+if set(CHECKS) != set(SIGNATURES):  # a guard definitions may name must have a check, and no check goes unnamed
+    raise RuntimeError(f"guards without a check or a signature: {sorted(set(CHECKS) ^ set(SIGNATURES))}")
 
 
 def evaluate(ref: GuardRef, ctx: GuardContext) -> Verdict:
     """Run one guard; the reason always describes the condition that must hold."""
-    spec = REGISTRY[ref.name]
-    ok, reason = spec.check(ctx, ref.params)
+    ok, reason = CHECKS[ref.name](ctx, ref.params)
     if ref.negate:
         ok = not ok
         reason = f"tidak boleh: {reason}" if ok is False else reason
     return Verdict(guard=ref.describe(), passed=ok, reason=reason)
 
 
-def check_params(ref_name: str, params: Mapping[str, Any]) -> list[str]:
-    """Problems with a guard's parameters (empty when fine)."""
-    spec = REGISTRY[ref_name]
-    problems = []
-    for name, kind in spec.params.items():
-        if name not in params:
-            problems.append(f"guard '{ref_name}' needs parameter '{name}'")
-        elif not isinstance(params[name], kind) or isinstance(params[name], bool) and kind is not bool:
-            problems.append(f"guard '{ref_name}' parameter '{name}' must be {getattr(kind, '__name__', kind)}")
-    for name in params:
-        if name not in spec.params and name not in spec.optional:
-            problems.append(f"guard '{ref_name}' takes no parameter '{name}'")
-    if ref_name == "within" and params.get("unit") not in UNITS:
-        problems.append(f"guard 'within' unit must be one of {', '.join(UNITS)}")
-    return problems
-
-
-def _values(ref: GuardRef) -> set:
-    return set(map(str, ref.params.get("values", [])))
-
-
-def mutually_exclusive(a: tuple[GuardRef, ...], b: tuple[GuardRef, ...]) -> bool:
-    """True when no ticket can pass both guard lists (so the same trigger is not ambiguous)."""
-    for x in a:
-        for y in b:
-            if _exclusive_pair(x, y):
-                return True
-    return False
-
-
-def _exclusive_pair(x: GuardRef, y: GuardRef) -> bool:
-    if x.name == y.name and dict(x.params) == dict(y.params) and x.negate != y.negate:
-        return True
-    if x.negate or y.negate:
-        return False
-    names = {x.name, y.name}
-    fx, fy = x.params.get("field"), y.params.get("field")
-    if names == {"opd_assigned", "no_opd_assigned"}:
-        return True
-    if fx is None or fx != fy:
-        return False
-    if names == {"field_present", "field_absent"}:
-        return True
-    if x.name == y.name == "field_in":
-        return not (_values(x) & _values(y))
-    if names == {"field_in", "field_not_in"}:
-        inc, exc = (x, y) if x.name == "field_in" else (y, x)
-        return _values(inc) <= _values(exc)
-    if names == {"field_in", "field_absent"}:
-        inc = x if x.name == "field_in" else y
-        return "None" not in _values(inc) and "" not in _values(inc)
-    return False
-
-
-__all__ = ["SUPERVISOR_LEVELS", "actor_roles", "Actor", "GuardContext", "Verdict", "REGISTRY", "evaluate", "check_params", "mutually_exclusive"]
+__all__ = ["SUPERVISOR_LEVELS", "actor_roles", "Actor", "GuardContext", "Verdict", "CHECKS", "evaluate"]

@@ -25,7 +25,7 @@ import re
 from collections import defaultdict, deque
 from typing import Iterable
 
-from workflow.core.guards import REGISTRY as GUARDS, check_params, mutually_exclusive
+from workflow.spec.guards import SIGNATURES as GUARDS, check_params, mutually_exclusive
 from workflow.errors import DefinitionProblem
 from workflow.spec.catalog import Catalogs
 from workflow.spec.located import Located, did_you_mean
