@@ -47,10 +47,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from workflow.core.calendar import OFFICE_TZ
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,6 @@ SETTINGS = {
 KNOWN_COOKIE = "alur_known_browser"
 KNOWN_DAYS = 90
 KNOWN_MAX_USERS = 8  # a shared front-desk computer is known for several officers
-OFFICE_TZ = ZoneInfo("Asia/Jakarta")
 _NAMESPACE = "alur-login"
 
 

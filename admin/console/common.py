@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from flask_babel import get_locale
@@ -21,10 +20,10 @@ from workflow.store.queries import definitions, worklist
 from workflow.store.queries.worklist import Filters, Queue
 from workflow.store.rules.at_risk import is_at_risk
 from workflow.store.rules.overdue import is_overdue
+from workflow.core.calendar import OFFICE_TZ
 
 logger = logging.getLogger(__name__)
 
-OFFICE_TZ = ZoneInfo("Asia/Jakarta")
 
 
 def lang() -> str:

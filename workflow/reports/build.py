@@ -18,6 +18,7 @@ from workflow.store.queries import reports as q
 from workflow.reports.model import (ActionPlanLine, CalendarInfo, ClockStats, Count, EvaluationRow, Holiday, RekapItem,
                     RekapSector, Rekapitulasi, Report, RootCauseLine, Sla)
 from workflow.core.period import Period, format_short, month_label, parse_period
+from workflow.core.calendar import DEFAULT_TIMEZONE
 
 logger = logging.getLogger(__name__)
 
@@ -229,11 +230,11 @@ def _clock_stats(rows: list[dict], pct: list[dict], specs: dict, catalogs: Catal
 
 def _calendar_info(calendar: Any, period: Period, fingerprints: list[str]) -> CalendarInfo:
     if calendar is None:
-        return CalendarInfo("-", "Asia/Jakarta", (), tuple(fingerprints))
+        return CalendarInfo("-", DEFAULT_TIMEZONE, (), tuple(fingerprints))
     holidays = ()
     if hasattr(calendar, "closures"):
         holidays = tuple(Holiday(c.day.isoformat(), c.name) for c in calendar.closures(period.start, period.end))
-    return CalendarInfo(fingerprint=calendar.fingerprint(), timezone=getattr(calendar, "timezone", "Asia/Jakarta"),
+    return CalendarInfo(fingerprint=calendar.fingerprint(), timezone=getattr(calendar, "timezone", DEFAULT_TIMEZONE),
                         holidays=holidays, fingerprints_in_clocks=tuple(fingerprints))
 
 

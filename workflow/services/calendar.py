@@ -32,6 +32,7 @@ from workflow.errors import CalendarEditError
 from workflow.core.clocks import reschedule
 from workflow.core.ticket import ClockRun
 from workflow.store.port import ClosureRecord, RunningClock, UnitOfWork
+from workflow.core.calendar import DEFAULT_TIMEZONE
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ def refresh_calendar(runtime) -> bool:
 
 # -- recomputing deadlines -------------------------------------------------------------------------
 def _window(runtime, day: date) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(getattr(runtime.calendar, "timezone", "Asia/Jakarta"))
+    zone = ZoneInfo(getattr(runtime.calendar, "timezone", DEFAULT_TIMEZONE))
     # A day either side absorbs clamping to office hours and zone offsets.
     start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
     end = datetime.combine(day + timedelta(days=2), time(0), tzinfo=zone).astimezone(timezone.utc)

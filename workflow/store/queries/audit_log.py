@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator, Mapping
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 
@@ -18,8 +17,8 @@ from workflow.core.audit import KINDS
 from workflow.store import models as m
 from workflow.store.db import read_only
 from workflow.store.sql.rows import utc
+from workflow.core.calendar import OFFICE_TZ
 
-OFFICE_TZ = ZoneInfo("Asia/Jakarta")
 
 
 @dataclass

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Text, and_, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
@@ -22,8 +21,8 @@ from workflow.store import models as m
 from workflow.store.db import read_only
 from workflow.store.rules import at_risk, on_time, overdue
 from workflow.store.sql.rows import utc
+from workflow.core.calendar import OFFICE_TZ
 
-OFFICE_TZ = ZoneInfo("Asia/Jakarta")
 ESCALATION_LIMIT = 50
 #: Open flagged tickets looked up per escalation statement; more take several statements (on SQLite each id
 #: is a bound parameter, at most 32,766 a statement; on PostgreSQL they travel as one array).

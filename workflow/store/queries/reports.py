@@ -32,6 +32,7 @@ from workflow.store import models as m
 from workflow.store import models_reports as r
 from workflow.store.db import read_only
 from workflow.store.rules import on_time
+from workflow.core.calendar import DEFAULT_TIMEZONE
 
 t = m.tickets
 c = m.clocks
@@ -78,14 +79,14 @@ def rekap_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str |
 def month_key(conn: Connection, column) -> ColumnElement[str]:
     """``YYYY-MM`` of a UTC timestamp column, in WIB."""
     if _dialect(conn) == "postgresql":
-        return func.to_char(func.timezone("Asia/Jakarta", column), "YYYY-MM")
+        return func.to_char(func.timezone(DEFAULT_TIMEZONE, column), "YYYY-MM")
     return func.strftime("%Y-%m", column, "+7 hours")
 
 
 def wib_date(conn: Connection, column) -> ColumnElement[str]:
     """``dd/mm/yyyy`` of a UTC timestamp column, in WIB (the evaluation table's date column)."""
     if _dialect(conn) == "postgresql":
-        return func.to_char(func.timezone("Asia/Jakarta", column), "DD/MM/YYYY")
+        return func.to_char(func.timezone(DEFAULT_TIMEZONE, column), "DD/MM/YYYY")
     return func.strftime("%d/%m/%Y", column, "+7 hours")
 
 
