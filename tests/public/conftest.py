@@ -1,22 +1,17 @@
-"""Public intake fixtures: an app on a fresh SQLite database with the SOP published, users per role,
-API keys, and helpers to file a complaint through the form."""
+"""Public intake fixtures: the shared web app (tests/web.py), API keys, and helpers to file a complaint
+through the form."""
 from __future__ import annotations
 
 import io
 import re
 import zipfile
-from datetime import datetime, timezone
 
 import pytest
 
-from admin.app import create_app
-from tests.conftest import SOP
-from tests.web import PASSWORD, csrf_from  # noqa: F401 - re-exported to the tests
+from tests.web import (  # noqa: F401 - re-exported to the tests; the fixtures are the shared web app
+    PASSWORD, app, client, csrf_from, db, fresh_admin_catalog_cache, rt, web_environment, web_template)
 from workflow.core.guards import Actor
 from workflow.services.apikeys import create_key
-from workflow.services.publish import publish
-from workflow.runtime import build_runtime
-from workflow.store.db import make_engine, upgrade
 
 IDENTITY = {"nama": "Ratna Kusumawardhani", "alamat": "Jl. Cendrawasih Gg. Melati No. 17, Pandeglang",
             "telepon": "0813-9988-7766", "email": "ratna.k@contoh.id"}
@@ -73,36 +68,8 @@ def file_via_form(client, files=None, **overrides) -> tuple[str, str]:
 
 
 @pytest.fixture
-def db(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'public.db'}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def rt(db):
-    runtime = build_runtime(db=db)
-    publish(runtime.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin",
-            now=datetime.now(timezone.utc))
-    return runtime
-
-
-@pytest.fixture
 def app_config():
     return {"ALUR_RATELIMIT_FORM": "1000 per minute", "ALUR_RATELIMIT_TRACK": "1000 per minute"}
-
-
-@pytest.fixture
-def app(rt, tmp_path, monkeypatch, app_config):
-    monkeypatch.setenv("ALUR_INSECURE_COOKIES", "1")
-    monkeypatch.setenv("ALUR_INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False, **app_config}, runtime=rt)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

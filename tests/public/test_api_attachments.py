@@ -15,10 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.conftest import MONDAY_9_WIB, SOP
 from tests.web import post_login
 from workflow.core import evidence
 from workflow.errors import AttachmentUnreadable
 from workflow.services import attachments
+from workflow.runtime import build_runtime
+from workflow.services.publish import publish
 from workflow.services.users import create_user
 from workflow.store import models as m
 from workflow.store import models_intake as mi
@@ -31,9 +34,17 @@ EXE = b"MZ\x90\x00\x03" + b"\x00" * 100
 
 
 @pytest.fixture
-def db(db_engine):
+def db(db_engine, web_environment):
     """This module's tests run on SQLite and on PostgreSQL (the store tests' parametrized database)."""
     return db_engine
+
+
+@pytest.fixture
+def rt(db):
+    """The app's runtime on that database, with the shipped SOP published (no accounts: tests add theirs)."""
+    runtime = build_runtime(db=db)
+    publish(runtime.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
+    return runtime
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from workflow.services.users import create_user
 from workflow.services import duplicates
 from workflow.store.queries.duplicates import flagged
 from workflow.services.autoclose import close_unconfirmed
@@ -61,7 +60,6 @@ def test_merge_fires_gabungkan_with_the_parent_number(client, rt):
 def test_console_page_lists_flagged_tickets_and_merges(app, client, rt):
     first, _ = file_via_form(client)
     second, _ = file_via_form(client)
-    create_user(rt.store, "petugas", PASSWORD, ["petugas"], display_name="Petugas", catalogs=rt.catalogs)
     officer = app.test_client()
     officer.post("/login", data={"username": "petugas", "password": PASSWORD,
                                  "csrf_token": csrf_from(officer.get("/login").get_data(as_text=True))})

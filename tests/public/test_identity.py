@@ -6,7 +6,6 @@ import io
 
 import pytest
 
-from workflow.services.users import create_user
 
 from .conftest import IDENTITY_NEEDLES, PASSWORD, PDF, PETUGAS, TIM, api_record, csrf_from, file_via_form
 from .scenario import answer, ticket_id
@@ -64,8 +63,6 @@ def test_protected_identity_appears_nowhere_public_nor_to_the_opd(app, client, a
     pages["index"] = client.get("/").get_data(as_text=True)
 
     # the OPD liaison's console
-    create_user(rt.store, "esdm", PASSWORD, ["opd_liaison"], opd="dinas_esdm", display_name="Penghubung ESDM",
-                catalogs=rt.catalogs)
     liaison = app.test_client()
     login_page = liaison.get("/login")
     liaison.post("/login", data={"username": "esdm", "password": PASSWORD,

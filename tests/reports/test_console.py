@@ -1,8 +1,9 @@
 """The supervisor's report page: view the period's report, download it, keep root causes and plans."""
 from __future__ import annotations
 
-from tests.console.conftest import (fresh_admin_catalog_cache, _secrets, app, client, csrf_from, db,  # noqa: F401
-                                    login, rt, template_db)
+from tests.console.conftest import login
+from tests.web import (app, app_config, client, csrf_from, db, fresh_admin_catalog_cache, rt,  # noqa: F401
+                       web_environment, web_template)
 
 from .conftest import Q1_CSV, docx_tables, rekap_from_rows
 
