@@ -92,11 +92,10 @@ def _queue_depths(rt, out: Exposition) -> None:
         from redis import Redis
         from rq import Queue
 
+        from workflow.jobs import queues
+
         conn = Redis.from_url(rt.redis_url, socket_timeout=1)
-        try:
-            from workflow.jobs import QUEUES as default_queues
-        except ImportError:
-            default_queues = ("default",)
+        default_queues = [queues.queue_name(rt, base) for base in queues.QUEUES]  # the names workers listen on
         names = os.environ.get("ALUR_RQ_QUEUES", ",".join(default_queues)).split(",")
         out.metric("alur_rq_queue_depth", "gauge", "Jobs waiting in rq queues.",
                    [({"queue": q}, len(Queue(q.strip(), connection=conn))) for q in names if q.strip()])

@@ -1,7 +1,7 @@
 """The in-app inbox of every staff user, and the delivery log for admin and supervisors.
 
 "Kotak masuk" (``/admin/kotak-masuk``): the signed-in user's ``inbox`` rows (written by
-`notifications.delivery.deliver` for channel ``inapp``, ``inbox.user_id`` = ``users.id``), newest
+`notifications.sending.deliver` for channel ``inapp``, ``inbox.user_id`` = ``users.id``), newest
 first. Opening a message marks it read; another user's message answers 404 (its existence is not
 confirmed). The message links to its ticket only when the user may open that ticket: case workers
 (petugas, tim, supervisors) through the work pages, an OPD liaison only for tickets of their own OPD.
@@ -10,7 +10,7 @@ the console frame renders) and at most once per request.
 
 "Pengiriman gagal" (``/admin/pengiriman``, admin and supervisors): the ``deliveries`` log with its
 attempts and last error, filtered by status, template and receipt number; a failed delivery can be
-sent again (`notifications.delivery.retry_delivery`), or all of them (`retry_failed`). Complainant
+sent again (`notifications.retry.retry_delivery`), or all of them (`retry_failed`). Complainant
 addresses of ``anonim`` and ``rahasia`` tickets are masked for everyone but supervisors; a supervisor
 shown the address of a ``rahasia`` complainant gets an ``identity_view`` audit row per ticket, as
 every other read of a confidential identity does (`admin.auth.view_identity`).

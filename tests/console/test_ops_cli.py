@@ -116,3 +116,35 @@ def test_the_console_has_no_generic_model_forms(app):
 
     views = app.extensions["alur_admin"]._views
     assert views and not [v for v in views if isinstance(v, BaseModelView)]
+
+
+@pytest.mark.redis
+def test_metrics_report_the_depth_of_the_queues_workers_listen_on(app, client, rt):
+    """The depth of ``<prefix>-escalations`` and ``<prefix>-notifications``, the queues `alur worker` serves
+    (it reported an unprefixed "default" queue nobody uses)."""
+    import uuid
+
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue
+
+    from tests.conftest import REDIS_URL, service_missing
+    from workflow.jobs import queues
+
+    conn = Redis.from_url(REDIS_URL)
+    try:
+        conn.ping()
+    except RedisError as exc:
+        service_missing("Redis", exc)
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    rt.redis_url, rt.extras["queue_prefix"] = REDIS_URL, prefix
+    try:
+        Queue(queues.queue_name(rt, queues.NOTIFICATION_QUEUE), connection=conn).enqueue("builtins.len", "abc")
+        text = client.get("/metrics").get_data(as_text=True)
+        assert f'alur_rq_queue_depth{{queue="{prefix}-notifications"}} 1' in text
+        assert f'alur_rq_queue_depth{{queue="{prefix}-escalations"}} 0' in text
+    finally:
+        keys = list(conn.scan_iter(match=f"*{prefix}*", count=1000))
+        if keys:
+            conn.delete(*keys)
+        conn.close()

@@ -1,7 +1,7 @@
 """``alur worker``: the rq worker, and the runtime the jobs of a worker process run on.
 
 rq imports a job's function by its dotted name in the worker process (`workflow.jobs.rungs`,
-``notifications.delivery``); those functions find their runtime with `current_runtime`.
+``notifications.jobs``); those functions find their runtime with `current_runtime`.
 """
 from __future__ import annotations
 
