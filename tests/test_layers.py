@@ -129,3 +129,18 @@ def test_entry_points_use_services_and_read_models_never_sql(package):
                                      "workflow.jobs", "workflow.cli", "workflow.reports"])
 def test_the_engine_never_imports_the_parts_built_on_it(package):
     assert offending(package, ("admin", "notifications")) == []
+
+
+def test_modules_and_functions_stay_readable():
+    """No module past ~500 lines and no function past ~80 in the application packages (docs/architecture.md);
+    a module that outgrows it splits by job, a function into named steps."""
+    long_modules, long_functions = [], []
+    for package in ("workflow", "admin", "notifications"):
+        for module, path in modules(package):
+            text = path.read_text(encoding="utf-8")
+            if text.count("\n") > 500:
+                long_modules.append(f"{module}: {text.count(chr(10))} lines")
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 85:
+                    long_functions.append(f"{module}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert long_modules == [] and long_functions == []
