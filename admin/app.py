@@ -14,18 +14,15 @@ from typing import Any, Mapping
 
 from flask import Flask, g, request, session
 from flask_babel import Babel
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from admin.extensions import csrf, get_runtime  # noqa: F401 - get_runtime is part of this module's API
 from workflow.runtime import Runtime, build_runtime, instance_secret
 
 logger = logging.getLogger(__name__)
 
 TRANSLATIONS = str(Path(__file__).resolve().parent / "translations")
 LOCALES = ("id", "en")
-
-csrf = CSRFProtect()
-
 
 def parts() -> tuple:
     """The web layer's parts, each with ``init_app(app)``, in the order they are set up."""
@@ -103,12 +100,6 @@ def trust_proxies(app: Flask) -> None:
                          f"a single nginx), got {raw!r}")
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-
-
-def get_runtime(app: Flask | None = None) -> Runtime:
-    from flask import current_app
-
-    return (app or current_app).extensions["alur"]
 
 
 __all__ = ["create_app", "get_runtime", "csrf", "select_locale", "trust_proxies", "LOCALES"]

@@ -19,7 +19,7 @@ from rq import Queue
 from notifications.expansion import expand_outbox
 from notifications.sending import Attempt, send_once
 from workflow.jobs import queues as jobs_queues
-from workflow.jobs import worker as jobs_worker
+from workflow.jobs import context as jobs_context
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +29,13 @@ __all__ = ["enqueue_pending", "enqueue_delivery", "schedule_retry", "expand_job"
 
 def use_runtime_for_jobs(runtime: Any | None) -> None:
     """Make rq jobs in this process use ``runtime`` (tests); `workflow.jobs.set_runtime` does the same."""
-    jobs_worker.set_runtime(runtime)
+    jobs_context.set_runtime(runtime)
 
 
 def _job_runtime() -> Any:
     # workflow.jobs builds the runtime once per process from the environment and renews its database
     # pool after rq forks a work horse; channels are built from the environment on first use.
-    return jobs_worker.current_runtime()
+    return jobs_context.current_runtime()
 
 
 def _queue(runtime: Any) -> Queue:

@@ -25,13 +25,13 @@ from typing import Any, Callable
 
 from sqlalchemy import Engine as DbEngine
 
-from workflow.core.calendar import Closure, WorkingCalendar
+from workflow.core.calendar import WorkingCalendar, office_calendar
 from workflow.core.ticket import ClockRun
 from workflow.errors import UnknownDefinition
 from workflow.services.engine import Engine
 from workflow.spec.catalog import Catalogs, default_catalogs
 from workflow.store.db import INSTANCE_DIR, default_url, make_engine
-from workflow.store.port import ClosureRecord, Store
+from workflow.store.port import Store
 from workflow.store.sql import SqlStore
 
 logger = logging.getLogger(__name__)
@@ -53,16 +53,9 @@ def instance_secret(name: str, env: str) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def calendar_from(closures: list[ClosureRecord]) -> WorkingCalendar:
-    """The office calendar: holidays and cuti bersama from the package, corrected by the office's edits."""
-    added = [Closure(day=r.day, name=r.name, source="office") for r in closures if r.kind == "add"]
-    removed = [r.day for r in closures if r.kind == "remove"]
-    return WorkingCalendar(added_closures=added, removed_holidays=removed)
-
-
 def load_calendar(store: Store) -> WorkingCalendar:
     with store.unit_of_work(read_only=True) as uow:
-        return calendar_from(uow.closures.all())
+        return office_calendar(uow.closures.all())
 
 
 @dataclass
@@ -133,4 +126,4 @@ def build_runtime(database_url: str | None = None, *, db: DbEngine | None = None
                    intake_key=os.environ.get("ALUR_INTAKE_DEFINITION") or None)
 
 
-__all__ = ["Runtime", "build_runtime", "load_calendar", "calendar_from", "instance_secret", "PeriodicTask"]
+__all__ = ["Runtime", "build_runtime", "load_calendar", "instance_secret", "PeriodicTask"]

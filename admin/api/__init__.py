@@ -46,7 +46,7 @@ def make_blueprint(limiter=None) -> Blueprint:
 
 
 def init_app(app: Flask) -> None:
-    from admin.app import csrf
+    from admin.extensions import csrf
 
     limiter = limits.init(app)
     bp = make_blueprint(limiter)

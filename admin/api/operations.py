@@ -28,7 +28,7 @@ IDEMPOTENCY_KEY = {"type": "string", "minLength": 1, "maxLength": 200, "pattern"
 
 
 def runtime():
-    from admin.app import get_runtime
+    from admin.extensions import get_runtime
     return get_runtime()
 
 

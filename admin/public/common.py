@@ -13,7 +13,7 @@ from .i18n import locale
 
 
 def runtime():
-    from admin.app import get_runtime
+    from admin.extensions import get_runtime
     return get_runtime()
 
 

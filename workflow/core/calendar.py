@@ -64,6 +64,7 @@ __all__ = [
     "Closure",
     "OfficeHours",
     "WorkingCalendar",
+    "office_calendar",
 ]
 
 UNITS = ("calendar_days", "working_days", "working_hours")
@@ -443,6 +444,16 @@ class WorkingCalendar:
                     total += overlap
             day += _ONE_DAY
         return total
+
+
+def office_calendar(edits: Iterable, **settings) -> WorkingCalendar:
+    """The office calendar: holidays and cuti bersama from the package, corrected by the office's own edits
+    (records with ``day``, ``kind`` -- ``add`` closes the day, ``remove`` reopens a listed holiday -- and
+    ``name``, as `workflow.store.port.ClosureRecord` has them)."""
+    edits = list(edits)
+    added = [Closure(day=e.day, name=e.name, source="office") for e in edits if e.kind == "add"]
+    removed = [e.day for e in edits if e.kind == "remove"]
+    return WorkingCalendar(added_closures=added, removed_holidays=removed, **settings)
 
 
 def _check_hours(hours: Mapping[int, OfficeHours]) -> dict[int, OfficeHours]:

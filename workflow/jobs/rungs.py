@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflow.jobs.worker import current_runtime
+from workflow.jobs.context import current_runtime
 from workflow.services import escalation
 
 

@@ -1,52 +1,19 @@
-"""``alur worker``: the rq worker, and the runtime the jobs of a worker process run on.
+"""``alur worker``: the rq worker, and what it loads once before forking a work horse per job.
 
 rq imports a job's function by its dotted name in the worker process (`workflow.jobs.rungs`,
-``notifications.jobs``); those functions find their runtime with `current_runtime`.
+``notifications.jobs``); those functions find their runtime with `workflow.jobs.context.current_runtime`.
 """
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from datetime import date, datetime, timezone
 from typing import Iterable
 
 from workflow.jobs import queues
+from workflow.jobs.context import current_runtime, set_runtime
 from workflow.services.calendar import refresh_calendar
 
 logger = logging.getLogger(__name__)
-
-_runtime = None
-_runtime_pid: int | None = None
-_runtime_lock = threading.Lock()
-
-
-def set_runtime(runtime) -> None:
-    """Make ``runtime`` the one rq jobs of this process use (``alur worker`` and tests call this)."""
-    global _runtime, _runtime_pid
-    with _runtime_lock:
-        _runtime, _runtime_pid = runtime, os.getpid()
-
-
-def current_runtime():
-    """The runtime for a job: the one set by `set_runtime`, else built once from the environment.
-
-    rq's ``Worker`` forks a work horse per job; pooled database connections must not cross a fork, so
-    the first use in a new process drops the inherited pool (the store's `after_fork`) and opens fresh
-    connections.
-    """
-    global _runtime, _runtime_pid
-    with _runtime_lock:
-        if _runtime is None:
-            from workflow.runtime import build_runtime
-
-            _runtime, _runtime_pid = build_runtime(), os.getpid()
-        elif _runtime_pid != os.getpid():
-            _runtime.store.after_fork()
-            _runtime.extras.pop("redis", None)
-            _runtime_pid = os.getpid()
-        return _runtime
-
 
 def run_worker(runtime, *, burst: bool = False, queue_names: Iterable[str] = queues.QUEUES, name: str | None = None,
                fork: bool = True) -> bool:

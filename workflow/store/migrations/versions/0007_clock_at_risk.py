@@ -32,7 +32,7 @@ def upgrade() -> None:
 def backfill(conn) -> int:
     """Set ``at_risk_at`` of every running run that has none; returns how many were set."""
     from workflow.core.clocks import at_risk_time
-    from workflow.runtime import calendar_from
+    from workflow.core.calendar import office_calendar
     from workflow.store.sql import utc
     from workflow.store.sql.calendar import SqlClosures
     from workflow.core.ticket import ClockRun
@@ -41,7 +41,7 @@ def backfill(conn) -> int:
                       sa.column("unit", sa.String), sa.column("budget", sa.Float), sa.column("consumed", sa.Float),
                       sa.column("started_at", TS), sa.column("resumed_at", TS), sa.column("at_risk_at", TS))
     c = clocks.c
-    calendar = calendar_from(SqlClosures(conn).all())
+    calendar = office_calendar(SqlClosures(conn).all())
     write = sa.update(clocks).where(c.id == sa.bindparam("b_id")).values(at_risk_at=sa.bindparam("b_at"))
     done, last = 0, 0
     while True:
