@@ -28,7 +28,8 @@ from notifications.templates import available_templates
 from workflow.cli import cli
 from workflow.cli import runtime as cli_runtime
 from workflow.errors import AlurError
-from workflow.jobs import periodic, queues, worker as jobs_worker
+from workflow.jobs import periodic, queues
+from workflow.jobs import worker as jobs_worker
 from workflow.services import audit as audit_service
 
 

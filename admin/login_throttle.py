@@ -50,6 +50,7 @@ from functools import lru_cache
 
 from flask import Flask, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+
 from workflow.core.calendar import OFFICE_TZ
 
 logger = logging.getLogger(__name__)

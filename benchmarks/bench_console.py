@@ -62,9 +62,9 @@ def prepare(url: str, schema: str, n: int, open_fraction: float, overdue_fractio
     import sqlalchemy as sa
 
     from benchmarks.seed import seed_tickets
+    from workflow.runtime import build_runtime
     from workflow.services.publish import publish
     from workflow.services.users import create_user, get_user_by_name
-    from workflow.runtime import build_runtime
     from workflow.store import models as m
     from workflow.store.db import make_engine, upgrade
 

@@ -44,8 +44,8 @@ from sqlalchemy import event, text
 
 from workflow.core.audit import CONTENT_FIELDS, chain_hash, verify_rows
 from workflow.core.calendar import WorkingCalendar
-from workflow.services.engine import Engine
 from workflow.core.guards import Actor
+from workflow.services.engine import Engine
 from workflow.services.publish import publish
 from workflow.store.db import make_engine, upgrade
 from workflow.store.sql import SqlStore

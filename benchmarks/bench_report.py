@@ -28,16 +28,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from statistics import median
 
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.seed import seed_tickets  # noqa: E402
 from workflow.core.calendar import WorkingCalendar  # noqa: E402
-from workflow.spec.catalog import default_catalogs  # noqa: E402
-from workflow.reports import build_report, render  # noqa: E402
 from workflow.core.period import OFFICE_TZ, parse_period  # noqa: E402
+from workflow.reports import build_report, render  # noqa: E402
+from workflow.spec.catalog import default_catalogs  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
 from workflow.store.sql import SqlStore  # noqa: E402
 

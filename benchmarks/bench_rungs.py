@@ -58,17 +58,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.sop import KEY, OFFICER, POSTGRES_URL, RECORD, SOP, START  # noqa: E402
-from workflow.jobs import worker as jobs_worker  # noqa: E402
-from workflow.jobs import queues  # noqa: E402
 from benchmarks.rungs_raw import RUNG_TEMPLATES, RUNGS_PER_TICKET, Raw, capture_ladder, raw_tickets  # noqa: E402
+from benchmarks.sop import KEY, OFFICER, POSTGRES_URL, RECORD, SOP, START  # noqa: E402
 from workflow.core.audit import verify_rows  # noqa: E402
 from workflow.core.calendar import WorkingCalendar  # noqa: E402
+from workflow.jobs import queues  # noqa: E402
+from workflow.jobs import worker as jobs_worker  # noqa: E402
+from workflow.jobs.rungs import fire_rung_job  # noqa: E402
+from workflow.runtime import Runtime  # noqa: E402
 from workflow.services.engine import Engine  # noqa: E402
 from workflow.services.escalation import sweep_due_rungs  # noqa: E402
-from workflow.jobs.rungs import fire_rung_job  # noqa: E402
 from workflow.services.publish import publish  # noqa: E402
-from workflow.runtime import Runtime  # noqa: E402
 from workflow.store import models as m  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
 from workflow.store.sql import SqlStore  # noqa: E402

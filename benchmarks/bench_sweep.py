@@ -37,11 +37,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.seed import seed_tickets  # noqa: E402
-from workflow.jobs import queues  # noqa: E402
 from workflow.core.calendar import WorkingCalendar  # noqa: E402
+from workflow.jobs import queues  # noqa: E402
+from workflow.runtime import Runtime  # noqa: E402
 from workflow.services.engine import Engine  # noqa: E402
 from workflow.services.escalation import sweep_due_rungs  # noqa: E402
-from workflow.runtime import Runtime  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
 from workflow.store.sql import SqlStore, utc  # noqa: E402
 

@@ -18,8 +18,8 @@ from rq import Queue
 
 from notifications.expansion import expand_outbox
 from notifications.sending import Attempt, send_once
-from workflow.jobs import queues as jobs_queues
 from workflow.jobs import context as jobs_context
+from workflow.jobs import queues as jobs_queues
 
 logger = logging.getLogger(__name__)
 

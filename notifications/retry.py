@@ -13,11 +13,11 @@ from typing import Any
 
 from notifications.clock import fixed, utcnow
 from notifications.delivery import deliver
+from notifications.errors import DeliveryNotFound
 from notifications.expansion import delivery_records
 from notifications.jobs import enqueue_delivery
 from workflow.store.port import UnitOfWork
 from workflow.store.port_deliveries import DeliveryRecord, DeliveryStatus
-from notifications.errors import DeliveryNotFound
 
 logger = logging.getLogger(__name__)
 

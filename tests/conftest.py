@@ -16,11 +16,11 @@ from typing import Iterator
 import pytest
 
 from workflow.core.calendar import WorkingCalendar
-from workflow.services.engine import Engine
 from workflow.core.guards import Actor
+from workflow.runtime import Runtime
+from workflow.services.engine import Engine
 from workflow.services.publish import publish
 from workflow.store.db import make_engine, upgrade
-from workflow.runtime import Runtime
 from workflow.store.memory import MemoryStore
 from workflow.store.sql import SqlStore
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from workflow.services.engine import Engine
 from workflow.core.guards import Actor
-from workflow.spec.model import Field
 from workflow.core.ticket import Ticket
+from workflow.services.engine import Engine
+from workflow.spec.model import Field
 
 
 class Scenario:

@@ -13,9 +13,9 @@ import sys
 import pytest
 
 import workflow
+from workflow.core.machine import MachineError, build_machine, fire_event, machine_for, move
 from workflow.spec.catalog import default_catalogs
 from workflow.spec.loader import load_definition
-from workflow.core.machine import MachineError, build_machine, fire_event, machine_for, move
 
 from .conftest import SOP
 

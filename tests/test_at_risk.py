@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from tests.conftest import MONDAY_9_WIB, drop_schema, postgres_engine
 from workflow.core.calendar import WorkingCalendar
 from workflow.core.clocks import AT_RISK_PERCENT, SimpleCalendar, pause, resume, start_run, stop
+from workflow.core.ticket import Ticket
 from workflow.spec.model import Clock, Span, Trigger
 from workflow.store import models as m
 from workflow.store.db import alembic_config, make_engine, upgrade
 from workflow.store.rules.at_risk import is_at_risk
 from workflow.store.sql import utc
-from workflow.core.ticket import Ticket
 
 WIB = timezone(timedelta(hours=7))
 

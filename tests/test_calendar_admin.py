@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from tests.conftest import MONDAY_9_WIB, memory_runtime, walk_in_record
 from workflow.core.audit import verify_rows
-from workflow.services.calendar import add_closure, list_days, recompute_open_clocks, remove_holiday, reset_day
-from workflow.services.escalation import sweep_due_rungs
 from workflow.runtime import Runtime
+from workflow.services.calendar import add_closure, list_days, recompute_open_clocks, remove_holiday, reset_day
 from workflow.services.engine import Engine
+from workflow.services.escalation import sweep_due_rungs
 
 WIB = timezone(timedelta(hours=7))
 
@@ -156,9 +156,9 @@ def test_cli_calendar_commands(runtime, engine, actors):
 
 def test_other_processes_notice_a_calendar_edit(sql_runtime, store):
     """A sweeper or worker started before the edit reloads its calendar on its next sweep or job."""
+    from workflow.core.calendar import WorkingCalendar
     from workflow.jobs import periodic
     from workflow.services import calendar as calendar_service
-    from workflow.core.calendar import WorkingCalendar
 
     runtime = sql_runtime
     other = Runtime(store=store, engine=Engine(store, calendar=WorkingCalendar()),

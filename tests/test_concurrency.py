@@ -24,8 +24,8 @@ import pytest
 import sqlalchemy as sa
 
 from workflow.core.audit import verify_rows
-from workflow.services.engine import Engine
 from workflow.core.guards import Actor
+from workflow.services.engine import Engine
 from workflow.services.publish import publish
 from workflow.store.db import make_engine, upgrade
 from workflow.store.sql import SqlStore
@@ -76,8 +76,8 @@ class _RendezvousStore(SqlStore):
 def _worker(index, url, schema, rounds, barrier, rendezvous, results):
     """Run ``rounds`` (a list of fire lists) in step with the other workers; report every outcome."""
     from workflow.core.calendar import WorkingCalendar
-    from workflow.errors import ConcurrentUpdate, TransitionRejected
     from workflow.core.machine import machine_for
+    from workflow.errors import ConcurrentUpdate, TransitionRejected
 
     db = make_engine(url, schema=schema)
     try:

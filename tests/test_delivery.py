@@ -35,9 +35,9 @@ from notifications.delivery import deliver, install, start_background_delivery, 
 from notifications.expansion import expand_outbox
 from notifications.jobs import use_runtime_for_jobs
 from tests.conftest import MONDAY_9_WIB, REDIS_URL, SOP, service_missing, walk_in_record
+from workflow.runtime import Runtime
 from workflow.services.engine import Engine
 from workflow.services.publish import publish
-from workflow.runtime import Runtime
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
 from workflow.store.queries.delivery_log import delivery_log

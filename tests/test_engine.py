@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from workflow.services.engine import Engine, hash_token
 from workflow.errors import ConcurrentUpdate, InvalidInput, TransitionRejected, UnknownDefinition
+from workflow.services.engine import Engine, hash_token
 
 from .conftest import MONDAY_9_WIB, walk_in_record
 

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from workflow.core.audit import verify_rows
 from workflow.cli import cli
+from workflow.core.audit import verify_rows
 from workflow.errors import ConcurrentUpdate, ImportFailed, MigrationError
 from workflow.runtime import build_runtime
 from workflow.services import migrate
@@ -264,8 +264,9 @@ def test_audit_cli_verifies_exports_and_detects_tampering(db_engine, published, 
     csv_out = tmp_path / "audit.csv"
     run(db_engine, "audit", "export", "--format", "csv", "-o", str(csv_out))
     assert csv_out.read_text(encoding="utf-8").splitlines()[0].startswith("seq,kind,at,actor_id")
-    from .store.test_sql_audit import _tamper
     from workflow.store.sql import SqlStore
+
+    from .store.test_sql_audit import _tamper
     _tamper(SqlStore(db_engine), "UPDATE audit_log SET to_state = 'selesai' WHERE seq = 3")
     broken, _ = run(db_engine, "audit", "verify")
     assert broken.exit_code == 1 and "BROKEN at row 3" in broken.output

@@ -20,16 +20,15 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.conftest import REDIS_URL, ROOT, SOP, drop_schema, postgres_engine, service_missing, walk_in_record
-from workflow.jobs import worker as jobs_worker
-from workflow.jobs import queues
-from workflow.jobs import periodic
 from workflow.core.audit import verify_rows
 from workflow.core.calendar import WorkingCalendar
-from workflow.services.engine import Engine
+from workflow.jobs import periodic, queues
+from workflow.jobs import worker as jobs_worker
 from workflow.jobs.rungs import fire_rung_job
+from workflow.runtime import Runtime
+from workflow.services.engine import Engine
 from workflow.services.escalation import sweep_due_rungs
 from workflow.services.publish import publish
-from workflow.runtime import Runtime
 from workflow.store import models as m
 from workflow.store.db import make_engine, upgrade
 from workflow.store.sql import SqlStore

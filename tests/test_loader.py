@@ -8,8 +8,8 @@ from types import MappingProxyType
 
 import pytest
 
-from workflow.spec.guards import mutually_exclusive
 from workflow.errors import DefinitionError
+from workflow.spec.guards import mutually_exclusive
 from workflow.spec.loader import check_definition, load_definition, load_definition_file, source_hash
 from workflow.spec.model import Definition, GuardRef, Span
 

@@ -15,9 +15,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from workflow.core.audit import verify_rows
 from workflow.core.calendar import WorkingCalendar
-from workflow.services.engine import Engine
-from workflow.errors import ConcurrentUpdate, InvalidInput, TransitionRejected
 from workflow.core.guards import Actor
+from workflow.errors import ConcurrentUpdate, InvalidInput, TransitionRejected
+from workflow.services.engine import Engine
 from workflow.services.publish import publish
 from workflow.store.db import make_engine, upgrade
 from workflow.store.sql import SqlStore

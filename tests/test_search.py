@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 from tests.conftest import walk_in_record
 from workflow.store import models as m
 from workflow.store.queries import search as search_module
-from workflow.store.queries.worklist import Filters, filtered
 from workflow.store.queries.search import SEARCH_CAP, identity_name, lower_json_text, subject, substring_pattern
+from workflow.store.queries.worklist import Filters, filtered
 
 NOW = None  # the work queue's filters read the time only for deadline filters, which these searches do not use
 

@@ -11,7 +11,8 @@ explicitly by whoever needs a database.
     >>> from workflow import Engine, Actor, TransitionRejected
 """
 from workflow.core.calendar import WorkingCalendar
-from workflow.services.engine import Engine, Opened, Option
+from workflow.core.guards import Actor
+from workflow.core.ticket import Ticket
 from workflow.errors import (
     AlurError,
     AuditChainBroken,
@@ -26,11 +27,10 @@ from workflow.errors import (
     TransitionRejected,
     UnknownDefinition,
 )
-from workflow.core.guards import Actor
-from workflow.spec.loader import check_definition, load_definition
+from workflow.services.engine import Engine, Opened, Option
 from workflow.services.publish import Published, publish
+from workflow.spec.loader import check_definition, load_definition
 from workflow.spec.model import Definition
-from workflow.core.ticket import Ticket
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,14 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from workflow.errors import AlurError, ConcurrentUpdate, InvalidInput, TicketNotFound, TransitionRejected, UnknownDefinition
+from workflow.errors import (
+    AlurError,
+    ConcurrentUpdate,
+    InvalidInput,
+    TicketNotFound,
+    TransitionRejected,
+    UnknownDefinition,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@ never do. A tracking token is returned once, at filing, and never stored in clea
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from typing import Any
 from urllib.parse import urlencode
 

@@ -67,8 +67,19 @@ class HomeView(SecureIndexView):
 
 def pages() -> tuple:
     """The console's page modules, each with ``register(admin, app)``, in menu order."""
-    from admin.console import (auditor, calendar, dashboard, definitions, duplicates, inbox, opd, reports, sop, users,
-                               work)
+    from admin.console import (
+        auditor,
+        calendar,
+        dashboard,
+        definitions,
+        duplicates,
+        inbox,
+        opd,
+        reports,
+        sop,
+        users,
+        work,
+    )
 
     return (work, opd, users, dashboard, definitions, calendar, sop, auditor, duplicates, reports, inbox)
 

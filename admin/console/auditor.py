@@ -15,7 +15,6 @@ with `workflow.audit.verify_rows` when it is unfiltered (a filtered export is a 
 from __future__ import annotations
 
 import io
-import json
 import logging
 import threading
 from dataclasses import dataclass

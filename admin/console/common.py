@@ -13,14 +13,14 @@ from typing import Any, Iterable, Mapping
 from flask import current_app, g
 from flask_babel import get_locale
 
-from workflow.core.clocks import AT_RISK_PERCENT, gross_seconds, net
+from workflow.core.calendar import OFFICE_TZ
+from workflow.core.clocks import AT_RISK_PERCENT, gross_seconds, net  # noqa: F401 - the templates read it from here
 from workflow.errors import AlurError, UnknownDefinition
 from workflow.spec.model import Definition, Field
 from workflow.store.queries import definitions, worklist
 from workflow.store.queries.worklist import Filters, Queue
 from workflow.store.rules.at_risk import is_at_risk
 from workflow.store.rules.overdue import is_overdue
-from workflow.core.calendar import OFFICE_TZ
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import logging
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 
+from workflow.errors import AlurError, InvalidInput, TransitionRejected
 from workflow.services import duplicates
 from workflow.store.queries.duplicates import flagged
-from workflow.errors import AlurError, InvalidInput, TransitionRejected
 
 from ..auth import SecureBaseView, current_actor
 from .common import runtime, tr

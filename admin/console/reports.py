@@ -16,12 +16,12 @@ from flask import Flask, Response, flash, redirect, request, url_for
 from flask_admin import expose
 from markupsafe import Markup
 
+from workflow.core.period import OFFICE_TZ, PeriodError, parse_period
 from workflow.errors import AlurError, InvalidInput
 from workflow.reports import FORMATS, MEDIA_TYPES, build_for_runtime, filename, render
-from workflow.services.identity import record_report_view
-from workflow.core.period import OFFICE_TZ, PeriodError, parse_period
 from workflow.reports.render_html import render_html_fragment
 from workflow.services import rootcause
+from workflow.services.identity import record_report_view
 from workflow.store.queries.rootcause import list_action_plans, list_root_causes
 
 from ..auth import SecureBaseView, current_actor

@@ -21,15 +21,22 @@ from flask import abort, current_app, flash, redirect, request, send_file, sessi
 from flask_admin import expose
 
 from workflow.core import evidence
-from workflow.errors import (AlurError, AttachmentUnreadable, ConcurrentUpdate, InvalidInput, TicketNotFound,
-                             TransitionRejected, UnknownDefinition)
+from workflow.errors import (
+    AlurError,
+    AttachmentUnreadable,
+    ConcurrentUpdate,
+    InvalidInput,
+    TicketNotFound,
+    TransitionRejected,
+    UnknownDefinition,
+)
 from workflow.services import attachments
 from workflow.services.intake import file_complaint
 from workflow.store.queries import audit_log
 from workflow.store.queries.worklist import Filters, Queue
 from workflow.store.rules import my_turn
 
-from ..auth import (SecureBaseView, can_see_identity, current_actor, current_console_user, view_identity)
+from ..auth import SecureBaseView, can_see_identity, current_actor, current_console_user, view_identity
 from . import common
 from .common import tr
 

@@ -1,11 +1,21 @@
 """Console fixtures: the shared web app (tests/web.py) and helpers to sign in and open tickets."""
 from __future__ import annotations
 
-
+from tests.conftest import walk_in_record
 from tests.web import (  # noqa: F401 - re-exported to the tests; the fixtures are the shared web app
-    PASSWORD, STAFF, app, app_config, client, csrf_from, db, fresh_admin_catalog_cache, post_login, rt,
-    web_environment, web_template)
-from tests.conftest import SOP, walk_in_record
+    PASSWORD,
+    STAFF,
+    app,
+    app_config,
+    client,
+    csrf_from,
+    db,
+    fresh_admin_catalog_cache,
+    post_login,
+    rt,
+    web_environment,
+    web_template,
+)
 from workflow.core.guards import Actor
 
 USERS = STAFF

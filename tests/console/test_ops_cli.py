@@ -24,7 +24,7 @@ def test_metrics_count_transitions_by_trigger_escalations_and_failed_deliveries(
                    {"tingkat": "sedang", "kewenangan": "dalam"})
     with rt.db.begin() as conn:
         if "deliveries" in m.metadata.tables or conn.dialect.has_table(conn, "deliveries"):
-            from sqlalchemy import Table, MetaData
+            from sqlalchemy import MetaData, Table
 
             deliveries = Table("deliveries", MetaData(), autoload_with=conn)
             row = {c.name: None for c in deliveries.columns if c.name != "id"}

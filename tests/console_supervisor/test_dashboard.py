@@ -122,8 +122,8 @@ def test_periods_are_wib_months_and_quarters():
 def test_the_aggregates_agree_on_sqlite_and_postgresql(db_engine):
     """Epoch arithmetic and the JSON flags test are dialect-specific: both databases must count the same."""
     from tests.conftest import SOP, walk_in_record
-    from workflow.services.publish import publish
     from workflow.runtime import build_runtime
+    from workflow.services.publish import publish
 
     rt = build_runtime(db=db_engine)
     rt.engine.now = lambda: MONDAY_9_WIB
@@ -149,8 +149,8 @@ def test_escalations_waiting_are_found_from_the_open_flagged_tickets_in_chunks(d
     from sqlalchemy import update
 
     from tests.conftest import SOP
-    from workflow.services.publish import publish
     from workflow.runtime import build_runtime
+    from workflow.services.publish import publish
     from workflow.store import models as m
 
     rt = build_runtime(db=db_engine)
@@ -179,8 +179,8 @@ def test_escalations_waiting_are_found_from_the_open_flagged_tickets_in_chunks(d
 def test_on_time_periods_count_each_period_as_on_time_alone(db_engine):
     """One pass over several periods (this month inside this quarter) gives each period's own counts."""
     from tests.conftest import SOP
-    from workflow.services.publish import publish
     from workflow.runtime import build_runtime
+    from workflow.services.publish import publish
 
     rt = build_runtime(db=db_engine)
     rt.engine.now = lambda: MONDAY_9_WIB
@@ -238,8 +238,8 @@ def test_dashboard_counts_and_the_queue_filter_agree_on_the_same_tickets(db_engi
     from admin.app import create_app
     from admin.console.common import clock_views, definition_for, list_tickets
     from tests.conftest import SOP
-    from workflow.services.publish import publish
     from workflow.runtime import build_runtime
+    from workflow.services.publish import publish
 
     monkeypatch.setenv("ALUR_SECRET_KEY", "dashboard-tests")
     monkeypatch.setenv("ALUR_IDENTITY_SALT", "dashboard-tests")

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from tests.browser import MARKS, chromium, screenshot, serve
 from tests.conftest import SOP
 

@@ -18,9 +18,8 @@ from sqlalchemy import func, select, update
 from tests.conftest import MONDAY_9_WIB, SOP
 from tests.web import post_login
 from workflow.core import evidence
-from workflow.errors import AttachmentUnreadable
-from workflow.services import attachments
 from workflow.runtime import build_runtime
+from workflow.services import attachments
 from workflow.services.publish import publish
 from workflow.services.users import create_user
 from workflow.store import models as m

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from workflow.core import evidence
-from workflow.errors import AttachmentUnreadable
-from workflow.services import attachments
 from workflow.core.evidence import check, sniff
-from workflow.errors import AttachmentRejected
+from workflow.errors import AttachmentRejected, AttachmentUnreadable
+from workflow.services import attachments
 
 from .conftest import PDF, PETUGAS, PNG, docx_bytes
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from workflow.services import duplicates
-from workflow.store.queries.duplicates import flagged
-from workflow.services.autoclose import close_unconfirmed
 from workflow.errors import TransitionRejected
+from workflow.services import duplicates
+from workflow.services.autoclose import close_unconfirmed
+from workflow.store.queries.duplicates import flagged
 
 from .conftest import PASSWORD, PETUGAS, csrf_from, file_via_form
 from .scenario import answer, ticket_id

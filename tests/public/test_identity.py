@@ -6,7 +6,6 @@ import io
 
 import pytest
 
-
 from .conftest import IDENTITY_NEEDLES, PASSWORD, PDF, PETUGAS, TIM, api_record, csrf_from, file_via_form
 from .scenario import answer, ticket_id
 

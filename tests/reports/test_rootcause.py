@@ -7,8 +7,16 @@ import pytest
 
 from workflow.errors import InvalidInput, TicketNotFound
 from workflow.reports import build_report, render
-from workflow.services.rootcause import (PlanStatus, RootCauseNotFound, add_action_plan, create_root_cause,
-                                         get_root_cause, link_complaints, set_plan_status, unlink_complaint)
+from workflow.services.rootcause import (
+    PlanStatus,
+    RootCauseNotFound,
+    add_action_plan,
+    create_root_cause,
+    get_root_cause,
+    link_complaints,
+    set_plan_status,
+    unlink_complaint,
+)
 from workflow.store.queries.rootcause import list_action_plans, list_root_causes
 
 from ..conftest import memory_runtime

@@ -9,8 +9,14 @@ import sqlalchemy as sa
 
 from tests.conftest import MONDAY_9_WIB, walk_in_record
 from workflow.reports import build_report
-from workflow.store.queries.dashboard import (clock_risk_statement, dashboard_numbers, on_time_periods,
-                                              on_time_statement, open_counts_by_state, period_bounds)
+from workflow.store.queries.dashboard import (
+    clock_risk_statement,
+    dashboard_numbers,
+    on_time_periods,
+    on_time_statement,
+    open_counts_by_state,
+    period_bounds,
+)
 
 H, D = timedelta(hours=1), timedelta(days=1)
 END_OF_QUARTER = MONDAY_9_WIB + 28 * D  # Monday 28 December 2026

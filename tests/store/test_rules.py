@@ -13,7 +13,6 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import hypothesis.strategies as st
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 

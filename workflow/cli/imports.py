@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workflow.cli import fail, now_utc, runtime
+from workflow.cli import fail, runtime
 
 
 @click.group("import")

@@ -21,8 +21,8 @@ from workflow.cli import fail, runtime
 def report(ctx: click.Context, period: str, fmt: str, output: Path | None, definition_key: str | None,
            actor: str) -> None:
     """Write the complaint evaluation report of PERIOD (rekapitulasi, evaluation, SLA, action plans)."""
-    from workflow.reports import build_for_runtime, filename, render
     from workflow.core.period import PeriodError, parse_period
+    from workflow.reports import build_for_runtime, filename, render
     from workflow.services.identity import record_report_view
 
     try:

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from workflow.cli import fail, now_utc, runtime
+from workflow.cli import now_utc, runtime
 
 
 @click.group()

@@ -18,9 +18,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Iterable, Protocol
 
-from workflow.spec.model import Clock, Definition, Rung
 from workflow.core.ticket import ClockRun, Ticket
-
+from workflow.spec.model import Clock, Definition, Rung
 
 AT_RISK_PERCENT = 80  # share of the budget (net office time) after which a running clock is at risk
 

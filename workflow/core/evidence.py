@@ -16,9 +16,7 @@ import os
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from workflow.errors import AttachmentRejected
 

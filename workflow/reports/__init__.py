@@ -6,9 +6,9 @@ and action plans) built from SQL aggregations and rendered as DOCX, XLSX, HTML o
 """
 from __future__ import annotations
 
+from workflow.core.period import Period, PeriodError, parse_period
 from workflow.reports.build import build_for_runtime, build_report
 from workflow.reports.model import Report
-from workflow.core.period import Period, PeriodError, parse_period
 
 FORMATS = ("docx", "xlsx", "html", "json")
 MEDIA_TYPES = {

@@ -11,14 +11,26 @@ import logging
 from datetime import date, datetime, timezone
 from typing import Any
 
+from workflow.core.calendar import DEFAULT_TIMEZONE
+from workflow.core.period import Period, format_short, month_label, parse_period
+from workflow.reports.model import (
+    ActionPlanLine,
+    CalendarInfo,
+    ClockStats,
+    Count,
+    EvaluationRow,
+    Holiday,
+    RekapItem,
+    Rekapitulasi,
+    RekapSector,
+    Report,
+    RootCauseLine,
+    Sla,
+)
 from workflow.spec.catalog import Catalogs, default_catalogs
 from workflow.spec.loader import load_definition
 from workflow.spec.model import Definition
 from workflow.store.queries import reports as q
-from workflow.reports.model import (ActionPlanLine, CalendarInfo, ClockStats, Count, EvaluationRow, Holiday, RekapItem,
-                    RekapSector, Rekapitulasi, Report, RootCauseLine, Sla)
-from workflow.core.period import Period, format_short, month_label, parse_period
-from workflow.core.calendar import DEFAULT_TIMEZONE
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt
 
-from workflow.reports.model import Report
 from workflow.core.period import MONTHS, OFFICE_TZ
+from workflow.reports.model import Report
 from workflow.reports.tables import Table, report_tables, sla_note
 
 CHAPTERS = (

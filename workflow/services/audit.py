@@ -21,8 +21,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from workflow.core.audit import CONTENT_FIELDS, STORED_COLUMNS, ChainStatus, verify_stored
-from workflow.core.checkpoints import (Checkpoint, check_prefix, load_private_key, load_public_key, sign,
-                                       verify_signature)
+from workflow.core.checkpoints import (
+    Checkpoint,
+    check_prefix,
+    load_private_key,
+    load_public_key,
+    sign,
+    verify_signature,
+)
 from workflow.errors import AlurError, AuditKeyError
 
 KEY_ENV = "ALUR_AUDIT_KEY"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from workflow.errors import AlurError, ConcurrentUpdate, TransitionRejected
 from workflow.core.guards import Actor
+from workflow.errors import AlurError, ConcurrentUpdate, TransitionRejected
 
 logger = logging.getLogger(__name__)
 

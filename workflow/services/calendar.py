@@ -28,11 +28,11 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from workflow.core.audit import AuditEvent
-from workflow.errors import CalendarEditError
+from workflow.core.calendar import DEFAULT_TIMEZONE
 from workflow.core.clocks import reschedule
 from workflow.core.ticket import ClockRun
+from workflow.errors import CalendarEditError
 from workflow.store.port import ClosureRecord, RunningClock, UnitOfWork
-from workflow.core.calendar import DEFAULT_TIMEZONE
 
 logger = logging.getLogger(__name__)
 

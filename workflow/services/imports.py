@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from workflow.core.audit import AuditEvent, identity_digest
-from workflow.spec.catalog import Catalogs, normalise
 from workflow.core.calendar import OFFICE_TZ
 from workflow.core.receipts import format_receipt, hash_token
+from workflow.core.ticket import Change, Ticket
 from workflow.errors import ImportFailed, ImportLineError
+from workflow.spec.catalog import Catalogs, normalise
 from workflow.spec.located import did_you_mean
 from workflow.spec.model import Definition
-from workflow.core.ticket import Change, Ticket
 
 REQUIRED = ("tanggal", "pemohon", "perihal", "sektor", "jenis_izin", "kategori", "analisa", "tindak_lanjut")
 OPTIONAL = ("kanal", "tingkat", "status", "tanggal_selesai")

@@ -14,8 +14,8 @@ from typing import Callable
 
 from workflow.core.audit import AuditEvent
 from workflow.core.clocks import stop as stop_clock
-from workflow.errors import ConcurrentUpdate, MigrationError
 from workflow.core.ticket import Change
+from workflow.errors import ConcurrentUpdate, MigrationError
 from workflow.store.port import TicketRef
 
 

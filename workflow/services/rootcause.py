@@ -20,8 +20,8 @@ from enum import Enum
 from typing import Iterable
 
 from workflow.core.audit import AuditEvent
-from workflow.errors import AlurError, InvalidInput, RootCauseNotFound, TicketNotFound
 from workflow.core.period import parse_period
+from workflow.errors import InvalidInput, RootCauseNotFound, TicketNotFound
 from workflow.store.port import ActionPlanRecord, RootCauseRecord, Store, UnitOfWork
 
 logger = logging.getLogger(__name__)

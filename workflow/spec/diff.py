@@ -17,7 +17,7 @@ changed transition rather than one removed and one added.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from workflow.spec.model import Clock, Definition, Field, Lane, Role, State, Transition

@@ -11,7 +11,18 @@ from typing import Any
 from workflow.spec.frozen import deep_frozen, frozen_mapping, frozen_params
 from workflow.spec.located import Located, did_you_mean, join_path
 from workflow.spec.model import (
-    INPUT_TYPES, OUTCOMES, Clock, Definition, Effect, Field, GuardRef, Lane, Role, Rung, State, Transition,
+    INPUT_TYPES,
+    OUTCOMES,
+    Clock,
+    Definition,
+    Effect,
+    Field,
+    GuardRef,
+    Lane,
+    Role,
+    Rung,
+    State,
+    Transition,
     Trigger,
 )
 from workflow.spec.shapes import DEF_KEY_RE, Shapes, keys_of

@@ -25,9 +25,10 @@ import re
 from collections import defaultdict, deque
 from typing import Iterable
 
-from workflow.spec.guards import SIGNATURES as GUARDS, check_params, mutually_exclusive
 from workflow.errors import DefinitionProblem
 from workflow.spec.catalog import Catalogs
+from workflow.spec.guards import SIGNATURES as GUARDS
+from workflow.spec.guards import check_params, mutually_exclusive
 from workflow.spec.located import Located, did_you_mean
 from workflow.spec.model import Clock, Definition, Effect, Field, GuardRef, Rung, Transition
 

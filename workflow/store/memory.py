@@ -21,12 +21,19 @@ from workflow.core.audit import GENESIS, STORED_COLUMNS, AuditEvent, seal
 from workflow.core.checkpoints import Checkpoint
 from workflow.core.ticket import Change, Ticket
 from workflow.errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
-from workflow.store.port import (ActionPlanRecord, AttachmentRecord, ClosureRecord, DefinitionRecord, RootCauseRecord,
-                                 RunningClock, TicketRef)
+from workflow.store.memory_accounts import MemoryApiKeys, MemoryIdempotency, MemoryUsers
 from workflow.store.memory_deliveries import MemoryDeliveries, MemoryInbox, MemoryOutbox
 from workflow.store.memory_escalations import MemoryEscalations
+from workflow.store.port import (
+    ActionPlanRecord,
+    AttachmentRecord,
+    ClosureRecord,
+    DefinitionRecord,
+    RootCauseRecord,
+    RunningClock,
+    TicketRef,
+)
 from workflow.store.port_deliveries import DeliveryRecord
-from workflow.store.memory_accounts import MemoryApiKeys, MemoryIdempotency, MemoryUsers
 from workflow.store.rules import duplicates
 
 

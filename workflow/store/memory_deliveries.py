@@ -11,8 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from workflow.store.port_deliveries import (EXPANDED, PENDING, DeliveryRecord, DeliveryStatus, NoticeCause,
-                                            OutboxRecord)
+from workflow.store.port_deliveries import EXPANDED, PENDING, DeliveryRecord, DeliveryStatus, NoticeCause, OutboxRecord
 
 _FAR_PAST = datetime.min.replace(tzinfo=timezone.utc)
 

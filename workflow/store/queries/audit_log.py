@@ -14,11 +14,10 @@ from typing import Any, Iterator, Mapping
 from sqlalchemy import and_, func, select
 
 from workflow.core.audit import KINDS
+from workflow.core.calendar import OFFICE_TZ
 from workflow.store import models as m
 from workflow.store.db import read_only
 from workflow.store.sql.rows import utc
-from workflow.core.calendar import OFFICE_TZ
-
 
 
 @dataclass

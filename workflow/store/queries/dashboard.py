@@ -17,11 +17,11 @@ from typing import Any, Iterable
 from sqlalchemy import BigInteger, Text, and_, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 
+from workflow.core.calendar import OFFICE_TZ
 from workflow.store import models as m
 from workflow.store.db import read_only
 from workflow.store.rules import at_risk, on_time, overdue
 from workflow.store.sql.rows import utc
-from workflow.core.calendar import OFFICE_TZ
 
 ESCALATION_LIMIT = 50
 #: Open flagged tickets looked up per escalation statement; more take several statements (on SQLite each id

@@ -28,11 +28,11 @@ from sqlalchemy import Float, Integer, and_, case, cast, extract, func, literal,
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
+from workflow.core.calendar import DEFAULT_TIMEZONE
 from workflow.store import models as m
 from workflow.store import models_reports as r
 from workflow.store.db import read_only
 from workflow.store.rules import on_time
-from workflow.core.calendar import DEFAULT_TIMEZONE
 
 t = m.tickets
 c = m.clocks

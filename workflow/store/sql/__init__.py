@@ -15,7 +15,6 @@ from typing import Any, Iterator
 from sqlalchemy import Engine
 
 from workflow.store.db import current_revision, upgrade
-
 from workflow.store.sql.apikeys import SqlApiKeys, SqlIdempotency
 from workflow.store.sql.audit import AuditTail, SqlAuditLog, audit_count, audit_head, audit_rows, stored_rows
 from workflow.store.sql.calendar import SqlClockRuns, SqlClosures

@@ -8,13 +8,11 @@ chain grows by one writer at a time and sequence numbers become visible in order
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any, Iterable, Iterator
 
-from datetime import datetime
-
 from sqlalchemy import Engine, func, insert, select, text, update
-
-from dataclasses import asdict
 
 from workflow.core.audit import STORED_COLUMNS, AuditEvent, seal
 from workflow.core.checkpoints import Checkpoint

@@ -16,8 +16,7 @@ from sqlalchemy import and_, insert, or_, select, update
 
 from workflow.store import models as m
 from workflow.store import models_notifications as mn
-from workflow.store.port_deliveries import (EXPANDED, PENDING, DeliveryRecord, DeliveryStatus, NoticeCause,
-                                            OutboxRecord)
+from workflow.store.port_deliveries import EXPANDED, PENDING, DeliveryRecord, DeliveryStatus, NoticeCause, OutboxRecord
 from workflow.store.sql.records import upsert
 from workflow.store.sql.rows import utc
 
