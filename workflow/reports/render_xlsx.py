@@ -1,7 +1,9 @@
 """The report as a workbook: one sheet per numbered table (openpyxl), plus a summary sheet.
 
 Counts are written as numbers (a spreadsheet sums them); dashes stay text, as the report prints them.
-Sheet names are "3.1 Rekapitulasi pengaduan" etc., cut to Excel's 31 characters.
+Sheet names are "3.1 Rekapitulasi pengaduan" etc., cut to Excel's 31 characters. Every text cell
+passes `workflow.reports.cells.neutral`: names, analyses and plans are typed by people, and openpyxl
+would store a text starting with ``=`` as a live formula.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from workflow.reports.cells import neutral
 from workflow.reports.model import Report
 from workflow.reports.tables import Table, report_tables
 
@@ -30,7 +33,7 @@ def render_xlsx(report: Report) -> bytes:
                          ("Dari", report.period_start), ("Sampai", report.period_end),
                          ("Jumlah pengaduan", report.total), ("Dibuat", report.generated_at),
                          ("Sidik kalender", report.sla.calendar.fingerprint)):
-        summary.append([label, value])
+        summary.append([label, neutral(value)])
     summary.column_dimensions["A"].width = 20
     summary.column_dimensions["B"].width = 90
     for table in report_tables(report):
@@ -41,13 +44,13 @@ def render_xlsx(report: Report) -> bytes:
         for cell in ws[2]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            ws.append(list(row.cells))
+            ws.append([neutral(cell) for cell in row.cells])
             if row.style:
                 for cell in ws[ws.max_row]:
                     cell.font = Font(bold=True)
         if table.note:
             ws.append([])
-            ws.append([table.note])
+            ws.append([neutral(table.note)])
         total = sum(table.widths) if table.widths else len(table.header)
         for i, share in enumerate(table.widths or (1,) * len(table.header), start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(6, 110 * share / total)
