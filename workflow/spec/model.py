@@ -12,10 +12,13 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 UNITS = ("calendar_days", "working_days", "working_hours")
-OUTCOMES = (
-    "answered", "resolved_by_explanation", "transferred", "rejected", "withdrawn", "merged",
-    "closed_unconfirmed", "imported",
+#: The standard outcome categories reports count by. A definition declares its own outcomes (``outcomes:``),
+#: each mapped to one of these; a terminal state names a declared outcome or a category directly.
+OUTCOME_CATEGORIES = (
+    "answered", "resolved_by_explanation", "transferred", "no_violation", "referred", "rejected", "withdrawn",
+    "merged", "closed_unconfirmed", "imported",
 )
+OUTCOMES = OUTCOME_CATEGORIES  # the name older code knows
 INPUT_TYPES = (
     "text", "textarea", "choice", "multichoice", "date", "datetime", "number", "boolean", "email",
     "phone", "opd",
@@ -54,6 +57,28 @@ class Role:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """How a complaint can end in this definition (``outcomes:``), mapped to one standard category."""
+
+    key: str
+    category: str
+    label: str = ""
+    label_en: str = ""
+    description: str = ""
+
+
+WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")  # 0 = Monday, as datetime counts
+
+
+@dataclass(frozen=True)
+class DateRule:
+    """Which dates a date field accepts: e.g. the complaint box is opened only on Monday and Thursday."""
+
+    weekdays: tuple[int, ...] = ()  # 0 = Monday; empty: any day
+    not_future: bool = False  # a date that has not come yet is refused (something that already happened)
+
+
+@dataclass(frozen=True)
 class Field:
     """A typed field: part of the intake record or of a transition's inputs."""
 
@@ -69,6 +94,7 @@ class Field:
     identity: bool = False
     help: str = ""
     parent: str | None = None  # for choice fields filtered by another field (jenis_izin by sektor)
+    date_rule: DateRule | None = None  # for date fields: which days may be entered (`workflow.spec.dates`)
 
 
 @dataclass(frozen=True)
@@ -158,6 +184,33 @@ class Clock:
     pause: Trigger
     escalation: tuple[Rung, ...]
     label_en: str = ""
+    from_date: str | None = None  # the ticket's date field the budget counts from, instead of the start
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """A hand-over of a ticket to several agencies at once (``handoffs:``), each answering on its own.
+
+    Entering ``state`` hands the ticket to every agency named in the field ``agencies``; each part runs
+    its own ``acknowledge`` and ``answer`` clocks (clocks of ``clocks:`` run once per agency) and
+    ladders. When every part is answered or withdrawn, the ticket moves on to ``then``.
+    """
+
+    key: str
+    label: str
+    state: str
+    then: str
+    agencies: str
+    acknowledge: str
+    answer: str
+    roles: tuple[str, ...]  # who acknowledges and answers for an agency (with the agency on their account)
+    withdraw: tuple[str, ...] = ()  # who may withdraw one agency's part
+    inputs: tuple[Field, ...] = ()  # what an agency's answer holds
+    request: str | None = None  # the field that says what is asked of the agencies
+    template: str | None = None  # the notice each agency's liaisons get when handed the ticket
+    done: tuple[str, ...] = ()  # who is told when every agency has answered (template tugas_baru)
+    label_en: str = ""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +227,9 @@ class Definition:
     notifications: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     title_en: str = ""
     description: str = ""
+    outcomes: Mapping[str, Outcome] = field(default_factory=lambda: MappingProxyType({}))
+    handoffs: Mapping[str, Handoff] = field(default_factory=lambda: MappingProxyType({}))
+    public: bool = False  # offered on the public form and the API intake
     version: int | None = None  # set when loaded from the store; None for a draft
     source_hash: str = ""
 
@@ -215,6 +271,23 @@ class Definition:
         chain = [r for r in self.roles.values() if r.supervisor_level is not None]
         return sorted(chain, key=lambda r: r.supervisor_level or 0)
 
+    def outcome_category(self, code: str | None) -> str | None:
+        """The standard category of an outcome code (a declared outcome, or a category named directly)."""
+        if code is None:
+            return None
+        declared = self.outcomes.get(code)
+        if declared is not None:
+            return declared.category
+        return code if code in OUTCOME_CATEGORIES else None
+
+    def handoff_in(self, state: str) -> Handoff | None:
+        """The handoff a ticket waits on in ``state``, if the state is one's."""
+        return next((h for h in self.handoffs.values() if h.state == state), None)
+
+    def handoff_of_clock(self, clock: str) -> Handoff | None:
+        """The handoff whose acknowledge or answer clock ``clock`` is (such clocks run once per agency)."""
+        return next((h for h in self.handoffs.values() if clock in (h.acknowledge, h.answer)), None)
+
     def triggers(self) -> list[str]:
         seen: dict[str, None] = {}
         for t in self.transitions:
@@ -223,6 +296,6 @@ class Definition:
 
 
 __all__ = [
-    "UNITS", "OUTCOMES", "INPUT_TYPES", "CONFIDENTIALITY", "Span", "Lane", "Role", "Field", "State",
-    "GuardRef", "Effect", "Transition", "Trigger", "Rung", "Clock", "Definition",
+    "UNITS", "OUTCOMES", "OUTCOME_CATEGORIES", "Outcome", "INPUT_TYPES", "CONFIDENTIALITY", "Span", "Lane", "Role", "Field", "State",
+    "GuardRef", "Effect", "Transition", "Trigger", "Rung", "Clock", "Definition", "DateRule", "Handoff", "WEEKDAYS",
 ]

@@ -12,7 +12,6 @@ from workflow.spec.frozen import deep_frozen, frozen_mapping, frozen_params
 from workflow.spec.located import Located, did_you_mean, join_path
 from workflow.spec.model import (
     INPUT_TYPES,
-    OUTCOMES,
     Clock,
     Definition,
     Effect,
@@ -25,10 +24,11 @@ from workflow.spec.model import (
     Transition,
     Trigger,
 )
+from workflow.spec.outcomes import build_outcomes, check_state_outcome
 from workflow.spec.shapes import DEF_KEY_RE, Shapes, keys_of
 
 TOP_KEYS = {"key", "title", "title_en", "description", "catalogs", "lanes", "roles", "record", "states",
-            "clocks", "transitions", "notifications", "version"}
+            "clocks", "transitions", "notifications", "version", "outcomes", "public"}
 ROLE_KEYS = {"label", "label_en", "lane", "supervisor_level", "system", "description"}
 LANE_KEYS = {"key", "label", "label_en"}
 FIELD_KEYS = {"name", "type", "label", "label_en", "required", "catalog", "options", "default",
@@ -51,6 +51,7 @@ class _Builder(Shapes):
     """Builds each part from its plain data; the readers of single values come from `Shapes`."""
 
     lanes_declared = False  # set once 'lanes:' is read: it decides how the lanes of roles and states are checked
+    declared_outcomes: dict = {}  # set once 'outcomes:' is read: what a terminal state's outcome may name
 
     # -- the definition, section by section ------------------------------------------------------
     def definition(self, data: Any) -> Definition | None:
@@ -62,6 +63,7 @@ class _Builder(Shapes):
         self.lanes_declared = bool(lanes)
         roles = self.roles(data.get("roles"))
         record = self.fields(data.get("record"), "record")
+        self.declared_outcomes = build_outcomes(self, data.get("outcomes"))
         states = self.states(data.get("states"), roles)
         transitions = self.transitions(data.get("transitions"))
         clocks = self.clocks(data.get("clocks"))
@@ -71,7 +73,8 @@ class _Builder(Shapes):
             description=self.text(data.get("description"), "description"), lanes=lanes,
             roles=frozen_mapping(roles), states=frozen_mapping(states), transitions=transitions, record=record,
             clocks=frozen_mapping(clocks), catalogs=tuple(str(c) for c in self.seq(data.get("catalogs"), "catalogs")),
-            notifications=frozen_params(notifications),
+            notifications=frozen_params(notifications), outcomes=frozen_mapping(self.declared_outcomes),
+            public=self.boolean(data.get("public"), "public"),
         )
 
     def lanes(self, value: Any) -> tuple[Lane, ...]:
@@ -131,9 +134,7 @@ class _Builder(Shapes):
         raw = self.mapping(raw, path, STATE_KEYS, ("label",))
         actors = tuple(str(a) for a in self.seq(raw.get("actors"), join_path(path, "actors")))
         outcome = raw.get("outcome")
-        if outcome is not None and outcome not in OUTCOMES:
-            self.loc.problem("D105", join_path(path, "outcome"), f"unknown outcome '{outcome}'",
-                             did_you_mean(outcome, OUTCOMES) or "outcomes: " + ", ".join(OUTCOMES))
+        check_state_outcome(self.loc, join_path(path, "outcome"), outcome, self.declared_outcomes)
         inherited = roles[actors[0]].lane if actors and actors[0] in roles else ""  # checked on the role
         return State(key=self.ident(skey, path), label=self.text(raw.get("label"), join_path(path, "label"), skey),
                      lane=self.lane(raw.get("lane"), join_path(path, "lane")) or inherited, label_en=self.text(raw.get("label_en"), join_path(path, "label_en")),

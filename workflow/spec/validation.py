@@ -15,6 +15,7 @@ Codes are stable (tests/fixtures/invalid/ holds one failing definition per code)
     D219 unknown field (guard/effect/parent names a field no record or input defines)
     D220 escalation ladder out of order
     D221 a field declared twice in the record or in one transition's inputs
+    D230 unknown agency (an ``opd`` field's options name an agency neither catalog nor office lists)
 
 The sections run in a fixed order (catalogs and fields, lanes and roles, states, transitions and their
 effects, ambiguity, dead ends, reachability, clocks and ladders), which is the order problems are listed.
@@ -122,11 +123,25 @@ class _Meaning:
                              "remove one of them; a form cannot have two fields with the same name")
             seen.add(f.name)
             self.field_names.add(f.name)
+            if f.type == "opd" and f.options:
+                self.check_agencies(f, f"{base}[{j}].options")
             if f.catalog is None or not self.need_catalog(f.catalog, f"{base}[{j}].catalog"):
                 continue
             if self.d.catalogs and f.catalog not in self.d.catalogs and f.catalog != "jenis_izin":
                 self.problem("D205", f"{base}[{j}].catalog", f"catalog '{f.catalog}' is not listed under 'catalogs'",
                              f"add '{f.catalog}' to the top-level 'catalogs' list")
+
+    def check_agencies(self, f: Field, path: str) -> None:
+        """An ``opd`` field's own list of agencies names agencies of the office's catalog (the shipped
+        catalog plus the agencies the office added, `workflow.services.agencies`)."""
+        catalog = self.catalogs.get(f.catalog or "opd")
+        if catalog is None:
+            return  # an unknown catalog is reported on the field (D205)
+        for k, code in enumerate(f.options):
+            if code not in catalog:
+                self.problem("D230", f"{path}[{k}]", f"unknown agency '{code}'",
+                             did_you_mean(code, catalog.entries) or "add it to the office's agencies "
+                             "('alur agencies add' or the console's Instansi page), or fix the code")
 
     # -- lanes, roles and states ---------------------------------------------------------------
     def check_lanes_and_roles(self) -> None:
