@@ -2,7 +2,9 @@
 printable receipt, and the ticket page with its timeline, clocks, transitions and evidence.
 
 Evidence (bukti) filed on the public form or through the API is listed on the officers' ticket page
-and downloaded from it, its bytes checked against the sha256 the audit trail holds. Uploaded file
+and downloaded from it, its bytes checked against the sha256 the audit trail holds; every download is
+an audited access, and a ``rahasia`` ticket's files go only to those who may reveal its identity, with a
+purpose (an ``identity_view``). Uploaded file
 names are shown only where the identity is (`admin.auth.can_see_identity`, and never for ``rahasia``,
 whose identity is revealed per purpose); elsewhere a neutral name (`workflow.attachments.neutral_name`).
 OPD liaison pages do not list evidence: files often carry the complainant's identity (a KTP scan).
@@ -118,19 +120,39 @@ class TicketPage:
         return can_see_identity(ticket, user) and ticket.confidentiality != "rahasia"
 
     def evidence(self, ticket, user) -> list[dict[str, Any]]:
-        """The ticket's attachments as the page lists them (name, type, size, hash, time, download link)."""
+        """The ticket's attachments as the page lists them (name, type, size, hash, time, download link).
+
+        A rahasia ticket's files follow the identity rule: only those who may reveal the identity get a
+        link (``url``), and theirs asks for a purpose first (``purpose``); everyone else sees the list only."""
         shown = self._names_shown(ticket, user)
+        confidential = ticket.confidentiality == "rahasia"
+        may = not confidential or can_see_identity(ticket, user)
         return [{**row, "name": row["filename"] if shown else evidence.neutral_name(row["content_type"], n),
-                 "url": url_for(f"{self.view.endpoint}.attachment", ticket_id=ticket.id, attachment_id=row["id"])}
+                 "purpose": confidential and may,
+                 "url": url_for(f"{self.view.endpoint}.attachment", ticket_id=ticket.id, attachment_id=row["id"])
+                 if may else None}
                 for n, row in enumerate(attachments.list_for(common.runtime().store, ticket.id), start=1)]
 
     def attachment(self, ticket, attachment_id: int):
-        """One file, as a download (never rendered inline: the bytes came from outside the office)."""
+        """One file, as a download (never rendered inline: the bytes came from outside the office).
+
+        Every download is an audited access (`workflow.services.attachments.download`); a rahasia
+        ticket's file is handed out on a POST that states its purpose (an identity access)."""
         found = next((e for e in self.evidence(ticket, current_console_user()) if e["id"] == attachment_id), None)
         if found is None:
             abort(404)
+        if found["url"] is None:
+            abort(403)
+        purpose = (request.form.get("purpose") or "").strip() if request.method == "POST" else ""
+        if found["purpose"] and not purpose:
+            return self.render(ticket, status=422, alert=tr(
+                "Tuliskan keperluan mengunduh bukti pengaduan rahasia; unduhan ini dicatat di jejak audit.",
+                "State why you need this confidential complaint's evidence; the download is recorded in the "
+                "audit trail."))
         try:
-            data = attachments.read(found, current_app.instance_path)
+            data = attachments.download(common.runtime().store, found, current_app.instance_path,
+                                        actor=current_actor(), ticket_id=ticket.id, receipt_no=ticket.receipt_no,
+                                        confidential=found["purpose"], purpose=purpose or None)
         except AttachmentUnreadable as exc:
             logger.error("evidence of %s unreadable: %s", ticket.receipt_no, exc)
             return self.render(ticket, status=500, alert=tr(
@@ -239,7 +261,7 @@ class WorkView(SecureBaseView):
     def fire(self, ticket_id: int):
         return self.page.fire(ticket_id)
 
-    @expose("/ticket/<int:ticket_id>/attachment/<int:attachment_id>")
+    @expose("/ticket/<int:ticket_id>/attachment/<int:attachment_id>", methods=("GET", "POST"))
     def attachment(self, ticket_id: int, attachment_id: int):
         return self.page.attachment(load_ticket_or_404(ticket_id), attachment_id)
 

@@ -298,16 +298,26 @@ def test_the_console_refuses_evidence_whose_bytes_no_longer_match_their_hash(app
     assert response.status_code == 500 and "tidak cocok dengan sha256" in response.get_data(as_text=True)
 
 
-def test_officers_without_the_identity_see_neutral_names_for_rahasia_evidence(app, client, rt, sipeka):
+def test_rahasia_evidence_has_neutral_names_and_goes_only_to_supervisors_with_a_purpose(app, client, rt, sipeka):
+    """Security review item 3: officers see the list, not the files; a supervisor states why."""
     receipt = file_ticket(client, sipeka, kerahasiaan="rahasia")
     assert upload(client, receipt, sipeka, [("KTP_Ratna.pdf", PDF)]).status_code == 201
     create_user(rt.store, "petugas1", PASSWORD, ["petugas"], display_name="Petugas Satu", catalogs=rt.catalogs)
+    create_user(rt.store, "kasi1", PASSWORD, ["supervisor"], supervisor_level=1, display_name="Kasi Satu",
+                catalogs=rt.catalogs)
+    path = (f"/admin/work/ticket/{ticket_id(rt, receipt)}/attachment/"
+            f"{attachments.list_for(rt.store, ticket_id(rt, receipt))[0]['id']}")
     officer = app.test_client()
     post_login(officer, "petugas1", PASSWORD)
     html = officer.get(f"/admin/work/ticket/{ticket_id(rt, receipt)}").get_data(as_text=True)
     assert "bukti-1.pdf" in html and "KTP_Ratna" not in html
-    download = officer.get(f"/admin/work/ticket/{ticket_id(rt, receipt)}/attachment/"
-                           f"{attachments.list_for(rt.store, ticket_id(rt, receipt))[0]['id']}")
+    assert officer.get(path).status_code == 403
+    supervisor = app.test_client()
+    post_login(supervisor, "kasi1", PASSWORD)
+    page = supervisor.get(f"/admin/work/ticket/{ticket_id(rt, receipt)}").get_data(as_text=True)
+    assert "bukti-1.pdf" in page and "KTP_Ratna" not in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    download = supervisor.post(path, data={"csrf_token": token, "purpose": "verifikasi KTP"})
     assert download.data == PDF and "bukti-1.pdf" in download.headers["Content-Disposition"]
 
 

@@ -8,6 +8,8 @@ is exported to auditors and people name files after themselves.
 Bytes are written before the rows (a row never points at nothing). When the transaction that holds
 the rows fails, `discard` removes the files this attempt created, so a failed intake leaves no orphan
 file; a file that existed before (the same bytes filed earlier) is shared and stays.
+
+Taking a file out is an audited access too (`download`): its audit row commits before the bytes leave.
 """
 from __future__ import annotations
 
@@ -21,8 +23,12 @@ from typing import Iterable
 
 from workflow.core.audit import AuditEvent
 from workflow.core.evidence import Upload
-from workflow.errors import AttachmentRejected, AttachmentUnreadable
-from workflow.store.port import AttachmentRecord, Store, UnitOfWork
+from workflow.core.guards import Actor
+from workflow.errors import AttachmentRejected, AttachmentUnreadable, InvalidInput
+from workflow.services.identity import acting_role, identity_view
+from workflow.services import idempotency
+from workflow.services.idempotency import KeyClaim
+from workflow.store.port import AttachmentRecord, IdempotencyRecord, Store, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -90,14 +96,24 @@ def add_rows(uow: UnitOfWork, ticket_id: int, receipt_no: str, records: list[Att
 
 def record(store: Store, ticket_id: int, receipt_no: str, uploads: Iterable[Upload], instance_path: str | Path,
            *, actor_id: str = "pemohon", actor_role: str = "pemohon", now: datetime | None = None,
-           max_total: int | None = None) -> list[int]:
-    """Attach files to an existing ticket: bytes, rows and audit rows, all of them or none."""
+           max_total: int | None = None, key: KeyClaim | None = None) -> list[int] | IdempotencyRecord:
+    """Attach files to an existing ticket: bytes, rows and audit rows, all of them or none.
+
+    With ``key`` (an API Idempotency-Key) the key is claimed and its answer (``key.answer(ids, rows)``)
+    stored in the same transaction; a key used before returns the earlier request's record instead."""
     now = now or datetime.now(timezone.utc)
     records, created = write_files(list(uploads), instance_path, now)
     try:
         with store.unit_of_work() as uow:
+            claim_id, earlier = idempotency.claim_in(uow, key, now) if key is not None else (None, None)
+            if earlier is not None:
+                discard(created)
+                return earlier
             ids = add_rows(uow, ticket_id, receipt_no, records, actor_id=actor_id, actor_role=actor_role, now=now,
                            max_total=max_total)
+            if key is not None:
+                rows = [asdict(r) for r in uow.attachments.of(ticket_id)]
+                idempotency.answer_in(uow, claim_id, ticket_id, key.status_code, key.answer(ids, rows))
             uow.commit()
     except BaseException:
         discard(created)
@@ -115,6 +131,34 @@ def list_for(store: Store, ticket_id: int) -> list[dict]:
     `workflow.core.evidence.neutral_name`)."""
     with store.unit_of_work(read_only=True) as uow:
         return [asdict(r) for r in uow.attachments.of(ticket_id)]
+
+
+def download(store: Store, row: dict, instance_path: str | Path, *, actor: Actor, ticket_id: int, receipt_no: str,
+             confidential: bool = False, purpose: str | None = None, now: datetime | None = None) -> bytes:
+    """The bytes of an attachment for ``actor``, handed out only once the access is in the audit trail.
+
+    Evidence is personal data (often an ID card scan), so every download is an audited access: a
+    ``system`` row (``detail.event = "evidence_download"``) for an ordinary ticket; for a ``confidential``
+    (rahasia) one an ``identity_view`` row with the purpose, as revealing the identity writes
+    (`workflow.services.identity`), and no purpose, no file (`InvalidInput`). Whether ``actor`` may see
+    the file at all is the caller's identity rule. The bytes are checked first (`read`), so a broken
+    file is reported, not logged as handed out; the row commits before the bytes leave."""
+    if confidential and not (purpose or "").strip():
+        raise InvalidInput({"purpose": "Tuliskan keperluan mengunduh bukti pengaduan rahasia."})
+    data = read(row, instance_path)
+    now = now or datetime.now(timezone.utc)
+    with store.unit_of_work() as uow:
+        if confidential:
+            event = identity_view(actor, ticket_id, receipt_no, purpose or "", now, ["bukti"],
+                                  sha256=row["sha256"], attachment=row["id"])
+        else:
+            event = AuditEvent(kind="system", at=now, actor_id=actor.id, actor_role=acting_role(actor),
+                               ticket_id=ticket_id, receipt_no=receipt_no,
+                               detail={"event": "evidence_download", "sha256": row["sha256"], "attachment": row["id"]})
+        uow.audit.append([event])
+        uow.commit()
+    logger.info("evidence %s of %s downloaded by %s", row["id"], receipt_no, actor.id)
+    return data
 
 
 def read(row: dict, instance_path: str | Path) -> bytes:
@@ -137,4 +181,5 @@ def read(row: dict, instance_path: str | Path) -> bytes:
     return data
 
 
-__all__ = ["storage_dir", "store_file", "write_files", "discard", "add_rows", "record", "count_for", "list_for", "read"]
+__all__ = ["storage_dir", "store_file", "write_files", "discard", "add_rows", "record", "count_for", "list_for", "read",
+           "download"]

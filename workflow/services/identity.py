@@ -19,6 +19,19 @@ logger = logging.getLogger(__name__)
 SUPERVISOR_RANKS = ("kepala_dinas", "kepala_bidang", "kepala_seksi")  # highest first
 
 
+def acting_role(actor: Actor) -> str:
+    """The one role an audit row names for ``actor``: a supervisor's rank, else the first role they hold."""
+    return next((r for r in SUPERVISOR_RANKS if r in actor.roles), None) or min(actor.roles, default="")
+
+
+def identity_view(actor: Actor, ticket_id: int, receipt_no: str | None, purpose: str, now: datetime,
+                  fields: list[str], **detail: Any) -> AuditEvent:
+    """The ``identity_view`` audit row of one confidential read: who, when, why, which fields (or ``bukti``)."""
+    return AuditEvent(kind="identity_view", at=now, actor_id=actor.id, actor_role=acting_role(actor),
+                      ticket_id=ticket_id, receipt_no=receipt_no,
+                      detail={"purpose": (purpose or "").strip()[:500], "fields": fields, **detail})
+
+
 def reveal_identity(store: Store, ticket_id: int, actor: Actor, purpose: str, now: datetime, *,
                     receipt_no: str | None = None, confidential: bool = False,
                     known: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -30,10 +43,7 @@ def reveal_identity(store: Store, ticket_id: int, actor: Actor, purpose: str, no
     with store.unit_of_work() as uow:
         identity = dict(known) if known else uow.tickets.identity(ticket_id)
         if confidential:
-            role = next((r for r in SUPERVISOR_RANKS if r in actor.roles), "supervisor")
-            uow.audit.append([AuditEvent(
-                kind="identity_view", at=now, actor_id=actor.id, actor_role=role, ticket_id=ticket_id,
-                receipt_no=receipt_no, detail={"purpose": (purpose or "").strip()[:500], "fields": sorted(identity)})])
+            uow.audit.append([identity_view(actor, ticket_id, receipt_no, purpose, now, sorted(identity))])
             uow.commit()
             logger.info("identity of %s viewed by %s", receipt_no, actor.id)
     return identity
@@ -50,4 +60,4 @@ def record_report_view(runtime, actor_id: str, report, fmt: str, now: datetime) 
         uow.commit()
 
 
-__all__ = ["record_report_view", "reveal_identity"]
+__all__ = ["record_report_view", "reveal_identity", "identity_view", "acting_role"]
