@@ -123,19 +123,35 @@ def test_a_key_name_is_an_integration_so_a_second_active_one_needs_same_integrat
     assert [k.name for k in apikeys.list_keys(memory_store)] == ["sipeka", "sipeka"]
 
 
-def test_an_idempotency_key_is_claimed_once_remembered_and_released(memory_store):
+def test_an_idempotency_key_is_claimed_with_its_work_and_answers_retries(memory_store):
+    """The claim and its answer live in the work's unit of work: rolled back with it, kept with its commit."""
     key_id, _ = apikeys.create_key(memory_store, "sipeka", ["intake"])
-    day = timedelta(hours=24)
-    claim = idempotency.claim(memory_store, key_id, "k-1", "a" * 64, MONDAY_9_WIB, day)
-    assert claim is not None and idempotency.claim(memory_store, key_id, "k-1", "a" * 64, MONDAY_9_WIB, day) is None
-    idempotency.remember(memory_store, claim, 7, 201, '{"receipt_no": "ADU-2026-000001"}')
-    assert idempotency.find(memory_store, key_id, "k-1").response == '{"receipt_no": "ADU-2026-000001"}'
-    idempotency.release(memory_store, claim)
+    claim = idempotency.KeyClaim(key_id, "k-1", "a" * 64, timedelta(hours=24))
+    with memory_store.unit_of_work() as uow:  # the work failed: nothing committed, the key stays free
+        assert idempotency.claim_in(uow, claim, MONDAY_9_WIB)[0] is not None
     assert idempotency.find(memory_store, key_id, "k-1") is None
-    idempotency.release(memory_store, None)  # no Idempotency-Key, nothing to do
+    with memory_store.unit_of_work() as uow:
+        claim_id, earlier = idempotency.claim_in(uow, claim, MONDAY_9_WIB)
+        idempotency.answer_in(uow, claim_id, 7, 201, '{"receipt_no": "ADU-2026-000001"}')
+        uow.commit()
+    with memory_store.unit_of_work() as uow:
+        assert idempotency.claim_in(uow, claim, MONDAY_9_WIB)[1].response == '{"receipt_no": "ADU-2026-000001"}'
     later = MONDAY_9_WIB + timedelta(hours=25)
-    assert idempotency.claim(memory_store, key_id, "k-1", "a" * 64, MONDAY_9_WIB, day) is not None
-    assert idempotency.claim(memory_store, key_id, "k-1", "b" * 64, later, day) is not None  # expired: free again
+    with memory_store.unit_of_work() as uow:  # expired: free again
+        claim_id, earlier = idempotency.claim_in(uow, claim, later)
+        assert claim_id is not None and earlier is None
+
+
+def test_a_claim_left_without_an_answer_is_taken_over(memory_store):
+    """Versions before claims were committed with their work left a bare claim when they crashed."""
+    key_id, _ = apikeys.create_key(memory_store, "sipeka", ["intake"])
+    with memory_store.unit_of_work() as uow:
+        stuck = uow.idempotency.claim(key_id, "k-1", "a" * 64, MONDAY_9_WIB, forget_before=MONDAY_9_WIB)
+        uow.commit()
+    with memory_store.unit_of_work() as uow:
+        claim_id, earlier = idempotency.claim_in(uow, idempotency.KeyClaim(key_id, "k-1", "a" * 64, timedelta(hours=24)),
+                                                 MONDAY_9_WIB)
+        assert earlier is None and claim_id not in (None, stuck)
 
 
 def test_a_confidential_identity_is_revealed_with_its_audit_row_and_an_ordinary_one_without():

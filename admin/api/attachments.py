@@ -160,17 +160,19 @@ def refuse_closed(rt, ticket: dict) -> None:
                      reasons=[{"kind": reason[1], "reason": reason[0]}])
 
 
-def _store(rt, ticket: dict, uploads: list[evidence.Upload], key) -> list[int]:
-    """Store the files (all or none) within the ticket's limit; a 409 when they would exceed it."""
+def _store(rt, ticket: dict, uploads: list[evidence.Upload], key, claim=None):
+    """Store the files (all or none) within the ticket's limit; a 409 when they would exceed it. The new
+    rows' ids, or the earlier request's record when ``claim``'s Idempotency-Key was used before."""
     refuse_closed(rt, ticket)
     limit = evidence.MAX_PER_TICKET
     try:
-        have = attachments.count_for(rt.store, ticket["id"])  # record() checks again under lock
+        # record() checks again under lock; with a claim it answers a retry first, even on a full ticket
+        have = attachments.count_for(rt.store, ticket["id"]) if claim is None else 0
         if have + len(uploads) > limit:
             raise AttachmentRejected(f"Pengaduan {ticket['receipt_no']} sudah memiliki {have} berkas bukti; paling "
                                      f"banyak {limit} berkas per pengaduan.", "too_many")
         return attachments.record(rt.store, ticket["id"], ticket["receipt_no"], uploads, current_app.instance_path,
-                                  actor_id=key.actor().id, actor_role=key.role, max_total=limit)
+                                  actor_id=key.actor().id, actor_role=key.role, max_total=limit, key=claim)
     except AttachmentRejected as exc:  # too_many: the only rule left after read_uploads
         raise ApiProblem(409, "Batas berkas pengaduan tercapai", f"{exc} Tidak ada berkas yang disimpan.",
                          max_per_ticket=limit) from None
@@ -182,18 +184,17 @@ def create_attachments(rt, receipt_no, **headers):
     uploads = read_uploads()
     req_hash = idempotency.request_hash({"operation": "createAttachments", "receipt_no": ticket["receipt_no"],
                                          "files": [[u.filename, u.sha256] for u in uploads]})
-    claim_id, replayed = idempotency.claim_or_replay(rt, key, headers.get("Idempotency-Key"), req_hash)
-    if replayed is not None:
-        return replayed
-    try:
-        ids = _store(rt, ticket, uploads, key)
-    except BaseException:
-        idempotency.release(rt, claim_id)
-        raise
+
+    def answer(ids: list[int], rows: list[dict]) -> dict:
+        return {"receipt_no": ticket["receipt_no"], "replayed": False,
+                "items": attachment_docs(ticket, rows, set(ids))}
+
+    claim = idempotency.key_claim(key, headers.get("Idempotency-Key"), req_hash, answer)
+    ids = _store(rt, ticket, uploads, key, claim)
+    if not isinstance(ids, list):
+        return idempotency.replay(ids, claim)
     logger.info("%s attached %d file(s) to %s", key.actor().id, len(ids), ticket["receipt_no"])
-    stored = {"receipt_no": ticket["receipt_no"], "replayed": False,
-              "items": attachment_docs(ticket, attachments.list_for(rt.store, ticket["id"]), set(ids))}
-    idempotency.remember(rt, claim_id, ticket["id"], 201, stored)
+    stored = answer(ids, attachments.list_for(rt.store, ticket["id"]))
     response = jsonify(stored)
     response.status_code = 201
     response.headers["Location"] = f"{PREFIX}/tickets/{ticket['receipt_no']}/attachments"

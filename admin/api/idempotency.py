@@ -1,25 +1,27 @@
 """Idempotency-Key on the API's writes: a retry with the same key and body gets the first answer
 (``replayed: true``, status and body as stored, header ``Idempotent-Replayed``) and nothing is stored
-twice; the same key with another body answers 422; a retry that arrives while the first request is
-still working waits for it (up to `IDEMPOTENCY_WAIT`). The claims themselves are
-`workflow.services.idempotency`.
+twice; the same key with another body answers 422.
+
+The key is claimed in the same transaction as the work (`workflow.services.idempotency`): a request
+that crashed before its commit left no claim, so its retry simply does the work; one that committed left
+its answer, which the retry gets. A retry arriving while the first request is still working waits for it
+in the database (PostgreSQL's unique index) and then answers from it.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import time
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import timedelta
+from typing import Any, Callable
 
 from flask import jsonify
 
-from workflow.services import idempotency
+from workflow.services.idempotency import KeyClaim
+from workflow.store.port import IdempotencyRecord
 
 from .errors import ApiProblem
 from .operations import hours_setting
 
-IDEMPOTENCY_WAIT = 10.0  # seconds a retry waits for the first request with its key to finish
 #: How long an Idempotency-Key is remembered (ALUR_IDEMPOTENCY_HOURS). Like Stripe's 24 hours: long
 #: enough for any client's retry loop, short enough that the table does not grow for ever and a key
 #: can be reused by a client that numbers its requests per day.
@@ -36,8 +38,21 @@ def request_hash(body: Any) -> str:
                           .encode("utf-8")).hexdigest()
 
 
-def _replayed(stored):
-    body = json.loads(stored.response)
+def key_claim(api_key, idem: str | None, req_hash: str, answer: Callable[..., dict]) -> KeyClaim | None:
+    """The claim a request with ``Idempotency-Key: idem`` makes (None without the header); ``answer`` builds
+    the JSON object retries get from what the work made."""
+    if idem is None:
+        return None
+    return KeyClaim(api_key.id, idem, req_hash, window(), answer=lambda *made: json.dumps(answer(*made)))
+
+
+def replay(stored: IdempotencyRecord, claim: KeyClaim):
+    """The first request's answer for a retry; 422 when the key was used for another request."""
+    if stored.request_hash != claim.request_hash:
+        raise ApiProblem(422, "Idempotency-Key sudah dipakai",
+                         "Kunci Idempotency-Key ini sudah dipakai untuk permintaan dengan isi lain. "
+                         "Gunakan kunci baru untuk setiap permintaan baru.")
+    body = json.loads(stored.response or "{}")
     body["replayed"] = True
     response = jsonify(body)
     response.status_code = stored.status_code or 201
@@ -45,48 +60,4 @@ def _replayed(stored):
     return response
 
 
-def _replay(rt, key_id: int, idem: str, req_hash: str):
-    """The first request's answer for a retry; None when that request failed and let its key go."""
-    deadline = time.monotonic() + IDEMPOTENCY_WAIT
-    while True:
-        stored = idempotency.find(rt.store, key_id, idem)
-        if stored is None:  # the first request failed and released the key (or it expired): try again
-            return None
-        if stored.request_hash != req_hash:
-            raise ApiProblem(422, "Idempotency-Key sudah dipakai",
-                             "Kunci Idempotency-Key ini sudah dipakai untuk permintaan dengan isi lain. "
-                             "Gunakan kunci baru untuk setiap permintaan baru.")
-        if stored.response is not None:
-            return _replayed(stored)
-        if time.monotonic() > deadline:
-            raise ApiProblem(409, "Permintaan masih diproses",
-                             "Permintaan pertama dengan Idempotency-Key ini belum selesai; ulangi sebentar lagi.")
-        time.sleep(0.05)
-
-
-def claim_or_replay(rt, key, idem: str | None, req_hash: str):
-    """(claim id, None) when this request goes ahead; (None, response) when it answers a retry.
-
-    (None, None) without an Idempotency-Key."""
-    if not idem:
-        return None, None
-    for _ in range(3):
-        claim_id = idempotency.claim(rt.store, key.id, idem, req_hash, datetime.now(timezone.utc), window())
-        if claim_id is not None:
-            return claim_id, None
-        replayed = _replay(rt, key.id, idem, req_hash)
-        if replayed is not None:
-            return None, replayed
-    raise ApiProblem(409, "Permintaan masih diproses", "Ulangi sebentar lagi.")
-
-
-def release(rt, claim_id: int | None) -> None:
-    """Forget a claimed Idempotency-Key after a failure, so a corrected retry is not stuck."""
-    idempotency.release(rt.store, claim_id)
-
-
-def remember(rt, claim_id: int | None, ticket_id: int, status: int, stored: dict) -> None:
-    idempotency.remember(rt.store, claim_id, ticket_id, status, json.dumps(stored))
-
-
-__all__ = ["claim_or_replay", "release", "remember", "request_hash", "window", "IDEMPOTENCY_HOURS"]
+__all__ = ["key_claim", "replay", "request_hash", "window", "IDEMPOTENCY_HOURS"]

@@ -17,6 +17,7 @@ from admin.public import limits
 from admin.public.status import find_by_token, iso, jsonable, public_status
 from workflow.core.calendar import OFFICE_TZ
 from workflow.errors import TicketNotFound
+from workflow.services.engine import Opened
 from workflow.services.intake import file_complaint
 from workflow.store.queries import api as queries
 
@@ -106,20 +107,17 @@ def _created_bounds(q: dict[str, Any]) -> tuple[datetime | None, datetime | None
 
 def create_ticket(rt, body, **headers):
     key = g.api_key
-    claim_id, replayed = idempotency.claim_or_replay(rt, key, headers.get("Idempotency-Key"),
-                                                     idempotency.request_hash(body))
-    if replayed is not None:
-        return replayed
-    try:
-        opened = file_complaint(rt, body, key.actor(), definition_key=intake_key())
-    except BaseException:
-        idempotency.release(rt, claim_id)
-        raise
+
+    def answer(t) -> dict:  # what a retry with the same Idempotency-Key gets (no token: it is shown once)
+        return {"receipt_no": t.receipt_no, "state": t.state, "created_at": iso(t.created_at),
+                "token": None, "tracking_url": None, "replayed": False}
+
+    claim = idempotency.key_claim(key, headers.get("Idempotency-Key"), idempotency.request_hash(body), answer)
+    opened = file_complaint(rt, body, key.actor(), definition_key=intake_key(), key=claim)
+    if not isinstance(opened, Opened):
+        return idempotency.replay(opened, claim)
     t = opened.ticket
-    stored = {"receipt_no": t.receipt_no, "state": t.state, "created_at": iso(t.created_at),
-              "token": None, "tracking_url": None, "replayed": False}
-    idempotency.remember(rt, claim_id, t.id, 201, stored)
-    response = jsonify({**stored, "token": opened.token, "tracking_url": tracking_url(rt, t.receipt_no, opened.token)})
+    response = jsonify({**answer(t), "token": opened.token, "tracking_url": tracking_url(rt, t.receipt_no, opened.token)})
     response.status_code = 201
     response.headers["Cache-Control"] = "no-store"
     return response

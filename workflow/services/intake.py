@@ -18,17 +18,23 @@ from workflow.core.decide import acting_role
 from workflow.core.duplicates import flag_duplicate
 from workflow.core.evidence import Upload
 from workflow.core.guards import Actor
-from workflow.services import attachments
+from workflow.services import attachments, idempotency
 from workflow.services.duplicates import original_of
 from workflow.services.engine import Opened
+from workflow.services.idempotency import KeyClaim
+from workflow.store.port import IdempotencyRecord
 
 logger = logging.getLogger(__name__)
 
 
 def file_complaint(runtime, record: Mapping[str, Any], actor: Actor, *, definition_key: str,
                    uploads: Iterable[Upload] = (), instance_path: str | Path | None = None,
-                   now: datetime | None = None) -> Opened:
+                   now: datetime | None = None, key: KeyClaim | None = None) -> Opened | IdempotencyRecord:
     """Open a ticket from ``record`` with its evidence and duplicate flag, in one transaction.
+
+    With ``key`` (an API Idempotency-Key) the key is claimed and its answer stored in that same
+    transaction, so a crash before the commit leaves no claim behind and a retry after it gets the
+    ticket that was made: the earlier request's `IdempotencyRecord` is returned instead of filing again.
 
     Raises `InvalidInput` (nothing saved) when the record does not satisfy the definition."""
     engine = runtime.engine
@@ -39,6 +45,9 @@ def file_complaint(runtime, record: Mapping[str, Any], actor: Actor, *, definiti
     created: list[Path] = []
     try:
         with runtime.store.unit_of_work() as uow:
+            claim_id, earlier = idempotency.claim_in(uow, key, now) if key is not None else (None, None)
+            if earlier is not None:
+                return earlier
             change, token = engine.decide_open(uow, definition_key, record, actor, now=now)
             repeats = original_of(uow, change.ticket)
             if repeats:
@@ -49,6 +58,8 @@ def file_complaint(runtime, record: Mapping[str, Any], actor: Actor, *, definiti
                 definition = engine.definitions.get(uow, saved.definition_key, saved.definition_version)
                 attachments.add_rows(uow, saved.id, saved.receipt_no, records, actor_id=actor.id,
                                      actor_role=acting_role(actor, list(definition.roles)), now=now)
+            if key is not None:
+                idempotency.answer_in(uow, claim_id, saved.id, key.status_code, key.answer(saved))
             uow.commit()
     except BaseException:
         attachments.discard(created)
