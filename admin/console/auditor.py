@@ -1,7 +1,8 @@
 """Auditor pages: the transition log across tickets, chain verification, exports, identity views.
 
 Read only. Nothing here writes a ticket, an audit row or a definition; the only POST is "Verifikasi
-ulang", which reads the whole chain and remembers the result in the process (a report, not a change).
+ulang", which verifies the trail as ``alur audit verify`` does (`workflow.services.audit.verify`: the
+rows, the head row, the signed checkpoints) and remembers the result in the process (a report, not a change).
 
 Who may read: ``auditor`` (internal inspectorate, Ombudsman) and the head of office (a supervisor of
 level 3, kepala dinas), who answers for the office to those auditors. Kepala seksi and kepala bidang
@@ -10,7 +11,7 @@ cannot: they manage the deadlines the log judges. Everyone else gets 403.
 Times are filtered and shown in WIB. Rows are read through `workflow.store.queries.audit_log`. Exports
 stream (`workflow.reports.audit_export.write_audit` per batch),
 so a million rows never sit in memory; the JSON Lines export carries the hashes and re-verifies offline
-with `workflow.audit.verify_rows` when it is unfiltered (a filtered export is a subset, not a chain).
+with ``alur audit verify --export`` when it is unfiltered (a filtered export is a subset, not a chain).
 """
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from typing import Iterator
 from flask import Flask, Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 
-from workflow.core.audit import KINDS, ChainStatus, verify_rows
+from workflow.core.audit import KINDS, ChainStatus
 from workflow.reports.audit_export import write_audit
+from workflow.services import audit as audit_service
 from workflow.store.queries.audit_log import AuditFilters, audit_page, iter_audit
 
 from ..auth import SecureBaseView, current_actor, current_console_user
@@ -65,24 +67,36 @@ def export_chunks(store, f: AuditFilters, fmt: str) -> Iterator[str]:
 
 @dataclass
 class Verification:
-    status: ChainStatus
+    """A console check of the trail: the CLI's verification (`workflow.services.audit.verify`), who, when."""
+
+    result: audit_service.Verification
     at: datetime
     by: str
     head_seq: int
+
+    @property
+    def status(self) -> ChainStatus:
+        return self.result.status
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
 
 
 _LOCK = threading.Lock()
 
 
 def verify_chain(rt, by: str) -> Verification:
-    """Verify the whole chain from the first row and remember the result for this process."""
+    """Verify the whole trail as ``alur audit verify`` does and remember the result for this process: the
+    rows' hashes, that they end at the head row (rows deleted from the end), and every signed checkpoint
+    kept in the database (a rebuilt chain)."""
     with _LOCK:  # one full walk at a time; a second click waits for the first result
-        status = verify_rows(rt.store.audit_rows())
-        result = Verification(status=status, at=datetime.now(timezone.utc), by=by, head_seq=rt.store.audit_head()[0])
-        rt.extras["audit_verification"] = result
-    if not status.ok:
-        logger.error("audit chain broken at row %s: %s", status.first_bad_seq, status.reason)
-    return result
+        result = audit_service.verify(rt.store)
+        checked = Verification(result=result, at=datetime.now(timezone.utc), by=by, head_seq=result.head[0])
+        rt.extras["audit_verification"] = checked
+    if not result.ok:
+        logger.error("audit trail does not verify: %s", "; ".join(result.problems))
+    return checked
 
 
 def last_verification(rt) -> Verification | None:
@@ -126,13 +140,22 @@ class AuditLogView(SecureBaseView):
     @expose("/verify", methods=("POST",))
     def verify(self):
         rt = common.runtime()
-        result = verify_chain(rt, current_actor().id)
-        if result.status.ok:
-            flash(tr(f"Rantai audit utuh: {result.status.rows} baris terverifikasi.",
-                     f"Audit chain intact: {result.status.rows} rows verified."), "success")
+        checked = verify_chain(rt, current_actor().id)
+        status, result = checked.status, checked.result
+        signed = tr(f" {result.checkpoints} checkpoint bertanda tangan cocok.",
+                    f" {result.checkpoints} signed checkpoints match.") if result.checkpoints else ""
+        if checked.ok:
+            flash(tr(f"Rantai audit utuh: {status.rows} baris terverifikasi.",
+                     f"Audit chain intact: {status.rows} rows verified.") + signed, "success")
+        elif not status.ok:
+            flash(tr(f"Rantai audit RUSAK pada baris {status.first_bad_seq}: {status.reason}",
+                     f"Audit chain BROKEN at row {status.first_bad_seq}: {status.reason}"), "danger")
         else:
-            flash(tr(f"Rantai audit RUSAK pada baris {result.status.first_bad_seq}: {result.status.reason}",
-                     f"Audit chain BROKEN at row {result.status.first_bad_seq}: {result.status.reason}"), "danger")
+            flash(tr(f"Rantai audit RUSAK: {status.rows} baris saling cocok, tetapi tidak cocok dengan kepala "
+                     "rantai atau checkpoint bertanda tangan (baris dihapus dari ujung, atau rantai dibangun "
+                     "ulang). ", f"Audit chain BROKEN: {status.rows} rows agree with each other but not with the "
+                     "chain head or a signed checkpoint (rows deleted from the end, or the chain rebuilt). ")
+                  + " ".join(result.problems), "danger")
         return redirect(url_for(".index"))
 
     @expose("/export.<fmt>")
