@@ -17,7 +17,8 @@ from workflow.core.calendar import OFFICE_TZ
 from workflow.core.clocks import AT_RISK_PERCENT, gross_seconds, net  # noqa: F401 - the templates read it from here
 from workflow.errors import AlurError, UnknownDefinition
 from workflow.spec.model import Definition, Field
-from workflow.store.queries import definitions, worklist
+from workflow.services import identity
+from workflow.store.queries import definitions, search, worklist
 from workflow.store.queries.worklist import Filters, Queue
 from workflow.store.rules.at_risk import is_at_risk
 from workflow.store.rules.overdue import is_overdue
@@ -251,12 +252,18 @@ def form_values(fields: Iterable[Field], form: Mapping[str, Any]) -> dict[str, A
 
 # -- queues ---------------------------------------------------------------------------------------
 def list_tickets(queue: Queue, f: Filters, *, identity_search: bool = False, include_secret_names: bool = False,
-                 order: str = "oldest", now: datetime | None = None) -> tuple[list[dict], bool]:
-    """One page of a queue (`workflow.store.queries.worklist`), labelled for the request's language."""
+                 order: str = "oldest", now: datetime | None = None, searcher=None) -> tuple[list[dict], bool]:
+    """One page of a queue (`workflow.store.queries.worklist`), labelled for the request's language.
+
+    A search that may match confidential names (``include_secret_names``) is a read of identities: the
+    rahasia complaints on the page whose name matched are recorded for ``searcher`` (the actor)."""
     now = now or utcnow()
     rt = runtime()
     rows, more = worklist.page(rt.store, queue, f, now=now, identity_search=identity_search,
                                include_secret_names=include_secret_names, order=order)
+    if include_secret_names and f.q and not worklist.looks_like_receipt(f.q):
+        secret = [r["id"] for r in rows if r["kerahasiaan"] == "rahasia"]
+        identity.record_name_search(rt.store, searcher, search.secret_name_matches(rt.store, f.q, secret), now)
     code = lang()
     catalogs = rt.catalogs
     definition = definition_for()

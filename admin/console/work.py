@@ -227,7 +227,8 @@ class WorkView(SecureBaseView):
         filters = Filters.from_args(request.args)
         order = "newest" if request.args.get("order") == "newest" else "oldest"
         rows, more = common.list_tickets(queue, filters, identity_search=user.has("petugas", "tim", "supervisor"),
-                                         include_secret_names=user.has("supervisor"), order=order)
+                                         include_secret_names=user.has("supervisor"), order=order,
+                                         searcher=current_actor())
         return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab=tab, order=order,
                            definition=definition, common=common, endpoint=self.endpoint,
                            tabs=[("turn", tr("Giliran saya", "My move")),

@@ -2,7 +2,8 @@
 
 Identity fields are kept apart from the case (``ticket_identities``) and enter the audit trail only as
 salted digests. Whenever names leave that protection (a confidential identity revealed on the console,
-a report listing complainants by name) an ``identity_view`` audit row records it in the same
+a supervisor's name search that matches confidential complainants, a rahasia complaint's evidence
+downloaded, a report listing complainants by name) an ``identity_view`` audit row records it in the same
 database as the ticket, so the log cannot drift from the reads.
 """
 from __future__ import annotations
@@ -49,6 +50,22 @@ def reveal_identity(store: Store, ticket_id: int, actor: Actor, purpose: str, no
     return identity
 
 
+NAME_SEARCH = "pencarian nama di daftar pengaduan"  # the purpose a name search's audit rows give
+
+
+def record_name_search(store: Store, actor: Actor, matches: list[tuple[int, str]], now: datetime) -> None:
+    """A name search matched confidential complainants: one ``identity_view`` row per complaint it found
+    (``matches``: ticket id, receipt number), since the result tells whose name is behind it. The text
+    searched is not written: it is a name, and names enter the trail only as digests."""
+    if not matches:
+        return
+    with store.unit_of_work() as uow:
+        uow.audit.append([identity_view(actor, ticket_id, receipt_no, NAME_SEARCH, now, ["nama"])
+                          for ticket_id, receipt_no in matches])
+        uow.commit()
+    logger.info("name search by %s matched %d confidential complainants", actor.id, len(matches))
+
+
 def record_report_view(runtime, actor_id: str, report, fmt: str, now: datetime) -> None:
     """Complainant names leave the system in a report: say so in the audit trail (kind identity_view)."""
     named = sum(1 for row in report.evaluation if row.kerahasiaan == "biasa")
@@ -60,4 +77,5 @@ def record_report_view(runtime, actor_id: str, report, fmt: str, now: datetime) 
         uow.commit()
 
 
-__all__ = ["record_report_view", "reveal_identity", "identity_view", "acting_role"]
+__all__ = ["record_report_view", "record_name_search", "reveal_identity", "identity_view", "acting_role",
+           "NAME_SEARCH"]

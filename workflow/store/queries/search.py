@@ -18,6 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from workflow.store import models as m
+from workflow.store.db import read_only
 
 #: The identity field the search reads (the definitions' record field for the complainant's name).
 NAME_FIELD = "nama"
@@ -108,4 +109,19 @@ def search_condition(conn, text: str, *, names: bool, secret_names: bool):
     return or_(*conditions)
 
 
-__all__ = ["identity_name", "subject", "substring_pattern", "search_condition", "SEARCH_CAP", "lower_json_text", "NAME_FIELD"]
+def secret_name_matches(store, text: str, ticket_ids) -> list[tuple[int, str]]:
+    """Of ``ticket_ids`` (a page of search results), the rahasia tickets whose complainant's name
+    contains ``text``, as (id, receipt number): the confidential identities the search has read."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return []
+    t, i = m.tickets, m.identities
+    query = (select(t.c.id, t.c.receipt_no).join(i, i.c.ticket_id == t.c.id)
+             .where(t.c.id.in_(ids), t.c.kerahasiaan == "rahasia", identity_name().like(substring_pattern(text)))
+             .order_by(t.c.id))
+    with read_only(store.engine) as conn:
+        return [(row.id, row.receipt_no) for row in conn.execute(query)]
+
+
+__all__ = ["identity_name", "subject", "substring_pattern", "search_condition", "SEARCH_CAP", "lower_json_text", "NAME_FIELD",
+           "secret_name_matches"]
