@@ -27,8 +27,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_admin import AdminIndexView, BaseView
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -41,6 +39,7 @@ from workflow.services.users import ROLES
 from workflow.store.port import UserRecord
 
 from . import login_throttle
+from .public import limits
 
 logger = logging.getLogger(__name__)
 
@@ -290,11 +289,7 @@ def _t(id_text: str, en_text: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Login manager, the /login /logout /locale routes, the limiter and the sign-in throttle."""
-    storage = app.config.get("ALUR_RATELIMIT_STORAGE") or app.config.get("ALUR_REDIS_URL") or "memory://"
-    limiter = Limiter(get_remote_address, app=app, storage_uri=storage, key_prefix="alur",
-                      default_limits=[], headers_enabled=False)
-    app.extensions["alur_limiter"] = limiter
-    login_throttle.init_app(app, limiter)
+    login_throttle.init_app(app, limits.init(app))
 
     manager = LoginManager()
     manager.session_protection = "basic"

@@ -142,11 +142,15 @@ class LoginThrottle:
     """
 
     def __init__(self, limiter) -> None:
+        from admin.public.limits import Resilient
+
         self.limiter = limiter
+        # counts in this process' memory while Redis is down, so signing in never depends on Redis
+        self._resilient = Resilient(limiter.limiter)
 
     @property
     def _strategy(self):
-        return self.limiter.limiter
+        return self._resilient
 
     def _item(self, setting: str):
         return _parse(str(current_app.config.get(setting) or SETTINGS[setting]))

@@ -31,7 +31,28 @@ def healthz():
     except Exception as exc:  # noqa: BLE001 - any database failure makes the instance unhealthy
         logger.warning("health check failed: %s", exc)
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok", ms=round((time.perf_counter() - started) * 1000, 1))
+    return jsonify(status="ok", database="ok", **_redis_health(rt),
+                   ms=round((time.perf_counter() - started) * 1000, 1))
+
+
+def _redis_health(rt) -> dict[str, str]:
+    """Redis is not needed to serve (the database is the truth): when it is down the instance stays healthy
+    (200) and says so, with rate limits counted per process and jobs left for the sweeper."""
+    from admin.public import limits
+
+    url = current_app.config.get("ALUR_REDIS_URL") or rt.redis_url
+    if not url:
+        return {"rate_limits": limits.state(current_app)}
+    try:
+        from redis import Redis
+
+        Redis.from_url(url, socket_timeout=limits.REDIS_TIMEOUT,
+                       socket_connect_timeout=limits.REDIS_TIMEOUT).ping()
+        redis = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means unreachable
+        logger.warning("Redis unreachable (%s): rate limits count per process, jobs wait for the sweeper", exc)
+        redis = "unreachable"
+    return {"redis": redis, "rate_limits": limits.state(current_app) if redis == "ok" else "per-process"}
 
 
 def _escape(value: object) -> str:
