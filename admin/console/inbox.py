@@ -11,7 +11,8 @@ the console frame renders) and at most once per request.
 "Pengiriman gagal" (``/admin/pengiriman``, admin and supervisors): the ``deliveries`` log with its
 attempts and last error, filtered by status, template and receipt number; a failed delivery can be
 sent again (`notifications.retry.retry_delivery`), or all of them (`retry_failed`). Complainant
-addresses of ``anonim`` and ``rahasia`` tickets are masked for everyone but supervisors; a supervisor
+addresses are masked for everyone but supervisors (admin sees staff addresses only: the role table of
+docs/console.md gives admin no complainant identity, whatever the ticket's level); a supervisor
 shown the address of a ``rahasia`` complainant gets an ``identity_view`` audit row per ticket, as
 every other read of a confidential identity does (`admin.auth.view_identity`).
 """
@@ -39,7 +40,6 @@ STATUS_LABELS = {"queued": ("Dalam antrean", "Queued"), "sent": ("Terkirim", "Se
                  "failed": ("Gagal", "Failed"), "skipped": ("Dilewati", "Skipped")}
 CHANNEL_LABELS = {"email": ("Email", "Email"), "webhook": ("WhatsApp/SMS", "WhatsApp/SMS"),
                   "inapp": ("Kotak masuk", "In-app"), "none": ("–", "–")}
-PROTECTED_LEVELS = frozenset({"anonim", "rahasia"})
 MASK = "••••••"
 STAFF_ADDRESS_ROLES = frozenset({"admin", "supervisor"})
 
@@ -130,7 +130,7 @@ def present(rows: list[dict], user) -> list[tuple[int, str | None]]:
     """Mask what ``user`` may not see, in place; returns (ticket id, receipt no.) of the ``rahasia``
     complainants whose address is shown (the caller audits those reads)."""
     revealed: dict[int, str | None] = {}
-    may_see_addresses = user is not None and bool(user.roles & STAFF_ADDRESS_ROLES)
+    staff_addresses = user is not None and bool(user.roles & STAFF_ADDRESS_ROLES)
     supervisor = user is not None and user.has("supervisor")
     for r in rows:
         r["masked"] = False
@@ -141,8 +141,9 @@ def present(rows: list[dict], user) -> list[tuple[int, str | None]]:
             r["shown_recipient"] = r["recipient"]  # the spec that reached nobody, not an address
             continue
         level = r["kerahasiaan"]
-        protected = _complainant_address(r) and (level is None or level in PROTECTED_LEVELS)
-        if not may_see_addresses or (protected and not supervisor):
+        # a complainant's contact is their identity: supervisors only (docs/console.md's role table)
+        may_see = supervisor if _complainant_address(r) else staff_addresses
+        if not may_see:
             r["masked"] = True
             r["shown_recipient"] = MASK
             if r["last_error"] and r["recipient"]:
