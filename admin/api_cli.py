@@ -5,7 +5,7 @@ import click
 
 from workflow.cli import runtime
 from workflow.errors import AuthError
-from workflow.services.apikeys import SCOPES, create_key, list_keys, revoke_key
+from workflow.services.apikeys import SCOPES, create_key, integration_roles, list_keys, revoke_key
 
 
 @click.group()
@@ -17,14 +17,17 @@ def apikeys() -> None:
 @click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES),
               help="Repeat for several scopes.")
 @click.option("--role", default="petugas", show_default=True,
-              help="The definition role the integration acts as when it fires transitions (scope act).")
+              help="The definition role the integration acts as when it fires transitions (scope act): a role "
+                   "a published definition gives transitions to (petugas, tim, ...), never pemohon or system.")
 @click.option("--same-integration", is_flag=True,
               help="Another key for the integration already named NAME (key rotation).")
 @click.pass_context
 def create(ctx: click.Context, name: str, scopes: tuple[str, ...], role: str, same_integration: bool) -> None:
     """Create a key and print it once (only its hash is stored). NAME identifies the integration."""
     try:
-        key_id, key = create_key(runtime(ctx).store, name, scopes, role, same_integration=same_integration)
+        rt = runtime(ctx)
+        key_id, key = create_key(rt.store, name, scopes, role, same_integration=same_integration,
+                                 allowed_roles=integration_roles(rt.engine))
     except AuthError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"key {key_id} '{name}' scopes={','.join(sorted(set(scopes)))} role={role}")

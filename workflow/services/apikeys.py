@@ -21,6 +21,9 @@ from workflow.errors import AuthError
 from workflow.store.port import ApiKeyRecord, Store
 
 SCOPES = ("intake", "read", "act")
+# A key acting as the complainant could withdraw or confirm any complaint without its tracking token; as
+# the system it could fire what only timers and the sweep may.
+NEVER_ROLES = frozenset({"pemohon", "system"})
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per key
 
 
@@ -42,13 +45,31 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def integration_roles(engine) -> tuple[str, ...]:
+    """The roles a key may act as: every role a published definition version gives a transition to, but
+    never `NEVER_ROLES` (sorted)."""
+    with engine.store.unit_of_work(read_only=True) as uow:
+        published = uow.definitions.published()
+    declared = {role for key, version in published for t in engine.definition(key, version).transitions
+                for role in t.roles}
+    return tuple(sorted(declared - NEVER_ROLES))
+
+
 def create_key(store: Store, name: str, scopes: Iterable[str], role: str = "petugas", *,
-               now: datetime | None = None, same_integration: bool = False) -> tuple[int, str]:
+               now: datetime | None = None, same_integration: bool = False,
+               allowed_roles: Iterable[str] | None = None) -> tuple[int, str]:
     """Store a new key; returns (id, the key in clear — show it once, it cannot be recovered).
 
     A second active key with the name of another's is refused unless ``same_integration`` says it is a
     new key for the same partner (rotation: create the new key, switch the partner over, revoke the old).
+    The key acts as ``role``: never one of `NEVER_ROLES`, and with ``allowed_roles`` (`integration_roles`,
+    as ``alur apikeys create`` passes them) one of those.
     """
+    allowed = sorted(allowed_roles) if allowed_roles is not None else None
+    if role in NEVER_ROLES or (allowed is not None and role not in allowed):
+        choose = f"; choose one of {', '.join(allowed)}" if allowed else ""
+        raise AuthError(f"a key cannot act as '{role}': an integration never acts as the complainant (pemohon) "
+                        f"or the system, only as a role a published definition gives transitions to{choose}")
     scopes = sorted(set(scopes))
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
@@ -108,4 +129,4 @@ def revoke_key(store: Store, key_id: int, *, now: datetime | None = None) -> boo
     return done
 
 
-__all__ = ["ApiKey", "SCOPES", "create_key", "authenticate", "list_keys", "revoke_key"]
+__all__ = ["ApiKey", "SCOPES", "NEVER_ROLES", "create_key", "integration_roles", "authenticate", "list_keys", "revoke_key"]
