@@ -142,14 +142,21 @@ class LoginThrottle:
     """
 
     def __init__(self, limiter) -> None:
-        from admin.public.limits import Resilient
-
         self.limiter = limiter
-        # counts in this process' memory while Redis is down, so signing in never depends on Redis
-        self._resilient = Resilient(limiter.limiter)
+        self._resilient = None
 
     @property
     def _strategy(self):
+        """The limiter's strategy, counting in this process' memory while Redis is down (so signing in never
+        depends on Redis), and in memory alone when the app's rate limits are switched off."""
+        if self._resilient is None:
+            from limits.storage import MemoryStorage
+            from limits.strategies import FixedWindowRateLimiter
+
+            from admin.public.limits import Resilient
+
+            enabled = self.limiter.enabled and self.limiter.initialized
+            self._resilient = Resilient(self.limiter.limiter if enabled else FixedWindowRateLimiter(MemoryStorage()))
         return self._resilient
 
     def _item(self, setting: str):

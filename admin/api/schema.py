@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from workflow.core.inputs import DEFAULT_MAX_TEXT, DEFAULT_MAX_TEXTAREA
+from workflow.core.inputs import DEFAULT_MAX_TEXT, DEFAULT_MAX_TEXTAREA, text_problem
 from workflow.spec.model import Definition, Field
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()\-.]{6,38}$"
@@ -291,8 +291,11 @@ class Param:
     required: bool = False
 
     def parse(self, raw: str | None) -> tuple[Any, str | None]:
-        if raw is None or raw == "":
+        # an empty header was sent (Idempotency-Key: ""), so it is checked; an empty query value means none
+        if raw is None or (raw == "" and self.where != "header"):
             return (None, "wajib diisi") if self.required else (self.schema.get("default"), None)
+        if text_problem(raw):  # a NUL in ?state=%00 would reach the database
+            return None, text_problem(raw)
         value: Any = raw
         if self.schema.get("type") == "integer":
             if not re.fullmatch(r"-?[0-9]{1,12}", raw.strip()):

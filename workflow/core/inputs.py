@@ -6,10 +6,13 @@ datetimes as UTC ISO strings, phone numbers as +62…), choices as catalog codes
 """
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping
 
+from workflow.core.dates import check_date_rule
 from workflow.spec.catalog import Catalogs
 from workflow.spec.model import Field
 
@@ -19,6 +22,57 @@ DEFAULT_MAX_TEXT = 300
 DEFAULT_MAX_TEXTAREA = 10000
 TRUE = {"1", "true", "ya", "yes", "on", "y"}
 FALSE = {"0", "false", "tidak", "no", "off", "n", ""}
+YEARS = (1900, 2100)  # a moment outside these years is a typing slip (and 0001 or 9999 overflow in WIB)
+MAX_JSON_DEPTH = 32  # nesting of a JSON body: a record is 2 deep, a transition's inputs 3
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored as text (a NUL or other control character, half of a UTF-16 surrogate
+    pair), or None. One check for every way in: fields, transition inputs, API bodies and parameters."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    if "\ud800" <= found.group() <= "\udfff":
+        return "berisi karakter yang tidak sah (setengah pasangan surrogate UTF-16); kirim teks UTF-8 yang utuh"
+    return "berisi karakter kendali yang tidak diizinkan"
+
+
+def visible(text: str) -> str:
+    """``text`` without the blanks and invisible format characters (zero-width spaces, BOM) at its ends: a
+    required field holding only those is empty."""
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or unicodedata.category(text[start]) == "Cf"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or unicodedata.category(text[end - 1]) == "Cf"):
+        end -= 1
+    return text[start:end]
+
+
+def json_problems(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, str]:
+    """What in a parsed JSON document cannot be taken (path -> message): nesting deeper than ``max_depth``,
+    NaN or Infinity, text `text_problem` refuses (in keys too). Walked without recursion."""
+    problems: dict[str, str] = {}
+    stack: list[tuple[str, Any, int]] = [("", value, 0)]
+    while stack and len(problems) < 20:
+        path, item, depth = stack.pop()
+        where = path or "body"
+        if depth > max_depth:  # named by its outermost field: the full path would be as deep as the value
+            problems[path.split("[")[0].split(".")[0] or "body"] = f"bersarang terlalu dalam (paling banyak {max_depth} tingkat)"
+        elif isinstance(item, float) and not math.isfinite(item):
+            problems[where] = "NaN dan Infinity bukan angka JSON yang sah"
+        elif isinstance(item, str) and text_problem(item):
+            problems[where] = text_problem(item) or ""
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                name = f"{path}.{key}".lstrip(".")
+                if text_problem(str(key)):
+                    problems[where] = f"nama field {text_problem(str(key))}"
+                else:
+                    stack.append((name, sub, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", sub, depth + 1) for i, sub in enumerate(item))
+    return problems
 
 
 def normalise_phone(raw: str) -> str:
@@ -34,7 +88,7 @@ def normalise_phone(raw: str) -> str:
         digits = "62" + digits[1:]
     else:
         raise ValueError("nomor telepon harus diawali 0, 62 atau +62")
-    if not digits.isdigit():
+    if not re.fullmatch(r"[0-9]+", digits):  # not isdigit(): it takes Arabic-Indic and other digits
         raise ValueError("nomor telepon hanya boleh berisi angka")
     national = digits[2:]
     if not 8 <= len(national) <= 13 or national.startswith("0"):
@@ -45,9 +99,10 @@ def normalise_phone(raw: str) -> str:
 def _text(value: Any, f: Field, default_max: int) -> str:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ValueError("harus berupa teks")
-    text = str(value).replace("\r\n", "\n").strip()
-    if "\x00" in text:
-        raise ValueError("berisi karakter yang tidak diizinkan")
+    text = visible(str(value).replace("\r\n", "\n"))
+    problem = text_problem(text)
+    if problem:
+        raise ValueError(problem)
     limit = f.max_length or default_max
     if len(text) > limit:
         raise ValueError(f"terlalu panjang ({len(text)} karakter, maksimal {limit})")
@@ -100,7 +155,13 @@ def _datetime(value: Any) -> str:
             raise ValueError("waktu harus berformat ISO 8601, misalnya 2026-11-30T09:00+07:00") from None
     if moment.tzinfo is None:
         raise ValueError("waktu harus menyertakan zona waktu (misalnya +07:00 untuk WIB)")
-    return moment.astimezone(timezone.utc).isoformat()
+    try:
+        utc = moment.astimezone(timezone.utc)
+    except OverflowError:
+        utc = None
+    if utc is None or not YEARS[0] <= utc.year <= YEARS[1]:
+        raise ValueError(f"waktu harus antara tahun {YEARS[0]} dan {YEARS[1]}")
+    return utc.isoformat()
 
 
 def coerce(f: Field, value: Any, catalogs: Catalogs, values: Mapping[str, Any]) -> Any:
@@ -120,8 +181,10 @@ def coerce(f: Field, value: Any, catalogs: Catalogs, values: Mapping[str, Any]) 
     if kind == "number":
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValueError("harus berupa angka") from None
+        if not math.isfinite(number):
+            raise ValueError("harus berupa angka yang terhingga (bukan NaN atau Infinity)")
         return int(number) if number.is_integer() else number
     if kind == "boolean":
         if isinstance(value, bool):
@@ -143,12 +206,13 @@ def coerce(f: Field, value: Any, catalogs: Catalogs, values: Mapping[str, Any]) 
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+    return value is None or (isinstance(value, str) and not visible(value)) or value == []
 
 
 def validate_fields(fields: Iterable[Field], raw: Mapping[str, Any], catalogs: Catalogs,
-                    *, allow_unknown: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
-    """Normalised values and per-field errors. Unknown keys are errors unless ``allow_unknown``."""
+                    *, allow_unknown: bool = False, today: date | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Normalised values and per-field errors. Unknown keys are errors unless ``allow_unknown``; ``today``
+    (the office's date) lets a date rule refuse a day still to come (`workflow.core.dates`)."""
     fields = list(fields)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -164,7 +228,10 @@ def validate_fields(fields: Iterable[Field], raw: Mapping[str, Any], catalogs: C
                 errors[f.name] = "wajib diisi"
             continue
         try:
+            if isinstance(value, str) and text_problem(value):  # whatever the type: a choice, a date ...
+                raise ValueError(text_problem(value))
             values[f.name] = coerce(f, value, catalogs, values)
+            check_date_rule(f, values[f.name], today)
         except ValueError as exc:
             errors[f.name] = str(exc)
     if not allow_unknown:
@@ -174,4 +241,4 @@ def validate_fields(fields: Iterable[Field], raw: Mapping[str, Any], catalogs: C
     return values, errors
 
 
-__all__ = ["validate_fields", "coerce", "normalise_phone", "EMAIL_RE"]
+__all__ = ["validate_fields", "coerce", "normalise_phone", "text_problem", "visible", "json_problems", "EMAIL_RE"]
