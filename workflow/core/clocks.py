@@ -15,13 +15,16 @@ side in `workflow.store.rules.at_risk` (overdue beside it, in `workflow.store.ru
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Protocol
+from zoneinfo import ZoneInfo
 
+from workflow.core.calendar import DEFAULT_TIMEZONE
 from workflow.core.ticket import ClockRun, Ticket
 from workflow.spec.model import Clock, Definition, Rung
 
 AT_RISK_PERCENT = 80  # share of the budget (net office time) after which a running clock is at risk
+_EPSILON = 1e-9  # of a unit: a date-anchored deadline ends at the close of its last day, not the next opening
 
 
 class Calendar(Protocol):
@@ -30,13 +33,45 @@ class Calendar(Protocol):
     def fingerprint(self) -> str: ...
 
 
-def start_run(ticket: Ticket, spec: Clock, now: datetime, calendar: Calendar) -> ClockRun:
-    previous = ticket.clock(spec.key)
-    run = ClockRun(clock=spec.key, run=(previous.run + 1) if previous else 1, unit=spec.budget.unit,
-                   budget=spec.budget.amount, status="running", started_at=now, resumed_at=now, due_at=None,
-                   calendar=calendar.fingerprint())
+def start_run(ticket: Ticket, spec: Clock, now: datetime, calendar: Calendar, party: str | None = None) -> ClockRun:
+    """A new running run of ``spec`` (for one agency: ``party``), counting from now or from its date.
+
+    Run numbers count every run of the clock on the ticket, whatever its agency, so (clock, run) names one
+    run (fired rungs are kept by it). A clock with ``from_date`` counts from the date the ticket carries
+    (`anchor`); before that date comes nothing is used, so nothing is late or at risk.
+    """
+    previous = max((r.run for r in ticket.clocks if r.clock == spec.key), default=0)
+    origin = anchor(ticket, spec, calendar) or now
+    run = ClockRun(clock=spec.key, run=previous + 1, unit=spec.budget.unit, budget=spec.budget.amount,
+                   status="running", started_at=now, resumed_at=origin, due_at=None,
+                   calendar=calendar.fingerprint(), party=party)
     reschedule(run, spec, calendar, fired=())
     return run
+
+
+def anchor(ticket: Ticket, spec: Clock, calendar: Calendar) -> datetime | None:
+    """Where a ``from_date`` clock counts from: the moment of a datetime field, or the end of the day of a
+    date field (the office's midnight after it, so "3 working days after 2 March" ends with the third
+    working day after it); None when the clock has no ``from_date`` or the ticket has no such date."""
+    raw = ticket.fields.get(spec.from_date) if spec.from_date else None
+    if not raw:
+        return None
+    text = str(raw)
+    if len(text) == 10:  # a date field, stored as YYYY-MM-DD
+        zone = ZoneInfo(getattr(calendar, "timezone", DEFAULT_TIMEZONE))
+        return datetime.combine(date.fromisoformat(text) + timedelta(days=1), time(0), tzinfo=zone)
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _add(calendar: Calendar, start: datetime, amount: float, unit: str, anchored: bool) -> datetime:
+    """``calendar.add``; for a clock counted from a date, the end of the last office day rather than the
+    next opening (the same office time): "due Thursday 16:00", not "Friday 08:00"."""
+    if not anchored or amount <= _EPSILON:
+        return calendar.add(start, amount, unit)
+    moment = calendar.add(start, amount - _EPSILON, unit)
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 def net(run: ClockRun, now: datetime, calendar: Calendar) -> float:
@@ -85,28 +120,29 @@ def reschedule(run: ClockRun, spec: Clock, calendar: Calendar, fired: Iterable[i
     if run.status != "running" or run.resumed_at is None:
         return
     left = max(0.0, run.budget - run.consumed)
-    run.due_at = calendar.add(run.resumed_at, left, run.unit) if left > 0 else run.resumed_at
-    run.at_risk_at = at_risk_time(run, calendar)
+    anchored = bool(spec.from_date)
+    run.due_at = _add(calendar, run.resumed_at, left, run.unit, anchored) if left > 0 else run.resumed_at
+    run.at_risk_at = at_risk_time(run, calendar, anchored)
     run.calendar = calendar.fingerprint()
     run.next_rung, run.next_rung_at = next_rung(run, spec, calendar, set(fired))
     run.dirty = True
 
 
-def at_risk_time(run: ClockRun, calendar: Calendar) -> datetime:
+def at_risk_time(run: ClockRun, calendar: Calendar, anchored: bool = False) -> datetime:
     """When a running segment reaches `AT_RISK_PERCENT` of the budget (``resumed_at`` if it already has).
 
     Counted like an ``at_percent`` rung, from the segment's start and the net time consumed before it.
     """
     assert run.resumed_at is not None
     target = run.budget * AT_RISK_PERCENT / 100.0 - run.consumed
-    return calendar.add(run.resumed_at, target, run.unit) if target > 0 else run.resumed_at
+    return _add(calendar, run.resumed_at, target, run.unit, anchored) if target > 0 else run.resumed_at
 
 
-def rung_time(run: ClockRun, rung: Rung, calendar: Calendar) -> datetime:
+def rung_time(run: ClockRun, rung: Rung, calendar: Calendar, anchored: bool = False) -> datetime:
     assert run.resumed_at is not None and run.due_at is not None
     if rung.at_percent is not None:
         target = run.budget * rung.at_percent / 100.0 - run.consumed
-        return calendar.add(run.resumed_at, target, run.unit) if target > 0 else run.resumed_at
+        return _add(calendar, run.resumed_at, target, run.unit, anchored) if target > 0 else run.resumed_at
     assert rung.after is not None
     return calendar.add(run.due_at, rung.after.amount, rung.after.unit)
 
@@ -114,7 +150,7 @@ def rung_time(run: ClockRun, rung: Rung, calendar: Calendar) -> datetime:
 def next_rung(run: ClockRun, spec: Clock, calendar: Calendar, fired: set[int]) -> tuple[int | None, datetime | None]:
     for rung in spec.escalation:
         if rung.index not in fired:
-            return rung.index, rung_time(run, rung, calendar)
+            return rung.index, rung_time(run, rung, calendar, bool(spec.from_date))
     return None, None
 
 
@@ -164,7 +200,8 @@ def apply_clock_rules(definition: Definition, ticket: Ticket, *, trigger: str | 
                 continue
             new = start_run(ticket, spec, now, calendar)
             ticket.clocks.append(new)
-            notes.append({"clock": key, "op": "start", "run": new.run, "due_at": new.due_at})
+            notes.append({"clock": key, "op": "start", "run": new.run, "due_at": new.due_at,
+                          **({"counted_from": new.resumed_at} if new.resumed_at != now else {})})
     return notes
 
 

@@ -12,10 +12,12 @@ the actor holds an allowed role, that the inputs are valid and that the guards p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Mapping
 
+from workflow.core import handoffs
 from workflow.core.audit import AuditEvent, identity_digest
+from workflow.core.calendar import OFFICE_TZ
 from workflow.core.clocks import Calendar, apply_clock_rules
 from workflow.core.guards import Actor, GuardContext, Verdict, evaluate
 from workflow.core.inputs import validate_fields
@@ -54,9 +56,11 @@ def acting_role(actor: Actor, allowed) -> str:
 
 
 # -- opening ---------------------------------------------------------------------------------------
-def check_record(definition: Definition, record: Mapping[str, Any], catalogs: Catalogs) -> dict[str, Any]:
-    """The record's values, typed and normalised; `InvalidInput` naming every bad field."""
-    values, errors = validate_fields(definition.record, record, catalogs)
+def check_record(definition: Definition, record: Mapping[str, Any], catalogs: Catalogs,
+                 today: date | None = None) -> dict[str, Any]:
+    """The record's values, typed and normalised; `InvalidInput` naming every bad field (``today``, the office's
+    date, for date rules that refuse days still to come)."""
+    values, errors = validate_fields(definition.record, record, catalogs, today=today)
     errors.update(channel_rules(values, catalogs))
     if errors:
         raise InvalidInput(errors)
@@ -154,7 +158,7 @@ def plan(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inp
     refusals: list[Refusal] = []
     field_errors: dict[str, str] = {}
     for t in mine:
-        values, errors = validate_fields(t.inputs, inputs, catalogs)
+        values, errors = validate_fields(t.inputs, inputs, catalogs, today=now.astimezone(OFFICE_TZ).date())
         if errors:
             field_errors.update(errors)
             continue
@@ -192,6 +196,8 @@ def apply(definition: Definition, before: Ticket, t: Transition, actor: Actor, v
     ticket.entered[dest] = now
     ticket.fields.update(values)
     notices, explicit = _effects(t, ticket, values)
+    handed, handoff_notices = handoffs.on_move(definition, ticket, before.state, values, actor, now, calendar) \
+        if definition.handoffs else ([], [])
     state = definition.states[dest]
     if state.terminal:
         ticket.outcome, ticket.closed_at = state.outcome, now
@@ -204,7 +210,8 @@ def apply(definition: Definition, before: Ticket, t: Transition, actor: Actor, v
                        ticket_id=ticket.id, receipt_no=ticket.receipt_no, trigger=t.trigger,
                        from_state=before.state, to_state=dest, inputs=values, definition_key=definition.key,
                        definition_version=definition.version, detail={"clocks": notes} if notes else {})
-    return Change(ticket=ticket, expected_version=before.version, audit=[event], notices=notices)
+    return Change(ticket=ticket, expected_version=before.version, audit=[event, *handed],
+                  notices=notices + handoff_notices)
 
 
 def _effects(t: Transition, ticket: Ticket, values: Mapping[str, Any]) -> tuple[list[Notice], list[tuple[str, str]]]:

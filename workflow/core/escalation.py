@@ -95,7 +95,7 @@ def fire_rung(ticket: Ticket, run: ClockRun, spec: Clock, rung: Rung, fired: set
     moved = next(r for r in after.clocks if r.id == run.id)
     moved.next_rung, moved.next_rung_at = next_rung(moved, spec, calendar, fired | {rung.index})
     template = ESCALATION_TEMPLATE if rung.escalate_to else WARNING_TEMPLATE
-    recipients = _recipients(rung)
+    recipients = _recipients(rung, run)
     detail = _detail(ticket, run, spec, rung, now, calendar)
     audit_detail = dict(detail, flags=list(after.flags), reassigned=reassigned, notify=recipients,
                         template=template, next_rung=moved.next_rung,
@@ -129,6 +129,7 @@ def _detail(ticket: Ticket, run: ClockRun, spec: Clock, rung: Rung, now: datetim
         "rung_key": rung.key(), "percent": _percent(run, rung, now, calendar),
         "due_at": run.due_at.isoformat() if run.due_at else None, "target_role": target,
         "overdue_seconds": max(0.0, round(overdue, 3)), "escalated_from": ticket.assignee_role if target else None,
+        **({"agency": run.party} if run.party else {}),
     }
 
 
@@ -139,9 +140,11 @@ def _percent(run: ClockRun, rung: Rung, now: datetime, calendar: Calendar) -> fl
     return round(used, 1)
 
 
-def _recipients(rung: Rung) -> list[str]:
-    # ``escalation_target`` means the holders of the rung's target role; a warning has none.
-    return [who for who in rung.notify if who != "escalation_target" or rung.escalate_to]
+def _recipients(rung: Rung, run: ClockRun) -> list[str]:
+    # ``escalation_target`` means the holders of the rung's target role; a warning has none. A run that
+    # counts for one agency of a handoff tells that agency's liaisons when it says ``opd``.
+    return [f"opd:{run.party}" if who == "opd" and run.party else who
+            for who in rung.notify if who != "escalation_target" or rung.escalate_to]
 
 
 __all__ = ["DueRung", "RungChange", "due_run", "rung_to_fire", "pointer", "fire_rung", "SYSTEM_ACTOR",

@@ -6,7 +6,7 @@ A ticket holds only its definition's key and version (never a machine or spec ob
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from workflow.core.audit import AuditEvent
@@ -32,6 +32,7 @@ class ClockRun:
     next_rung_at: datetime | None = None
     calendar: str = ""  # fingerprint of the calendar that computed due_at
     at_risk_at: datetime | None = None  # when the running segment reaches AT_RISK_PERCENT of the budget
+    party: str | None = None  # the agency this run counts for (a handoff's clocks run once per agency)
     id: int | None = None
     dirty: bool = True
 
@@ -39,6 +40,50 @@ class ClockRun:
         new = object.__new__(ClockRun)
         new.__dict__.update(self.__dict__)
         return new
+
+
+@dataclass
+class HandoffPart:
+    """One agency's part of a handoff: asked, acknowledged, answered (or withdrawn, or cancelled)."""
+
+    handoff: str
+    agency: str
+    round: int  # the how-many-th time the ticket entered the handoff's state
+    status: str  # menunggu | diproses | dijawab | ditarik | dibatalkan
+    requested_at: datetime
+    acknowledged_at: datetime | None = None
+    closed_at: datetime | None = None  # answered, withdrawn or cancelled
+    answer: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # why it was withdrawn or cancelled
+    by: str = ""  # who acted last on it
+
+    OPEN = ("menunggu", "diproses")
+
+    @property
+    def open(self) -> bool:
+        return self.status in self.OPEN
+
+    def copy(self) -> "HandoffPart":
+        new = object.__new__(HandoffPart)
+        new.__dict__.update(self.__dict__)
+        new.answer = dict(self.answer)
+        return new
+
+    def as_json(self) -> dict[str, Any]:
+        """The part as the store keeps it (times as ISO text)."""
+        out = dict(self.__dict__)
+        for name in ("requested_at", "acknowledged_at", "closed_at"):
+            out[name] = out[name].isoformat() if out[name] is not None else None
+        return out
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> "HandoffPart":
+        values = dict(raw)
+        for name in ("requested_at", "acknowledged_at", "closed_at"):
+            if values.get(name):
+                moment = datetime.fromisoformat(values[name])
+                values[name] = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return cls(**values)
 
 
 @dataclass
@@ -63,6 +108,7 @@ class Ticket:
     flags: list[str] = field(default_factory=list)
     clocks: list[ClockRun] = field(default_factory=list)
     token_hash: str = ""
+    handoffs: list[HandoffPart] = field(default_factory=list)  # each agency's part of a handoff (core.handoffs)
 
     @property
     def confidentiality(self) -> str:
@@ -78,15 +124,21 @@ class Ticket:
         new.__dict__.update(self.__dict__)
         new.fields, new.identity, new.entered = dict(self.fields), dict(self.identity), dict(self.entered)
         new.flags, new.clocks = list(self.flags), [c.copy() for c in self.clocks]
+        new.handoffs = [p.copy() for p in self.handoffs]
         return new
 
-    def clock(self, name: str) -> ClockRun | None:
-        """The latest run of a clock."""
+    def clock(self, name: str, party: str | None = None) -> ClockRun | None:
+        """The latest run of a clock (of one agency's, for a handoff's clocks)."""
         latest = None
         for run in self.clocks:
-            if run.clock == name and (latest is None or run.run > latest.run):
+            if run.clock == name and run.party == party and (latest is None or run.run > latest.run):
                 latest = run
         return latest
+
+    def part(self, handoff: str, agency: str) -> HandoffPart | None:
+        """The latest part of ``agency`` in ``handoff``, if the ticket was ever handed to it there."""
+        found = [p for p in self.handoffs if p.handoff == handoff and p.agency == agency]
+        return max(found, key=lambda p: p.round) if found else None
 
 
 @dataclass(frozen=True)
@@ -108,4 +160,4 @@ class Change:
     notices: list[Notice] = field(default_factory=list)
 
 
-__all__ = ["ClockRun", "Ticket", "Notice", "Change"]
+__all__ = ["ClockRun", "HandoffPart", "Ticket", "Notice", "Change"]

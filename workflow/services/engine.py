@@ -139,7 +139,7 @@ class Engine:
 
         For use cases that open a ticket together with more writes in one transaction (intake)."""
         definition = self.definitions.get(uow, key, version)
-        values = decide.check_record(definition, record, self.catalogs)
+        values = decide.check_record(definition, record, self.catalogs, today=now.astimezone(OFFICE_TZ).date())
         local_year = now.astimezone(OFFICE_TZ).year
         receipt = format_receipt(local_year, uow.receipts.next(local_year))
         token = new_token()

@@ -76,6 +76,7 @@ class DateRule:
 
     weekdays: tuple[int, ...] = ()  # 0 = Monday; empty: any day
     not_future: bool = False  # a date that has not come yet is refused (something that already happened)
+    reason: str = ""  # why, as a person would say it ("kotak pengaduan hanya dibuka hari Senin dan Kamis")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflow.spec.dates import build_date_rule
 from workflow.spec.frozen import deep_frozen, frozen_mapping, frozen_params
+from workflow.spec.handoffs import build_handoffs
 from workflow.spec.located import Located, did_you_mean, join_path
 from workflow.spec.model import (
     INPUT_TYPES,
@@ -28,15 +30,15 @@ from workflow.spec.outcomes import build_outcomes, check_state_outcome
 from workflow.spec.shapes import DEF_KEY_RE, Shapes, keys_of
 
 TOP_KEYS = {"key", "title", "title_en", "description", "catalogs", "lanes", "roles", "record", "states",
-            "clocks", "transitions", "notifications", "version", "outcomes", "public"}
+            "clocks", "transitions", "notifications", "version", "outcomes", "public", "handoffs"}
 ROLE_KEYS = {"label", "label_en", "lane", "supervisor_level", "system", "description"}
 LANE_KEYS = {"key", "label", "label_en"}
 FIELD_KEYS = {"name", "type", "label", "label_en", "required", "catalog", "options", "default",
-              "max_length", "identity", "help", "parent"}
+              "max_length", "identity", "help", "parent", "date_rule"}
 STATE_KEYS = {"label", "label_en", "lane", "actors", "initial", "terminal", "outcome", "description"}
 TRANSITION_KEYS = {"trigger", "label", "label_en", "from", "to", "roles", "guards", "inputs", "effects",
                    "description"}
-CLOCK_KEYS = {"label", "label_en", "budget", "start", "stop", "pause", "escalation", "description"}
+CLOCK_KEYS = {"label", "label_en", "budget", "start", "stop", "pause", "escalation", "description", "from_date"}
 TRIGGER_KEYS = {"open", "triggers", "states"}
 RUNG_KEYS = {"at", "after", "escalate_to", "notify", "flag", "reassign"}
 EFFECT_KINDS = {"assign", "assign_opd", "clock", "notify", "set"}
@@ -68,13 +70,14 @@ class _Builder(Shapes):
         transitions = self.transitions(data.get("transitions"))
         clocks = self.clocks(data.get("clocks"))
         notifications = self.notifications(data.get("notifications"))
+        handoffs = build_handoffs(self, data.get("handoffs"))
         return Definition(
             key=key, title=self.text(data.get("title"), "title"), title_en=self.text(data.get("title_en"), "title_en"),
             description=self.text(data.get("description"), "description"), lanes=lanes,
             roles=frozen_mapping(roles), states=frozen_mapping(states), transitions=transitions, record=record,
             clocks=frozen_mapping(clocks), catalogs=tuple(str(c) for c in self.seq(data.get("catalogs"), "catalogs")),
             notifications=frozen_params(notifications), outcomes=frozen_mapping(self.declared_outcomes),
-            public=self.boolean(data.get("public"), "public"),
+            public=self.boolean(data.get("public"), "public"), handoffs=frozen_mapping(handoffs),
         )
 
     def lanes(self, value: Any) -> tuple[Lane, ...]:
@@ -181,7 +184,7 @@ class _Builder(Shapes):
 
     def clock(self, raw: Any, ckey: str) -> Clock | None:
         path = join_path("clocks", ckey)
-        raw = self.mapping(raw, path, CLOCK_KEYS, ("budget", "start"))
+        raw = self.mapping(raw, path, CLOCK_KEYS, ("budget",))  # 'start': stage 2 (a handoff's clocks have none)
         if not raw:
             return None
         budget = self.span(raw.get("budget"), join_path(path, "budget")) if "budget" in raw else None
@@ -194,7 +197,8 @@ class _Builder(Shapes):
                      label_en=self.text(raw.get("label_en"), join_path(path, "label_en")), budget=budget,
                      start=self.trigger_spec(raw.get("start"), join_path(path, "start")),
                      stop=self.trigger_spec(raw.get("stop"), join_path(path, "stop")),
-                     pause=self.trigger_spec(raw.get("pause"), join_path(path, "pause")), escalation=rungs)
+                     pause=self.trigger_spec(raw.get("pause"), join_path(path, "pause")), escalation=rungs,
+                     from_date=self.name(raw.get("from_date"), join_path(path, "from_date")))
 
     def field(self, raw: Any, path: str) -> Field | None:
         raw = self.mapping(raw, path, FIELD_KEYS, ("name", "type"))
@@ -224,6 +228,7 @@ class _Builder(Shapes):
             identity=self.boolean(raw.get("identity"), join_path(path, "identity")),
             help=self.text(raw.get("help"), join_path(path, "help")),
             parent=self.name(raw.get("parent"), join_path(path, "parent")),
+            date_rule=build_date_rule(self, raw.get("date_rule"), join_path(path, "date_rule"), ftype),
         )
 
     def max_length(self, value: Any, path: str) -> int | None:

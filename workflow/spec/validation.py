@@ -15,6 +15,10 @@ Codes are stable (tests/fixtures/invalid/ holds one failing definition per code)
     D219 unknown field (guard/effect/parent names a field no record or input defines)
     D220 escalation ladder out of order
     D221 a field declared twice in the record or in one transition's inputs
+    D240 a handoff's agencies field is not a list of agencies    D241 a transition hands over without asking which
+    D242 a handoff's clock also runs otherwise, or twice          D243 a handoff waits where it cannot
+    D244 a clock counts from a field that is not a date           D245 a template the definition ships is malformed
+    D246 a recipient names a field that is not an address (field:) or an agency (agency:)
     D230 unknown agency (an ``opd`` field's options name an agency neither catalog nor office lists)
 
 The sections run in a fixed order (catalogs and fields, lanes and roles, states, transitions and their
@@ -28,10 +32,13 @@ from typing import Iterable
 
 from workflow.errors import DefinitionProblem
 from workflow.spec.catalog import Catalogs
+from workflow.spec.dates import check_clock_anchor
 from workflow.spec.guards import SIGNATURES as GUARDS
 from workflow.spec.guards import check_params, mutually_exclusive
+from workflow.spec.handoffs import check_clock_start, check_handoffs
 from workflow.spec.located import Located, did_you_mean
 from workflow.spec.model import Clock, Definition, Effect, Field, GuardRef, Rung, Transition
+from workflow.spec.notices import check_contact_recipient, check_own_templates, own_templates
 
 RECIPIENT_WORDS = {"pemohon", "assignee", "opd", "escalation_target"}
 USER_ID = re.compile(r"[A-Za-z0-9_.@-]{1,80}")
@@ -68,10 +75,14 @@ class _Meaning:
         self.check_states()
         for t in self.d.transitions:
             self.check_transition(t)
+        check_handoffs(self)  # handoffs, and the engine's move out of each waiting state (workflow.spec.handoffs)
+        check_own_templates(self)
         self.check_ambiguity()
         self.check_dead_ends()
         self.check_reachability()
         for key, clock in self.d.clocks.items():
+            check_clock_start(self, key, clock)
+            check_clock_anchor(self, key, clock)
             self.check_clock(key, clock)
 
     # -- references ----------------------------------------------------------------------------
@@ -254,7 +265,8 @@ class _Meaning:
         targets = p["to"] if isinstance(p["to"], list) else [p["to"]]
         for j, who in enumerate(targets):
             self.check_recipient(str(who), f"{kpath}.to[{j}]")
-        if self.templates is not None and p["template"] not in self.templates:
+        if self.templates is not None and p["template"] not in self.templates \
+                and p["template"] not in own_templates(self.d):
             self.problem("D217", f"{kpath}.template", f"unknown notification template '{p['template']}'",
                          did_you_mean(str(p["template"]), self.templates)
                          or "templates: " + ", ".join(sorted(self.templates)))
@@ -267,6 +279,9 @@ class _Meaning:
                 self.problem("D202", path, f"unknown role '{who[5:]}' in recipient '{who}'",
                              did_you_mean(who[5:], self.roles) or "roles: " + ", ".join(sorted(self.roles)))
             return
+        if who.startswith(("field:", "agency:")):  # an address or an agency the ticket carries
+            check_contact_recipient(self, who, path)
+            return
         if who.startswith("user:"):  # one named account; delivery logs a skip if it is missing or disabled
             if not USER_ID.fullmatch(who[5:]):
                 self.problem("D217", path, f"recipient '{who}' does not name a user",
@@ -274,7 +289,8 @@ class _Meaning:
             return
         self.problem("D217", path, f"unknown recipient '{who}'",
                      did_you_mean(who, RECIPIENT_WORDS) or
-                     "recipients: pemohon, assignee, opd, escalation_target, role:<role>, user:<username>")
+                     "recipients: pemohon, assignee, opd, escalation_target, role:<role>, user:<username>, "
+                     "field:<email or phone field>, agency:<opd field>")
 
     # -- the graph of states -------------------------------------------------------------------
     def check_ambiguity(self) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -85,6 +86,8 @@ class TicketRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(TS)
     outcome: Mapped[str | None] = mapped_column(String(32))
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    # each agency's part of a handoff (workflow.core.handoffs), kept with the row (migration 0014_handoffs)
+    handoffs: Mapped[list | None] = mapped_column(JSON)
 
 
 class IdentityRow(Base):
@@ -101,6 +104,8 @@ class ClockRow(Base):
     __table_args__ = (
         UniqueConstraint("ticket_id", "clock", "run", name="uq_clock_run"),
         Index("ix_clocks_due_rung", "next_rung_at"),
+        Index("ix_clocks_party", "party", "status", sqlite_where=text("party IS NOT NULL"),
+              postgresql_where=text("party IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -123,6 +128,7 @@ class ClockRow(Base):
     # When the running segment reaches workflow.clocks.AT_RISK_PERCENT of the budget (None unless running);
     # stored so "at risk" is an indexed range test (migrations 0007_clock_at_risk, 0008_console_at_risk).
     at_risk_at: Mapped[datetime | None] = mapped_column(TS)
+    party: Mapped[str | None] = mapped_column(String(64))  # the agency a handoff's run counts for (0014_handoffs)
 
 
 class EscalationRow(Base):
@@ -215,6 +221,8 @@ class UserRow(Base):
     locale: Mapped[str] = mapped_column(String(8), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(TS)
+    # sessions carry the epoch they signed in under; moving it on ends them all (migration 0015_security)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ClosureRow(Base):

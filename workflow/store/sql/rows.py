@@ -12,13 +12,14 @@ from datetime import datetime, timezone
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from workflow.core.ticket import ClockRun, Ticket
+from workflow.core.ticket import ClockRun, HandoffPart, Ticket
 from workflow.store import models as m
 
 #: Record fields copied into their own ticket columns, for filters, indexes and reports.
 MIRRORED = ("kanal", "tingkat", "kategori", "sektor", "jenis_izin", "kerahasiaan", "perihal", "no_registrasi")
 CLOCK_COLUMNS = ("clock", "run", "unit", "budget", "status", "started_at", "resumed_at", "due_at", "consumed",
-                 "paused_at", "paused_seconds", "stopped_at", "next_rung", "next_rung_at", "calendar", "at_risk_at")
+                 "paused_at", "paused_seconds", "stopped_at", "next_rung", "next_rung_at", "calendar", "at_risk_at",
+                 "party")
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -55,12 +56,12 @@ _CLOCK_DATETIMES = tuple(i for i, n in enumerate(CLOCK_COLUMNS) if n.endswith("_
 _TICKET_POS = {c.name: i for i, c in enumerate(m.tickets.columns)}
 _TICKET_COLUMNS = ("id", "receipt_no", "definition_key", "definition_version", "state", "version", "created_at",
                    "updated_at", "fields", "opd", "assignee_role", "assignee_id", "entered", "closed_at", "outcome",
-                   "imported", "flags", "token_hash")
+                   "imported", "flags", "token_hash", "handoffs")
 _ticket_values = itemgetter(*(_TICKET_POS[n] for n in _TICKET_COLUMNS))
 # Positional construction below relies on the dataclasses' field order; fail at import, not on a fire.
 if [f.name for f in dataclass_fields(ClockRun)][:len(CLOCK_COLUMNS) + 1] != [*CLOCK_COLUMNS, "id"] or \
-        [f.name for f in dataclass_fields(Ticket)] != [*_TICKET_COLUMNS[:9], "identity", *_TICKET_COLUMNS[9:-1],
-                                                        "clocks", "token_hash"]:
+        [f.name for f in dataclass_fields(Ticket)] != [*_TICKET_COLUMNS[:9], "identity", *_TICKET_COLUMNS[9:-2],
+                                                        "clocks", "token_hash", "handoffs"]:
     raise RuntimeError("Ticket/ClockRun fields were reordered: update the row hydration in workflow/store/sql/rows.py")
 
 
@@ -85,11 +86,12 @@ def clock_values(run: ClockRun) -> dict[str, Any]:
 
 def ticket_from_row(row: Any, identity: dict | None = None, clock_rows=()) -> Ticket:
     (id_, receipt_no, key, version_of_definition, state, version, created_at, updated_at, fields, opd,
-     assignee_role, assignee_id, entered, closed_at, outcome, imported, flags, token_hash) = _ticket_values(row)
+     assignee_role, assignee_id, entered, closed_at, outcome, imported, flags, token_hash, handoffs) = _ticket_values(row)
     return Ticket(
         id_, receipt_no, key, version_of_definition, state, version, utc(created_at), utc(updated_at),
         dict(fields or {}), dict(identity or {}), opd, assignee_role, assignee_id, dt_map(entered),
         utc(closed_at), outcome, imported, list(flags or []), [clock_from_row(c) for c in clock_rows], token_hash,
+        [HandoffPart.from_json(p) for p in handoffs] if handoffs else [],
     )
 
 

@@ -62,6 +62,7 @@ class SqlTickets:
             "assignee_role": t.assignee_role, "assignee_id": t.assignee_id, "fields": t.fields,
             "entered": iso_map(t.entered), "flags": t.flags, "updated_at": utc(t.updated_at),
             "closed_at": utc(t.closed_at), "outcome": t.outcome, **mirror(t.fields),
+            "handoffs": [p.as_json() for p in t.handoffs] or None,
         }
         if change.expected_version is None:
             t.id = self.conn.execute(insert(m.tickets).values(
