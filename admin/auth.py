@@ -9,6 +9,9 @@ liaison of the ticket's OPD; ``anonim`` hides it from OPD liaisons (and the publ
 to supervisors only, and `view_identity` reads it through `workflow.services.identity.reveal_identity`,
 which writes an ``identity_view`` audit row for every such read in the same transaction.
 
+Sessions end on the server (`session_current`): sign-out, a new password and disabling move the account's
+session epoch on, and a session lasts at most ``ALUR_SESSION_MAX_HOURS`` (12) however active it is.
+
 Login: passwords hashed with argon2id (`workflow.services.users`); attempts are throttled per address,
 failures lock the (username, address) pair, and a high per-account limit applies to browsers the
 account never signed in on (`admin.login_throttle` explains why; Redis storage when ``ALUR_REDIS_URL`` is
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
@@ -217,6 +222,22 @@ class SecureIndexView(AdminIndexView):
         return _view_refused(self, name, **kwargs)
 
 
+# -- sessions -------------------------------------------------------------------------------------
+EPOCH_KEY = "session_epoch"  # the account's session epoch at sign-in (workflow.services.users.end_sessions)
+SIGNED_IN_KEY = "signed_in_at"  # seconds since the epoch, for the absolute lifetime
+
+
+def session_current(record: UserRecord) -> bool:
+    """Whether the request's session still stands for ``record``: signed in under the account's current
+    session epoch (sign-out, a new password or disabling moved it on) and less than
+    ``ALUR_SESSION_MAX_HOURS`` ago. The cookie's idle lifetime (``PERMANENT_SESSION_LIFETIME``) renews on
+    every request; this one does not, so a session kept busy still ends."""
+    signed_in = session.get(SIGNED_IN_KEY)
+    if session.get(EPOCH_KEY) != record.session_epoch or not isinstance(signed_in, (int, float)):
+        return False
+    return time.time() - signed_in < float(current_app.config["ALUR_SESSION_MAX_HOURS"]) * 3600
+
+
 # -- login, logout, language ----------------------------------------------------------------------
 class LoginForm(FlaskForm):
     username = StringField("username", validators=[DataRequired(), Length(max=100)])
@@ -256,6 +277,8 @@ def login():
         user = User.from_record(record)
         session.clear()  # no session fixation: a fresh session for the new login
         login_user(user)
+        session[EPOCH_KEY] = record.session_epoch
+        session[SIGNED_IN_KEY] = int(time.time())
         session.permanent = True
         session["locale"] = user.locale if user.locale in ("id", "en") else "id"
         return login_throttle.remember_browser(redirect(_safe_next(request.args.get("next"))), username)
@@ -263,6 +286,9 @@ def login():
 
 
 def logout():
+    user = current_console_user()
+    if user is not None:  # on the server: a copy of this session cookie ends too
+        users.end_sessions(runtime().store, user.id)
     logout_user()
     session.clear()
     flash(_t("Anda telah keluar.", "You have signed out."), "info")
@@ -294,13 +320,17 @@ def init_app(app: Flask) -> None:
     manager = LoginManager()
     manager.session_protection = "basic"
 
+    app.config.setdefault("ALUR_SESSION_MAX_HOURS", float(os.environ.get("ALUR_SESSION_MAX_HOURS") or 12))
+
     @manager.user_loader
     def load_user(user_id: str):
         try:
             record = users.get_user(app.extensions["alur"].store, int(user_id))
         except (TypeError, ValueError):
             return None
-        return User.from_record(record) if record is not None and record.active else None
+        if record is None or not record.active or not session_current(record):
+            return None
+        return User.from_record(record)
 
     @manager.unauthorized_handler
     def unauthorized():

@@ -130,18 +130,31 @@ def change_user(store: Store, username: str, *, roles: Iterable[str], supervisor
 
 
 def set_active(store: Store, username: str, active: bool) -> UserRecord:
-    """Enable or disable an account (a disabled one cannot sign in; its sessions end at their next request)."""
+    """Enable or disable an account (a disabled one cannot sign in; its sessions end at their next request,
+    and stay ended when it is enabled again)."""
     with store.unit_of_work() as uow:
         changed = replace(_existing(uow, username), active=active)
         uow.users.update(changed)
+        if not active:
+            uow.users.end_sessions(changed.id)
         uow.commit()
     return changed
 
 
 def set_password(store: Store, username: str, password: str) -> None:
+    """A new password; every session signed in with the old one ends (whoever knew it is signed out)."""
     password_hash = hash_password(password)
     with store.unit_of_work() as uow:
-        uow.users.set_password_hash(_existing(uow, username).id, password_hash)
+        user_id = _existing(uow, username).id
+        uow.users.set_password_hash(user_id, password_hash)
+        uow.users.end_sessions(user_id)
+        uow.commit()
+
+
+def end_sessions(store: Store, user_id: int) -> None:
+    """End every console session of the account (sign-out ends them on the server, not only in the browser)."""
+    with store.unit_of_work() as uow:
+        uow.users.end_sessions(user_id)
         uow.commit()
 
 
@@ -176,4 +189,5 @@ def list_users(store: Store) -> list[UserRecord]:
 
 
 __all__ = ["ROLES", "LOCALES", "hash_password", "verify_password", "check_roles", "create_user", "change_user",
-           "set_active", "set_password", "authenticate", "get_user", "get_user_by_name", "list_users", "normalise"]
+           "set_active", "set_password", "end_sessions", "authenticate", "get_user", "get_user_by_name", "list_users",
+           "normalise"]

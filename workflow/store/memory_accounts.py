@@ -47,8 +47,8 @@ class MemoryUsers:
         if found is None:
             return False
         stored, password_hash = found
-        self.t.users[record.id] = (replace(record, username=stored.username, created_at=stored.created_at),
-                                   password_hash)
+        self.t.users[record.id] = (replace(record, username=stored.username, created_at=stored.created_at,
+                                           session_epoch=stored.session_epoch), password_hash)
         return True
 
     def password_hash(self, user_id: int) -> str | None:
@@ -60,6 +60,13 @@ class MemoryUsers:
         if found is None:
             return False
         self.t.users[user_id] = (found[0], password_hash)
+        return True
+
+    def end_sessions(self, user_id: int) -> bool:
+        found = self.t.users.get(user_id)
+        if found is None:
+            return False
+        self.t.users[user_id] = (replace(found[0], session_epoch=found[0].session_epoch + 1), found[1])
         return True
 
 

@@ -135,6 +135,7 @@ class UserRecord:
     active: bool = True
     created_at: datetime | None = None
     id: int | None = None
+    session_epoch: int = 0  # moved on by UserRepository.end_sessions; a session signed in under another ends
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,10 @@ class UserRepository(Protocol):
 
     def set_password_hash(self, user_id: int, password_hash: str) -> bool:
         """False if there is no such account."""
+
+    def end_sessions(self, user_id: int) -> bool:
+        """Move the account's ``session_epoch`` on, ending every session signed in before (sign-out, a new
+        password, disabling); `update` never changes it. False if there is no such account."""
 
 
 class ApiKeyRepository(Protocol):

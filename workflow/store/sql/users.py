@@ -9,14 +9,16 @@ from workflow.store.sql.records import upsert
 from workflow.store.sql.rows import utc
 
 _PROFILE = (m.users.c.id, m.users.c.username, m.users.c.display_name, m.users.c.roles, m.users.c.supervisor_level,
-            m.users.c.opd, m.users.c.email, m.users.c.phone, m.users.c.locale, m.users.c.active, m.users.c.created_at)
+            m.users.c.opd, m.users.c.email, m.users.c.phone, m.users.c.locale, m.users.c.active, m.users.c.created_at,
+            m.users.c.session_epoch)
 
 
 def _record(row) -> UserRecord:
     return UserRecord(username=row.username, display_name=row.display_name,
                       roles=tuple(r for r in (row.roles or "").split(",") if r), supervisor_level=row.supervisor_level,
                       opd=row.opd, email=row.email, phone=row.phone, locale=row.locale or "id",
-                      active=bool(row.active), created_at=utc(row.created_at), id=row.id)
+                      active=bool(row.active), created_at=utc(row.created_at), id=row.id,
+                      session_epoch=row.session_epoch or 0)
 
 
 def _profile(record: UserRecord) -> dict:
@@ -58,6 +60,11 @@ class SqlUsers:
 
     def set_password_hash(self, user_id: int, password_hash: str) -> bool:
         done = self.conn.execute(update(m.users).where(m.users.c.id == user_id).values(password_hash=password_hash))
+        return done.rowcount == 1
+
+    def end_sessions(self, user_id: int) -> bool:
+        done = self.conn.execute(update(m.users).where(m.users.c.id == user_id)
+                                 .values(session_epoch=m.users.c.session_epoch + 1))
         return done.rowcount == 1
 
 
