@@ -13,6 +13,7 @@
     ├── CalendarEditError (ValueError)
     │                            a calendar edit cannot be made (nothing to reopen, no name given ...)
     ├── PeriodError (ValueError) a report period alur does not understand; lists the accepted spellings
+    ├── OfficeError (ValueError) the office profile or an agency cannot be set as asked (says what to fix)
     ├── AttachmentRejected       an upload is refused (type, size, count); ``reason`` names the rule
     ├── AttachmentUnreadable     a stored evidence file is gone or no longer matches its hash
     ├── AuditChainBroken         the audit trail does not verify (tampering or corruption)
@@ -142,6 +143,10 @@ class CalendarEditError(AlurError, ValueError):
     """A calendar edit cannot be made as asked; the message says why and what to do instead."""
 
 
+class OfficeError(AlurError, ValueError):
+    """The office profile, its logo or an agency of the office's catalog cannot be set as asked."""
+
+
 class PeriodError(AlurError, ValueError):
     """A period the reports do not understand; the message lists the accepted spellings."""
 
@@ -207,6 +212,6 @@ class ImportFailed(AlurError):
 __all__ = [
     "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound", "RootCauseNotFound",
     "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuthError", "CalendarEditError",
-    "PeriodError", "AttachmentRejected", "AttachmentUnreadable", "AuditChainBroken", "AuditKeyError", "MachineError",
+    "PeriodError", "OfficeError", "AttachmentRejected", "AttachmentUnreadable", "AuditChainBroken", "AuditKeyError", "MachineError",
     "MigrationError", "ImportLineError", "ImportFailed",
 ]

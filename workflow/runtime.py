@@ -29,6 +29,7 @@ from workflow.core.calendar import WorkingCalendar, office_calendar
 from workflow.core.ticket import ClockRun
 from workflow.errors import UnknownDefinition
 from workflow.services.engine import Engine
+from workflow.services.office import refresh_office
 from workflow.spec.catalog import Catalogs, default_catalogs
 from workflow.store.db import INSTANCE_DIR, default_url, make_engine
 from workflow.store.port import Store
@@ -54,8 +55,12 @@ def instance_secret(name: str, env: str) -> str:
 
 
 def load_calendar(store: Store) -> WorkingCalendar:
+    """The office calendar: its closure edits, and the zone and hours of its profile (`workflow.core.office`)."""
+    from workflow.services.office import profile_of
+
     with store.unit_of_work(read_only=True) as uow:
-        return office_calendar(uow.closures.all())
+        edits, stored = uow.closures.all(), uow.office.get()
+    return office_calendar(edits, **profile_of(stored).calendar_settings())
 
 
 @dataclass
@@ -120,10 +125,12 @@ def build_runtime(database_url: str | None = None, *, db: DbEngine | None = None
         calendar = WorkingCalendar()
     engine = Engine(store, catalogs=catalogs, calendar=calendar,
                     identity_salt=instance_secret("identity_salt", "ALUR_IDENTITY_SALT"))
-    return Runtime(store=store, engine=engine, catalogs=catalogs,
-                   redis_url=redis_url if redis_url is not None else os.environ.get("ALUR_REDIS_URL") or None,
-                   public_url=os.environ.get("ALUR_PUBLIC_URL", "http://127.0.0.1:5000"),
-                   intake_key=os.environ.get("ALUR_INTAKE_DEFINITION") or None)
+    runtime = Runtime(store=store, engine=engine, catalogs=catalogs,
+                      redis_url=redis_url if redis_url is not None else os.environ.get("ALUR_REDIS_URL") or None,
+                      public_url=os.environ.get("ALUR_PUBLIC_URL", "http://127.0.0.1:5000"),
+                      intake_key=os.environ.get("ALUR_INTAKE_DEFINITION") or None)
+    refresh_office(runtime)  # the office's own agencies join the catalog (workflow.services.agencies)
+    return runtime
 
 
 __all__ = ["Runtime", "build_runtime", "load_calendar", "instance_secret", "PeriodicTask"]

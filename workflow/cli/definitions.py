@@ -16,6 +16,29 @@ def definitions() -> None:
     """Validate, publish and inspect workflow definitions."""
 
 
+def _staffed_runtime(ctx: click.Context):
+    """The runtime when a database is configured and migrated (for the staffing check), else None: validating
+    a file must not create a database in the working directory."""
+    from workflow.runtime import INSTANCE_DIR
+
+    obj = ctx.ensure_object(dict)
+    if not (obj.get("database") or obj.get("runtime") or (INSTANCE_DIR / "alur.db").exists()):
+        return None
+    try:
+        rt = runtime(ctx)
+        return rt if rt.store.revision() is not None else None
+    except Exception:  # noqa: BLE001 - an unreachable database: validate the file alone
+        return None
+
+
+def _warn_staffing(rt, definition) -> None:
+    """Print what `workflow.services.staffing` finds: roles and agencies nobody can act for (not errors)."""
+    from workflow.services.staffing import staffing_warnings
+
+    for warning in staffing_warnings(rt.store, definition, rt.catalogs):
+        click.secho(f"warning: {definition.key}: {warning.message_en}", fg="yellow")
+
+
 def _templates(ctx: click.Context) -> set[str] | None:
     """The notification templates definitions may name, as the ``alur`` entry point passes them in
     (``obj["templates"]``, a callable); None (not checked) when the engine's CLI runs on its own."""
@@ -32,8 +55,10 @@ def definitions_validate(ctx: click.Context, paths: tuple[Path, ...], as_json: b
     from workflow.spec.loader import check_definition
 
     all_problems = []
+    rt = _staffed_runtime(ctx)
     for path in paths:
-        definition, problems = check_definition(path.read_text(encoding="utf-8"), str(path), templates=_templates(ctx))
+        definition, problems = check_definition(path.read_text(encoding="utf-8"), str(path), templates=_templates(ctx),
+                                                catalogs=rt.catalogs if rt is not None else None)
         all_problems.extend(problems)
         if not as_json:
             if problems:
@@ -43,6 +68,8 @@ def definitions_validate(ctx: click.Context, paths: tuple[Path, ...], as_json: b
                 assert definition is not None
                 click.secho(f"{path}: ok ({definition.key}: {len(definition.states)} states, "
                             f"{len(definition.transitions)} transitions, {len(definition.clocks)} clocks)", fg="green")
+                if rt is not None:
+                    _warn_staffing(rt, definition)
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in all_problems], ensure_ascii=False, indent=2))
     if all_problems:
@@ -73,6 +100,7 @@ def definitions_publish(ctx: click.Context, path: Path, actor: str, note: str) -
         click.secho(f"published {result.key} v{result.version}", fg="green")
     else:
         click.echo(f"{result.key} v{result.version} already has this content; nothing published")
+    _warn_staffing(rt, result.definition)
 
 
 @definitions.command("list")

@@ -44,7 +44,6 @@ year twice; a calendar is otherwise immutable.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -56,18 +55,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from workflow.core.hours import UNITS, DatedHours, OfficeHours, check_dated
+from workflow.core.hours import check_amount as _check_amount
+from workflow.core.hours import check_date as _check_date
+from workflow.core.hours import check_hours as _check_hours
+from workflow.core.hours import check_unit as _check_unit
+
 __all__ = [
     "DEFAULT_HOURS",
     "DEFAULT_TIMEZONE",
     "OFFICE_TZ",
     "UNITS",
     "Closure",
+    "DatedHours",
     "OfficeHours",
     "WorkingCalendar",
     "office_calendar",
 ]
-
-UNITS = ("calendar_days", "working_days", "working_hours")
 
 #: The zone an office counts in unless configured otherwise (WIB). Receipt years, report periods, month
 #: buckets and every time shown to people are read in it.
@@ -91,41 +95,8 @@ _ONE_HOUR = timedelta(hours=1)
 _ZERO = timedelta(0)
 
 
-@dataclass(frozen=True)
-class OfficeHours:
-    """Opening and closing time of one weekday, as wall-clock times in the calendar's zone.
-
-    Overnight shifts are not supported: the office must open before it closes on the same day. Breaks are
-    not modelled; complaint SOPs count the whole span between opening and closing.
-    """
-
-    start: time
-    end: time
-
-    def __post_init__(self) -> None:
-        for label, value in (("start", self.start), ("end", self.end)):
-            if not isinstance(value, time):
-                raise ValueError(f"OfficeHours.{label} must be a datetime.time, e.g. time(8, 0); got {value!r}")
-            if value.tzinfo is not None:
-                raise ValueError(
-                    f"OfficeHours.{label} carries a tzinfo ({value!r}); give a plain wall-clock time: the "
-                    "calendar's timezone places it"
-                )
-        if not self.start < self.end:
-            raise ValueError(
-                f"office hours must open before they close, got {self.start:%H:%M}-{self.end:%H:%M}; "
-                "overnight shifts are not supported"
-            )
-
-    @property
-    def length(self) -> timedelta:
-        """Office time of the day (the unit a fraction of a working day refers to)."""
-        return datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
-
-
-#: Office hours used when none are given: Monday to Friday 08:00-16:00, Saturday and Sunday closed.
-#: Pemprov Banten reports 07:30-16:00 for its civil servants (Friday unconfirmed) and DPMPTSP Banten's
-#: counter hours could not be confirmed, so this is a placeholder: offices should pass their own `hours`.
+#: Office hours used when none are given: Monday to Friday 08:00-16:00, Saturday and Sunday closed. A
+#: placeholder: offices set their own in their profile (`workflow.core.office`), which feeds `hours`.
 DEFAULT_HOURS: Mapping[int, OfficeHours] = MappingProxyType(
     {weekday: OfficeHours(time(8, 0), time(16, 0)) for weekday in range(5)}
 )
@@ -167,6 +138,7 @@ class WorkingCalendar:
         removed_holidays: days listed by the package on which the office works anyway, e.g. a cuti
             bersama that was revoked. It cannot open a weekday without office hours: use ``hours``.
         include_cuti_bersama: whether *cuti bersama* close the office, as they do for civil servants.
+        dated_hours: periods with their own week of hours (Ramadan), `DatedHours`; they may not overlap.
     """
 
     def __init__(
@@ -177,6 +149,7 @@ class WorkingCalendar:
         added_closures: Iterable[Closure] = (),
         removed_holidays: Iterable[date] = (),
         include_cuti_bersama: bool = True,
+        dated_hours: Iterable[DatedHours] = (),
     ) -> None:
         try:
             self._zone = ZoneInfo(timezone)
@@ -187,6 +160,7 @@ class WorkingCalendar:
             ) from exc
         self._timezone = timezone
         self._hours = MappingProxyType(_check_hours(DEFAULT_HOURS if hours is None else hours))
+        self._dated = check_dated(dated_hours)
 
         added: dict[date, Closure] = {}
         for closure in added_closures:
@@ -222,6 +196,18 @@ class WorkingCalendar:
         """Office hours per weekday (0 = Monday); weekdays absent are closed."""
         return self._hours
 
+    @property
+    def dated_hours(self) -> tuple[DatedHours, ...]:
+        """Periods with their own office hours (Ramadan), by start date."""
+        return self._dated
+
+    def hours_on(self, day: date) -> OfficeHours | None:
+        """The office hours of ``day`` before closures: a dated period's, else the week's (None: closed)."""
+        for period in self._dated:
+            if period.covers(day):
+                return period.hours.get(day.weekday())
+        return self._hours.get(day.weekday())
+
     # -- days --------------------------------------------------------------------------------------
 
     def closures(self, start: date, end: date) -> list[Closure]:
@@ -236,7 +222,7 @@ class WorkingCalendar:
         found: list[Closure] = []
         for year in range(start.year, end.year + 1):
             for day, closure in sorted(self._closed_days(year).items()):
-                if start <= day <= end and day.weekday() in self._hours:
+                if start <= day <= end and self.hours_on(day) is not None:
                     found.append(closure)
         return found
 
@@ -337,6 +323,10 @@ class WorkingCalendar:
             "added": sorted(day.isoformat() for day in self._added),
             "removed": sorted(day.isoformat() for day in self._removed),
         }
+        if self._dated:  # left out when empty, so calendars without dated hours keep their fingerprints
+            payload["dated"] = [[p.start.isoformat(), p.end.isoformat(),
+                                 {str(d): [h.start.isoformat(), h.end.isoformat()] for d, h in p.hours.items()}]
+                                for p in self._dated]
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
@@ -377,7 +367,7 @@ class WorkingCalendar:
             return self._windows[day]
         except KeyError:
             pass
-        hours = self._hours.get(day.weekday())
+        hours = self.hours_on(day)
         if hours is None or day in self._closed_days(day.year):
             window = None
         else:
@@ -454,47 +444,3 @@ def office_calendar(edits: Iterable, **settings) -> WorkingCalendar:
     added = [Closure(day=e.day, name=e.name, source="office") for e in edits if e.kind == "add"]
     removed = [e.day for e in edits if e.kind == "remove"]
     return WorkingCalendar(added_closures=added, removed_holidays=removed, **settings)
-
-
-def _check_hours(hours: Mapping[int, OfficeHours]) -> dict[int, OfficeHours]:
-    checked: dict[int, OfficeHours] = {}
-    for weekday, office_hours in hours.items():
-        if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
-            raise ValueError(f"hours keys are weekdays 0 (Monday) to 6 (Sunday), got {weekday!r}")
-        if not isinstance(office_hours, OfficeHours):
-            raise ValueError(
-                f"hours[{weekday}] must be OfficeHours(start, end), got {office_hours!r}; leave a closed "
-                "weekday out of the mapping"
-            )
-        checked[weekday] = office_hours
-    if not checked:
-        raise ValueError("hours is empty: give office hours for at least one weekday, or no clock could run")
-    return dict(sorted(checked.items()))
-
-
-def _check_unit(unit: str) -> None:
-    if unit not in UNITS:
-        close = difflib.get_close_matches(str(unit), UNITS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown unit {unit!r}{hint}; use one of {', '.join(UNITS)}")
-
-
-def _check_amount(amount: float, unit: str) -> float:
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)):  # a tuple: faster than int | float
-        raise ValueError(f"amount must be a number of {unit}, got {amount!r}")
-    value = float(amount)
-    if not math.isfinite(value):
-        raise ValueError(f"amount must be a finite number of {unit}, got {amount!r}")
-    if value < 0:
-        raise ValueError(
-            f"amount must be zero or more {unit}, got {amount!r}; to move a deadline earlier, start the "
-            "clock earlier instead"
-        )
-    return value
-
-
-def _check_date(day: date, name: str) -> date:
-    # datetime is a subclass of date but never equals one, so it would miss every closure silently.
-    if isinstance(day, datetime) or not isinstance(day, date):
-        raise ValueError(f"{name} must be a datetime.date (not a datetime), got {day!r}")
-    return day

@@ -167,7 +167,12 @@ def calendar_is_current(runtime, uow) -> bool:
     A rung job asks inside its own transaction (one connection, one transaction per rung); when the
     answer is no, it calls `refresh_calendar` outside that transaction and starts again.
     """
-    return runtime.extras.get("calendar_stamp") == uow.closures.stamp()
+    return runtime.extras.get("calendar_stamp") == _stamp(uow)
+
+
+def _stamp(uow) -> tuple:
+    """The closure rows and the office profile (its zone and hours) the calendar is built from."""
+    return uow.closures.stamp(), uow.office.stamp()
 
 
 def refresh_calendar(runtime) -> bool:
@@ -178,7 +183,7 @@ def refresh_calendar(runtime) -> bool:
     """
     try:
         with runtime.store.unit_of_work(read_only=True) as uow:
-            stamp = uow.closures.stamp()
+            stamp = _stamp(uow)
     except Exception:  # noqa: BLE001 - no schema yet: nothing to refresh
         return False
     known = runtime.extras.get("calendar_stamp")

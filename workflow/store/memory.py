@@ -24,6 +24,7 @@ from workflow.errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
 from workflow.store.memory_accounts import MemoryApiKeys, MemoryIdempotency, MemoryUsers
 from workflow.store.memory_deliveries import MemoryDeliveries, MemoryInbox, MemoryOutbox
 from workflow.store.memory_escalations import MemoryEscalations
+from workflow.store.memory_office import MemoryAgencies, MemoryOffice
 from workflow.store.port import (
     ActionPlanRecord,
     AttachmentRecord,
@@ -65,6 +66,8 @@ class _Tables:
     users: dict[int, tuple] = field(default_factory=dict)  # id -> (UserRecord, password hash)
     api_keys: dict[int, Any] = field(default_factory=dict)  # id -> ApiKeyRecord
     idempotency: dict[int, Any] = field(default_factory=dict)  # id -> IdempotencyRecord
+    office: dict[str, Any] = field(default_factory=dict)  # "profile" -> OfficeRecord, "logo" -> Logo
+    agencies: dict[str, Any] = field(default_factory=dict)  # code -> AgencyRecord
     ids: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> "_Tables":
@@ -372,6 +375,7 @@ class MemoryUnitOfWork:
         self.users = MemoryUsers(tables)
         self.api_keys = MemoryApiKeys(tables)
         self.idempotency = MemoryIdempotency(tables)
+        self.office, self.agencies = MemoryOffice(tables), MemoryAgencies(tables)
         self.outbox, self.deliveries, self.inbox = MemoryOutbox(tables), MemoryDeliveries(tables), MemoryInbox(tables)
         self.committed = False
 

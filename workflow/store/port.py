@@ -28,6 +28,7 @@ from workflow.core.checkpoints import Checkpoint
 from workflow.core.escalation import DueRung, RungChange
 from workflow.core.ticket import Change, ClockRun, Ticket
 from workflow.store.port_deliveries import DeliveryRepository, InboxRepository, OutboxRepository
+from workflow.store.port_office import AgencyRepository, OfficeRepository
 
 
 @dataclass(frozen=True)
@@ -419,6 +420,8 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository  # notifications (workflow.store.port_deliveries)
     deliveries: DeliveryRepository
     inbox: InboxRepository
+    office: OfficeRepository  # the office profile and its agencies (workflow.store.port_office)
+    agencies: AgencyRepository
 
     def commit(self) -> None: ...
 

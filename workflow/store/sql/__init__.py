@@ -20,6 +20,7 @@ from workflow.store.sql.audit import AuditTail, SqlAuditLog, audit_count, audit_
 from workflow.store.sql.calendar import SqlClockRuns, SqlClosures
 from workflow.store.sql.deliveries import SqlDeliveries, SqlInbox, SqlOutbox
 from workflow.store.sql.escalations import SqlEscalations
+from workflow.store.sql.office import SqlAgencies, SqlOffice
 from workflow.store.sql.records import SqlAttachments, SqlDefinitions, SqlLinks, SqlReceipts
 from workflow.store.sql.rootcause import SqlRootCauses
 from workflow.store.sql.rows import clock_from_row, clock_values, ticket_from_row, utc
@@ -54,6 +55,8 @@ class SqlUnitOfWork:
     users = cached_property(lambda self: SqlUsers(self.conn))
     api_keys = cached_property(lambda self: SqlApiKeys(self.conn))
     idempotency = cached_property(lambda self: SqlIdempotency(self.conn))
+    office = cached_property(lambda self: SqlOffice(self.conn))
+    agencies = cached_property(lambda self: SqlAgencies(self.conn))
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
