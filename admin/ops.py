@@ -3,11 +3,14 @@
 ``/metrics`` reports, from the database (so every web process reports the same truth): transitions by
 trigger (from the audit trail, read incrementally: `AuditTally`), fired escalations, open tickets by state, pending and failed outbox
 deliveries (and a ``deliveries`` table if the notifications part made one), and the rq queue depth
-when Redis is configured. Set ``ALUR_METRICS_TOKEN`` to require ``Authorization: Bearer <token>``.
+when Redis is configured. It tells how much of what is open, so it is closed to the network: with
+``ALUR_METRICS_TOKEN`` set every scrape needs ``Authorization: Bearer <token>``; without it only a
+scraper on the same machine is answered (loopback, and not forwarded by a proxy).
 """
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import os
 import threading
@@ -145,6 +148,17 @@ def collect(rt) -> str:
     return out.text()
 
 
+def from_loopback() -> bool:
+    """Whether the request came from this machine itself, not through a proxy (a proxy on this machine
+    connects from loopback for every visitor, so a forwarded request is never loopback)."""
+    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+        return False
+    try:
+        return ipaddress.ip_address((request.remote_addr or "").split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
 @bp.route("/metrics")
 def metrics():
     token = current_app.config.get("ALUR_METRICS_TOKEN") or os.environ.get("ALUR_METRICS_TOKEN")
@@ -152,6 +166,10 @@ def metrics():
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return Response("unauthorized\n", status=401, mimetype="text/plain")
+    elif not from_loopback():
+        return Response("forbidden: /metrics answers only this machine (127.0.0.1, ::1) unless ALUR_METRICS_TOKEN "
+                        "is set; set it and scrape with 'Authorization: Bearer <token>'\n", status=403,
+                        mimetype="text/plain")
     return Response(collect(current_app.extensions["alur"]), mimetype="text/plain; version=0.0.4; charset=utf-8")
 
 
