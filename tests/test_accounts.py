@@ -60,7 +60,7 @@ def test_role_rules_refuse_with_what_to_fix(memory_store, roles, level, opd, mes
 def test_names_and_passwords_that_cannot_be_accounts_are_refused(memory_store):
     with pytest.raises(AuthError, match="without spaces"):
         users.create_user(memory_store, "dua kata", PASSWORD, ["petugas"])
-    with pytest.raises(AuthError, match="8 characters"):
+    with pytest.raises(AuthError, match="at least 12 characters"):
         users.create_user(memory_store, "pendek", "1234567", ["petugas"])
     with pytest.raises(AuthError, match="language"):
         users.create_user(memory_store, "bahasa", PASSWORD, ["petugas"], locale="fr")

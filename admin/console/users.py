@@ -16,7 +16,7 @@ from flask_admin import expose
 
 from workflow.core.guards import SUPERVISOR_LEVELS
 from workflow.errors import AuthError
-from workflow.services import users
+from workflow.services import passwords, users
 from workflow.services.users import LOCALES, ROLES
 from workflow.store.port import UserRecord
 
@@ -102,6 +102,9 @@ class UsersView(SecureBaseView):
                 raise AuthError(tr(f"Kata sandi wajib diisi untuk pengguna baru (minimal {users.MIN_PASSWORD} "
                                    "karakter).", f"A new user needs a password (at least {users.MIN_PASSWORD} "
                                    "characters)."))
+            refused = passwords.problem(request.form["password"], values["username"])
+            if refused is not None:
+                raise AuthError(tr(refused.id, refused.en))
             created = users.create_user(runtime().store, values["username"], request.form["password"],
                                         **_changes(values))
         except AuthError as exc:
@@ -143,11 +146,13 @@ class UsersView(SecureBaseView):
     @expose("/<int:user_id>/password", methods=("POST",))
     def password(self, user_id: int):
         account = self._account(user_id)
+        new = request.form.get("password") or ""
         try:
-            users.set_password(runtime().store, account.username, request.form.get("password") or "")
-        except AuthError:
-            flash(tr(f"Kata sandi minimal {users.MIN_PASSWORD} karakter; tidak ada yang diubah.",
-                     f"A password needs at least {users.MIN_PASSWORD} characters; nothing was changed."), "danger")
+            users.set_password(runtime().store, account.username, new)
+        except AuthError as exc:
+            refused = passwords.problem(new, account.username)
+            flash(tr(f"{refused.id} Tidak ada yang diubah.", f"{exc}; nothing was changed.") if refused else str(exc),
+                  "danger")
             return redirect(url_for(".edit", user_id=user_id))
         return _done(account.username, "password set", f"Kata sandi {account.username} diganti.",
                      f"Password of {account.username} changed.")

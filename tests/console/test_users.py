@@ -51,7 +51,8 @@ def test_an_admin_creates_a_user_who_can_sign_in(app, admin, rt):
     ({"roles": "opd_liaison"}, "--opd"),                        # a liaison needs an OPD
     ({"roles": "petugas", "opd": "dinas_esdm"}, "--opd"),       # only a liaison has one
     ({"roles": "petugas", "supervisor_level": "7"}, "Tingkat pimpinan"),
-    ({"password": "pendek"}, "8 characters"),
+    ({"password": "pendek"}, "minimal 12 karakter"),
+    ({"password": "password1234"}, "terlalu umum"),
     ({"password": ""}, "Kata sandi wajib diisi"),
     ({"username": "petugas"}, "already exists"),
 ])
@@ -95,9 +96,9 @@ def test_an_admin_resets_a_password(admin, rt):
     url = f"/admin/users/{target}/password"
     short = post(admin, url, {"password": "pendek"}, f"/admin/users/{target}")
     assert short.status_code == 302 and authenticate(rt.store, "auditor", PASSWORD) is not None
-    assert post(admin, url, {"password": "sandi-baru-auditor"}, f"/admin/users/{target}").status_code == 302
+    assert post(admin, url, {"password": "sandi-baru-pemeriksa"}, f"/admin/users/{target}").status_code == 302
     assert authenticate(rt.store, "auditor", PASSWORD) is None
-    assert authenticate(rt.store, "auditor", "sandi-baru-auditor") is not None
+    assert authenticate(rt.store, "auditor", "sandi-baru-pemeriksa") is not None
 
 
 def test_an_admin_cannot_lock_themselves_out(admin, rt):

@@ -25,18 +25,26 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from workflow.core.guards import SUPERVISOR_LEVELS
 from workflow.errors import AuthError
+from workflow.services import passwords
 from workflow.store.port import Store, UserRecord
 
 ROLES = ("admin", "supervisor", "petugas", "tim", "opd_liaison", "auditor")
 LOCALES = ("id", "en")
-MIN_PASSWORD = 8
+MIN_PASSWORD = passwords.MIN_LENGTH  # and not common, nor holding the username (workflow.services.passwords)
 
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
 
 
+def acceptable(password: str, username: str | None = None) -> None:
+    """AuthError saying what is wrong with ``password`` for ``username`` (`workflow.services.passwords`)."""
+    refused = passwords.problem(password, username)
+    if refused is not None:
+        raise AuthError(refused.en)
+
+
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise AuthError(f"password must have at least {MIN_PASSWORD} characters")
+    """The argon2id hash of an acceptable password; AuthError says what is wrong with another."""
+    acceptable(password)
     return _hasher.hash(password)
 
 
@@ -95,6 +103,7 @@ def create_user(store: Store, username: str, password: str, roles: Iterable[str]
                         roles=tuple(check_roles(roles, supervisor_level, opd or None, catalogs)),
                         supervisor_level=supervisor_level, opd=opd or None, email=email or None, phone=phone or None,
                         locale=_check_locale(locale), active=True, created_at=now or datetime.now(timezone.utc))
+    acceptable(password, username)
     password_hash = hash_password(password)
     with store.unit_of_work() as uow:
         user_id = uow.users.add(record, password_hash)
@@ -143,6 +152,7 @@ def set_active(store: Store, username: str, active: bool) -> UserRecord:
 
 def set_password(store: Store, username: str, password: str) -> None:
     """A new password; every session signed in with the old one ends (whoever knew it is signed out)."""
+    acceptable(password, normalise(username))
     password_hash = hash_password(password)
     with store.unit_of_work() as uow:
         user_id = _existing(uow, username).id
@@ -188,6 +198,6 @@ def list_users(store: Store) -> list[UserRecord]:
         return uow.users.all()
 
 
-__all__ = ["ROLES", "LOCALES", "hash_password", "verify_password", "check_roles", "create_user", "change_user",
+__all__ = ["ROLES", "LOCALES", "acceptable", "hash_password", "verify_password", "check_roles", "create_user", "change_user",
            "set_active", "set_password", "end_sessions", "authenticate", "get_user", "get_user_by_name", "list_users",
            "normalise"]
