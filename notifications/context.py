@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
+from notifications.parties import OUTSIDE, handoff_facts, outside_facts
 from notifications.recipients import StaffUser, Target
 from workflow.store.port import UnitOfWork
 from workflow.store.port_deliveries import OutboxRecord
@@ -78,9 +79,14 @@ def template_context(runtime: Any, facts: Facts, target: Target, detail: Mapping
                      now: datetime) -> dict[str, Any]:
     """Everything the templates listed in notifications/README.md may ask for, in the target's locale."""
     ctx = _ticket_facts(runtime, facts, target.locale, detail)
+    if target.audience in OUTSIDE:  # a third party or an agency: the facts they may hear (notifications.parties)
+        ctx.update(_answer_facts(runtime, facts, now))
+        ctx.update(outside_facts(runtime, facts, target, target.locale))
+        return ctx
     ctx.update(_audience_facts(runtime, facts.ticket, target, detail))
     ctx.update(_answer_facts(runtime, facts, now))
     ctx.update(_opd_facts(facts.ticket))
+    ctx.update(handoff_facts(runtime, facts, detail, target.locale))
     if target.audience == "staff":
         ctx.update(_staff_facts(facts, detail))
     ctx.update(_clock_facts(facts.definition, target.locale, detail, ctx["due_at"], now))

@@ -19,8 +19,9 @@ from typing import Any
 from notifications.clock import Clock, utcnow
 from notifications.context import Facts, read_facts, template_context
 from notifications.errors import TemplateError
+from notifications.parties import agency_contacts
 from notifications.recipients import SKIPPED, StaffUser, Target, expand_recipients
-from notifications.templates import render
+from notifications.templates import render_for
 from workflow.core.audit import AuditEvent
 from workflow.store.port import UnitOfWork
 from workflow.store.port_deliveries import PENDING, DeliveryRecord, DeliveryStatus, OutboxRecord
@@ -67,7 +68,7 @@ def delivery_records(runtime: Any, uow: UnitOfWork, outbox: OutboxRecord,
     facts = read_facts(runtime, uow, outbox, now)
     users = [StaffUser.from_record(u) for u in uow.users.all() if u.active]
     targets = expand_recipients(outbox.recipient, facts.ticket, users, detail=outbox.detail,
-                                fallback_roles=facts.state_roles)
+                                fallback_roles=facts.state_roles, contacts=agency_contacts(runtime))
     already = uow.outbox.reached(outbox)
     records = [_record_for(runtime, base, outbox, facts, target, already, now) for target in targets]
     return records, facts
@@ -84,8 +85,8 @@ def _record_for(runtime: Any, base: DeliveryRecord, outbox: OutboxRecord, facts:
         # One event, one message per person: "notify: [assignee, role:petugas]" may name someone twice.
         return replace(record, last_error=f"sudah dikirim untuk outbox #{already[(record.channel, record.recipient)]}")
     try:
-        subject, body = render(outbox.template, target.locale,
-                               template_context(runtime, facts, target, outbox.detail, now))
+        subject, body = render_for(facts.definition, outbox.template, target.locale,
+                                   template_context(runtime, facts, target, outbox.detail, now))
     except (TemplateError, KeyError, ValueError, TypeError) as exc:
         # The reason goes to the delivery's log, not here: a value the template choked on may be personal.
         logger.error("outbox %s: cannot render %s for %s (%s); see 'alur outbox list --status failed'",
@@ -105,8 +106,13 @@ def _audit_event(outbox: OutboxRecord, facts: Facts, records: list[DeliveryRecor
             entry["reason"] = record.last_error
         targets.append(entry)
     t = facts.ticket
+    detail: dict[str, Any] = {"outbox_id": outbox.id, "template": outbox.template, "to": outbox.recipient,
+                              "targets": targets}
+    if outbox.recipient.startswith("agency:"):  # a hand-over to another agency: which one, and where to
+        detail["agency"] = t.fields.get(outbox.recipient[len("agency:"):])
+        for entry, record in zip(targets, records, strict=True):
+            if record.channel != "none":
+                entry["address"] = record.recipient  # the agency's own address, not a person's
     return AuditEvent(kind="notification", at=now, actor_id="system", actor_role="system", ticket_id=t.id,
                       receipt_no=t.receipt_no, definition_key=t.definition_key,
-                      definition_version=t.definition_version,
-                      detail={"outbox_id": outbox.id, "template": outbox.template, "to": outbox.recipient,
-                              "targets": targets})
+                      definition_version=t.definition_version, detail=detail)

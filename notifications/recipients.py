@@ -17,6 +17,12 @@ spec                  targets
 ``opd``               active users with role ``opd_liaison`` whose ``users.opd`` is the ticket's OPD.
 ``escalation_target`` holders of ``detail["target_role"]``.
 ``user:<id>``         that user (by id or username).
+``opd:<code>``        the liaisons of agency ``<code>`` (a handoff's part, `workflow.core.handoffs`).
+``field:<name>``      a third party whose address the ticket's field holds: an email address (``email``) or a
+                      phone number (``webhook``, the WhatsApp/SMS gateway), in Indonesian; audience
+                      ``pihak``: the ticket's facts, never the complainant's identity.
+``agency:<name>``     the contact the office keeps for the agency the field names (``contacts``): its email
+                      (``email``) and its own webhook (``agency_webhook``); audience ``instansi``.
 ====================  =====================================================================================
 
 Staff always get an in-app message (channel ``inapp``, recipient = the user id) plus an email when they
@@ -26,15 +32,19 @@ have an address, in their own locale. A spec that reaches nobody yields one skip
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from workflow.core.guards import actor_roles
 from workflow.store.port import UserRecord
 
-__all__ = ["StaffUser", "Target", "expand_recipients", "opted_out", "user_locale", "SKIPPED", "PEMOHON"]
+__all__ = ["StaffUser", "Target", "expand_recipients", "opted_out", "user_locale", "SKIPPED", "PEMOHON", "THIRD_PARTY",
+           "AGENCY", "AGENCY_WEBHOOK"]
 
 SKIPPED = "none"  # channel of a target that is recorded but not sent
 PEMOHON = "pemohon"
+THIRD_PARTY = "pihak"  # someone the definition names by a field (a reported business, a village head)
+AGENCY = "instansi"  # an agency outside the office, by the contact the office keeps for it
+AGENCY_WEBHOOK = "agency_webhook"  # the channel that posts to an agency's own webhook URL
 LIAISON_ROLE = "opd_liaison"
 _TRUE = {"1", "true", "ya", "yes", "y", "on"}
 
@@ -66,12 +76,13 @@ class StaffUser:
 class Target:
     """One concrete message to render and deliver (or to record as skipped)."""
 
-    channel: str  # email | webhook | inapp | none
+    channel: str  # email | webhook | agency_webhook | inapp | none
     recipient: str  # address, phone number, user id (inapp), or the spec (skipped)
     locale: str
-    audience: str  # "pemohon" or "staff": decides which context the template gets
+    audience: str  # pemohon | staff | pihak | instansi: decides which context the template gets
     user: StaffUser | None = None
     skip_reason: str | None = None
+    party: str | None = None  # the agency an ``instansi`` message goes to
 
     @property
     def skipped(self) -> bool:
@@ -94,13 +105,15 @@ def opted_out(ticket: Any) -> bool:
 
 def expand_recipients(spec: str, ticket: Any, users: Iterable[StaffUser], *,
                       detail: Mapping[str, Any] | None = None,
-                      fallback_roles: Iterable[str] = ()) -> list[Target]:
+                      fallback_roles: Iterable[str] = (),
+                      contacts: Callable[[str], Mapping[str, Any] | None] | None = None) -> list[Target]:
     """The targets of ``spec`` for ``ticket``; see the module docstring for the rules.
 
     Args:
         users: staff users; inactive ones are ignored.
         detail: the outbox row's detail (``target_role`` for ``escalation_target``).
         fallback_roles: who acts in the ticket's current state, for ``assignee`` on an unassigned ticket.
+        contacts: an agency code -> its contact (``email``, ``webhook_url``), for ``agency:<field>``.
     """
     detail = detail or {}
     active = [u for u in users if u.active]
@@ -130,11 +143,44 @@ def expand_recipients(spec: str, ticket: Any, users: Iterable[StaffUser], *,
         if not role:
             return [_skip(spec, "detail outbox tidak menyebut target_role eskalasi")]
         return _staff(_holders(active, [str(role)])) or [_skip(spec, _nobody([str(role)]))]
+    if spec.startswith("opd:"):
+        code = spec[len("opd:"):].strip()
+        liaisons = [u for u in active if LIAISON_ROLE in u.roles and u.opd == code]
+        return _staff(liaisons) or [_skip(spec, f"tidak ada penghubung aktif untuk instansi {code}")]
+    if spec.startswith("field:"):
+        return _third_party(spec, ticket)
+    if spec.startswith("agency:"):
+        return _agency(spec, ticket, contacts)
     if spec.startswith("user:"):
         found = _find_user(active, spec[len("user:"):].strip())
         return _staff([found]) if found else [_skip(spec, f"pengguna {spec[5:]} tidak ada atau tidak aktif")]
     return [_skip(spec or "?", f"penerima '{spec}' tidak dikenal (pemohon, assignee, opd, role:<peran>, "
                                "escalation_target, user:<id>)")]
+
+
+def _third_party(spec: str, ticket: Any) -> list[Target]:
+    """The address a field holds: an email is written to, anything else is a phone number for the gateway."""
+    name = spec[len("field:"):].strip()
+    value = str(ticket.fields.get(name) or ticket.identity.get(name) or "").strip()
+    if not value:
+        return [_skip(spec, f"isian {name} kosong: tidak ada alamat yang dapat dikirimi")]
+    return [Target("email" if "@" in value else "webhook", value, "id", THIRD_PARTY)]
+
+
+def _agency(spec: str, ticket: Any, contacts: Callable[[str], Mapping[str, Any] | None] | None) -> list[Target]:
+    """The agency the field names, by the contact the office keeps for it (email, its own webhook)."""
+    name = spec[len("agency:"):].strip()
+    code = str(ticket.fields.get(name) or "").strip()
+    if not code:
+        return [_skip(spec, f"isian {name} kosong: tidak ada instansi yang dituju")]
+    contact = (contacts(code) if contacts is not None else None) or {}
+    targets = []
+    if str(contact.get("email") or "").strip():
+        targets.append(Target("email", str(contact["email"]).strip(), "id", AGENCY, party=code))
+    if str(contact.get("webhook_url") or "").strip():
+        targets.append(Target(AGENCY_WEBHOOK, str(contact["webhook_url"]).strip(), "id", AGENCY, party=code))
+    return targets or [_skip(spec, f"instansi {code} belum punya kontak (email atau webhook); tambahkan di "
+                                   "halaman Instansi atau dengan 'alur agencies'")]
 
 
 def _complainant(ticket: Any) -> list[Target]:

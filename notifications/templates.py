@@ -38,6 +38,7 @@ from typing import Any
 import jinja2
 
 from notifications.errors import TemplateError, TemplateMissing
+from workflow.spec.notices import own_templates
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -50,6 +51,7 @@ __all__ = [
     "durasi",
     "duration_en",
     "render",
+    "render_for",
     "tanggal",
 ]
 
@@ -229,7 +231,27 @@ class TemplateSet:
                 value, or the file is malformed (no "Subject:" line and blank line, bad syntax).
         """
         name = self._select(key, locale)
-        subject_template, body_template = self._compile(name)
+        return self._fill(name, self._compile(name), context)
+
+    def render_text(self, key: str, texts: Mapping[str, str], locale: str,
+                    context: Mapping[str, Any]) -> tuple[str, str]:
+        """Render a template given as text (a definition ships its own: ``texts`` = {locale: text}), in
+        ``locale`` or else Indonesian, with the same filters, partials and checks as the files."""
+        chosen = locale if locale in texts else DEFAULT_LOCALE
+        if chosen not in texts:
+            raise TemplateMissing(f"template {key!r} of the definition has no {locale!r} or "
+                                  f"{DEFAULT_LOCALE!r} text", key=key)
+        name = f"{key}.{chosen} (definisi)"
+        cache_key = f"{name}#{hash(texts[chosen])}"
+        compiled = self._compiled.get(cache_key)
+        if compiled is None:
+            compiled = self._compile_source(name, texts[chosen])
+            self._compiled[cache_key] = compiled
+        return self._fill(name, compiled, context)
+
+    def _fill(self, name: str, compiled: tuple[jinja2.Template, jinja2.Template],
+              context: Mapping[str, Any]) -> tuple[str, str]:
+        subject_template, body_template = compiled
         values = dict(context)
         try:
             subject = " ".join(subject_template.render(values).split())
@@ -281,6 +303,11 @@ class TemplateSet:
             return cached
         assert self.environment.loader is not None
         source, _, _ = self.environment.loader.get_source(self.environment, name)
+        compiled = self._compile_source(name, source)
+        self._compiled[name] = compiled
+        return compiled
+
+    def _compile_source(self, name: str, source: str) -> tuple[jinja2.Template, jinja2.Template]:
         first, _, rest = source.partition("\n")
         if not first.startswith(_SUBJECT_PREFIX):
             raise TemplateError(f"template {name}: the first line must be 'Subject: ...', got {first[:40]!r}")
@@ -293,7 +320,6 @@ class TemplateSet:
             body_template = self.environment.from_string("\n\n" + body)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"template {name}, line {exc.lineno}: {exc.message}") from exc
-        self._compiled[name] = (subject_template, body_template)
         return subject_template, body_template
 
 
@@ -335,3 +361,13 @@ def render(key: str, locale: str, context: Mapping[str, Any]) -> tuple[str, str]
 def available_templates() -> set[str]:
     """Return the keys of the package's templates."""
     return default_templates().keys()
+
+
+def render_for(definition: Any, key: str, locale: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """Render ``key`` for a ticket of ``definition``: the template the definition ships itself
+    (``notifications:`` with ``id``/``en`` texts, `workflow.spec.notices`) when it has one, else the
+    package's file."""
+    own = own_templates(definition) if definition is not None else {}
+    if key in own:
+        return default_templates().render_text(key, own[key], locale, context)
+    return render(key, locale, context)

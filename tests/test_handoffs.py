@@ -53,7 +53,8 @@ def test_handing_over_asks_each_agency_on_its_own_acknowledgement_clock(runtime)
     acks = [(r.clock, r.party, r.status) for r in ticket.clocks if r.party]
     assert acks == [("opd_terima", "dinas_esdm", "running"), ("opd_terima", "dinas_pupr", "running")]
     # both agencies are told, each its own liaisons
-    told = [(r["template"], r["recipient"]) for r in outbox_rows(runtime.store, ticket.id) if r["template"] == "serah_opd"]
+    told = [(r["template"], r["recipient"]) for r in outbox_rows(runtime.store, ticket.id)
+            if r["template"] == "serah_opd"]
     assert told == [("serah_opd", "opd:dinas_esdm"), ("serah_opd", "opd:dinas_pupr")]
 
 
@@ -95,7 +96,8 @@ def test_withdrawing_the_last_open_part_moves_the_ticket_on_and_tells_the_team(r
     rows = [r for r in runtime.store.audit_rows() if r["kind"] == "handoff"]
     assert [r["detail"]["action"] for r in rows] == ["serah", "serah", "jawab", "tarik", "selesai"]
     assert rows[-1]["to_state"] == "telaah" and rows[-1]["detail"]["answered"] == ["dinas_esdm"]
-    assert ("tugas_baru", "role:tim") in [(r["template"], r["recipient"]) for r in outbox_rows(runtime.store, ticket.id)]
+    notices = [(r["template"], r["recipient"]) for r in outbox_rows(runtime.store, ticket.id)]
+    assert ("tugas_baru", "role:tim") in notices
     with pytest.raises(TransitionRejected, match="sudah tidak berjalan"):
         handoffs.act(runtime.engine, ticket.id, "verifikasi", "dinas_pupr", "jawab", PUPR, {"hasil": "x"}, now=later)
 

@@ -64,6 +64,14 @@ CONTEXTS: dict[str, tuple[dict, dict, datetime]] = {
         },
         DUE,
     ),
+    "pengalihan_instansi": (
+        {"office_name": "DPMPTSP Provinsi Banten", "receipt_number": RECEIPT, "recipient_name": "Dinas LHK",
+         "summary": "Limbah pabrik mencemari sungai", "category": "Lain-lain", "received_at": RECEIVED,
+         "forwarded_at": DUE, "complaint": {"uraian": "Air sungai berwarna hitam sejak pabrik beroperasi."}},
+        {"reason": "Pengawasan lingkungan kewenangan Dinas LHK",
+         "complainant": {"nama": "Siti Rahmawati", "telepon": "+6281234567890"}},
+        DUE,
+    ),
     "tugas_baru": (
         {**STAFF, "category": "Sistem SIPEKA", "severity": "Sedang", "due_at": DUE},
         {"assigned_by": "Kepala Seksi Pelaporan dan Pengaduan", "note": "Pemohon menunggu sejak Senin"},

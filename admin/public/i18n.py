@@ -58,6 +58,14 @@ EN = {
     "Informasi yang diminta petugas": "Information the officer asked for",
     "Kirim informasi tambahan": "Send the additional information",
     "Informasi tambahan": "Additional information",
+    "Diteruskan kepada instansi berwenang": "Forwarded to the competent agency",
+    "Pengaduan Anda telah dikirim kepada instansi tersebut melalui": "Your complaint was sent to that agency by",
+    "Pengiriman kepada instansi tersebut belum berhasil; petugas kami akan meneruskannya dengan cara lain.":
+        "Sending it to that agency has not succeeded yet; our officers will forward it another way.",
+    "Instansi tersebut belum tercatat kontaknya; petugas kami akan meneruskannya secara langsung.":
+        "We have no contact for that agency on record yet; our officers will forward it in person.",
+    "Pengaduan Anda sedang dikirim kepada instansi tersebut.": "Your complaint is being sent to that agency.",
+    "Kontak instansi": "Agency contact",
     "Apakah jawaban ini menyelesaikan pengaduan Anda?": "Does this answer resolve your complaint?",
     "Ya, saya puas dengan jawabannya": "Yes, I am satisfied with the answer",
     "Tanggapan (opsional)": "Comments (optional)",

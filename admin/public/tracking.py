@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 
 from workflow.errors import ConcurrentUpdate, InvalidInput, TransitionRejected
 from workflow.services import attachments
+from workflow.store.queries.transfers import handed_over
 
 from . import limits
 from .common import runtime, track_url
@@ -18,6 +19,8 @@ from .i18n import locale
 from .status import PEMOHON, find_by_token, public_status
 
 logger = logging.getLogger(__name__)
+
+CHANNELS = {"email": "email", "agency_webhook": "webhook"}  # how the hand-over travelled, as the page says it
 
 # the complainant's moves on the tracking page, and the input each one carries
 ACTIONS = {"lengkapi": "kelengkapan", "konfirmasi_puas": "tanggapan_pemohon", "buka_kembali": "alasan_buka_kembali"}
@@ -42,7 +45,30 @@ def _unknown():
 def _track_page(rt, ticket, token: str, *, errors=None, done=None, failed=None):
     return render_template("public/track.html", status=public_status(rt, ticket, locale()), asked=True,
                            resi=ticket.receipt_no, token=token, attachments=len(attachments.list_for(rt.store, ticket.id)),
-                           done=done, failed=failed, errors=errors or {})
+                           done=done, failed=failed, errors=errors or {},
+                           transfers=transfers(rt, ticket, locale()))
+
+
+def transfers(rt, ticket, lang: str = "id") -> list[dict]:
+    """Where the complaint went when it was handed to an agency outside the office: the agency, when, by which
+    channel and whether it arrived, and how the complainant reaches the agency (its public contact)."""
+    catalog = rt.catalogs.get("opd")
+    out = []
+    for item in handed_over(rt.store, ticket.id):
+        code = ticket.fields.get(item["field"])
+        entry = catalog.get(code) if catalog is not None and code else None
+        sent = [d["sent_at"] for d in item["deliveries"] if d["status"] == "sent" and d["sent_at"]]
+        tried = [d for d in item["deliveries"] if d["channel"] != "none"]
+        extra = dict(entry.extra) if entry is not None else {}
+        out.append({
+            "agency": catalog.label_of(code, lang) if catalog is not None else (code or "-"),
+            "at": item["at"], "sent_at": min(sent) if sent else None,
+            "channels": sorted({CHANNELS.get(d["channel"], d["channel"]) for d in tried}),
+            "state": "sent" if sent else "failed" if tried and all(d["status"] == "failed" for d in tried)
+            else "queued" if tried or not item["deliveries"] else "no_contact",
+            "contact": ", ".join(str(extra[k]) for k in ("phone", "email") if extra.get(k)),
+        })
+    return out
 
 
 def track():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from notifications.channels.agency import NAME as AGENCY_WEBHOOK
+from notifications.channels.agency import AgencyWebhookChannel
 from notifications.channels.base import Channel
 from notifications.channels.email import DEFAULT_SENDER, SECURITY_MODES, EmailChannel
 from notifications.channels.memory import MemoryChannel
@@ -27,7 +29,9 @@ def build_channels(config: Mapping[str, str]) -> dict[str, Channel]:
     are the same gateway channel, so the outbox can route by the complaint's channel
     ("answered through the same medium"). Without ALUR_SMTP_HOST (or ALUR_WEBHOOK_URL)
     that channel is a ``MemoryChannel`` of the same name and a warning is logged: the
-    embedded default delivers nothing, but loses nothing either.
+    embedded default delivers nothing, but loses nothing either. "agency_webhook" posts a transferred
+    complaint to an agency's own URL, signed with ALUR_AGENCY_WEBHOOK_SECRET (else ALUR_WEBHOOK_SECRET;
+    with neither, kept in memory).
 
     Raises:
         ConfigurationError: for a malformed port or security mode, credentials given
@@ -79,4 +83,6 @@ def build_channels(config: Mapping[str, str]) -> dict[str, Channel]:
         webhook = WebhookChannel(url, secret)
     for key in ("webhook", "whatsapp", "sms"):
         channels[key] = webhook
+    agency_secret = get("ALUR_AGENCY_WEBHOOK_SECRET") or get("ALUR_WEBHOOK_SECRET")
+    channels[AGENCY_WEBHOOK] = AgencyWebhookChannel(agency_secret) if agency_secret else MemoryChannel(AGENCY_WEBHOOK)
     return channels

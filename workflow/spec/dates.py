@@ -2,8 +2,8 @@
 
 * ``date_rule`` on a ``date`` or ``datetime`` field says which days may be entered: ``weekdays: [senin,
   kamis]`` (the complaint box is opened only on Monday and Thursday), ``not_future: true`` (it
-  already happened) and ``reason`` (said when another day is entered). Read in stage 1 (bad values are D105); `workflow.core.inputs` refuses other days
-  and says why, in Indonesian.
+  already happened) and ``reason`` (said when another day is entered). Read in stage 1 (bad values are
+  D105); `workflow.core.dates` refuses other days and says why, in Indonesian.
 * ``from_date`` on a clock makes its budget count from a date the ticket carries rather than from the
   moment the clock starts ("the inspection report is due 3 working days after the inspection date
   entered at scheduling"). Checked in stage 2: the field must exist (D219) and be a date or datetime
