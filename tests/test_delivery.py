@@ -634,6 +634,7 @@ def redis_queue():
 @pytest.mark.redis
 def test_with_redis_delivery_runs_in_rq_jobs_and_retries_on_the_scheduler(runtime, actors, smtp, redis_queue):
     from rq import Queue, SimpleWorker
+    from rq.serializers import JSONSerializer
 
     connection, name = redis_queue
     runtime.redis_url = REDIS_URL
@@ -646,15 +647,16 @@ def test_with_redis_delivery_runs_in_rq_jobs_and_retries_on_the_scheduler(runtim
 
     queue = Queue(f"{name}-notifications", connection=connection)
     assert smtp.messages() == [] and queue.count == 1  # nothing sent in the request: a job does it
-    SimpleWorker([queue], connection=connection).work(burst=True, with_scheduler=True)
+    SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(burst=True, with_scheduler=True)
     [row] = deliveries(runtime.db)
     assert (row.status, row.attempts) == ("queued", 1)  # the 451; the retry is scheduled in Redis
     time.sleep(1.2)
-    SimpleWorker([queue], connection=connection).work(burst=True, with_scheduler=True)
+    SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(burst=True, with_scheduler=True)
     deadline = time.monotonic() + 10
     while deliveries(runtime.db)[0].status != "sent" and time.monotonic() < deadline:
         time.sleep(0.2)
-        SimpleWorker([queue], connection=connection).work(burst=True, with_scheduler=True)
+        SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(burst=True,
+                                                                                     with_scheduler=True)
 
     [row] = deliveries(runtime.db)
     assert (row.status, row.attempts) == ("sent", 2)
@@ -680,7 +682,8 @@ def test_worker_killed_mid_delivery_does_not_duplicate_the_message(sqlite_engine
                ALUR_PUBLIC_URL=PUBLIC, PYTHONPATH=str(ROOT))
     worker = subprocess.Popen(
         [str(Path(sys.executable).with_name("rq")), "worker", "--url", REDIS_URL, "--name", f"{name}-w",
-         "--worker-class", "rq.SimpleWorker", f"{name}-notifications"],
+         "--worker-class", "rq.SimpleWorker", "--serializer", "rq.serializers.JSONSerializer",
+         f"{name}-notifications"],
         env=env, cwd=str(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         rt.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
@@ -747,7 +750,8 @@ def test_worker_killed_after_the_gateway_took_the_message_resends_it_under_the_s
     env.pop("ALUR_SMTP_HOST", None)
     worker = subprocess.Popen(
         [str(Path(sys.executable).with_name("rq")), "worker", "--url", REDIS_URL, "--name", f"{name}-w",
-         "--worker-class", "rq.SimpleWorker", f"{name}-notifications"],
+         "--worker-class", "rq.SimpleWorker", "--serializer", "rq.serializers.JSONSerializer",
+         f"{name}-notifications"],
         env=env, cwd=str(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         try:

@@ -115,7 +115,7 @@ def open_past(rt, actor, days: float = 4.0, n: int = 1):
 def work(rt):
     from rq import SimpleWorker
 
-    worker = SimpleWorker([queues.queue(rt)], connection=queues.redis_connection(rt))
+    worker = SimpleWorker([queues.queue(rt)], connection=queues.redis_connection(rt), serializer=queues.serializer())
     worker.work(burst=True, with_scheduler=True)
 
 

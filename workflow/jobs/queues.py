@@ -6,7 +6,7 @@ contain ``:``) through the engine's after-commit hook (`install`); so do the nex
 sweep or a calendar edit moves (``runtime.rung_schedulers``). Jobs only make rungs fire on time:
 the database says what is due, and the periodic sweep (`workflow.jobs.periodic`) fires whatever a lost
 job left. Jobs are idempotent (``escalations`` has ``UNIQUE(clock_run_id, rung)``), so a job that runs
-twice, or after the sweep, changes nothing.
+twice, or after the sweep, changes nothing. Jobs are written as JSON (`serializer`), never pickled.
 """
 from __future__ import annotations
 
@@ -51,10 +51,20 @@ def redis_connection(runtime):
     return conn
 
 
+def serializer():
+    """How jobs are written to Redis: JSON, never rq's default pickle. Loading a pickle runs whatever it
+    names, so anyone who could write to Redis could run code in the workers; a JSON job can only name a
+    function, which rq imports and calls with plain arguments (every job's arguments and results are
+    ids, numbers and strings). Queues and workers must agree (`workflow.jobs.worker`)."""
+    from rq.serializers import JSONSerializer
+
+    return JSONSerializer
+
+
 def queue(runtime, base: str = ESCALATION_QUEUE):
     from rq import Queue
 
-    return Queue(queue_name(runtime, base), connection=redis_connection(runtime))
+    return Queue(queue_name(runtime, base), connection=redis_connection(runtime), serializer=serializer())
 
 
 def rung_job_id(runtime, clock_run_id: int, rung: int) -> str:
@@ -167,5 +177,5 @@ def install(runtime) -> bool:
 
 
 __all__ = ["ESCALATION_QUEUE", "NOTIFICATION_QUEUE", "QUEUES", "RUNG_JOB", "RUNG_RETRY_INTERVALS", "queue_prefix",
-           "queue_name", "redis_connection", "queue", "rung_job_id", "enqueue_rung", "enqueue_rungs", "enqueue_due",
+           "queue_name", "redis_connection", "serializer", "queue", "rung_job_id", "enqueue_rung", "enqueue_rungs", "enqueue_due",
            "claim_and_enqueue", "schedule_ticket", "install"]

@@ -35,7 +35,7 @@ def run_worker(runtime, *, burst: bool = False, queue_names: Iterable[str] = que
     preload(runtime)
     kind = Worker if fork else SimpleWorker
     worker = kind([queues.queue_name(runtime, q) for q in queue_names], connection=queues.redis_connection(runtime),
-                  name=name)
+                  name=name, serializer=queues.serializer())  # JSON jobs, as the queues write them
     return worker.work(with_scheduler=True, burst=burst)
 
 
