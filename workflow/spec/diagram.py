@@ -9,7 +9,10 @@ definition always draws the same picture (tests and screenshots compare it):
 * two states of one lane in one column share the lane on separate rows (the lane grows);
 * transitions between the same two states are drawn once, their labels joined;
 * terminal states are drawn dark with a double border, the initial state with a thick border, and the
-  ``highlight`` state (a ticket's current state) in orange with ``class="current"``.
+  ``highlight`` state (a ticket's current state) in orange with ``class="current"``;
+* a handoff's waiting state carries a parallel gateway (a diamond with a plus, BPMN's sign for "in
+  parallel") and a note saying the ticket is with several agencies at once, each on its own clocks; the
+  handoff's move on (when every agency has answered) is a double arrow, ``class="transition handoff"``.
 
 No Graphviz or JavaScript is needed: the console inlines the SVG or serves it as ``image/svg+xml``.
 """
@@ -67,10 +70,12 @@ def depths(definition: Definition) -> dict[str, int]:
     queue = deque([definition.initial])
     while queue:
         here = queue.popleft()
-        for t in definition.transitions_from(here):
-            if t.dest in definition.states and t.dest not in out:
-                out[t.dest] = out[here] + 1
-                queue.append(t.dest)
+        moves = [t.dest for t in definition.transitions_from(here)]
+        moves += [h.then for h in definition.handoffs.values() if h.state == here]
+        for dest in moves:
+            if dest in definition.states and dest not in out:
+                out[dest] = out[here] + 1
+                queue.append(dest)
     last = max(out.values(), default=0) + 1
     for key in definition.states:
         out.setdefault(key, last)
@@ -226,6 +231,10 @@ def edges(definition: Definition, locale: str = "id") -> list[tuple[str, str, li
                 labels.append(label)
             if t.trigger not in triggers:
                 triggers.append(t.trigger)
+    for h in definition.handoffs.values():  # the engine's move on once every agency has answered
+        labels, triggers = merged.setdefault((h.state, h.then), ([], []))
+        labels.append("all agencies answered" if locale == "en" else "semua instansi menjawab")
+        triggers.append(f"handoff:{h.key}")
     return [(s, d, labels, triggers) for (s, d), (labels, triggers) in merged.items()]
 
 
@@ -252,6 +261,9 @@ STYLE = """
 .alur-sop .transition text{font-size:10px;fill:#495057;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .alur-sop .transition.stub path{stroke-dasharray:4 3}
 .alur-sop .title{font-size:15px;font-weight:700;fill:#212529}
+.alur-sop .transition.handoff path{stroke:#6f42c1;stroke-width:3;stroke-dasharray:1 0}
+.alur-sop .gateway path{fill:#fff;stroke:#6f42c1;stroke-width:1.5}
+.alur-sop .gateway text{font-size:10px;fill:#6f42c1;font-weight:600}
 """
 
 
@@ -372,7 +384,8 @@ class _Drawing:
             path, points = _edge_path(a, b, bend if b.column != a.column else 0)
             hot = self.highlight is not None and source == self.highlight
             placed = _place_label(" / ".join(labels), points, self.taken)
-            group = _add(root, "g", {"class": "transition from-current" if hot else "transition",
+            kind = "transition handoff" if any(t.startswith("handoff:") for t in triggers) else "transition"
+            group = _add(root, "g", {"class": f"{kind} from-current" if hot else kind,
                                      "data-from": source, "data-to": dest, "data-triggers": " ".join(triggers)})
             _add(group, "title", text=f"{' / '.join(labels)} ({', '.join(triggers)})")
             _add(group, "path", {"d": path, "marker-end": self.arrow(hot)})
@@ -394,11 +407,33 @@ class _Drawing:
             if state.terminal:
                 _add(group, "rect", {"class": "inner", "x": f"{box.x + 3:.1f}", "y": f"{box.y + 3:.1f}",
                                      "width": f"{BOX_W - 6}", "height": f"{BOX_H - 6}", "rx": "7"})
+            handoff = self.definition.handoff_in(key)
+            if handoff is not None:
+                self.gateway(group, box, handoff)
             lines = _wrap(label)
             first = box.cy - (len(lines) - 1) * 7 + 4
             for j, line in enumerate(lines):
                 _add(group, "text", {"x": f"{box.cx:.1f}", "y": f"{first + j * 14:.1f}", "text-anchor": "middle"},
                      line)
+
+    def gateway(self, group: ET.Element, box: Box, handoff) -> None:
+        """A parallel gateway on the waiting state's left edge, and a note: several agencies, each its own clocks."""
+        d, en = self.definition, self.locale == "en"
+        group.set("data-handoff", _xml_safe(handoff.key))
+        x, y = box.x, box.cy
+        gate = _add(group, "g", {"class": "gateway"})
+        clocks = [d.clocks[c] for c in (handoff.acknowledge, handoff.answer) if c in d.clocks]
+        spans = ", ".join(f"{_label(c, self.locale)} {c.budget.describe()}" for c in clocks)
+        _add(gate, "title", text=(f"{_label(handoff, self.locale)}: " + (
+            f"several agencies at once, each on its own clocks ({spans}); goes on when all have answered" if en
+            else f"beberapa instansi sekaligus, masing-masing dengan tenggatnya ({spans}); lanjut bila semua menjawab")))
+        _add(gate, "path", {"d": f"M{x:.1f},{y - 11:.1f} L{x + 11:.1f},{y:.1f} L{x:.1f},{y + 11:.1f} "
+                                 f"L{x - 11:.1f},{y:.1f} Z"})
+        _add(gate, "path", {"d": f"M{x - 5:.1f},{y:.1f} L{x + 5:.1f},{y:.1f} M{x:.1f},{y - 5:.1f} L{x:.1f},{y + 5:.1f}"})
+        note = "parallel" if en else "paralel"
+        _add(gate, "text", {"x": f"{box.x + BOX_W / 2:.1f}", "y": f"{box.y + BOX_H + 11:.1f}",
+                            "text-anchor": "middle"}, f"{note}: {_short(_label(handoff, self.locale))}")
+        self.taken.append((box.x, box.y + BOX_H, box.x + BOX_W, box.y + BOX_H + 13))
 
 
 def _mermaid_text(text: str) -> str:
@@ -433,6 +468,10 @@ def render_mermaid(definition: Definition, *, highlight: str | None = None, loca
     if terminals:
         lines.append(f"  class {','.join(terminals)} terminal")
     lines.append(f"  class {definition.initial} initial")
+    waiting = [h.state for h in definition.handoffs.values() if h.state in definition.states]
+    if waiting:  # several agencies at once
+        lines.append("  classDef handoff stroke:#6f42c1,stroke-width:3px,stroke-dasharray:6 3")
+        lines.append(f"  class {','.join(waiting)} handoff")
     if highlight in definition.states:
         lines.append("  classDef current fill:#fd7e14,stroke:#c2410c,stroke-width:3px")
         lines.append(f"  class {highlight} current")
