@@ -26,7 +26,7 @@ LOCALES = ("id", "en")
 
 def parts() -> tuple:
     """The web layer's parts, each with ``init_app(app)``, in the order they are set up."""
-    from admin import api, auth, console, ops, public
+    from admin import api, auth, console, ops, public, security_headers
 
     return (
         auth,      # login, users, roles (Flask-Login)
@@ -34,6 +34,7 @@ def parts() -> tuple:
         public,    # public intake and tracking pages
         api,       # /api/v1 with OpenAPI
         ops,       # /healthz and /metrics
+        security_headers,  # Content-Security-Policy, no framing, nosniff on every response
     )
 
 

@@ -4,7 +4,8 @@
   var kanal = byName('kanal'), boxDate = document.querySelector('[data-field="tanggal_ambil_kotak"]');
   function toggleBox() {
     if (!kanal || !boxDate) return;
-    var isBox = (window.ALUR_BOX_CHANNELS || []).indexOf(kanal.value) >= 0;
+    var form = document.getElementById('record-form');
+    var isBox = JSON.parse(form.getAttribute('data-box-channels') || '[]').indexOf(kanal.value) >= 0;
     boxDate.style.display = isBox ? '' : 'none';
   }
   if (kanal) { kanal.addEventListener('change', toggleBox); toggleBox(); }
