@@ -205,6 +205,24 @@ def apply_clock_rules(definition: Definition, ticket: Ticket, *, trigger: str | 
     return notes
 
 
+def rebudget(run: ClockRun, spec: Clock, calendar: Calendar, fired: Iterable[int] = ()) -> ClockRun:
+    """``run`` as if its clock had ``spec``'s budget and ladder (a ticket moved to another definition version).
+
+    The net time already used is kept, measured in the new unit when the unit changes: the stretch from the
+    run's start that the old unit counted as used is counted again in the new one (exact for a run that was
+    never paused; for one that was, its pauses are taken to have come after that stretch). A running run's
+    due time, at-risk moment and next rung are recomputed from what is left; a paused one gets them when it
+    resumes. Returns a copy; ``run`` is not changed.
+    """
+    new = run.copy()
+    if run.unit != spec.budget.unit and run.consumed > 0:
+        used_until = calendar.add(run.started_at, run.consumed, run.unit)
+        new.consumed = calendar.elapsed(run.started_at, used_until, spec.budget.unit)
+    new.unit, new.budget, new.dirty = spec.budget.unit, spec.budget.amount, True
+    reschedule(new, spec, calendar, fired)
+    return new
+
+
 class SimpleCalendar:
     """Calendar-time arithmetic for tests and drafts: every day is a working day, all day."""
 
@@ -220,4 +238,5 @@ class SimpleCalendar:
 
 
 __all__ = ["start_run", "pause", "resume", "stop", "net", "gross_seconds", "reschedule", "next_rung",
-           "rung_time", "apply_clock_rules", "SimpleCalendar", "Calendar", "AT_RISK_PERCENT", "at_risk_time"]
+           "rung_time", "apply_clock_rules", "SimpleCalendar", "Calendar", "AT_RISK_PERCENT", "at_risk_time", "anchor",
+           "rebudget"]
