@@ -15,6 +15,7 @@ from workflow.core.calendar import DEFAULT_TIMEZONE
 from workflow.core.period import Period, format_short, month_label, parse_period
 from workflow.reports.model import (
     ActionPlanLine,
+    AuditAnchor,
     CalendarInfo,
     ClockStats,
     Count,
@@ -27,6 +28,7 @@ from workflow.reports.model import (
     RootCauseLine,
     Sla,
 )
+from workflow.services.audit import latest_checkpoint
 from workflow.spec.catalog import Catalogs, default_catalogs
 from workflow.spec.loader import load_definition
 from workflow.spec.model import Definition
@@ -138,8 +140,18 @@ def build_report(store, period: Period | str, *, catalogs: Catalogs | None = Non
         action_plans=tuple(_plan(row) for row in f.action_plans),
         previous_action_plans=tuple(_plan(row) for row in f.previous_action_plans),
         clocks_described=tuple(f"{spec.label}: {spec.budget.describe()}" for spec in clock_specs.values()),
+        audit_checkpoint=audit_anchor(store),
     )
     return _with_analysis(report)
+
+
+def audit_anchor(store) -> AuditAnchor | None:
+    """The latest signed checkpoint of the audit trail (`workflow.services.audit.latest_checkpoint`)."""
+    found = latest_checkpoint(store)
+    if found is None:
+        return None
+    return AuditAnchor(seq=found.seq, hash=found.hash, at=found.at, signature=found.signature,
+                       key_fingerprint=found.key_fingerprint, public_key=found.public_key, line=found.as_json())
 
 
 def rekapitulasi(rows: list[tuple[str | None, str | None, str | None, int]], catalogs: Catalogs) -> Rekapitulasi:
@@ -309,5 +321,5 @@ def build_for_runtime(runtime, period: Period | str, **kwargs) -> Report:
     return build_report(runtime.store, period, catalogs=runtime.catalogs, calendar=runtime.calendar, **kwargs)
 
 
-__all__ = ["build_report", "build_for_runtime", "rekapitulasi", "published_definitions", "OFFICE", "UNIT_LABELS",
+__all__ = ["build_report", "build_for_runtime", "audit_anchor", "rekapitulasi", "published_definitions", "OFFICE", "UNIT_LABELS",
            "OUTCOME_LABELS", "letters"]

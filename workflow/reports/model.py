@@ -154,6 +154,21 @@ class ActionPlanLine:
 
 
 @dataclass(frozen=True)
+class AuditAnchor:
+    """The audit trail's latest signed checkpoint when the report was made: printed in every format, so a
+    report that leaves the office anchors the trail outside alur (``alur audit verify --checkpoints``
+    proves any later trail extends this head; docs/audit.md)."""
+
+    seq: int
+    hash: str
+    at: str  # ISO 8601, UTC
+    signature: str  # Ed25519, base64
+    key_fingerprint: str
+    public_key: str  # raw Ed25519, base64
+    line: str = ""  # the checkpoint as one JSON line, as alur audit verify --checkpoints reads it
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     office: str
@@ -181,6 +196,7 @@ class Report:
     previous_action_plans: tuple[ActionPlanLine, ...]
     analysis: tuple[str, ...] = field(default=())
     clocks_described: tuple[str, ...] = field(default=())  # "Penyelesaian pengaduan: 7 hari kalender"
+    audit_checkpoint: AuditAnchor | None = None  # None: no checkpoint has been signed yet
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (tuples become lists; derived rates included)."""
@@ -195,5 +211,5 @@ class Report:
         return data
 
 
-__all__ = ["Count", "RekapItem", "RekapSector", "Rekapitulasi", "EvaluationRow", "ClockStats", "Holiday",
+__all__ = ["AuditAnchor", "Count", "RekapItem", "RekapSector", "Rekapitulasi", "EvaluationRow", "ClockStats", "Holiday",
            "CalendarInfo", "Sla", "RootCauseLine", "ActionPlanLine", "Report"]

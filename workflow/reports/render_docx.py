@@ -20,7 +20,7 @@ from docx.shared import Cm, Pt
 
 from workflow.core.period import MONTHS, OFFICE_TZ
 from workflow.reports.model import Report
-from workflow.reports.tables import Table, report_tables, sla_note
+from workflow.reports.tables import ANCHOR_NOTE, ANCHOR_TITLE, Table, anchor_rows, report_tables, sla_note
 
 CHAPTERS = (
     ("I", "PENDAHULUAN", ("1.1. Latar Belakang", "1.2. Maksud dan Tujuan")),
@@ -112,9 +112,23 @@ def render_docx(report: Report) -> bytes:
     generated = datetime.fromisoformat(report.generated_at).astimezone(OFFICE_TZ)
     sign.add_run(f"{report.place}, {MONTHS[generated.month - 1]} {generated.year}\n"
                  f"KEPALA {report.office},\n\n\n\n(nama dan tanda tangan)")
+    _anchor(doc, report)
     out = BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def _anchor(doc, report: Report) -> None:
+    """The audit trail's latest signed checkpoint, on a page of its own at the end (`tables.anchor_rows`)."""
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc.add_heading(f"Lampiran: {ANCHOR_TITLE}", level=1)
+    doc.add_paragraph(ANCHOR_NOTE)
+    for label, value in anchor_rows(report):
+        line = doc.add_paragraph()
+        line.add_run(f"{label}: ").bold = True
+        code = line.add_run(value)
+        code.font.name = "Courier New"
+        code.font.size = Pt(9)
 
 
 def _styles(doc) -> None:

@@ -14,13 +14,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from workflow.reports.model import Report
-from workflow.reports.tables import Table, report_tables, sla_note
+from workflow.reports.tables import ANCHOR_NOTE, ANCHOR_TITLE, Table, anchor_rows, report_tables, sla_note
 
 CSS = """
 .alur-report{font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#222;max-width:1100px}
 .alur-report h1{text-align:center;font-size:20px}.alur-report h2{margin-top:28px;font-size:17px}
 .alur-report h3{font-size:15px}.alur-report table{border-collapse:collapse;width:100%;margin:6px 0 18px}
 .alur-report th,.alur-report td{border:1px solid #888;padding:3px 6px;vertical-align:top;text-align:left}
+.alur-report #audit-anchor th{width:14em}.alur-report #audit-anchor code{word-break:break-all}
 .alur-report th{background:#eee}.alur-report tr.sector td,.alur-report tr.total td{font-weight:bold;background:#f6f6f6}
 .alur-report caption{font-weight:bold;padding:4px}.alur-report .charts img{max-width:100%;margin:8px 0}
 .alur-report .note{font-size:12px;color:#555}
@@ -142,6 +143,9 @@ def render_html_fragment(report: Report) -> str:
         "<h3>4.3 Akar Masalah Pengaduan</h3>", _table(t["4.4"]),
         "<h2>BAB V ANALISA DAN RENCANA TINDAK LANJUT</h2><h3>5.1 Analisa Pengaduan</h3>",
         f"<ol>{analysis}</ol>", "<h3>5.2 Rencana Tindak Lanjut Hasil Pengaduan</h3>", _table(t["5.1"]), _table(t["5.2"]),
+        f'<section id="audit-anchor"><h2>{escape(ANCHOR_TITLE)}</h2><p>{escape(ANCHOR_NOTE)}</p><table>',
+        *(f"<tr><th>{escape(label)}</th><td><code>{escape(value)}</code></td></tr>" for label, value in anchor_rows(report)),
+        "</table></section>",
         "</div>",
     ]
     return "\n".join(parts)

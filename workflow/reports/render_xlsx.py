@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from workflow.reports.cells import neutral
 from workflow.reports.model import Report
-from workflow.reports.tables import Table, report_tables
+from workflow.reports.tables import ANCHOR_NOTE, ANCHOR_TITLE, Table, anchor_rows, report_tables
 
 INVALID = set('[]:*?/\\')
 
@@ -34,6 +34,12 @@ def render_xlsx(report: Report) -> bytes:
                          ("Jumlah pengaduan", report.total), ("Dibuat", report.generated_at),
                          ("Sidik kalender", report.sla.calendar.fingerprint)):
         summary.append([label, neutral(value)])
+    summary.append([])
+    summary.append([ANCHOR_TITLE, ANCHOR_NOTE])
+    summary.cell(summary.max_row, 1).font = Font(bold=True)
+    for label, value in anchor_rows(report):  # machine-written (hex, base64): written as text, unchanged
+        summary.append([label, value])
+        summary.cell(summary.max_row, 2).data_type = "s"
     summary.column_dimensions["A"].width = 20
     summary.column_dimensions["B"].width = 90
     for table in report_tables(report):

@@ -150,6 +150,24 @@ def previous_plan_table(report: Report) -> Table:
                   "Pengaduan berulang periode ini"), tuple(rows), chapter="V", widths=(1, 4, 6, 3, 2, 3))
 
 
+ANCHOR_TITLE = "Jangkar Jejak Audit"
+ANCHOR_NOTE = ("Checkpoint terakhir jejak audit, ditandatangani dengan kunci kantor, saat laporan ini dibuat. Dengan "
+               "salinan laporan ini auditor dapat membuktikan bahwa jejak audit di kemudian hari masih memuat kepala "
+               "rantai ini tanpa diubah: alur audit verify --checkpoints (lihat docs/audit.md).")
+
+
+def anchor_rows(report: Report) -> tuple[tuple[str, str], ...]:
+    """The audit trail's latest signed checkpoint as (label, value) lines, for every format to print."""
+    cp = report.audit_checkpoint
+    if cp is None:
+        return (("Checkpoint bertanda tangan", "Belum ada. Jalankan 'alur audit checkpoint' dengan kunci kantor "
+                 "(ALUR_AUDIT_KEY), lalu buat laporan ini lagi."),)
+    return (("Nomor urut kepala rantai", str(cp.seq)), ("Waktu ditandatangani (UTC)", cp.at),
+            ("Hash kepala rantai (SHA-256)", cp.hash), ("Tanda tangan (Ed25519)", cp.signature),
+            ("Sidik kunci", cp.key_fingerprint), ("Kunci publik", cp.public_key),
+            ("Baris checkpoint (simpan sebagai berkas .jsonl)", cp.line))
+
+
 def report_tables(report: Report) -> list[Table]:
     """Every table of the report, in document order."""
     return [
@@ -168,4 +186,4 @@ def report_tables(report: Report) -> list[Table]:
     ]
 
 
-__all__ = ["Row", "Table", "report_tables", "num", "sla_note"]
+__all__ = ["Row", "Table", "report_tables", "num", "sla_note", "anchor_rows", "ANCHOR_TITLE", "ANCHOR_NOTE"]
