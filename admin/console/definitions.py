@@ -17,7 +17,8 @@ from typing import Any
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_admin import expose
 
-from workflow.errors import ConcurrentUpdate, DefinitionError, DefinitionProblem, UnknownDefinition
+from workflow.errors import ConcurrentUpdate, DefinitionError, DefinitionProblem, MigrationError, UnknownDefinition
+from workflow.services import migrate
 from workflow.services.publish import publish
 from workflow.spec.diagram import render_mermaid, render_svg
 from workflow.spec.diff import impact, semantic_diff, text_diff
@@ -141,6 +142,31 @@ class DefinitionsView(SecureBaseView):
         return self.render("supervisor/version.html", row=row, definition=definition, semantic=semantic,
                            unified=unified, svg=svg, previous=previous, common=common,
                            latest=stored.version(rt.store, key)["version"], published_at=row["published_at"])
+
+    @expose("/<key>/v<int:version>/migrasi", methods=("GET", "POST"))
+    def migration(self, key: str, version: int):
+        """Moving open tickets to this version: per ticket and clock the old and new budget and due time, the
+        tickets that would become late (as ``alur tickets migrate`` shows), and applying it."""
+        rt = common.runtime()
+        if stored.version(rt.store, key, version) is None:
+            abort(404)
+        typed = (request.form.get("map") if request.method == "POST" else request.args.get("map")) or ""
+        skip = bool(request.form.get("skip_blocked"))
+        the_plan, problem = None, None
+        try:
+            the_plan = migrate.plan(rt, key, version, migrate.parse_mapping(
+                [line for line in typed.replace(",", "\n").splitlines() if line.strip()]))
+            if request.method == "POST" and request.form.get("action") == "apply":
+                moved = migrate.apply(rt, the_plan, current_actor().id, common.utcnow(), skip_blocked=skip)
+                flash(tr(f"{moved} pengaduan dipindahkan ke v{version}; tenggatnya kini mengikuti versi ini.",
+                         f"{moved} complaint(s) moved to v{version}; their deadlines now follow this version."),
+                      "success")
+                return redirect(url_for(".migration", key=key, version=version))
+        except (MigrationError, ConcurrentUpdate) as exc:
+            problem = str(exc)
+        page = self.render("supervisor/migrate.html", key=key, version=version, plan=the_plan, problem=problem,
+                           typed=typed, skip=skip, common=common, definition=rt.engine.definition(key, version))
+        return page, 422 if problem else 200
 
     @expose("/<key>/v<int:version>/diagram")
     def diagram(self, key: str, version: int):
