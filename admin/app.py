@@ -26,9 +26,10 @@ LOCALES = ("id", "en")
 
 def parts() -> tuple:
     """The web layer's parts, each with ``init_app(app)``, in the order they are set up."""
-    from admin import api, auth, console, ops, public, security_headers
+    from admin import api, auth, console, office, ops, public, security_headers
 
     return (
+        office,    # the office profile on every page, and its logo
         auth,      # login, users, roles (Flask-Login)
         console,   # Flask-Admin views for every role
         public,    # public intake and tracking pages

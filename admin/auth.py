@@ -37,26 +37,22 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from workflow.core.guards import Actor, actor_roles
+from workflow.core.guards import Actor
+from workflow.core.roles import LIAISON
 from workflow.services import users
 from workflow.services.identity import reveal_identity
-from workflow.services.users import ROLES
+from workflow.services.roles import role_directory
 from workflow.store.port import UserRecord
 
 from . import login_throttle
 from .public import limits
+from .roles import ANY_ROLE, CASE, INTAKE, access, role_labels, shown_roles
 
 logger = logging.getLogger(__name__)
 
-CASE_ROLES = frozenset({"petugas", "tim", "supervisor"})  # who works on tickets in the console
-ROLE_LABELS = {
-    "admin": ("Administrator", "Administrator"),
-    "supervisor": ("Pimpinan", "Supervisor"),
-    "petugas": ("Petugas Layanan Pengaduan", "Complaint officer"),
-    "tim": ("Tim Penanganan Pengaduan", "Handling team"),
-    "opd_liaison": ("Penghubung OPD", "Agency liaison"),
-    "auditor": ("Auditor", "Auditor"),
-}
+ROLES = ANY_ROLE  # the console roles a signed-in user can have (admin/roles.py): pages open to everyone
+CASE_ROLES = frozenset({CASE, "supervisor"})  # who works on tickets in the console
+INTAKE_ROLES = frozenset({INTAKE})  # who records complaints at the desk
 
 
 # -- users ----------------------------------------------------------------------------------------
@@ -73,12 +69,19 @@ class User(UserMixin):
     email: str | None = None
     locale: str = "id"
     active: bool = True
+    acts_as: frozenset[str] = frozenset()  # the roles the engine sees (the definitions' names)
+    position: str | None = None  # the supervisor role named in audit rows
+    top_supervisor: bool = False  # supervisor of the highest level the definitions declare
 
     @classmethod
-    def from_record(cls, record: UserRecord) -> "User":
-        return cls(id=record.id, username=record.username, display_name=record.display_name,
-                   roles=frozenset(record.roles), supervisor_level=record.supervisor_level, opd=record.opd,
-                   email=record.email, locale=record.locale or "id", active=record.active)
+    def from_record(cls, record: UserRecord, directory=None) -> "User":
+        """The account as the console sees it: console roles derived from the stored roles and the
+        published definitions (`admin.roles.access`)."""
+        got = access(record.roles, record.supervisor_level, directory or role_directory(runtime()))
+        return cls(id=record.id, username=record.username, display_name=record.display_name, roles=got.roles,
+                   supervisor_level=got.level, opd=record.opd, email=record.email, locale=record.locale or "id",
+                   active=record.active, acts_as=got.acts_as, position=got.position,
+                   top_supervisor=got.top_supervisor)
 
     def get_id(self) -> str:
         return str(self.id)
@@ -91,8 +94,8 @@ class User(UserMixin):
         return bool(self.roles & set(roles))
 
     def actor(self) -> Actor:
-        return Actor(id=self.username, roles=actor_roles(self.roles, self.supervisor_level),
-                     name=self.display_name, opd=self.opd if "opd_liaison" in self.roles else None)
+        return Actor(id=self.username, roles=self.acts_as, name=self.display_name,
+                     opd=self.opd if LIAISON in self.acts_as else None, position=self.position)
 
 
 # -- the current user -----------------------------------------------------------------------------
@@ -165,7 +168,7 @@ def can_see_identity(ticket: Any, user: User | None = None) -> bool:
     level = _confidentiality(ticket)
     if level == "rahasia":
         return user.has("supervisor")
-    if user.has("petugas", "tim", "supervisor"):
+    if user.has(*CASE_ROLES):
         return True
     if user.has("opd_liaison") and level == "biasa":
         return user.opd is not None and user.opd == _ticket_attr(ticket, "opd")
@@ -357,12 +360,13 @@ def init_app(app: Flask) -> None:
         locale = get_locale()
         lang = locale.language if locale is not None else "id"
         return {"tr": lambda id_text, en_text="": (en_text or id_text) if lang == "en" else id_text,
-                "lang": lang, "console_user": current_console_user(), "role_labels": ROLE_LABELS}
+                "lang": lang, "console_user": current_console_user(),
+                "role_labels": role_labels(role_directory(runtime())), "shown_roles": shown_roles}
 
 
 
 __all__ = [
-    "ROLES", "CASE_ROLES", "ROLE_LABELS", "User", "current_actor", "current_console_user", "has_role",
+    "ROLES", "CASE_ROLES", "INTAKE_ROLES", "User", "current_actor", "current_console_user", "has_role",
     "roles_required", "can_see_identity", "view_identity", "SecureBaseView", "SecureIndexView", "runtime",
     "init_app",
 ]

@@ -23,6 +23,7 @@ from notifications.parties import agency_contacts
 from notifications.recipients import SKIPPED, StaffUser, Target, expand_recipients
 from notifications.templates import render_for
 from workflow.core.audit import AuditEvent
+from workflow.services.roles import role_directory
 from workflow.store.port import UnitOfWork
 from workflow.store.port_deliveries import PENDING, DeliveryRecord, DeliveryStatus, OutboxRecord
 
@@ -66,7 +67,8 @@ def delivery_records(runtime: Any, uow: UnitOfWork, outbox: OutboxRecord,
     if outbox.ticket_id is None:
         return [replace(base, last_error="baris outbox tanpa tiket; tidak ada yang dapat dikirimi")], None
     facts = read_facts(runtime, uow, outbox, now)
-    users = [StaffUser.from_record(u) for u in uow.users.all() if u.active]
+    directory = role_directory(runtime)  # a supervisor of level N also holds the definitions' level-N roles
+    users = [StaffUser.from_record(u, directory) for u in uow.users.all() if u.active]
     targets = expand_recipients(outbox.recipient, facts.ticket, users, detail=outbox.detail,
                                 fallback_roles=facts.state_roles, contacts=agency_contacts(runtime))
     already = uow.outbox.reached(outbox)

@@ -63,10 +63,10 @@ class StaffUser:
     active: bool = True
 
     @classmethod
-    def from_record(cls, record: UserRecord) -> "StaffUser":
+    def from_record(cls, record: UserRecord, directory: Any = None) -> "StaffUser":
         """The account as delivery sees it (``uow.users`` gives the records)."""
-        # a supervisor also holds the position of their level (kepala_seksi …), as escalations name it
-        roles = actor_roles(record.roles, record.supervisor_level)
+        # a supervisor of level N also holds the roles the definitions declare at level N, as escalations name them
+        roles = actor_roles(record.roles, record.supervisor_level, directory)
         return cls(id=int(record.id), username=record.username, display_name=record.display_name or record.username,
                    roles=roles, opd=record.opd, email=(record.email or "").strip() or None,
                    locale=user_locale(record.locale), active=bool(record.active))

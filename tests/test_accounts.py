@@ -24,21 +24,28 @@ def cheap_hashes(monkeypatch):
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
+@pytest.fixture
+def sop_store(memory_store):
+    """The memory store with the shipped SOP published: its roles (petugas, tim, kepala_seksi …) can be given."""
+    memory_runtime(memory_store)
+    return memory_store
+
+
 def test_auth_error_is_an_alur_error_and_still_a_value_error():
     assert issubclass(AuthError, AlurError) and issubclass(AuthError, ValueError)
 
 
-def test_a_created_user_signs_in_by_any_spelling_of_the_name_and_not_with_a_wrong_password(memory_store):
-    created = users.create_user(memory_store, "  Kasi ", PASSWORD, ["supervisor"], supervisor_level=1,
+def test_a_created_user_signs_in_by_any_spelling_of_the_name_and_not_with_a_wrong_password(sop_store):
+    created = users.create_user(sop_store, "  Kasi ", PASSWORD, ["supervisor"], supervisor_level=1,
                                 display_name="Kepala Seksi", now=MONDAY_9_WIB)
     assert (created.username, created.roles, created.supervisor_level, created.active) == \
         ("kasi", ("supervisor",), 1, True)
-    assert users.authenticate(memory_store, "KASI", PASSWORD) == created
-    assert users.authenticate(memory_store, "kasi", "salah-sandi") is None
-    assert users.authenticate(memory_store, "nobody", PASSWORD) is None
+    assert users.authenticate(sop_store, "KASI", PASSWORD) == created
+    assert users.authenticate(sop_store, "kasi", "salah-sandi") is None
+    assert users.authenticate(sop_store, "nobody", PASSWORD) is None
     with pytest.raises(AuthError, match="already exists"):
-        users.create_user(memory_store, "kasi", PASSWORD, ["petugas"])
-    assert [u.username for u in users.list_users(memory_store)] == ["kasi"]
+        users.create_user(sop_store, "kasi", PASSWORD, ["petugas"])
+    assert [u.username for u in users.list_users(sop_store)] == ["kasi"]
 
 
 @pytest.mark.parametrize("roles, level, opd, message", [
@@ -50,45 +57,45 @@ def test_a_created_user_signs_in_by_any_spelling_of_the_name_and_not_with_a_wron
     (["opd_liaison"], None, "dinas_tidak_ada", "unknown OPD"),
     (["petugas"], None, "dinas_esdm", "--opd is only"),
 ])
-def test_role_rules_refuse_with_what_to_fix(memory_store, roles, level, opd, message):
+def test_role_rules_refuse_with_what_to_fix(sop_store, roles, level, opd, message):
     with pytest.raises(AuthError, match=message):
-        users.create_user(memory_store, "baru", PASSWORD, roles, supervisor_level=level, opd=opd,
+        users.create_user(sop_store, "baru", PASSWORD, roles, supervisor_level=level, opd=opd,
                           catalogs=default_catalogs())
-    assert users.list_users(memory_store) == []
+    assert users.list_users(sop_store) == []
 
 
-def test_names_and_passwords_that_cannot_be_accounts_are_refused(memory_store):
+def test_names_and_passwords_that_cannot_be_accounts_are_refused(sop_store):
     with pytest.raises(AuthError, match="without spaces"):
-        users.create_user(memory_store, "dua kata", PASSWORD, ["petugas"])
+        users.create_user(sop_store, "dua kata", PASSWORD, ["petugas"])
     with pytest.raises(AuthError, match="at least 12 characters"):
-        users.create_user(memory_store, "pendek", "1234567", ["petugas"])
+        users.create_user(sop_store, "pendek", "1234567", ["petugas"])
     with pytest.raises(AuthError, match="language"):
-        users.create_user(memory_store, "bahasa", PASSWORD, ["petugas"], locale="fr")
+        users.create_user(sop_store, "bahasa", PASSWORD, ["petugas"], locale="fr")
 
 
-def test_roles_level_and_opd_change_together_and_the_rest_stays(memory_store):
-    users.create_user(memory_store, "esdm", PASSWORD, ["petugas"], email="esdm@example.id")
-    changed = users.change_user(memory_store, "esdm", roles=["opd_liaison"], opd="dinas_esdm",
+def test_roles_level_and_opd_change_together_and_the_rest_stays(sop_store):
+    users.create_user(sop_store, "esdm", PASSWORD, ["petugas"], email="esdm@example.id")
+    changed = users.change_user(sop_store, "esdm", roles=["opd_liaison"], opd="dinas_esdm",
                                 catalogs=default_catalogs())
     assert (changed.roles, changed.opd, changed.email, changed.display_name) == \
         (("opd_liaison",), "dinas_esdm", "esdm@example.id", "esdm")
     with pytest.raises(AuthError, match="--opd"):
-        users.change_user(memory_store, "esdm", roles=["opd_liaison"])
-    assert users.get_user_by_name(memory_store, "esdm") == changed
+        users.change_user(sop_store, "esdm", roles=["opd_liaison"])
+    assert users.get_user_by_name(sop_store, "esdm") == changed
     with pytest.raises(AuthError, match="no user"):
-        users.change_user(memory_store, "nobody", roles=["petugas"])
+        users.change_user(sop_store, "nobody", roles=["petugas"])
 
 
-def test_a_disabled_user_cannot_sign_in_and_a_new_password_replaces_the_old(memory_store):
-    users.create_user(memory_store, "tim", PASSWORD, ["tim"])
-    users.set_active(memory_store, "tim", False)
-    assert users.authenticate(memory_store, "tim", PASSWORD) is None
-    users.set_active(memory_store, "tim", True)
-    users.set_password(memory_store, "tim", "sandi-yang-baru")
-    assert users.authenticate(memory_store, "tim", PASSWORD) is None
-    assert users.authenticate(memory_store, "tim", "sandi-yang-baru").username == "tim"
+def test_a_disabled_user_cannot_sign_in_and_a_new_password_replaces_the_old(sop_store):
+    users.create_user(sop_store, "tim", PASSWORD, ["tim"])
+    users.set_active(sop_store, "tim", False)
+    assert users.authenticate(sop_store, "tim", PASSWORD) is None
+    users.set_active(sop_store, "tim", True)
+    users.set_password(sop_store, "tim", "sandi-yang-baru")
+    assert users.authenticate(sop_store, "tim", PASSWORD) is None
+    assert users.authenticate(sop_store, "tim", "sandi-yang-baru").username == "tim"
     with pytest.raises(AuthError, match="no user"):
-        users.set_password(memory_store, "nobody", "sandi-yang-baru")
+        users.set_password(sop_store, "nobody", "sandi-yang-baru")
 
 
 def test_an_api_key_is_shown_once_checked_by_hash_and_revoked_at_once(memory_store):

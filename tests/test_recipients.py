@@ -119,15 +119,21 @@ def test_user_locale_falls_back_to_indonesian():
 
 
 def test_escalations_reach_supervisors_stored_the_way_the_console_stores_them():
-    """The console keeps "supervisor" plus a level; an escalation names the position (kepala_seksi …)."""
+    """The console keeps "supervisor" plus a level, or a definition's supervisor role itself; an escalation
+    names the position (kepala_seksi …), and which position a level is comes from the definition."""
+    from tests.conftest import SOP
+    from workflow.core.roles import RoleDirectory
+    from workflow.spec.loader import load_definition_file
     from workflow.store.port import UserRecord
 
-    def account(uid, username, level):
-        return UserRecord(id=uid, username=username, display_name=username, roles=("supervisor",),
-                          supervisor_level=level)
+    directory = RoleDirectory.from_definitions([load_definition_file(SOP)])
 
-    staff = [StaffUser.from_record(account(11, "kasi", 1)), StaffUser.from_record(account(12, "kabid", 2)),
-             StaffUser.from_record(account(13, "kadis", 3))]
+    def account(uid, username, level, roles=("supervisor",)):
+        return UserRecord(id=uid, username=username, display_name=username, roles=roles, supervisor_level=level)
+
+    staff = [StaffUser.from_record(account(11, "kasi", 1), directory),
+             StaffUser.from_record(account(12, "kabid", None, ("kepala_bidang",)), directory),
+             StaffUser.from_record(account(13, "kadis", 3), directory)]
     to_section = expand_recipients("escalation_target", ticket(), staff, detail={"target_role": "kepala_seksi"})
     to_division = expand_recipients("role:kepala_bidang", ticket(), staff)
 

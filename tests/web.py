@@ -28,6 +28,10 @@ STAFF = {
 }
 
 
+#: Audit rows of the template database: the SOP published, then one audited account creation per `STAFF`.
+SETUP_ROWS = 1 + len(STAFF)
+
+
 @pytest.fixture(autouse=True)
 def fresh_admin_catalog_cache():
     """Flask-Admin caches translation catalogs process-wide, keyed by locale only (admin/translations/README:
@@ -80,7 +84,7 @@ def web_template(tmp_path_factory) -> Path:
     try:
         for name, (roles, level, opd) in STAFF.items():
             users.create_user(runtime.store, name, PASSWORD, roles, supervisor_level=level, opd=opd,
-                              display_name=name.title(), catalogs=runtime.catalogs)
+                              display_name=name.title(), catalogs=runtime.catalogs, now=MONDAY_9_WIB)
     finally:
         users.hash_password = real_hash
     engine.dispose()

@@ -16,8 +16,8 @@ from flask_babel import get_locale
 from workflow.core.calendar import OFFICE_TZ
 from workflow.core.clocks import AT_RISK_PERCENT, gross_seconds, net  # noqa: F401 - the templates read it from here
 from workflow.errors import AlurError, UnknownDefinition
-from workflow.spec.model import Definition, Field
 from workflow.services import identity
+from workflow.spec.model import Definition, Field
 from workflow.store.queries import definitions, search, worklist
 from workflow.store.queries.worklist import Filters, Queue
 from workflow.store.rules.at_risk import is_at_risk
@@ -157,6 +157,8 @@ def clock_views(definition: Definition, ticket, calendar, now: datetime | None =
     out = []
     latest: dict[str, Any] = {}
     for run in ticket.clocks:
+        if run.party:  # an agency's run of a handoff: the handoff panel shows it (admin/console/handoffs.py)
+            continue
         if run.clock not in latest or run.run > latest[run.clock].run:
             latest[run.clock] = run
     for key, run in latest.items():
@@ -266,13 +268,14 @@ def list_tickets(queue: Queue, f: Filters, *, identity_search: bool = False, inc
         identity.record_name_search(rt.store, searcher, search.secret_name_matches(rt.store, f.q, secret), now)
     code = lang()
     catalogs = rt.catalogs
-    definition = definition_for()
     for r in rows:
         # labels resolved here once, not per cell in the template (a page shows hundreds of them)
         for name in ("kategori", "sektor", "kanal", "tingkat"):
             cat = catalogs.get(name)
             r[f"{name}_label"] = (cat.label_of(r[name], code) if cat is not None else r[name]) if r[name] else "–"
+        definition = _version(r.get("definition_key"), r.get("definition_version"))
         r["state_label"] = state_label(definition, r["state"])
+        r["definition_title"] = definition_title(definition) if definition else (r.get("definition_key") or "")
         r["left"] = (r["due_at"] - now).total_seconds() if r["due_at"] is not None else None
     return rows, more
 
@@ -311,6 +314,67 @@ def published_definitions() -> list[Definition]:
             except AlurError:  # a version that no longer loads asks nobody to act
                 logger.warning("definition %s v%s does not load", key, number)
     return out
+
+
+def _version(key: str | None, version: int | None) -> Definition | None:
+    """A published version by key and number (the engine keeps parsed versions), or None."""
+    if not key:
+        return None
+    try:
+        return runtime().engine.definition(key, version)
+    except AlurError:
+        return None
+
+
+def definition_title(definition: Definition) -> str:
+    return (definition.title_en or definition.title) if lang() == "en" else definition.title
+
+
+def live_definitions() -> list[Definition]:
+    """The latest version of every published definition, by key: the SOPs running side by side."""
+    out = []
+    for key in sorted(published_versions()):
+        found = definition_for(key)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def state_options(definitions: Iterable[Definition]) -> list[tuple[str, str]]:
+    """(state key, label) of every state of these definitions, once per key, for a filter."""
+    seen: dict[str, str] = {}
+    for d in definitions:
+        for s in d.states.values():
+            seen.setdefault(s.key, state_label(d, s.key))
+    return list(seen.items())
+
+
+def promise_clock(definition: Definition | None):
+    """The clock a complainant is promised an answer by: the first that starts when a complaint is opened
+    (the SOP's overall deadline, e.g. "7 hari kalender"), or None."""
+    if definition is None:
+        return None
+    return next((c for c in definition.clocks.values() if c.start.open), None)
+
+
+_WORDS = ("nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan", "sepuluh",
+          "sebelas")
+
+
+def spelled(span) -> str:
+    """A deadline as a formal letter writes it: "7 (tujuh) hari kalender" (words up to 99)."""
+    amount = span.amount
+    if not float(amount).is_integer() or not 0 <= amount < 100:
+        return span.describe()
+    n = int(amount)
+    if n < 12:
+        words = _WORDS[n]
+    elif n < 20:
+        words = f"{_WORDS[n - 10]} belas"
+    else:
+        tens, ones = divmod(n, 10)
+        words = ("dua" if tens == 2 else _WORDS[tens]) + " puluh" + (f" {_WORDS[ones]}" if ones else "")
+    return span.describe().replace(str(n), f"{n} ({words})", 1)
 
 
 def definition_for(key: str | None = None) -> Definition | None:

@@ -15,14 +15,14 @@ from workflow.errors import AlurError, InvalidInput, TransitionRejected
 from workflow.services import duplicates
 from workflow.store.queries.duplicates import flagged
 
-from ..auth import SecureBaseView, current_actor
+from ..auth import INTAKE_ROLES, SecureBaseView, current_actor
 from .common import runtime, tr
 
 logger = logging.getLogger(__name__)
 
 
 class DuplicatesView(SecureBaseView):
-    roles = frozenset({"petugas", "supervisor"})
+    roles = INTAKE_ROLES | {"supervisor"}
 
     @expose("/")
     def index(self):

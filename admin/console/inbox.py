@@ -29,7 +29,7 @@ from workflow.services import inbox as inbox_service
 from workflow.store.queries import inbox as inbox_queries
 from workflow.store.queries.inbox import STATUSES, DeliveryFilters
 
-from ..auth import ROLES, SecureBaseView, current_console_user
+from ..auth import CASE_ROLES, ROLES, SecureBaseView, current_console_user
 from . import common
 from .common import tr
 
@@ -66,7 +66,7 @@ def ticket_link(ticket_id: int | None, user) -> str | None:
     if ticket_id is None or user is None:
         return None
     views = current_app.view_functions
-    if user.has("petugas", "tim", "supervisor") and "work.ticket" in views:
+    if user.has(*CASE_ROLES) and "work.ticket" in views:
         return url_for("work.ticket", ticket_id=ticket_id)
     if user.has("opd_liaison") and user.opd and "opd.ticket" in views:
         if inbox_queries.ticket_opd(common.runtime().store, ticket_id) == user.opd:

@@ -1,10 +1,13 @@
 """User administration for the ``admin`` role: list accounts, create one, change roles, supervisor level
 and OPD, disable or enable, and set a new password.
 
-Every change goes through `workflow.services.users` (the same rules as ``alur users``: a supervisor has
-one level, an OPD liaison one OPD). Passwords are typed, never shown, and hashes never leave the store;
-accounts are disabled, not deleted, so the audit trail's actor ids keep naming someone. An administrator
-cannot disable their own account or take away their own admin role, so the console always keeps one.
+The roles offered are the console's own and every role a published definition declares, each with its
+label (`workflow.services.roles`). Every change goes through `workflow.services.users` (the same rules as
+``alur users``: a supervisor has one level, an OPD liaison one agency) and is audited with the signed-in
+administrator as its author. Passwords are typed, never shown, and hashes never leave the store; accounts
+are disabled, not deleted, so the audit trail's actor ids keep naming someone. An administrator cannot
+disable their own account nor change their own roles, so the console always keeps one; and a supervisor
+role, which reveals confidential complainants, is not granted here but on the server (``alur users``).
 """
 from __future__ import annotations
 
@@ -14,10 +17,10 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 
-from workflow.core.guards import SUPERVISOR_LEVELS
 from workflow.errors import AuthError
 from workflow.services import passwords, users
-from workflow.services.users import LOCALES, ROLES
+from workflow.services.roles import role_directory
+from workflow.services.users import LOCALES
 from workflow.store.port import UserRecord
 
 from ..auth import SecureBaseView, current_console_user
@@ -25,15 +28,18 @@ from .common import runtime, tr
 
 logger = logging.getLogger(__name__)
 
-LEVEL_LABELS = {1: ("Kepala Seksi", "Section head"), 2: ("Kepala Bidang", "Division head"),
-                3: ("Kepala Dinas", "Head of office")}
+def level_labels() -> dict[int, tuple[str, str]]:
+    """Each supervisor level the definitions declare, named by its roles' labels (Indonesian, English)."""
+    directory = role_directory(runtime())
+    return {n: (", ".join(directory.label(r) for r in directory.at_level(n)),
+                ", ".join(directory.label(r, "en") for r in directory.at_level(n))) for n in directory.levels()}
 
 
 def _level(raw: str | None) -> int | None:
-    """The form's supervisor level: empty means none; anything not a known level is refused."""
+    """The form's supervisor level: empty means none; anything not a declared level is refused."""
     if raw in (None, "", "None"):
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) not in SUPERVISOR_LEVELS:
+    if not raw.isascii() or not raw.isdigit() or int(raw) not in level_labels():
         raise AuthError(tr("Tingkat pimpinan tidak dikenal.", "Unknown supervisor level."))
     return int(raw)
 
@@ -51,7 +57,9 @@ def _changes(values: dict[str, Any]) -> dict[str, Any]:
     """The account fields as `workflow.services.users` takes them; AuthError for a level it cannot be."""
     return {"roles": values["roles"], "supervisor_level": _level(values["supervisor_level"]),
             "opd": values["opd"] or None, "display_name": values["display_name"], "email": values["email"],
-            "phone": values["phone"], "locale": values["locale"], "catalogs": runtime().catalogs}
+            "phone": values["phone"], "locale": values["locale"], "catalogs": runtime().catalogs,
+            "actor_id": _me(), "actor_role": "admin", "directory": role_directory(runtime()),
+            "grant_identity": False}
 
 
 def _stored(account: UserRecord) -> dict[str, Any]:
@@ -78,8 +86,9 @@ class UsersView(SecureBaseView):
 
     def _form(self, account: UserRecord | None, values: dict[str, Any], status: int = 200):
         catalog = runtime().catalogs.get("opd")
-        opds = list(catalog.entries) if catalog is not None else []
-        return self.render("users/form.html", account=account, values=values, all_roles=ROLES, levels=LEVEL_LABELS,
+        opds = [code for code, e in catalog.entries.items() if e.extra.get("active", True)] if catalog else []
+        return self.render("users/form.html", account=account, values=values,
+                           all_roles=role_directory(runtime()).assignable(), levels=level_labels(),
                            locales=LOCALES, opds=opds, min_password=users.MIN_PASSWORD), status
 
     def _account(self, user_id: int) -> UserRecord:
@@ -90,7 +99,7 @@ class UsersView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        return self.render("users/index.html", accounts=users.list_users(runtime().store), levels=LEVEL_LABELS)
+        return self.render("users/index.html", accounts=users.list_users(runtime().store), levels=level_labels())
 
     @expose("/new", methods=("GET", "POST"))
     def create(self):
@@ -120,9 +129,12 @@ class UsersView(SecureBaseView):
             return self._form(account, _stored(account))
         values = {**_posted(), "username": account.username}
         try:
-            if account.username == _me() and "admin" not in values["roles"]:
-                raise AuthError(tr("Anda tidak dapat mencabut peran administrator Anda sendiri.",
-                                   "You cannot take away your own administrator role."))
+            if account.username == _me() and (sorted(values["roles"]), _level(values["supervisor_level"]),
+                                              values["opd"] or None) != (sorted(account.roles),
+                                                                         account.supervisor_level, account.opd):
+                raise AuthError(tr("Anda tidak dapat mengubah peran, tingkat, atau OPD Anda sendiri; minta "
+                                   "administrator lain.", "You cannot change your own roles, level or agency; "
+                                   "ask another administrator."))
             users.change_user(runtime().store, account.username, **_changes(values))
         except AuthError as exc:
             flash(str(exc), "danger")
@@ -138,7 +150,7 @@ class UsersView(SecureBaseView):
             flash(tr("Anda tidak dapat menonaktifkan akun Anda sendiri.", "You cannot disable your own account."),
                   "danger")
             return redirect(url_for(".edit", user_id=user_id))
-        users.set_active(runtime().store, account.username, active)
+        users.set_active(runtime().store, account.username, active, actor_id=_me())
         return _done(account.username, "enabled" if active else "disabled",
                      f"Pengguna {account.username} {'diaktifkan' if active else 'dinonaktifkan'}.",
                      f"User {account.username} {'enabled' if active else 'disabled'}.")
@@ -148,7 +160,7 @@ class UsersView(SecureBaseView):
         account = self._account(user_id)
         new = request.form.get("password") or ""
         try:
-            users.set_password(runtime().store, account.username, new)
+            users.set_password(runtime().store, account.username, new, actor_id=_me())
         except AuthError as exc:
             refused = passwords.problem(new, account.username)
             flash(tr(f"{refused.id} Tidak ada yang diubah.", f"{exc}; nothing was changed.") if refused else str(exc),

@@ -14,7 +14,14 @@ from workflow.core.audit import verify_rows
 from workflow.reports.audit_export import CSV_COLUMNS
 from workflow.services.users import get_user_by_name
 
+from tests.web import STAFF
+
 from .conftest import PETUGAS, csrf_from, login, open_ticket
+
+# The template database's trail: the SOP published (1), then one audited account creation per test user.
+SETUP = 1 + len(STAFF)
+HISTORY = [(SETUP + 4, "transition"), (SETUP + 3, "transition"), (SETUP + 2, "open"), (SETUP + 1, "open")]
+EVERY = HISTORY + [(seq, "user") for seq in range(SETUP, 1, -1)] + [(1, "publish")]
 
 
 def rows_of(client, url):
@@ -37,9 +44,9 @@ def test_the_log_lists_every_row_newest_first_with_the_chain_intact(client, rt, 
     make_history(rt, clock)
     login(client, "auditor")
     doc, rows = rows_of(client, "/admin/audit/")
-    assert rows == [(5, "transition"), (4, "transition"), (3, "open"), (2, "open"), (1, "publish")]
+    assert rows == EVERY
     assert doc.get_element_by_id("chain-ok") is not None
-    assert "5 baris terverifikasi" in doc.get_element_by_id("chain-status").text_content()
+    assert f"{len(EVERY)} baris terverifikasi" in doc.get_element_by_id("chain-status").text_content()
 
 
 def test_filters_by_receipt_actor_trigger_kind_and_wib_dates(client, rt, clock):
@@ -57,7 +64,7 @@ def test_filters_by_receipt_actor_trigger_kind_and_wib_dates(client, rt, clock):
     _, rows = rows_of(client, "/admin/audit/?from=2026-12-02&to=2026-12-02")
     assert len(rows) == 1
     _, rows = rows_of(client, "/admin/audit/?to=2026-11-30")
-    assert len(rows) == 4  # everything on Monday (WIB), the publish included
+    assert len(rows) == 4 + len(STAFF)  # everything on Monday (WIB), the publish and the accounts included
 
 
 def test_the_log_is_paginated(client, rt, clock, monkeypatch):
@@ -66,8 +73,8 @@ def test_the_log_is_paginated(client, rt, clock, monkeypatch):
     login(client, "auditor")
     doc, first = rows_of(client, "/admin/audit/")
     _, second = rows_of(client, "/admin/audit/?page=2")
-    assert [s for s, _ in first] == [5, 4, 3, 2] and [s for s, _ in second] == [1]
-    assert "1 / 2" in doc.text_content()
+    assert first == HISTORY and second == EVERY[4:8]
+    assert f"1 / {-(-len(EVERY) // 4)}" in doc.text_content()
 
 
 def test_the_jsonl_export_streams_every_row_and_reverifies_offline(client, rt, clock):
@@ -77,10 +84,10 @@ def test_the_jsonl_export_streams_every_row_and_reverifies_offline(client, rt, c
     assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
-    assert [r["seq"] for r in rows] == [1, 2, 3, 4, 5]
+    assert [r["seq"] for r in rows] == list(range(1, len(EVERY) + 1))
     status = verify_rows(rows)
-    assert status.ok and status.rows == 5 and status.head_hash == rt.store.audit_head()[1]
-    rows[3]["inputs"]["tingkat"] = "ringan"  # any edit of an exported row shows
+    assert status.ok and status.rows == len(EVERY) and status.head_hash == rt.store.audit_head()[1]
+    rows[-2]["inputs"]["tingkat"] = "ringan"  # any edit of an exported row shows
     assert not verify_rows(rows).ok
 
 
@@ -93,7 +100,7 @@ def test_the_csv_export_follows_the_filters_with_one_header(client, rt, clock, m
     assert table[0] == CSV_COLUMNS
     assert [row[1] for row in table[1:]] == ["open", "open"]
     everything = list(csv.reader(io.StringIO(client.get("/admin/audit/export.csv").get_data(as_text=True))))
-    assert len(everything) == 6 and everything.count(CSV_COLUMNS) == 1
+    assert len(everything) == len(EVERY) + 1 and everything.count(CSV_COLUMNS) == 1
     empty = list(csv.reader(io.StringIO(client.get("/admin/audit/export.csv?actor=nobody").get_data(as_text=True))))
     assert empty == [CSV_COLUMNS]
 
@@ -104,14 +111,14 @@ def test_reverify_button_reports_the_chain_status(client, rt, clock):
     html = client.get("/admin/audit/").get_data(as_text=True)
     response = client.post("/admin/audit/verify", data={"csrf_token": csrf_from(html)}, follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "Rantai audit utuh: 5 baris terverifikasi." in page
+    assert f"Rantai audit utuh: {len(EVERY)} baris terverifikasi." in page
     assert "oleh auditor" in page
 
 
 def test_who_viewed_a_confidential_identity_is_listed(app, client, rt, clock):
     secret = rt.engine.load(open_ticket(rt, kerahasiaan="rahasia"))
-    kasi = User.from_record(get_user_by_name(rt.store, "kasi"))
     with app.test_request_context():
+        kasi = User.from_record(get_user_by_name(rt.store, "kasi"))
         identity = view_identity(secret, "verifikasi laporan pungli", user=kasi)
     assert identity["nama"] == "Siti Aminah"
     login(client, "auditor")

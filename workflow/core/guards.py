@@ -16,29 +16,27 @@ from workflow.spec.model import GuardRef
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a user id, the roles they hold, and (for OPD liaisons) their OPD."""
+    """Who is acting: a user id, the roles they hold, (for OPD liaisons) their OPD, and (for supervisors)
+    the supervisor role they speak as where no transition names one (an audited identity view)."""
 
     id: str
     roles: frozenset[str]
     name: str = ""
     opd: str | None = None
+    position: str | None = None
 
     @classmethod
     def system(cls) -> "Actor":
         return cls(id="system", roles=frozenset({"system"}), name="Sistem")
 
 
-# Console users hold "supervisor" plus a level; definitions name the structural positions. This mapping
-# is the one place that turns one into the other (sign-in, notification recipients, escalation targets).
-SUPERVISOR_LEVELS = {1: "kepala_seksi", 2: "kepala_bidang", 3: "kepala_dinas"}
+def actor_roles(roles, supervisor_level: int | None, directory=None) -> frozenset[str]:
+    """A user's stored roles -> the role names definitions use: a console ``supervisor`` of level N also acts
+    as every role the published definitions declare at level N (``directory``, a
+    `workflow.core.roles.RoleDirectory`; without one, the stored roles as they are)."""
+    from workflow.core.roles import RoleDirectory
 
-
-def actor_roles(roles, supervisor_level: int | None) -> frozenset[str]:
-    """A user's stored roles -> the role names definitions use (a supervisor gets the role of their level)."""
-    out = {r.strip() for r in roles if r and r.strip()}
-    if "supervisor" in out:
-        out.add(SUPERVISOR_LEVELS.get(supervisor_level or 1, "kepala_seksi"))
-    return frozenset(out)
+    return (directory or RoleDirectory()).actor_roles(roles, supervisor_level)
 
 
 @dataclass(frozen=True)
@@ -156,4 +154,4 @@ def evaluate(ref: GuardRef, ctx: GuardContext) -> Verdict:
     return Verdict(guard=ref.describe(), passed=ok, reason=reason)
 
 
-__all__ = ["SUPERVISOR_LEVELS", "actor_roles", "Actor", "GuardContext", "Verdict", "CHECKS", "evaluate"]
+__all__ = ["actor_roles", "Actor", "GuardContext", "Verdict", "CHECKS", "evaluate"]

@@ -56,6 +56,7 @@ class OfficeProfile:
     timezone: str = DEFAULT_ZONE
     hours: Mapping[int, OfficeHours] = field(default_factory=lambda: MappingProxyType(parse_week(DEFAULT_WEEK)))
     dated_hours: tuple[DatedHours, ...] = ()
+    logo_type: str | None = None  # set when a logo is stored (kept beside the settings, not among them)
 
     @property
     def display_name(self) -> str:

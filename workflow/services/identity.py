@@ -17,12 +17,12 @@ from workflow.core.guards import Actor
 from workflow.store.port import Store
 
 logger = logging.getLogger(__name__)
-SUPERVISOR_RANKS = ("kepala_dinas", "kepala_bidang", "kepala_seksi")  # highest first
 
 
 def acting_role(actor: Actor) -> str:
-    """The one role an audit row names for ``actor``: a supervisor's rank, else the first role they hold."""
-    return next((r for r in SUPERVISOR_RANKS if r in actor.roles), None) or min(actor.roles, default="")
+    """The one role an audit row names for ``actor``: a supervisor's position (the highest supervisor role
+    they hold, `Actor.position`, from the definitions' levels), else the first role they hold."""
+    return actor.position or min(actor.roles, default="")
 
 
 def identity_view(actor: Actor, ticket_id: int, receipt_no: str | None, purpose: str, now: datetime,

@@ -9,7 +9,6 @@ from typing import Iterable
 
 from workflow.core.audit import AuditEvent
 from workflow.core.guards import Actor
-from workflow.services.identity import SUPERVISOR_RANKS
 from workflow.store.port import Store
 
 
@@ -36,7 +35,7 @@ def record_address_views(store: Store, actor: Actor, revealed: Iterable[tuple[in
     revealed = list(revealed)
     if not revealed:
         return
-    role = next((r for r in SUPERVISOR_RANKS if r in actor.roles), "supervisor")
+    role = actor.position or "supervisor"
     with store.unit_of_work() as uow:
         uow.audit.append([AuditEvent(kind="identity_view", at=now, actor_id=actor.id, actor_role=role,
                                      ticket_id=ticket_id, receipt_no=receipt,

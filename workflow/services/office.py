@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -40,7 +41,7 @@ def profile_of(stored) -> OfficeProfile:
     if stored is None:
         return OfficeProfile()
     try:
-        return profile_from_data(stored.data)
+        return replace(profile_from_data(stored.data), logo_type=stored.logo_type)
     except OfficeError:  # a setting a newer release wrote: keep running on the defaults, say so
         logger.warning("the stored office profile does not read; using the defaults", exc_info=True)
         return OfficeProfile()
@@ -128,6 +129,7 @@ def set_logo(runtime, data: bytes | None, *, actor_id: str, now: datetime | None
         uow.audit.append([AuditEvent(kind="office", at=now, actor_id=actor_id, actor_role="supervisor",
                                      detail={"changed": ["logo"], "to": {"logo": logo.sha256 if logo else None}})])
         uow.commit()
+    runtime.extras.pop("office_profile", None)
     return logo
 
 

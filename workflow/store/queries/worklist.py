@@ -23,7 +23,8 @@ from workflow.store.sql.rows import utc
 
 PAGE_SIZE = 50
 COLUMNS = ("id", "receipt_no", "state", "kanal", "kategori", "sektor", "tingkat", "perihal", "created_at",
-           "assignee_role", "assignee_id", "kerahasiaan", "opd", "flags", "version")
+           "assignee_role", "assignee_id", "kerahasiaan", "opd", "flags", "version", "definition_key",
+           "definition_version")
 DEADLINES = {"overdue": overdue.condition, "at_risk": at_risk.condition}
 
 
@@ -39,6 +40,7 @@ class Filters:
     deadline: str = ""  # "" | overdue | at_risk
     q: str = ""
     page: int = 1
+    definisi: str = ""  # one definition key; "" spans every definition
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "Filters":
@@ -52,7 +54,7 @@ class Filters:
         deadline = text("deadline")
         return cls(state=text("state"), kategori=text("kategori"), sektor=text("sektor"), kanal=text("kanal"),
                    tingkat=text("tingkat"), deadline=deadline if deadline in DEADLINES else "", q=text("q"),
-                   page=page)
+                   page=page, definisi=text("definisi"))
 
     def args(self, **override: Any) -> dict[str, Any]:
         """The filters as URL arguments (empty ones left out), with ``override`` applied."""
@@ -103,6 +105,8 @@ def filtered(conn, query, f: Filters, *, now: datetime, identity_search: bool, i
     """``query`` (on ``tickets``) narrowed by the filters: open tickets unless a state is chosen."""
     t = m.tickets.c
     query = query.where(t.state == f.state) if f.state else query.where(t.closed_at.is_(None))
+    if f.definisi:
+        query = query.where(t.definition_key == f.definisi)
     for name in ("kategori", "sektor", "kanal", "tingkat"):
         value = getattr(f, name)
         if value:
