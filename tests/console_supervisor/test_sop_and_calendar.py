@@ -34,7 +34,8 @@ def test_the_svg_cannot_run_script_when_opened_on_its_own(client):
     """Security review item 1: an SVG opened directly is a document; it may keep its inline styles, nothing else."""
     login(client, "admin")
     svg = client.get("/sop/pengaduan-ptsp/v1.svg")
-    assert svg.headers["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+    assert svg.headers["Content-Security-Policy"] == \
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"  # no framing: every response
     assert svg.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/sop/pengaduan-ptsp/v1.mmd").headers["X-Content-Type-Options"] == "nosniff"
 
