@@ -177,5 +177,5 @@ def install(runtime) -> bool:
 
 
 __all__ = ["ESCALATION_QUEUE", "NOTIFICATION_QUEUE", "QUEUES", "RUNG_JOB", "RUNG_RETRY_INTERVALS", "queue_prefix",
-           "queue_name", "redis_connection", "serializer", "queue", "rung_job_id", "enqueue_rung", "enqueue_rungs", "enqueue_due",
-           "claim_and_enqueue", "schedule_ticket", "install"]
+           "queue_name", "redis_connection", "serializer", "queue", "rung_job_id", "enqueue_rung", "enqueue_rungs",
+           "enqueue_due", "claim_and_enqueue", "schedule_ticket", "install"]

@@ -321,5 +321,5 @@ def build_for_runtime(runtime, period: Period | str, **kwargs) -> Report:
     return build_report(runtime.store, period, catalogs=runtime.catalogs, calendar=runtime.calendar, **kwargs)
 
 
-__all__ = ["build_report", "build_for_runtime", "audit_anchor", "rekapitulasi", "published_definitions", "OFFICE", "UNIT_LABELS",
-           "OUTCOME_LABELS", "letters"]
+__all__ = ["build_report", "build_for_runtime", "audit_anchor", "rekapitulasi", "published_definitions", "OFFICE",
+           "UNIT_LABELS", "OUTCOME_LABELS", "letters"]

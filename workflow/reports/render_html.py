@@ -144,7 +144,8 @@ def render_html_fragment(report: Report) -> str:
         "<h2>BAB V ANALISA DAN RENCANA TINDAK LANJUT</h2><h3>5.1 Analisa Pengaduan</h3>",
         f"<ol>{analysis}</ol>", "<h3>5.2 Rencana Tindak Lanjut Hasil Pengaduan</h3>", _table(t["5.1"]), _table(t["5.2"]),
         f'<section id="audit-anchor"><h2>{escape(ANCHOR_TITLE)}</h2><p>{escape(ANCHOR_NOTE)}</p><table>',
-        *(f"<tr><th>{escape(label)}</th><td><code>{escape(value)}</code></td></tr>" for label, value in anchor_rows(report)),
+        *(f"<tr><th>{escape(label)}</th><td><code>{escape(value)}</code></td></tr>"
+          for label, value in anchor_rows(report)),
         "</table></section>",
         "</div>",
     ]

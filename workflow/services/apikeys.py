@@ -129,4 +129,5 @@ def revoke_key(store: Store, key_id: int, *, now: datetime | None = None) -> boo
     return done
 
 
-__all__ = ["ApiKey", "SCOPES", "NEVER_ROLES", "create_key", "integration_roles", "authenticate", "list_keys", "revoke_key"]
+__all__ = ["ApiKey", "SCOPES", "NEVER_ROLES", "create_key", "integration_roles", "authenticate", "list_keys",
+           "revoke_key"]

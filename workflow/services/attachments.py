@@ -25,9 +25,9 @@ from workflow.core.audit import AuditEvent
 from workflow.core.evidence import Upload
 from workflow.core.guards import Actor
 from workflow.errors import AttachmentRejected, AttachmentUnreadable, InvalidInput
-from workflow.services.identity import acting_role, identity_view
 from workflow.services import idempotency
 from workflow.services.idempotency import KeyClaim
+from workflow.services.identity import acting_role, identity_view
 from workflow.store.port import AttachmentRecord, IdempotencyRecord, Store, UnitOfWork
 
 logger = logging.getLogger(__name__)

@@ -123,5 +123,5 @@ def secret_name_matches(store, text: str, ticket_ids) -> list[tuple[int, str]]:
         return [(row.id, row.receipt_no) for row in conn.execute(query)]
 
 
-__all__ = ["identity_name", "subject", "substring_pattern", "search_condition", "SEARCH_CAP", "lower_json_text", "NAME_FIELD",
-           "secret_name_matches"]
+__all__ = ["identity_name", "subject", "substring_pattern", "search_condition", "SEARCH_CAP", "lower_json_text",
+           "NAME_FIELD", "secret_name_matches"]
