@@ -6,23 +6,14 @@ import re
 
 import pytest
 
-from notifications import MemoryChannel
-from notifications.delivery import install
 from tests.conftest import walk_in_record
+from tests.console.test_inbox import channels  # noqa: F401 - the fixture: notifications on memory channels
 from tests.web import PASSWORD, STAFF, post_login
 from workflow.core.guards import Actor
 
 PETUGAS = Actor("petugas", frozenset({"petugas"}), "Petugas")
 VALUES = {"ticket_id": 1, "key": "pengaduan-ptsp", "version": 1, "fmt": "jsonl", "export_type": "csv",
           "action": "abaikan", "plan_id": 1, "message_id": 1, "delivery_id": 1, "attachment_id": 1, "user_id": 1}
-
-
-@pytest.fixture
-def channels(rt):
-    webhook = MemoryChannel("webhook")
-    chosen = {"email": MemoryChannel("email"), "webhook": webhook, "whatsapp": webhook, "sms": webhook}
-    install(rt, channels=chosen)
-    return chosen
 
 
 def signed_in(app, username: str):
@@ -55,7 +46,7 @@ def test_no_page_or_export_shows_a_password_hash(app, rt, username):
     assert len(pages) > 20
 
 
-def test_admin_sees_no_complainant_contact_on_the_deliveries_page_and_a_supervisor_does(app, rt, channels):
+def test_admin_sees_no_complainant_contact_on_the_deliveries_page_and_a_supervisor_does(app, rt, channels):  # noqa: F811
     channels["webhook"].fail_next(1, retryable=False, reason="gateway menolak +6281234567890")
     rt.engine.open("pengaduan-ptsp", walk_in_record(email=None, telepon="081234567890"), PETUGAS)
     admin_page = signed_in(app, "admin").get("/admin/pengiriman/").get_data(as_text=True)

@@ -3,7 +3,6 @@ by the act of it being read (pickle runs whatever the payload names while loadin
 from __future__ import annotations
 
 import json
-import uuid
 import zlib
 from datetime import timedelta
 from pathlib import Path
@@ -11,35 +10,22 @@ from pathlib import Path
 import pytest
 
 from notifications.jobs import enqueue_pending
-from tests.conftest import REDIS_URL, memory_runtime, service_missing, walk_in_record
+from tests.conftest import REDIS_URL, memory_runtime, walk_in_record
+from tests.test_delivery import redis_queue  # noqa: F401 - the fixture
 from workflow.core.guards import Actor
 from workflow.jobs import queues
-from workflow.jobs.context import set_runtime
 from workflow.jobs.worker import run_worker
 
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-def rt():
-    from redis import Redis
-
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means the service is missing
-        service_missing("Redis", exc)
-    prefix = f"alur-test-json-{uuid.uuid4().hex[:10]}"
+def rt(redis_queue):  # noqa: F811 - the imported fixture
+    connection, prefix = redis_queue  # a unique queue prefix on the test Redis, removed afterwards
     runtime = memory_runtime()
     runtime.redis_url = REDIS_URL
     runtime.extras.update(queue_prefix=prefix, redis=connection)
-    yield runtime
-    set_runtime(None)
-    for key in connection.scan_iter(f"*{prefix}*"):
-        connection.delete(key)
-    for worker_key in connection.smembers("rq:workers"):
-        if prefix.encode() in worker_key:
-            connection.srem("rq:workers", worker_key)
+    return runtime
 
 
 class Planted:
