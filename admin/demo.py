@@ -1,35 +1,50 @@
 """``alur serve --demo``: an embedded database ready to explore, with the shipped example office.
 
-Upgrades the database, publishes the shipped SOP, creates one user per role with a fresh password
-(printed once by ``alur serve``), and records a few complaints in various stages through the engine.
+Everything the demo sets up is data (`DEMO`, ``definitions/examples/demo.yaml``): the office
+profile it loads, the definitions it publishes, one user per role (each with a fresh password, printed once
+by ``alur serve``) and a few complaints in various stages, recorded through the engine. This module names
+no office; pointing ``ALUR_DEMO`` at another file demonstrates another office.
 """
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import click
+import yaml
 
 from notifications.templates import available_templates
 from workflow.core.guards import Actor
 from workflow.services import users
+from workflow.services.agencies import import_agencies
+from workflow.services.office import load_profile_file
 from workflow.services.publish import publish
+from workflow.services.roles import role_directory
 from workflow.store.queries.tickets import ticket_count
 
-SOP = Path(__file__).resolve().parent.parent / "definitions" / "pengaduan-ptsp.yaml"
+DEMO = Path(__file__).resolve().parent.parent / "definitions" / "examples" / "demo.yaml"
 
-# username, roles, supervisor level, OPD, display name
-DEMO_USERS = (
-    ("admin", ["admin"], None, None, "Administrator Sistem"),
-    ("kasi", ["supervisor"], 1, None, "Kepala Seksi Pelaporan dan Pengaduan"),
-    ("kabid", ["supervisor"], 2, None, "Kepala Bidang Pelayanan"),
-    ("kadis", ["supervisor"], 3, None, "Kepala DPMPTSP"),
-    ("petugas", ["petugas"], None, None, "Rina Petugas Front Office"),
-    ("tim", ["tim"], None, None, "Tim Penanganan Pengaduan"),
-    ("esdm", ["opd_liaison"], None, "dinas_esdm", "Penghubung Dinas ESDM"),
-    ("auditor", ["auditor"], None, None, "Inspektorat (Auditor)"),
-)
+
+@lru_cache(maxsize=4)
+def demo_data(path: str | None = None) -> dict[str, Any]:
+    """The demo file (``ALUR_DEMO``, else the shipped example), with its paths made absolute."""
+    source = Path(path or os.environ.get("ALUR_DEMO") or DEMO)
+    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    data["office"] = (source.parent / data["office"]).resolve() if data.get("office") else None
+    data["definitions"] = [(source.parent / p).resolve() for p in data.get("definitions") or ()]
+    return data
+
+
+def _users() -> list[dict[str, Any]]:
+    return list(demo_data().get("users") or ())
+
+
+DEMO_USERS = tuple((u["username"], list(u["roles"]), u.get("level"), u.get("opd"), u.get("name", u["username"]))
+                   for u in _users())
 
 
 def prepare_demo(rt) -> list[tuple[str, str, str]]:
@@ -37,18 +52,25 @@ def prepare_demo(rt) -> list[tuple[str, str, str]]:
     rt.store.upgrade()
     rt.reload_calendar()
     now = datetime.now(timezone.utc)
-    result = publish(rt.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="demo", now=now,
-                     catalogs=rt.catalogs, templates=available_templates())
-    click.echo(f"definition {result.key} v{result.version} " + ("published" if result.created else "already published"))
+    data = demo_data()
+    if data["office"] is not None:
+        profile = load_profile_file(rt, data["office"], actor_id="demo", now=now)
+        import_agencies(rt, data["office"], actor_id="demo", now=now)
+        click.echo(f"office profile: {profile.display_name}")
+    for path in data["definitions"]:
+        result = publish(rt.store, path.read_text(encoding="utf-8"), file=str(path), actor_id="demo", now=now,
+                         catalogs=rt.catalogs, templates=available_templates())
+        click.echo(f"definition {result.key} v{result.version} "
+                   + ("published" if result.created else "already published"))
     logins = []
     for username, roles, level, opd, name in DEMO_USERS:
-        password = secrets.token_urlsafe(9)
+        password = secrets.token_urlsafe(12)
         if users.get_user_by_name(rt.store, username) is None:
             users.create_user(rt.store, username, password, roles, supervisor_level=level, opd=opd, display_name=name,
-                              catalogs=rt.catalogs)
+                              catalogs=rt.catalogs, actor_id="demo", actor_role="system")
         else:
-            users.set_password(rt.store, username, password)
-            users.set_active(rt.store, username, True)
+            users.set_password(rt.store, username, password, actor_id="demo", actor_role="system")
+            users.set_active(rt.store, username, True, actor_id="demo", actor_role="system")
         described = ", ".join(roles) + (f" (level {level})" if level else "") + (f" ({opd})" if opd else "")
         logins.append((username, described, password))
     created = seed_demo_tickets(rt, now)
@@ -57,66 +79,35 @@ def prepare_demo(rt) -> list[tuple[str, str, str]]:
     return logins
 
 
-DEMO_TICKETS = (
-    # (record overrides, [(trigger, inputs, actor key)], days ago)
-    ({"perihal": "Jadwal peninjauan lapangan SIPA belum ada", "kategori": "durasi_waktu"}, [], 0),
-    ({"kanal": "telepon", "perihal": "Tidak bisa masuk ke SIPEKA", "kategori": "sistem_sipeka", "sektor": None,
-      "jenis_izin": None}, [], 0.2),
-    ({"kanal": "sms_whatsapp", "nama": "Budi Santoso", "perihal": "Salah cetak nama perusahaan pada izin",
-      "kategori": "salah_cetak", "kerahasiaan": "anonim"},
-     [("verifikasi", {"tingkat": "sedang", "kewenangan": "dalam"}, "petugas")], 1),
-    ({"kanal": "email", "nama": "Dewi Lestari", "email": "dewi@example.id", "perihal": "Dugaan pungutan di loket",
-      "kategori": "pungutan_liar", "kerahasiaan": "rahasia"},
-     [("verifikasi", {"tingkat": "berat", "kewenangan": "dalam"}, "petugas"),
-      ("teruskan_tim", {"catatan": "Kategori pungli: tangani hati-hati."}, "petugas")], 2),
-    ({"perihal": "Rekomendasi teknis ESDM belum terbit", "kategori": "durasi_waktu"},
-     [("verifikasi", {"tingkat": "berat", "kewenangan": "dalam"}, "petugas"),
-      ("teruskan_tim", {}, "petugas"),
-      ("serahkan_opd", {"opd": "dinas_esdm", "permintaan": "Mohon jadwal peninjauan lapangan SIPA."}, "tim")], 3),
-    ({"kanal": "kotak_pengaduan", "nama": "Ahmad Fauzi", "perihal": "Petugas loket kurang ramah",
-      "kategori": "sikap_petugas", "sektor": None, "jenis_izin": None},
-     [("verifikasi", {"tingkat": "ringan", "kewenangan": "dalam"}, "petugas"),
-      ("jawab_langsung", {"analisa": "Petugas sudah ditegur.", "jawaban": "Terima kasih, petugas telah dibina."},
-       "petugas")], 1.5),
-    ({"perihal": "Izin usaha pertambangan belum diproses", "kategori": "durasi_waktu"},
-     [("verifikasi", {"tingkat": "sedang", "kewenangan": "dalam"}, "petugas"),
-      ("teruskan_tim", {}, "petugas")], 9),
-    ({"kanal": "website_sipeka", "perihal": "Status permohonan tidak berubah", "kategori": "sistem_sipeka"},
-     [("verifikasi", {"tingkat": "ringan", "kewenangan": "dalam"}, "petugas"),
-      ("jawab_langsung", {"analisa": "Sinkronisasi tertunda.", "jawaban": "Status sudah diperbarui."}, "petugas"),
-      ("arsipkan", {"nomor_arsip": "ARS/2026/117"}, "petugas"),
-      ("sampaikan", {"media_jawaban": "website_sipeka"}, "petugas"),
-      ("konfirmasi_puas", {"tanggapan_pemohon": "Terima kasih."}, "petugas")], 5),
-)
+def _actors(rt) -> dict[str, Actor]:
+    """The demo users as the engine sees them (their roles mapped through the definitions' levels)."""
+    directory = role_directory(rt)
+    return {username: Actor(username, directory.actor_roles(roles, level), name, opd=opd)
+            for username, roles, level, opd, name in DEMO_USERS}
 
 
 def seed_demo_tickets(rt, now: datetime) -> int:
     """Record demo complaints through the engine (never by writing rows), once per database."""
     if ticket_count(rt.store):
         return 0
-    actors = {"petugas": Actor("petugas", frozenset({"petugas"}), "Rina Petugas Front Office"),
-              "tim": Actor("tim", frozenset({"tim"}), "Tim Penanganan Pengaduan")}
+    data = demo_data()
+    actors = _actors(rt)
     kanal = rt.catalogs.get("kanal")
     count = 0
-    for overrides, steps, days_ago in DEMO_TICKETS:
-        at = now - timedelta(days=days_ago)
-        record = {
-            "kanal": "langsung", "nama": "Siti Aminah", "alamat": "Jl. Ahmad Yani No. 5, Serang, Banten",
-            "telepon": "0812-3456-7890", "sektor": "esdm", "jenis_izin": "SIPA", "kategori": "durasi_waktu",
-            "perihal": "", "uraian": "Permohonan belum ada kejelasan.", "no_registrasi": "REG-2026-0042",
-            "tanda_tangan": True,
-        }
-        record.update(overrides)
+    for item in data.get("tickets") or ():
+        at = now - timedelta(days=float(item.get("days_ago", 0)))
+        record = {**(data.get("record") or {}), **(item.get("record") or {})}
         if (kanal and record.get("kanal") in kanal.entries and
-                                              kanal.entries[record["kanal"]].extra.get("collection_date")):
+                kanal.entries[record["kanal"]].extra.get("collection_date")):
             record["tanggal_ambil_kotak"] = at.date().isoformat()
-        record = {k: v for k, v in record.items() if v is not None}
-        record = _known_codes(rt, record)
-        opened = rt.engine.open(rt.intake_definition(), record, actors["petugas"], now=at)
+        record = _known_codes(rt, {k: v for k, v in record.items() if v is not None})
+        opener = actors[item.get("by") or data["opened_by"]]
+        opened = rt.engine.open(item.get("definition") or rt.intake_definition(), record, opener, now=at)
         moment = at
-        for trigger, inputs, who in steps:
+        for step in item.get("steps") or ():
             moment = moment + timedelta(hours=2)
-            rt.engine.fire(opened.ticket.id, trigger, actors[who], inputs, now=min(moment, now))
+            rt.engine.fire(opened.ticket.id, step["trigger"], actors[step["by"]], step.get("inputs") or {},
+                           now=min(moment, now))
         count += 1
     return count
 
@@ -128,7 +119,7 @@ def _known_codes(rt, record: dict) -> dict:
         value = record.get(name)
         if cat is None or value is None or value in cat.entries:
             continue
-        matches = cat.match(value.replace("_", " "))
+        matches = cat.match(str(value).replace("_", " "))
         if matches:
             record[name] = matches[0]
         else:
@@ -136,4 +127,4 @@ def _known_codes(rt, record: dict) -> dict:
     return record
 
 
-__all__ = ["prepare_demo", "seed_demo_tickets", "DEMO_USERS", "SOP"]
+__all__ = ["prepare_demo", "seed_demo_tickets", "demo_data", "DEMO_USERS", "DEMO"]

@@ -17,9 +17,7 @@ from notifications.recipients import StaffUser, Target
 from workflow.store.port import UnitOfWork
 from workflow.store.port_deliveries import OutboxRecord
 
-__all__ = ["DEFAULT_OFFICE", "Facts", "read_facts", "template_context", "tracking_url", "ticket_url"]
-
-DEFAULT_OFFICE = "DPMPTSP Provinsi Banten"
+__all__ = ["Facts", "read_facts", "template_context", "tracking_url", "ticket_url", "office_facts"]
 STAFF_ROLES_EXCLUDED = {"pemohon", "system"}
 # Inputs worth showing as the note of a `tugas_baru` message, by the trigger that caused it.
 NOTE_INPUTS = ("catatan", "kelengkapan", "jawaban_opd", "pertanyaan_opd", "alasan_opd", "telaah",
@@ -100,7 +98,7 @@ def _ticket_facts(runtime: Any, facts: Facts, locale: str, detail: Mapping[str, 
     state = facts.definition.states.get(t.state)
     state_label = _localised(state, locale) if state else t.state
     ctx = {
-        "office_name": runtime.extras.get("office_name", DEFAULT_OFFICE),
+        **office_facts(runtime),
         "receipt_number": t.receipt_no,
         "ticket_title": fields.get("perihal") or t.receipt_no,
         "state_label": state_label,
@@ -114,6 +112,14 @@ def _ticket_facts(runtime: Any, facts: Facts, locale: str, detail: Mapping[str, 
     if state is not None and state.terminal:
         ctx["outcome_summary"] = state_label
     return ctx
+
+
+def office_facts(runtime: Any) -> dict[str, Any]:
+    """The office as its profile names it (`workflow.services.office`), and the zone its times are shown in."""
+    from workflow.services.office import current_office
+
+    office = current_office(runtime)
+    return {"office_name": office.display_name, "office_timezone": office.timezone}
 
 
 def _audience_facts(runtime: Any, t: Any, target: Target, detail: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from typing import Any, Iterable, Mapping
 
 from notifications.channels import Channel, build_channels
 from notifications.clock import Clock, fixed, utcnow
-from notifications.context import DEFAULT_OFFICE
 from notifications.expansion import expand_outbox
 from notifications.jobs import enqueue_pending, schedule_retry
 from notifications.logs import log_unexpected
@@ -52,7 +51,6 @@ def install(runtime: Any, channels: Mapping[str, Channel] | None = None) -> Any:
         runtime.extras["channels"] = dict(channels)
     elif "channels" not in runtime.extras:
         runtime.extras["channels"] = build_channels(os.environ)
-    runtime.extras.setdefault("office_name", os.environ.get("ALUR_OFFICE_NAME") or DEFAULT_OFFICE)
     if runtime.extras.get("delivery_installed"):
         return runtime
     runtime.engine.after_commit.append(_AfterCommit(runtime))

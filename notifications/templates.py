@@ -15,9 +15,12 @@ templates themselves.
 
 Filters available to templates:
 
-- ``tanggal``: Indonesian date in WIB, "Senin, 30 November 2026 14.05 WIB"
+- ``tanggal``: Indonesian date in the office's zone, "Senin, 30 November 2026 14.05 WIB"
   (a ``date`` gives "Senin, 30 November 2026").
-- ``date_en``: English date in WIB, "Monday, 30 November 2026 14:05 WIB (UTC+7)".
+- ``date_en``: English date in the office's zone, "Monday, 30 November 2026 14:05 WIB (UTC+7)".
+
+The zone is the context's ``office_timezone`` (an IANA name: Asia/Jakarta is WIB, Asia/Makassar WITA,
+Asia/Jayapura WIT), set for the one render; without it, WIB.
 - ``durasi`` / ``duration_en``: a ``timedelta`` as "2 hari 3 jam" / "2 days 3 hours".
 
 Datetimes must be timezone-aware; a naive one is refused rather than guessed,
@@ -26,6 +29,7 @@ since guessing UTC versus WIB moves a deadline by seven hours.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import functools
 import logging
@@ -63,6 +67,10 @@ DEFAULT_LOCALE = "id"
 # Asia/Jakarta has kept UTC+7 without daylight saving since 1964, so a fixed offset
 # gives the same answers as the tz database without depending on tzdata being installed.
 WIB = timezone(timedelta(hours=7), "WIB")
+# Indonesia's other zones, likewise fixed: the office profile names one of the three (workflow.core.office).
+ZONES = {"Asia/Jakarta": WIB, "Asia/Makassar": timezone(timedelta(hours=8), "WITA"),
+         "Asia/Jayapura": timezone(timedelta(hours=9), "WIT")}
+_ZONE: contextvars.ContextVar[timezone] = contextvars.ContextVar("office_zone", default=WIB)
 
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 _FILE = re.compile(r"(?P<key>[a-z][a-z0-9_]*)\.(?P<locale>[a-z]{2,3})\.txt")
@@ -89,7 +97,13 @@ def _to_wib(value: datetime) -> datetime:
             f"datetime {value.isoformat()} has no time zone; pass an aware datetime "
             "(e.g. datetime.now(timezone.utc)) so it can be shown in WIB"
         )
-    return value.astimezone(WIB)
+    return value.astimezone(_ZONE.get())
+
+
+def _zone_text(local: datetime) -> str:
+    """"WIB (UTC+7)": the zone's name and offset, for English readers."""
+    hours = int(local.utcoffset().total_seconds() // 3600)  # type: ignore[union-attr]
+    return f"{local.tzname()} (UTC+{hours})"
 
 
 def tanggal(value: date | datetime) -> str:
@@ -100,7 +114,8 @@ def tanggal(value: date | datetime) -> str:
     """
     if isinstance(value, datetime):
         local = _to_wib(value)
-        return f"{_HARI[local.weekday()]}, {local.day} {_BULAN[local.month - 1]} {local.year} {local:%H.%M} WIB"
+        return (f"{_HARI[local.weekday()]}, {local.day} {_BULAN[local.month - 1]} {local.year} {local:%H.%M} "
+                f"{local.tzname()}")
     if isinstance(value, date):
         return f"{_HARI[value.weekday()]}, {value.day} {_BULAN[value.month - 1]} {value.year}"
     raise TypeError(f"tanggal expects a date or datetime, got {type(value).__name__} {value!r}")
@@ -116,7 +131,7 @@ def date_en(value: date | datetime) -> str:
         local = _to_wib(value)
         return (
             f"{_DAYS[local.weekday()]}, {local.day} {_MONTHS[local.month - 1]} {local.year} "
-            f"{local:%H:%M} WIB (UTC+7)"
+            f"{local:%H:%M} {_zone_text(local)}"
         )
     if isinstance(value, date):
         return f"{_DAYS[value.weekday()]}, {value.day} {_MONTHS[value.month - 1]} {value.year}"
@@ -253,6 +268,7 @@ class TemplateSet:
               context: Mapping[str, Any]) -> tuple[str, str]:
         subject_template, body_template = compiled
         values = dict(context)
+        zone = _ZONE.set(ZONES.get(str(values.get("office_timezone") or ""), WIB))
         try:
             subject = " ".join(subject_template.render(values).split())
             body = _tidy(body_template.render(values))
@@ -267,6 +283,8 @@ class TemplateSet:
             raise TemplateError(f"template {name} includes {exc.name!r}, which does not exist") from exc
         except (TypeError, ValueError) as exc:
             raise TemplateError(f"template {name} could not format a value: {exc}") from exc
+        finally:
+            _ZONE.reset(zone)
         if not subject:
             raise TemplateError(f"template {name}: the subject rendered empty")
         if not body:

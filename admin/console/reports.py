@@ -63,6 +63,7 @@ class ReportsView(SecureBaseView):
         definition = (request.args.get("definition") or "").strip() or None
         report = build_for_runtime(rt, period, definition_key=definition, now=_now(), evaluation_limit=PAGE_ROWS)
         return self.render("reports/index.html", report=report, period=period, definition=definition or "",
+                           definitions=common.live_definitions(),
                            body=Markup(render_html_fragment(report)), formats=FORMATS,
                            causes=list_root_causes(rt.store), plans=list_action_plans(rt.store, period.key),
                            statuses=[s.value for s in rootcause.PlanStatus])

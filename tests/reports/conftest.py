@@ -9,10 +9,12 @@ from io import BytesIO
 import pytest
 
 from workflow.runtime import build_runtime
+from workflow.services.office import load_profile_file
 
 from ..conftest import ROOT, walk_in_record
 
 Q1_CSV = ROOT / "tests" / "data" / "evaluasi_2021_q1.csv"
+OFFICE = ROOT / "definitions" / "examples" / "office-banten.yaml"  # the office the Q1 2021 report is of
 WIB = timezone(timedelta(hours=7))
 
 
@@ -22,6 +24,7 @@ def runtime(db_engine, published, calendar, monkeypatch, tmp_path):
     monkeypatch.setenv("ALUR_IDENTITY_SALT", "test")
     monkeypatch.setenv("ALUR_INSTANCE_PATH", str(tmp_path))
     rt = build_runtime(db=db_engine)
+    load_profile_file(rt, OFFICE, actor_id="test", now=datetime(2021, 1, 4, 2, tzinfo=timezone.utc))
     rt.engine.calendar = calendar
     return rt
 

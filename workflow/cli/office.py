@@ -89,7 +89,7 @@ def office_set(ctx: click.Context, settings: tuple[str, ...], actor: str) -> Non
 @click.option("--by", "actor", default="cli", show_default=True)
 @click.pass_context
 def office_load(ctx: click.Context, path: Path, actor: str) -> None:
-    """Set the whole profile from a YAML file (e.g. definitions/examples/office-banten.yaml)."""
+    """Set the whole profile from a YAML file (the example office is in definitions/examples/)."""
     from workflow.services.agencies import import_agencies
     from workflow.services.office import load_profile_file
 

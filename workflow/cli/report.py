@@ -15,7 +15,8 @@ from workflow.cli import fail, runtime
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: laporan-pengaduan-<period>.<format>).")
-@click.option("--definition", "definition_key", default=None, help="Only complaints of this definition key.")
+@click.option("--definition", "definition_key", default=None,
+              help="Only complaints of this definition key (default: every definition of the office).")
 @click.option("--by", "actor", default="cli", show_default=True, help="Who generates it (recorded in the audit).")
 @click.pass_context
 def report(ctx: click.Context, period: str, fmt: str, output: Path | None, definition_key: str | None,

@@ -2,8 +2,8 @@
 
 No office is named in code: the receipt, the public pages, notifications, reports and the working
 calendar read the profile an office stores (``alur office set``, the console's Profil kantor page, or
-``alur office load definitions/examples/office-banten.yaml``). Until one is stored, `OfficeProfile()`
-is a nameless office on WIB, Monday to Friday 08:00-16:00.
+``alur office load FILE.yaml``, as for the example office under ``definitions/examples/``). Until one is
+stored, `OfficeProfile()` is a nameless office on WIB, Monday to Friday 08:00-16:00.
 
 The profile travels as plain data (`profile_from_data` / `OfficeProfile.to_data`): a JSON column in the
 store, a YAML file, the CLI's ``--set name=value`` pairs and the console's form all go through the one

@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from workflow.core.calendar import DEFAULT_TIMEZONE
+from workflow.core.office import OfficeProfile
 from workflow.core.period import Period, format_short, month_label, parse_period
 from workflow.reports.model import (
     ActionPlanLine,
@@ -28,7 +29,9 @@ from workflow.reports.model import (
     RootCauseLine,
     Sla,
 )
+from workflow.reports.scope import heading, outcome_counts, report_catalogs, title
 from workflow.services.audit import latest_checkpoint
+from workflow.services.office import load_profile
 from workflow.spec.catalog import Catalogs, default_catalogs
 from workflow.spec.loader import load_definition
 from workflow.spec.model import Definition
@@ -36,21 +39,7 @@ from workflow.store.queries import reports as q
 
 logger = logging.getLogger(__name__)
 
-OFFICE = "DINAS PENANAMAN MODAL DAN PELAYANAN TERPADU SATU PINTU PROVINSI BANTEN"
-PLACE = "Serang"
 NOT_RECORDED = "Tidak dicatat"
-
-OUTCOME_LABELS = {
-    "answered": "Selesai (dijawab)",
-    "resolved_by_explanation": "Selesai dengan penjelasan",
-    "closed_unconfirmed": "Selesai tanpa konfirmasi",
-    "transferred": "Dialihkan ke OPD berwenang",
-    "rejected": "Tidak dapat diproses",
-    "withdrawn": "Dicabut pemohon",
-    "merged": "Digabung dengan pengaduan lain",
-    "imported": "Selesai (data impor)",
-    None: "Dalam proses",
-}
 UNIT_LABELS = {"calendar_days": "hari kalender", "working_days": "hari kerja", "working_hours": "jam kerja"}
 
 
@@ -95,14 +84,18 @@ _DEFINITIONS: dict[tuple[str, int, int], tuple[str, Definition]] = {}
 
 
 def build_report(store, period: Period | str, *, catalogs: Catalogs | None = None, calendar: Any = None,
-                 definition_key: str | None = None, now: datetime | None = None, office: str = OFFICE,
-                 place: str = PLACE, evaluation_limit: int | None = None) -> Report:
-    """The report for ``period`` (a `Period` or a key such as ``"2021-Q1"``) from ``store``'s figures."""
+                 definition_key: str | None = None, now: datetime | None = None, office: OfficeProfile | None = None,
+                 evaluation_limit: int | None = None) -> Report:
+    """The report for ``period`` (a `Period` or a key such as ``"2021-Q1"``) from ``store``'s figures: of every
+    definition of the office, or of ``definition_key``; titled with the office profile (``office``, else the
+    one ``store`` holds) and tabulated by the catalogs of those definitions (`workflow.reports.scope`)."""
     period = parse_period(period) if isinstance(period, str) else period
-    catalogs = catalogs if catalogs is not None else default_catalogs()
+    office = office if office is not None else load_profile(store)
     now = _utc(now) if now is not None else datetime.now(timezone.utc)
     previous = period.previous()
-    definitions = published_definitions(store, catalogs, definition_key)
+    definitions = published_definitions(store, catalogs if catalogs is not None else default_catalogs(),
+                                        definition_key)
+    catalogs = report_catalogs(definitions, catalogs if catalogs is not None else default_catalogs())
     f = q.figures(store, q.Scope(period.start_utc, period.end_utc, definition_key), now, period_key=period.key,
                   previous_key=previous.key, evaluation_limit=evaluation_limit)
     rekap = rekapitulasi(f.rekap, catalogs)
@@ -116,16 +109,19 @@ def build_report(store, period: Period | str, *, catalogs: Catalogs | None = Non
         calendar=_calendar_info(calendar, period, f.fingerprints),
         measured=f.measured, unmeasured_imported=f.imported, measured_at=now.isoformat(),
     )
+    by_outcome, by_category = outcome_counts(f.outcomes, definitions)
     report = Report(
-        title=f"LAPORAN EVALUASI PENGADUAN PADA PELAYANAN TERPADU SATU PINTU PROVINSI BANTEN {period.label.upper()}",
-        office=office, place=place, period=period.key, period_label=period.label,
+        title=title(office, period.label), office=heading(office), place=office.city, period=period.key,
+        period_label=period.label,
         period_start=period.start.isoformat(), period_end=period.end.isoformat(),
         previous_period=previous.key, previous_period_label=previous.label,
         generated_at=now.isoformat(), definition_key=definition_key, total=f.total, rekapitulasi=rekap,
         by_kategori=tuple(_breakdown(f.counts["kategori"], catalogs.get("kategori"))),
         by_kanal=tuple(_breakdown(f.counts["kanal"], catalogs.get("kanal"))),
         by_tingkat=tuple(_breakdown(f.counts["tingkat"], catalogs.get("tingkat"))),
-        by_outcome=tuple(_outcomes(f.counts["outcome"], definitions)),
+        by_outcome=tuple(by_outcome), by_category=tuple(by_category), office_short=office.display_name,
+        service_name=office.service_name or office.display_name, timezone=office.timezone,
+        definitions=tuple(d.key for d in definitions),
         by_sektor=tuple(Count(s.code, s.label, s.total) for s in rekap.sectors),
         by_month=tuple(Count(f"{y}-{mo:02d}", month_label(y, mo), f.months.get(f"{y}-{mo:02d}", 0))
                        for y, mo in period.months()),
@@ -201,25 +197,6 @@ def _breakdown(counts: dict[str | None, int], catalog) -> list[Count]:
     if counts.get(None):
         out.append(Count(None, NOT_RECORDED, counts[None]))
     return out
-
-
-def _outcomes(counts: dict[str | None, int], definitions: list[Definition]) -> list[Count]:
-    labels: dict[str | None, str] = {}
-    for definition in definitions:
-        for state in definition.states.values():
-            if state.terminal and state.outcome:
-                labels.setdefault(state.outcome, state.label)
-    for code, label in OUTCOME_LABELS.items():
-        labels.setdefault(code, label)
-    shown = [code for code in labels if code is not None and (code in counts or _in_definitions(code, definitions))]
-    shown += sorted(k for k in counts if k is not None and k not in shown)
-    out = [Count(code, labels.get(code, code or ""), counts.get(code, 0)) for code in shown]
-    out.append(Count(None, OUTCOME_LABELS[None], counts.get(None, 0)))
-    return out
-
-
-def _in_definitions(outcome: str, definitions: list[Definition]) -> bool:
-    return any(s.terminal and s.outcome == outcome for d in definitions for s in d.states.values())
 
 
 def _clock_stats(rows: list[dict], pct: list[dict], specs: dict, catalogs: Catalogs, *, by_opd: bool) -> list[ClockStats]:
@@ -321,5 +298,5 @@ def build_for_runtime(runtime, period: Period | str, **kwargs) -> Report:
     return build_report(runtime.store, period, catalogs=runtime.catalogs, calendar=runtime.calendar, **kwargs)
 
 
-__all__ = ["build_report", "build_for_runtime", "audit_anchor", "rekapitulasi", "published_definitions", "OFFICE",
-           "UNIT_LABELS", "OUTCOME_LABELS", "letters"]
+__all__ = ["build_report", "build_for_runtime", "audit_anchor", "rekapitulasi", "published_definitions",
+           "UNIT_LABELS", "letters"]

@@ -197,6 +197,11 @@ class Report:
     analysis: tuple[str, ...] = field(default=())
     clocks_described: tuple[str, ...] = field(default=())  # "Penyelesaian pengaduan: 7 hari kalender"
     audit_checkpoint: AuditAnchor | None = None  # None: no checkpoint has been signed yet
+    by_category: tuple[Count, ...] = field(default=())  # outcomes by standard category (workflow.spec.outcomes)
+    office_short: str = ""  # the office as people call it ("DPMPTSP ..."), from its profile
+    service_name: str = ""  # the service the complaints are about, from the profile
+    timezone: str = "Asia/Jakarta"  # the office's zone: the signing date is read in it
+    definitions: tuple[str, ...] = field(default=())  # the definition keys the report covers
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (tuples become lists; derived rates included)."""

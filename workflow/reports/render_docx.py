@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -18,7 +19,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt
 
-from workflow.core.period import MONTHS, OFFICE_TZ
+from workflow.core.period import MONTHS
 from workflow.reports.model import Report
 from workflow.reports.tables import ANCHOR_NOTE, ANCHOR_TITLE, Table, anchor_rows, report_tables, sla_note
 
@@ -44,7 +45,7 @@ def render_docx(report: Report) -> bytes:
     _chapter(doc, "I", "PENDAHULUAN")
     doc.add_heading("1.1 Latar Belakang", level=2)
     doc.add_paragraph(
-        "DPMPTSP Provinsi Banten menyelenggarakan pelayanan pengaduan atas proses pelayanan perizinan dan non "
+        f"{report.office_short} menyelenggarakan pelayanan pengaduan atas proses pelayanan perizinan dan non "
         "perizinan. Atas pengaduan yang diterima perlu dilakukan tindakan korektif serta tindak lanjut, sehingga "
         "penyelenggara pelayanan mengetahui kekurangan pada proses perizinan dan dapat memperbaikinya.")
     doc.add_heading("1.2 Maksud dan Tujuan", level=2)
@@ -72,7 +73,7 @@ def render_docx(report: Report) -> bytes:
                       "lalu disampaikan kepada pemohon.")
     doc.add_heading("3.2 Jenis Layanan Pengaduan", level=2)
     doc.add_paragraph("Pengaduan menurut kategori, kanal, tingkat, status penyelesaian dan bulan:")
-    for number in ("3.2", "3.3", "3.4", "3.5", "3.6"):
+    for number in ("3.2", "3.3", "3.4", "3.5", "3.6", "3.7"):
         _table(doc, tables[number])
     doc.add_heading("3.3 Rekapitulasi Pengaduan", level=2)
     doc.add_paragraph(
@@ -106,10 +107,10 @@ def render_docx(report: Report) -> bytes:
     _table(doc, tables["5.2"])
 
     doc.add_paragraph("Demikian laporan yang dapat kami susun semoga dapat bermanfaat dan sebagai bentuk upaya "
-                      "perbaikan kinerja penyelenggaraan Pelayanan Terpadu Satu Pintu Provinsi Banten.")
+                      f"perbaikan kinerja penyelenggaraan {report.service_name}.")
     sign = doc.add_paragraph()
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    generated = datetime.fromisoformat(report.generated_at).astimezone(OFFICE_TZ)
+    generated = datetime.fromisoformat(report.generated_at).astimezone(ZoneInfo(report.timezone))
     sign.add_run(f"{report.place}, {MONTHS[generated.month - 1]} {generated.year}\n"
                  f"KEPALA {report.office},\n\n\n\n(nama dan tanda tangan)")
     _anchor(doc, report)

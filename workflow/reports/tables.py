@@ -177,6 +177,8 @@ def report_tables(report: Report) -> list[Table]:
         _count_table("3.4", "Pengaduan per tingkat", "tingkat", "Tingkat", report.by_tingkat, report.total),
         _count_table("3.5", "Pengaduan per status penyelesaian", "status", "Status", report.by_outcome, report.total),
         _count_table("3.6", "Pengaduan per bulan", "bulan", "Bulan", report.by_month, report.total),
+        _count_table("3.7", "Pengaduan per kategori hasil penyelesaian (standar)", "kategori_hasil", "Kategori hasil",
+                     report.by_category, report.total),
         evaluation_table(report),
         sla_table(report),
         sla_opd_table(report),

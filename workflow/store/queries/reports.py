@@ -20,7 +20,7 @@ PostgreSQL, ``strftime('%Y-%m', created_at, '+7 hours')`` on SQLite.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -67,6 +67,14 @@ def count_by(conn: Connection, scope: Scope, column: str) -> dict[str | None, in
     col = t.c[column]
     rows = conn.execute(select(col, func.count()).where(scope.conditions()).group_by(col)).all()
     return {row[0]: int(row[1]) for row in rows}
+
+
+def outcome_counts(conn: Connection, scope: Scope) -> dict[tuple[str, str | None], int]:
+    """Complaints per (definition key, outcome): an outcome code means what its definition says it means
+    (its category), so the report maps each pair (`workflow.reports.outcomes`)."""
+    rows = conn.execute(select(t.c.definition_key, t.c.outcome, func.count()).where(scope.conditions())
+                        .group_by(t.c.definition_key, t.c.outcome)).all()
+    return {(row[0], row[1]): int(row[2]) for row in rows}
 
 
 def rekap_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str | None, str | None, int]]:
@@ -268,6 +276,7 @@ class Figures:
     root_causes: list[Any]
     action_plans: list[Any]
     previous_action_plans: list[Any]
+    outcomes: dict[tuple[str, str | None], int] = field(default_factory=dict)  # (definition, outcome) -> n
 
 
 def figures(store, scope: Scope, now: datetime, *, period_key: str, previous_key: str,
@@ -289,7 +298,8 @@ def figures(store, scope: Scope, now: datetime, *, period_key: str, previous_key
             fingerprints=calendar_fingerprints(conn, scope), imported=imported_count(conn, scope),
             measured=measured_count(conn, scope), root_causes=root_cause_counts(conn, scope),
             action_plans=action_plans(conn, period_key),
-            previous_action_plans=action_plans(conn, previous_key, recurrence_scope=scope))
+            previous_action_plans=action_plans(conn, previous_key, recurrence_scope=scope),
+            outcomes=outcome_counts(conn, scope))
 
 
 def latest_sources(store, key: str | None = None) -> list[tuple[str, int, str]]:
@@ -305,7 +315,7 @@ def latest_sources(store, key: str | None = None) -> list[tuple[str, int, str]]:
     return list(out.values())
 
 
-__all__ = ["Scope", "total", "count_by", "rekap_counts", "month_counts", "month_key", "imported_count",
+__all__ = ["Scope", "total", "count_by", "outcome_counts", "rekap_counts", "month_counts", "month_key", "imported_count",
            "measured_count", "evaluation_rows", "wib_date", "complainant_name", "sla_counts", "sla_percentiles",
            "calendar_fingerprints", "root_cause_counts", "action_plans", "gross_seconds", "opd_of_ticket", "Figures",
            "figures", "latest_sources"]
