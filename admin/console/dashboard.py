@@ -14,6 +14,7 @@ from flask import Flask
 from flask_admin import expose
 
 from workflow.errors import UnknownDefinition
+from workflow.services.roles import role_directory
 from workflow.store.queries.dashboard import dashboard_numbers
 
 from ..auth import SecureBaseView, current_actor
@@ -82,16 +83,17 @@ class SupervisorDashboard(SecureBaseView):
                     definitions[k] = rt.engine.definition(*k)
                 except UnknownDefinition:
                     definitions[k] = None
-        latest = common.definition_for()
-        clock_labels = {}
-        if latest is not None:
-            clock_labels = {k: ((c.label_en or c.label) if common.lang() == "en" else c.label)
-                            for k, c in latest.clocks.items()}
+        clock_labels: dict[str, str] = {}
+        for live in common.live_definitions():  # every definition running side by side
+            for k, c in live.clocks.items():
+                clock_labels.setdefault(k, (c.label_en or c.label) if common.lang() == "en" else c.label)
+        directory = role_directory(rt)
         return self.render(
             "supervisor/dashboard.html", n=numbers, lanes=group_by_lane(numbers["by_state"], definitions), now=now,
             clock_labels=clock_labels, open_total=sum(r["n"] for r in numbers["by_state"]),
             month_total=rate_total(numbers["month"]), quarter_total=rate_total(numbers["quarter"]), common=common,
-            my_roles=sorted(r for r in actor.roles if r.startswith("kepala_")),
+            my_roles=sorted(r for r in actor.roles if r in directory.roles
+                            and directory.roles[r].supervisor_level is not None),
             state_label=lambda key, version, state: common.state_label(definitions.get((key, version)), state))
 
 
