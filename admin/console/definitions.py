@@ -20,6 +20,7 @@ from flask_admin import expose
 from workflow.errors import ConcurrentUpdate, DefinitionError, DefinitionProblem, MigrationError, UnknownDefinition
 from workflow.services import migrate
 from workflow.services.publish import publish
+from workflow.services.staffing import staffing_warnings
 from workflow.spec.diagram import render_mermaid, render_svg
 from workflow.spec.diff import impact, semantic_diff, text_diff
 from workflow.spec.loader import check_definition
@@ -120,8 +121,14 @@ class DefinitionsView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        return self.render("supervisor/definitions.html", definitions=list_definitions(common.runtime().store),
-                           common=common)
+        rt = common.runtime()
+        definitions = list_definitions(rt.store)
+        for d in definitions:  # roles and agencies of the latest version nobody can act for (not errors)
+            try:
+                d["warnings"] = staffing_warnings(rt.store, rt.engine.definition(d["key"], d["latest"]), rt.catalogs)
+            except (UnknownDefinition, DefinitionError):
+                d["warnings"] = []
+        return self.render("supervisor/definitions.html", definitions=definitions, common=common)
 
     @expose("/<key>/v<int:version>")
     def version(self, key: str, version: int):
