@@ -48,9 +48,19 @@ def running_runtime(rt):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo", "with_demo", is_flag=True, help="Upgrade the DB, publish the SOP, create demo users and tickets.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Web processes (default: ALUR_WEB_WORKERS, else two per CPU core).")
+@click.option("--timeout", type=click.IntRange(min=5), default=30, show_default=True,
+              help="Seconds before a hung request's process is restarted.")
+@click.option("--dev", is_flag=True, help="Werkzeug's development server with the reloader (one process; "
+                                            "not for production).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
-    """Run the web console, public pages and API (gunicorn-ready app: admin.wsgi:app)."""
+def serve(ctx: click.Context, host: str, port: int, with_demo: bool, workers: int | None, timeout: int,
+          dev: bool) -> None:
+    """Run the web console, public pages and API on gunicorn (or Werkzeug's reloader with --dev)."""
+    if dev and os.environ.get("WERKZEUG_RUN_MAIN") != "true":  # the reloader's watcher: it only restarts
+        _dev_watch(host, port)
+        return
     if is_loopback(host) and os.environ.get("ALUR_INSECURE_COOKIES") != "1":
         os.environ["ALUR_INSECURE_COOKIES"] = "1"
         click.secho("WARNING: serving plain http on a loopback address: session cookies are not marked "
@@ -70,26 +80,43 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
     if with_demo:
         logins = demo.prepare_demo(rt)
         print_logins(logins, host, port)
-    from werkzeug.serving import run_simple
-
     from admin.app import create_app
 
     app = create_app(runtime=running_runtime(rt))
-    sweeper = _start_background(rt)
+    sweeper = _start_background(rt, here=dev)  # under gunicorn each worker starts its own (admin.server)
     click.echo(f"database: {rt.store.describe()}")
     click.echo(f"alur console on http://{host}:{port}/admin/  (public pages on http://{host}:{port}/)")
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        if dev:
+            from werkzeug.serving import run_simple
+
+            run_simple(host, port, app, threaded=True, use_reloader=True, use_debugger=False)
+        else:
+            from admin import server
+
+            server.run(app, rt, host=host, port=port, workers=workers or server.default_workers(), timeout=timeout)
     finally:
         if sweeper is not None:
             sweeper.stop()
 
 
-def _start_background(rt):
+def _dev_watch(host: str, port: int) -> None:
+    """The reloader's watching process: it runs the command again in a child (WERKZEUG_RUN_MAIN=true), which
+    does the work and is restarted on every code change; nothing is prepared twice."""
+    from werkzeug.serving import run_simple
+
+    click.secho("development server (--dev): one process, restarted when the code changes; not for production",
+                fg="yellow", err=True)
+    run_simple(host, port, lambda environ, start_response: [], use_reloader=True)  # the child serves the app
+
+
+def _start_background(rt, *, here: bool = True):
     if rt.redis_url:
         click.echo("Redis configured: run 'alur worker' for deadlines and notifications.")
         return None
-    click.echo("no Redis configured: deadlines and notifications are swept in this process.")
+    click.echo("no Redis configured: deadlines and notifications are swept in the web process(es).")
+    if not here:
+        return None
     delivery.start_background_delivery(rt)  # requests never wait on the mail server
     return periodic.start_inprocess_sweeper(rt)
 
@@ -110,19 +137,26 @@ def _log_to_stderr() -> None:
 @click.command()
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty (for scripts and tests).")
 @click.option("--name", default=None, help="Worker name shown by 'rq info' (default: host and pid).")
-@click.option("--no-fork", "no_fork", is_flag=True,
-              help="Run jobs in this process instead of a forked child per job: ~10x more jobs a second; "
-                   "a crashing job then stops the worker (let systemd or supervisor restart it).")
+@click.option("--processes", type=click.IntRange(min=1), default=lambda: int(os.environ.get(
+              "ALUR_WORKER_PROCESSES") or os.cpu_count() or 2), show_default="ALUR_WORKER_PROCESSES or the CPU count",
+              help="Workers run and restarted by this command.")
+@click.option("--fork/--no-fork", "fork", default=False, show_default=True,
+              help="Fork a work horse per job (rq's default: isolates each job, ~10x slower). Without it each "
+                   "worker runs jobs itself and the supervisor restarts a worker that dies.")
 @click.pass_context
-def worker(ctx: click.Context, burst: bool, name: str | None, no_fork: bool) -> None:
-    """Run an rq worker with the scheduler (needs ALUR_REDIS_URL); start as many as you need."""
+def worker(ctx: click.Context, burst: bool, name: str | None, processes: int, fork: bool) -> None:
+    """Run rq workers with the scheduler (needs ALUR_REDIS_URL), restarting any that dies."""
     _log_to_stderr()
     rt = running_runtime(cli_runtime(ctx))
     if not rt.redis_url:
         raise click.ClickException("alur worker needs Redis: set ALUR_REDIS_URL (e.g. redis://127.0.0.1:6379/0). "
                                    "Without Redis, 'alur serve' escalates and delivers in-process and no worker "
                                    "is needed.")
-    jobs_worker.run_worker(rt, burst=burst, name=name, fork=not no_fork)
+    if burst:
+        jobs_worker.run_worker(rt, burst=True, name=name, fork=fork)
+        return
+    click.echo(f"alur worker: {processes} worker(s), {'forking per job' if fork else 'jobs in process'}", err=True)
+    jobs_worker.run_workers(rt, processes, name=name, fork=fork)
 
 
 @click.command()

@@ -16,10 +16,12 @@ import os
 import threading
 import time
 from collections import Counter
+from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from workflow.store.queries import health
+from workflow.store.queries.delivery_lag import delivery_lag
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__)
@@ -34,8 +36,22 @@ def healthz():
     except Exception as exc:  # noqa: BLE001 - any database failure makes the instance unhealthy
         logger.warning("health check failed: %s", exc)
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok", **_redis_health(rt),
+    return jsonify(status="ok", database="ok", **_redis_health(rt), notifications=_notification_health(rt),
                    ms=round((time.perf_counter() - started) * 1000, 1))
+
+
+BEHIND_SECONDS = 60.0  # a notification waiting longer than this means the workers do not keep up
+
+
+def _notification_health(rt) -> dict[str, object]:
+    """How far notifications lag (`workflow.store.queries.delivery_lag`); ``behind`` past `BEHIND_SECONDS`."""
+    lag = delivery_lag(rt.store, datetime.now(timezone.utc))
+    behind = lag.waiting_seconds > BEHIND_SECONDS
+    if behind:
+        logger.warning("notifications are behind: the oldest has waited %.0f s (start more 'alur worker' "
+                       "processes, or check that one runs)", lag.waiting_seconds)
+    return {"waiting_s": round(lag.waiting_seconds, 1), "lag_p95_s": round(lag.quantiles.get(0.95, 0.0), 1),
+            "behind": behind}
 
 
 def _redis_health(rt) -> dict[str, str]:
@@ -143,6 +159,13 @@ def collect(rt) -> str:
                [({"status": status}, n) for status, n in counts.outbox])
     out.metric("alur_failed_deliveries", "gauge", "Notification deliveries that failed.",
                [({}, counts.failed_deliveries)])
+    lag = delivery_lag(rt.store, datetime.now(timezone.utc))
+    out.metric("alur_notification_waiting_seconds", "gauge",
+               "Age of the oldest notification not sent yet (retries waiting for their backoff excluded).",
+               [({}, round(lag.waiting_seconds, 3))])
+    out.metric("alur_notification_lag_seconds", "gauge",
+               f"From the move to the message sent, over the last {lag.sent} deliveries sent.",
+               [({"quantile": str(q)}, round(v, 3)) for q, v in lag.quantiles.items()])
     if rt.redis_url:
         _queue_depths(rt, out)
     return out.text()

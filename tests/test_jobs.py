@@ -314,6 +314,15 @@ def slow_fire_job(ticket_id: int, clock_run_id: int, rung: int, marker: str) -> 
     return fire_rung_job(ticket_id, clock_run_id, rung)
 
 
+def _in_group(pid: str, group: int) -> bool:
+    """Whether /proc/<pid> is a process (not yet reaped or a zombie) of process group ``group``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return False
+    return fields[0] != "Z" and int(fields[2]) == group
+
+
 @pytest.mark.redis
 @pytest.mark.slow
 def test_worker_killed_mid_escalation_is_retried_without_duplicates(tmp_path, redis_conn, prefix, actors):
@@ -347,6 +356,11 @@ def test_worker_killed_mid_escalation_is_retried_without_duplicates(tmp_path, re
         os.kill(horse, signal.SIGKILL)
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
+        # `alur worker` supervises several workers: until each has exited, Redis may still hand the
+        # requeued job to a dead worker's blocking pop
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_in_group(pid, worker.pid) for pid in os.listdir("/proc")):
+            time.sleep(0.05)
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
