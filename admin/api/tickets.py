@@ -16,9 +16,10 @@ from flask_limiter.util import get_remote_address
 from admin.public import limits
 from admin.public.status import find_by_token, iso, jsonable, public_status
 from workflow.core.calendar import OFFICE_TZ
-from workflow.errors import TicketNotFound
+from workflow.errors import TicketNotFound, UnknownDefinition
 from workflow.services.engine import Opened
 from workflow.services.intake import file_complaint
+from workflow.services.offered import offered, offered_definitions
 from workflow.store.queries import api as queries
 
 from . import idempotency
@@ -44,12 +45,23 @@ FILTERS = (
 )
 
 
-def intake_key() -> str:
-    return current_app.config.get("ALUR_INTAKE_DEFINITION") or runtime().intake_definition()
+def intake_key(asked: str | None = None) -> str:
+    """The definition a complaint is filed on: ``asked`` (``?definition=``) when it is a service on offer
+    (`workflow.services.offered`), else the default intake definition; 422 naming the services otherwise."""
+    default = current_app.config.get("ALUR_INTAKE_DEFINITION")
+    try:
+        return offered(runtime(), asked, default).key
+    except UnknownDefinition as exc:
+        raise ApiProblem(422, "Layanan tidak dikenal", str(exc), errors={"definition": str(exc)}) from None
 
 
 def record_schema(rt) -> dict:
-    return fields_schema(rt.engine.definition(intake_key()).record, rt.catalogs)
+    """The intake record's schema: of the one service on offer, or one of each (``oneOf``, titled by key)."""
+    services = offered_definitions(rt, current_app.config.get("ALUR_INTAKE_DEFINITION"))
+    if len(services) == 1:
+        return fields_schema(services[0].record, rt.catalogs)
+    return {"oneOf": [{**fields_schema(d.record, rt.catalogs), "title": d.key,
+                       "description": f"{d.title}: POST /tickets?definition={d.key}"} for d in services]}
 
 
 def fire_schema(rt) -> dict:
@@ -105,7 +117,7 @@ def _created_bounds(q: dict[str, Any]) -> tuple[datetime | None, datetime | None
     return bounds[0], bounds[1]
 
 
-def create_ticket(rt, body, **headers):
+def create_ticket(rt, body, definition=None, **headers):
     key = g.api_key
 
     def answer(t) -> dict:  # what a retry with the same Idempotency-Key gets (no token: it is shown once)
@@ -113,7 +125,7 @@ def create_ticket(rt, body, **headers):
                 "token": None, "tracking_url": None, "replayed": False}
 
     claim = idempotency.key_claim(key, headers.get("Idempotency-Key"), idempotency.request_hash(body), answer)
-    opened = file_complaint(rt, body, key.actor(), definition_key=intake_key(), key=claim)
+    opened = file_complaint(rt, body, key.actor(), definition_key=intake_key(definition), key=claim)
     if not isinstance(opened, Opened):
         return idempotency.replay(opened, claim)
     t = opened.ticket
@@ -163,11 +175,13 @@ def fire_transition(rt, receipt_no, trigger, body):
 CREATE = Operation(
     "POST", "/tickets", "createTicket", "File a complaint", ("intake",), body=record_schema, check_body=False,
     response="TicketCreated", status=201, tags=("tickets",),
+    params=(Param("definition", "query", {"type": "string", "pattern": r"^[a-z][a-z0-9-]{0,99}$"},
+                  "the service (a public definition's key); default: the office's default intake definition"),),
     headers=(Param("Idempotency-Key", "header", IDEMPOTENCY_KEY,
                    "retries with the same key and body return the same ticket; another body answers 422. "
                    "A key is remembered for 24 hours (ALUR_IDEMPOTENCY_HOURS), then it is free again"),),
-    description="The body is the intake record of the definition (fields and catalog codes as in "
-                "GET /definitions/{key}). The tracking token is returned once; a replay (same "
+    description="The body is the intake record of the definition named by ?definition= (fields and catalog "
+                "codes as in GET /definitions/{key}; several services: one schema each, titled by key). The tracking token is returned once; a replay (same "
                 "Idempotency-Key and body) answers the same ticket with replayed=true and token null.")
 STATUS = Operation(
     "GET", "/tickets/{receipt_no}/status", "getPublicStatus", "A ticket's public status (receipt + token)",

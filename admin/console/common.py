@@ -17,6 +17,7 @@ from workflow.core.calendar import OFFICE_TZ
 from workflow.core.clocks import AT_RISK_PERCENT, gross_seconds, net  # noqa: F401 - the templates read it from here
 from workflow.errors import AlurError, UnknownDefinition
 from workflow.services import identity
+from workflow.services.office import current_office
 from workflow.spec.model import Definition, Field
 from workflow.store.queries import definitions, search, worklist
 from workflow.store.queries.worklist import Filters, Queue
@@ -93,7 +94,8 @@ def wib(value: datetime | str | None, style: str = "medium") -> str:
     if moment is None:
         return "–"
     code = lang()
-    local = moment.astimezone(OFFICE_TZ)
+    zone, zone_name = office_zone()
+    local = moment.astimezone(zone)
     sep = ":" if code == "en" else "."
     clock = f"{local.hour:02d}{sep}{local.minute:02d}"
     if style == "date":
@@ -101,10 +103,22 @@ def wib(value: datetime | str | None, style: str = "medium") -> str:
     if style == "long":
         at = "at" if code == "en" else "pukul"
         return (f"{DAYS[code][local.weekday()]}, {local.day} {MONTHS[code][local.month - 1]} {local.year} "
-                f"{at} {clock} WIB")
+                f"{at} {clock} {zone_name}")
     if style == "short":
-        return f"{local.day:02d}/{local.month:02d}/{local.year % 100:02d} {clock} WIB"
-    return f"{local.day} {MONTHS_SHORT[code][local.month - 1]} {local.year} {clock} WIB"
+        return f"{local.day:02d}/{local.month:02d}/{local.year % 100:02d} {clock} {zone_name}"
+    return f"{local.day} {MONTHS_SHORT[code][local.month - 1]} {local.year} {clock} {zone_name}"
+
+
+def office_zone() -> tuple[Any, str]:
+    """The office's zone and its name (WIB, WITA, WIT) from its profile, read once per request."""
+    def read() -> tuple[Any, str]:
+        try:
+            office = current_office(runtime())
+        except (RuntimeError, KeyError):  # outside an app: the default zone
+            return OFFICE_TZ, "WIB"
+        return office.zone, office.zone_name
+
+    return _per_request("_alur_zone", read)
 
 
 def duration(seconds: float) -> str:
@@ -247,7 +261,7 @@ def form_values(fields: Iterable[Field], form: Mapping[str, Any]) -> dict[str, A
         if value is None:
             continue
         if f.type == "datetime" and value and len(value) <= 16 and "+" not in value:
-            value = value + ":00+07:00"  # <input type=datetime-local> gives office-local time without a zone
+            value = value + ":00" + current_office(runtime()).utc_offset()  # datetime-local has no zone
         raw[f.name] = value
     return raw
 
@@ -352,9 +366,7 @@ def state_options(definitions: Iterable[Definition]) -> list[tuple[str, str]]:
 def promise_clock(definition: Definition | None):
     """The clock a complainant is promised an answer by: the first that starts when a complaint is opened
     (the SOP's overall deadline, e.g. "7 hari kalender"), or None."""
-    if definition is None:
-        return None
-    return next((c for c in definition.clocks.values() if c.start.open), None)
+    return definition.promise_clock() if definition is not None else None
 
 
 _WORDS = ("nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan", "sepuluh",

@@ -1,5 +1,5 @@
-"""What every public page shares: the runtime, dates in WIB, field labels in the visitor's language, the
-tracking link."""
+"""What every public page shares: the runtime, dates in the office's zone (WIB, WITA or WIT, from its
+profile), field labels in the visitor's language, the tracking link."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from flask import url_for
 
-from workflow.core.calendar import OFFICE_TZ
+from workflow.services.office import current_office
 
 from .i18n import locale
 
@@ -20,7 +20,8 @@ def runtime():
 def wib(value: datetime | None) -> str:
     if value is None:
         return "-"
-    return value.astimezone(OFFICE_TZ).strftime("%d-%m-%Y %H:%M") + " WIB"
+    office = current_office(runtime())
+    return value.astimezone(office.zone).strftime("%d-%m-%Y %H:%M") + f" {office.zone_name}"
 
 
 def field_label(f) -> str:

@@ -1,18 +1,23 @@
 """The public complaint form: fields grouped for the complainant, evidence checked before anything is
-stored, and one intake (`workflow.services.intake.file_complaint`) that saves all of it or nothing."""
+stored, and one intake (`workflow.services.intake.file_complaint`) that saves all of it or nothing.
+
+The services on offer are the published definitions marked ``public: true`` (`workflow.services.offered`),
+each with its own record fields: with several, ``/pengaduan/baru`` first asks which (``?layanan=<key>``)."""
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 
 from workflow.core import evidence
 from workflow.core.evidence import Upload
 from workflow.core.inputs import validate_fields
-from workflow.errors import AttachmentRejected, InvalidInput
+from workflow.errors import AttachmentRejected, InvalidInput, UnknownDefinition
 from workflow.services.intake import file_complaint
+from workflow.services.offered import offered, offered_definitions, online_channel
+from workflow.services.office import current_office
 
 from . import limits
 from .common import runtime
@@ -28,12 +33,14 @@ GROUPS = (("Identitas pengadu", ("nama", "alamat", "telepon", "email")),
           ("Perizinan yang diadukan", ("no_registrasi", "sektor", "jenis_izin")),
           ("Isi pengaduan", None))
 HONEYPOT = "situs_web"
-WEB_CHANNEL = "website_sipeka"
 
 
-def intake_definition():
-    rt = runtime()
-    return rt.engine.definition(current_app.config.get("ALUR_INTAKE_DEFINITION") or rt.intake_definition())
+def intake_definition(key: str | None = None):
+    """The service asked for (``key``, a public definition), else the default one; 404 for another key."""
+    try:
+        return offered(runtime(), key, current_app.config.get("ALUR_INTAKE_DEFINITION"))
+    except UnknownDefinition:
+        abort(404)
 
 
 def form_fields(definition) -> list[tuple[str, list]]:
@@ -64,13 +71,17 @@ def choices(f, rt) -> list[dict[str, Any]]:
 def record_from_form(definition) -> dict[str, Any]:
     names = {f.name: f for f in definition.record if f.name not in OFFICE_ONLY}
     record: dict[str, Any] = {}
+    offset = current_office(runtime()).utc_offset()
     for name, f in names.items():
         value = request.form.get(name, "")
         if f.type == "datetime" and value and len(value) <= 16 and "T" in value:
-            value += ":00+07:00"  # <input type=datetime-local> has no zone; the office is in WIB
+            value += ":00" + offset  # <input type=datetime-local> has no zone: the office's
         record[name] = value
-    record["kanal"] = WEB_CHANNEL
-    record["kerahasiaan"] = request.form.get("kerahasiaan") or "biasa"
+    channel = online_channel(definition, runtime().catalogs)
+    if channel is not None:
+        record["kanal"] = channel
+    if definition.record_field("kerahasiaan") is not None:
+        record["kerahasiaan"] = request.form.get("kerahasiaan") or "biasa"
     return record
 
 
@@ -113,7 +124,12 @@ def _submit(definition, errors: dict[str, str]):
 
 
 def new_complaint():
-    definition = intake_definition()
+    key = request.values.get("layanan")
+    if not key and request.method == "GET":
+        services = offered_definitions(runtime(), current_app.config.get("ALUR_INTAKE_DEFINITION"))
+        if len(services) > 1:  # several services on offer: the complainant chooses first
+            return render_template("public/services.html", services=services)
+    definition = intake_definition(key)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     if request.method == "POST":
@@ -126,6 +142,8 @@ def new_complaint():
             return done
     rt = runtime()
     return render_template("public/form.html", groups=form_fields(definition), errors=errors, values=values,
+                           service=definition, several=len(offered_definitions(
+                               rt, current_app.config.get("ALUR_INTAKE_DEFINITION"))) > 1,
                            choices=lambda f: choices(f, rt), honeypot=HONEYPOT, accept=evidence.ACCEPT,
                            max_mb=evidence.max_bytes() // (1024 * 1024), max_bytes=evidence.max_bytes(),
                            max_files=evidence.MAX_FILES,
@@ -137,4 +155,4 @@ def register(bp: Blueprint, limiter) -> None:
     bp.add_url_rule("/pengaduan/baru", "new_complaint", view, methods=["GET", "POST"])
 
 
-__all__ = ["register", "OFFICE_ONLY", "HONEYPOT", "GROUPS", "form_fields", "record_from_form"]
+__all__ = ["register", "OFFICE_ONLY", "HONEYPOT", "GROUPS", "form_fields", "record_from_form", "intake_definition"]

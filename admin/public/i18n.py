@@ -9,6 +9,8 @@ EN = {
     "Ajukan pengaduan": "File a complaint",
     "Lacak pengaduan": "Track a complaint",
     "Formulir pengaduan": "Complaint form",
+    "Pilih layanan yang diadukan": "Choose the service your complaint is about",
+    "Pilih layanan lain": "Choose another service",
     "Pengaduan tidak dipungut biaya.": "Filing a complaint is free of charge.",
     "Kolom bertanda * wajib diisi.": "Fields marked * are required.",
     "Identitas pengadu": "Your identity",

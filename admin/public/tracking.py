@@ -33,7 +33,8 @@ def receipt():
     rt = runtime()
     ticket = find_by_token(rt, shown["receipt"], shown["token"])
     status = public_status(rt, ticket, locale()) if ticket else None
-    return render_template("public/receipt.html", shown=shown, status=status,
+    promise = rt.engine.definition_of(ticket).promise_clock() if ticket else None
+    return render_template("public/receipt.html", shown=shown, status=status, promise=promise.key if promise else None,
                            track_url=track_url(shown["receipt"], shown["token"]))
 
 

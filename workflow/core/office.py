@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,6 +71,13 @@ class OfficeProfile:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def utc_offset(self) -> str:
+        """The zone's offset as ISO 8601 writes it, "+07:00" for WIB (Indonesia keeps no daylight saving):
+        what a form's zoneless ``datetime-local`` value is completed with."""
+        offset = datetime.now(self.zone).utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset is not None else 420
+        return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
     @property
     def configured(self) -> bool:

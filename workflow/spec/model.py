@@ -272,6 +272,11 @@ class Definition:
         chain = [r for r in self.roles.values() if r.supervisor_level is not None]
         return sorted(chain, key=lambda r: r.supervisor_level or 0)
 
+    def promise_clock(self) -> Clock | None:
+        """The deadline a complainant is promised on the receipt: the first clock that starts when a complaint
+        is opened (the SOP's overall deadline), or None."""
+        return next((c for c in self.clocks.values() if c.start.open), None)
+
     def outcome_category(self, code: str | None) -> str | None:
         """The standard category of an outcome code (a declared outcome, or a category named directly)."""
         if code is None:
