@@ -42,15 +42,27 @@ PeriodicTask = Callable[..., int]
 
 
 def instance_secret(name: str, env: str) -> str:
-    """A secret from the environment, else one generated once and kept in the instance folder."""
+    """A secret from the environment, else one generated once and kept in the instance folder.
+
+    The file is created readable by its owner only (0600, in a 0700 folder) from its first byte, never
+    written with the umask and narrowed afterwards; it is written aside and linked into place, so a
+    process starting at the same moment reads a whole secret, and the first one written is kept."""
     value = os.environ.get(env)
     if value:
         return value
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    INSTANCE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = INSTANCE_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-        path.chmod(0o600)
+        aside = INSTANCE_DIR / f".{name}.{os.getpid()}.tmp"
+        aside.unlink(missing_ok=True)  # a leftover of a crash: a new file, so the mode below is the one it gets
+        with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+            out.write(secrets.token_urlsafe(32))
+        try:
+            os.link(aside, path)  # atomic; refuses to replace a secret another process linked first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(aside)
     return path.read_text(encoding="utf-8").strip()
 
 

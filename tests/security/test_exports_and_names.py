@@ -46,3 +46,32 @@ def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
     upgrade(engine)
     engine.dispose()
     assert (tmp_path / "office" / "alur.db").stat().st_mode & 0o777 == 0o600
+
+
+def test_an_instance_secret_is_never_readable_by_others_not_even_for_a_moment(tmp_path, monkeypatch):
+    """Security review item 13: the secret was written with the process' umask and narrowed afterwards, so a
+    crash (or a reader) in between found it open to every account on the machine."""
+    import os
+    from pathlib import Path
+
+    import workflow.runtime as runtime
+
+    monkeypatch.delenv("ALUR_TEST_ONLY_SECRET", raising=False)
+    monkeypatch.setattr(runtime, "INSTANCE_DIR", tmp_path / "instance")
+
+    def crash(self, mode):
+        raise OSError("killed between writing and narrowing")
+
+    monkeypatch.setattr(Path, "chmod", crash)
+    old = os.umask(0)
+    try:
+        try:
+            value = runtime.instance_secret("secret_key", "ALUR_TEST_ONLY_SECRET")
+        except OSError:
+            value = None
+    finally:
+        os.umask(old)
+    path = tmp_path / "instance" / "secret_key"
+    assert path.exists() and value and path.read_text(encoding="utf-8") == value
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert runtime.instance_secret("secret_key", "ALUR_TEST_ONLY_SECRET") == value  # kept, not made again
