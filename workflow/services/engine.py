@@ -63,6 +63,14 @@ class DefinitionCache:
         return cached
 
 
+def ensure_version(ticket: Ticket, expected_version: int | None) -> None:
+    """`ConcurrentUpdate` when the form the user acts from showed another version of the ticket."""
+    if expected_version is not None and ticket.version != expected_version:
+        raise ConcurrentUpdate(f"Pengaduan {ticket.receipt_no} sudah diubah orang lain (versi {ticket.version}, "
+                               f"Anda membuka versi {expected_version}). Muat ulang halaman lalu ulangi; tidak ada "
+                               "yang tersimpan.")
+
+
 class _FiredRungs:
     """The ticket's fired escalation rungs, read only if a clock resumes (the only rule that needs them).
 
@@ -178,14 +186,12 @@ class Engine:
                     now: datetime) -> Change:
         """The change firing ``trigger`` makes, read and decided inside ``uow`` (not saved)."""
         before = uow.tickets.load(ticket_id)
-        if expected_version is not None and before.version != expected_version:
-            raise ConcurrentUpdate(f"Pengaduan {before.receipt_no} sudah diubah orang lain (versi "
-                                   f"{before.version}, Anda membuka versi {expected_version}). Muat ulang halaman "
-                                   "lalu ulangi; tidak ada yang tersimpan.")
+        ensure_version(before, expected_version)
         definition = self.definitions.get(uow, before.definition_key, before.definition_version)
         fired = _FiredRungs(uow, before.id) if before.id is not None and definition.clocks else {}
         return decide.fire(definition, before, trigger, actor, dict(inputs or {}), now=now, calendar=self.calendar,
                            catalogs=self.catalogs, fired=fired)
 
 
-__all__ = ["Engine", "Option", "Opened", "DefinitionCache", "hash_token", "format_receipt", "utcnow", "OFFICE_TZ"]
+__all__ = ["Engine", "Option", "Opened", "DefinitionCache", "hash_token", "format_receipt", "utcnow", "OFFICE_TZ",
+           "ensure_version"]

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from workflow.core import handoffs
 from workflow.core.guards import Actor
 from workflow.core.ticket import Ticket
-from workflow.errors import ConcurrentUpdate
+from workflow.services.engine import ensure_version
 
 
 def act(engine: Any, ticket_id: int, handoff: str, agency: str, action: str, actor: Actor,
@@ -23,10 +23,7 @@ def act(engine: Any, ticket_id: int, handoff: str, agency: str, action: str, act
     now = now or engine.now()
     with engine.store.unit_of_work() as uow:
         before = uow.tickets.load(ticket_id)
-        if expected_version is not None and before.version != expected_version:
-            raise ConcurrentUpdate(f"Pengaduan {before.receipt_no} sudah diubah orang lain (versi {before.version}, "
-                                   f"Anda membuka versi {expected_version}). Muat ulang lalu ulangi; tidak ada yang "
-                                   "tersimpan.")
+        ensure_version(before, expected_version)
         definition = engine.definitions.get(uow, before.definition_key, before.definition_version)
         change = handoffs.act(definition, before, handoff, agency, action, actor, dict(inputs or {}), now=now,
                               calendar=engine.calendar, catalogs=engine.catalogs)
