@@ -2,7 +2,8 @@
 stored, and one intake (`workflow.services.intake.file_complaint`) that saves all of it or nothing.
 
 The services on offer are the published definitions marked ``public: true`` (`workflow.services.offered`),
-each with its own record fields: with several, ``/pengaduan/baru`` first asks which (``?layanan=<key>``)."""
+each with its own record fields: with several, ``/pengaduan/baru`` first asks which, and each service's form
+is ``/pengaduan/baru/<key>`` (a path, so no record field can be mistaken for the choice)."""
 from __future__ import annotations
 
 import logging
@@ -123,8 +124,8 @@ def _submit(definition, errors: dict[str, str]):
     return redirect(url_for("public.receipt"))
 
 
-def new_complaint():
-    key = request.values.get("layanan")
+def new_complaint(layanan: str | None = None):
+    key = layanan
     if not key and request.method == "GET":
         services = offered_definitions(runtime(), current_app.config.get("ALUR_INTAKE_DEFINITION"))
         if len(services) > 1:  # several services on offer: the complainant chooses first
@@ -153,6 +154,7 @@ def new_complaint():
 def register(bp: Blueprint, limiter) -> None:
     view = limiter.limit(limits.form_limit, methods=["POST"], key_func=get_remote_address)(new_complaint)
     bp.add_url_rule("/pengaduan/baru", "new_complaint", view, methods=["GET", "POST"])
+    bp.add_url_rule("/pengaduan/baru/<layanan>", "new_complaint", view, methods=["GET", "POST"])
 
 
 __all__ = ["register", "OFFICE_ONLY", "HONEYPOT", "GROUPS", "form_fields", "record_from_form", "intake_definition"]
