@@ -74,6 +74,7 @@ def pages() -> tuple:
         definitions,
         duplicates,
         inbox,
+        office,
         opd,
         reports,
         sop,
@@ -81,7 +82,7 @@ def pages() -> tuple:
         work,
     )
 
-    return (work, opd, users, dashboard, definitions, calendar, sop, auditor, duplicates, reports, inbox)
+    return (work, opd, users, dashboard, definitions, calendar, office, sop, auditor, duplicates, reports, inbox)
 
 
 def init_app(app: Flask) -> Admin:

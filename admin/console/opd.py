@@ -1,8 +1,9 @@
-"""Pages of the OPD liaisons: the tickets handed to their agency, and the agency's three moves.
+"""Pages of the OPD liaisons: the tickets handed to their agency, and the agency's moves.
 
 A liaison sees only tickets whose ``opd`` is their own (any other id answers 404, so ticket numbers
-of other agencies are not even confirmed), may only acknowledge, answer, ask for clarification, or
-return a handoff that is not their agency's matter, and never sees the complainant of an ``anonim``
+of other agencies are not even confirmed), in every definition, and may fire only the transitions the
+definitions give the liaison role (in the shipped SOP: acknowledge, answer, ask for clarification, or
+return a handoff that is not their agency's matter). They never see the complainant of an ``anonim``
 or ``rahasia`` complaint (`admin.auth.can_see_identity`).
 """
 from __future__ import annotations
@@ -12,20 +13,31 @@ from flask_admin import expose
 
 from workflow.store.queries.worklist import Filters, Queue, looks_like_receipt
 
+from workflow.core.roles import LIAISON
+
 from ..auth import SecureBaseView, current_console_user
 from . import common
 from .common import tr
 from .work import TicketPage, load_ticket_or_404
 
-OPD_TRIGGERS = frozenset({"konfirmasi_opd", "jawab_opd", "minta_klarifikasi", "kembalikan_opd"})
+
+class LiaisonTriggers:
+    """The triggers a liaison may fire: those a published definition gives to the liaison role."""
+
+    def __contains__(self, trigger: object) -> bool:
+        return any(LIAISON in t.roles for d in common.published_definitions()
+                   for t in d.transitions_named(str(trigger)))
+
+
+OPD_TRIGGERS = LiaisonTriggers()
 
 
 class OpdView(SecureBaseView):
-    roles = frozenset({"opd_liaison"})
+    roles = frozenset({LIAISON})
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.page = TicketPage(self, opd_mode=True, allowed_triggers=OPD_TRIGGERS)
+        self.page = TicketPage(self, opd_mode=True, allowed_triggers=OPD_TRIGGERS)  # type: ignore[arg-type]
 
     def _mine(self, ticket_id: int):
         ticket = load_ticket_or_404(ticket_id)
@@ -40,13 +52,15 @@ class OpdView(SecureBaseView):
         filters = Filters.from_args(request.args)
         filters.q = filters.q if looks_like_receipt(filters.q) else ""  # no identity search here
         rows, more = common.list_tickets(Queue("opd", opd=user.opd), filters, identity_search=False, order="oldest")
-        definition = common.definition_for()
+        definitions = common.live_definitions()
         agency = common.catalog_label("opd", user.opd)
+        at_agency = [d for d in definitions if any(LIAISON in s.actors for s in d.states.values())]
+        states = [(k, label) for k, label in common.state_options(at_agency)
+                  if any(k in d.states and LIAISON in d.states[k].actors for d in at_agency)]
         return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab="opd", order="oldest",
-                           definition=definition, common=common, endpoint=self.endpoint,
+                           definition=common.definition_for(), common=common, endpoint=self.endpoint,
                            tabs=[("opd", tr(f"Diserahkan ke {agency}", f"Handed to {agency}"))],
-                           states=[s for s in definition.states.values() if s.key in
-                                   ("diserahkan_opd", "diproses_opd", "klarifikasi_opd")] if definition else [],
+                           states=states, definitions=at_agency,
                            catalogs=common.runtime().catalogs, can_record=False, opd_mode=True)
 
     @expose("/ticket/<int:ticket_id>")

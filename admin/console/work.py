@@ -38,7 +38,15 @@ from workflow.store.queries import audit_log
 from workflow.store.queries.worklist import Filters, Queue
 from workflow.store.rules import my_turn
 
-from ..auth import SecureBaseView, can_see_identity, current_actor, current_console_user, view_identity
+from ..auth import (
+    CASE_ROLES,
+    INTAKE_ROLES,
+    SecureBaseView,
+    can_see_identity,
+    current_actor,
+    current_console_user,
+    view_identity,
+)
 from . import common
 from .common import tr
 
@@ -210,7 +218,7 @@ class TicketPage:
 class WorkView(SecureBaseView):
     """Work queue, ticket page, recording and receipt for petugas, tim and supervisors."""
 
-    roles = frozenset({"petugas", "tim", "supervisor"})
+    roles = CASE_ROLES
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -222,11 +230,12 @@ class WorkView(SecureBaseView):
         user = current_console_user()
         tab = request.args.get("tab") or "turn"
         definition = common.definition_for()
+        definitions = common.live_definitions()
         queue = self.queue(tab, user, current_actor())
         tab = queue.kind
         filters = Filters.from_args(request.args)
         order = "newest" if request.args.get("order") == "newest" else "oldest"
-        rows, more = common.list_tickets(queue, filters, identity_search=user.has("petugas", "tim", "supervisor"),
+        rows, more = common.list_tickets(queue, filters, identity_search=user.has(*CASE_ROLES),
                                          include_secret_names=user.has("supervisor"), order=order,
                                          searcher=current_actor())
         return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab=tab, order=order,
@@ -236,8 +245,8 @@ class WorkView(SecureBaseView):
                                  ("team", tr("Tim saya", "My team")),
                                  ("unassigned", tr("Belum ditugaskan", "Unassigned")),
                                  ("all", tr("Semua terbuka", "All open"))],
-                           states=list(definition.states.values()) if definition else [],
-                           catalogs=common.runtime().catalogs, can_record=user.has("petugas"))
+                           states=common.state_options(definitions), definitions=definitions,
+                           catalogs=common.runtime().catalogs, can_record=user.has(*INTAKE_ROLES))
 
     @staticmethod
     def queue(tab: str, user, actor) -> Queue:
@@ -282,9 +291,10 @@ class WorkView(SecureBaseView):
     # -- record -----------------------------------------------------------------------------------
     @expose("/new", methods=("GET", "POST"))
     def record(self):
-        _require("petugas")
+        _require(*INTAKE_ROLES)
         rt = common.runtime()
-        definition = common.definition_for()
+        choices = _intake_definitions(current_actor())
+        definition = _chosen(choices, request.values.get("_definisi"))  # "_": no record field can be named so
         if definition is None:
             flash(tr("Belum ada definisi SOP yang diterbitkan.", "No SOP definition has been published."), "danger")
             return redirect(url_for(".index"))
@@ -312,11 +322,11 @@ class WorkView(SecureBaseView):
         channels = [(e.code, (e.label_en or e.label) if common.lang() == "en" else e.label, bool(e.extra.get("collection_date")))
                     for e in kanal.entries.values()] if kanal is not None else []
         return self.render("alur/record.html", definition=definition, typed=typed, errors=errors, common=common,
-                           channels=channels, status=422 if errors else 200), 422 if errors else 200
+                           channels=channels, choices=choices, status=422 if errors else 200), 422 if errors else 200
 
     @expose("/receipt/<int:ticket_id>")
     def receipt(self, ticket_id: int):
-        _require("petugas", "supervisor")
+        _require(*INTAKE_ROLES, "supervisor")
         ticket = load_ticket_or_404(ticket_id)
         rt = common.runtime()
         definition = rt.engine.definition_of(ticket)
@@ -325,10 +335,25 @@ class WorkView(SecureBaseView):
         session["receipt_tokens"] = tokens
         query = {"resi": ticket.receipt_no, **({"token": token} if token else {})}
         tracking = f"{rt.public_url.rstrip('/')}/lacak?{urlencode(query)}"
-        due = next((c.due_at for c in ticket.clocks if c.clock == "penyelesaian"), None)
+        promise = common.promise_clock(definition)
+        due = next((c.due_at for c in sorted(ticket.clocks, key=lambda c: -c.run)
+                    if promise is not None and c.clock == promise.key), None)
         identity = view_identity(ticket, "resi pengaduan") if ticket.confidentiality != "rahasia" else {}
         return self.render("alur/receipt.html", ticket=ticket, definition=definition, token=token, tracking=tracking,
-                           due=due, identity=identity, common=common)
+                           due=due, promise=promise, identity=identity, common=common)
+
+
+def _intake_definitions(actor) -> list:
+    """The live definitions this user records complaints on: those where one of their roles acts in the
+    initial state (the default intake definition first)."""
+    default = common.definition_for()
+    found = [d for d in common.live_definitions() if actor.roles & set(d.states[d.initial].actors)]
+    return sorted(found, key=lambda d: (default is None or d.key != default.key, d.key))
+
+
+def _chosen(choices: list, key: str | None):
+    """The definition asked for (``_definisi``) among ``choices``, else the first; None when there is none."""
+    return next((d for d in choices if d.key == key), choices[0] if choices else None)
 
 
 def register(admin, app) -> None:

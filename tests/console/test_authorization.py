@@ -47,8 +47,13 @@ EXPECTED: dict[str, set[str]] = {
     "definitions.edit": SUP,
     "definitions.version": SUP,
     "definitions.diagram": SUP,
+    "definitions.migration": SUP,  # the deadline impact of moving complaints to a version
     "calendar.index": SUP,
     "calendar.change": SUP,
+    # the office's profile and agencies (admin/console/office.py)
+    "office.index": SUP,
+    "office.logo": SUP,
+    "office.agencies": SUP,
     # auditors, and the head of office (admin/console/auditor.py)
     "audit.index": {"auditor", "kadis"},
     "audit.export": {"auditor", "kadis"},
