@@ -86,7 +86,9 @@ def init(app: Flask) -> Limiter:
                                                     "socket_connect_timeout": REDIS_TIMEOUT}
     limiter = Limiter(get_remote_address, app=app, storage_uri=uri, storage_options=options, strategy="fixed-window",
                       key_prefix="alur", default_limits=[], headers_enabled=False,
-                      in_memory_fallback_enabled=True, enabled=app.config["ALUR_RATELIMIT_ENABLED"])
+                      in_memory_fallback_enabled=True, enabled=app.config["ALUR_RATELIMIT_ENABLED"],
+                      # a request already checking Redis when another marked it dead fails there; let it through
+                      swallow_errors=True)
     app.extensions["alur_limiter"] = limiter
     return limiter
 

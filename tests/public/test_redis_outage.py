@@ -61,3 +61,54 @@ def test_a_malformed_rate_limit_setting_stops_the_start_naming_it(rt, monkeypatc
     monkeypatch.setenv(name, "banyak sekali")
     with pytest.raises(ValueError, match=name):
         create_app({"TESTING": True}, runtime=rt)
+
+
+@pytest.fixture
+def silent_redis():
+    """A Redis address that accepts connections and never answers (a hung server, a half-open firewall)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    accepted: list = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    stop.set()
+    thread.join(2)
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_a_redis_that_never_answers_costs_no_request_a_500(rt, api_key, silent_redis):
+    """Several requests at once, as gunicorn's threads serve them: the ones already asking Redis when another
+    gave up on it must not fail either."""
+    import threading
+
+    app = create_app({"TESTING": True, "ALUR_REDIS_URL": silent_redis}, runtime=rt)
+    headers = api_key("read")
+    codes: list[int] = []
+
+    def ask() -> None:
+        client = app.test_client()
+        codes.extend(client.get("/api/v1/tickets", headers=headers).status_code for _ in range(3))
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(set(codes)) == [200] and len(codes) == 18
