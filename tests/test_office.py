@@ -153,8 +153,8 @@ def test_notifications_name_the_office_and_show_times_in_its_zone(rt):
     assert facts == {"office_name": "DPMPTSP Kota Contoh", "office_timezone": "Asia/Makassar"}
     from notifications.templates import TEMPLATE_DIR, TemplateSet
 
-    subject, body = TemplateSet(TEMPLATE_DIR).render_text("uji", {"id": "Subject: {{ office_name }}\n\n{{ due_at|tanggal }}"},
-                                              "id", {**facts, "due_at": MONDAY_9_WIB})
+    texts = {"id": "Subject: {{ office_name }}\n\n{{ due_at|tanggal }}"}
+    subject, body = TemplateSet(TEMPLATE_DIR).render_text("uji", texts, "id", {**facts, "due_at": MONDAY_9_WIB})
     assert subject == "DPMPTSP Kota Contoh" and body == "Senin, 30 November 2026 10.00 WITA"
     assert tanggal(MONDAY_9_WIB) == "Senin, 30 November 2026 09.00 WIB"  # outside a render: WIB
 

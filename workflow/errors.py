@@ -212,6 +212,6 @@ class ImportFailed(AlurError):
 __all__ = [
     "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound", "RootCauseNotFound",
     "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuthError", "CalendarEditError",
-    "PeriodError", "OfficeError", "AttachmentRejected", "AttachmentUnreadable", "AuditChainBroken", "AuditKeyError", "MachineError",
-    "MigrationError", "ImportLineError", "ImportFailed",
+    "PeriodError", "OfficeError", "AttachmentRejected", "AttachmentUnreadable", "AuditChainBroken", "AuditKeyError",
+    "MachineError", "MigrationError", "ImportLineError", "ImportFailed",
 ]

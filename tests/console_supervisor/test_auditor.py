@@ -10,11 +10,10 @@ import lxml.html
 
 from admin.auth import User, view_identity
 from tests.conftest import MONDAY_9_WIB
+from tests.web import STAFF
 from workflow.core.audit import verify_rows
 from workflow.reports.audit_export import CSV_COLUMNS
 from workflow.services.users import get_user_by_name
-
-from tests.web import STAFF
 
 from .conftest import PETUGAS, csrf_from, login, open_ticket
 
