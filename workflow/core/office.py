@@ -33,8 +33,8 @@ DEFAULT_ZONE = "Asia/Jakarta"
 DEFAULT_WEEK = "senin-jumat 08:00-16:00"
 FIELDS = ("name", "short_name", "service_name", "level", "region", "city", "address", "phones", "email",
           "website", "timezone", "hours", "dated_hours")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^[0-9+()\- ]{5,32}$")  # [0-9], never str.isdigit (LIBRARY_NOTES: non-ASCII digits)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^[0-9+()\- ]{5,32}$")  # [0-9], never str.isdigit (LIBRARY_NOTES: non-ASCII digits)
 _LIMITS = {"name": 300, "short_name": 120, "service_name": 300, "region": 120, "city": 80, "address": 500,
            "email": 254, "website": 200}
 
@@ -130,7 +130,7 @@ def _phones(value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, (list, tuple)) else re.split(r"[,;\n]+", str(value or ""))
     phones = tuple(str(p).strip() for p in items if str(p).strip())
     for phone in phones:
-        if not _PHONE.match(phone):
+        if not PHONE_RE.match(phone):
             raise OfficeError(f"phones: '{phone}' is not a telephone number; write digits, spaces, +, - and "
                               "brackets only, e.g. (0254) 8480012")
     if len(phones) > 5:
@@ -186,7 +186,7 @@ def profile_from_data(data: Mapping[str, Any], base: OfficeProfile | None = None
         if level and level not in LEVELS:
             raise OfficeError(f"level: '{level}' is not one of {', '.join(LEVELS)}")
         changes["level"] = level
-    if changes.get("email") and not _EMAIL.match(changes["email"]):
+    if changes.get("email") and not EMAIL_RE.match(changes["email"]):
         raise OfficeError(f"email: '{changes['email']}' is not an email address")
     if "phones" in data:
         changes["phones"] = _phones(data["phones"])

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from workflow.core.audit import AuditEvent
+from workflow.core.office import EMAIL_RE, PHONE_RE
 from workflow.errors import OfficeError
 from workflow.spec.catalog import Catalog, Catalogs, Entry
 from workflow.store.port_office import AgencyRecord
@@ -36,8 +37,6 @@ KINDS = {
     "lainnya": ("Lainnya", "Other"),
 }
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^[0-9+()\- ]{5,32}$")
 
 
 def with_agencies(catalogs: Catalogs, records: Iterable[AgencyRecord]) -> Catalogs:
@@ -91,9 +90,9 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = value or None
     if out.get("kind") and out["kind"] not in KINDS:
         raise OfficeError(f"kind: '{out['kind']}' is not one of {', '.join(KINDS)}")
-    if out.get("email") and not _EMAIL.match(out["email"]):
+    if out.get("email") and not EMAIL_RE.match(out["email"]):
         raise OfficeError(f"email: '{out['email']}' is not an email address")
-    if out.get("phone") and not _PHONE.match(out["phone"]):
+    if out.get("phone") and not PHONE_RE.match(out["phone"]):
         raise OfficeError(f"phone: '{out['phone']}' is not a telephone number")
     if out.get("webhook_url") and not re.match(r"^https?://[^\s]+$", out["webhook_url"]):
         raise OfficeError("webhook_url: give an http(s) address, e.g. https://kecamatan.example.go.id/pengaduan")
