@@ -73,6 +73,7 @@ def pages() -> tuple:
         dashboard,
         definitions,
         duplicates,
+        handoffs,
         inbox,
         office,
         opd,
@@ -82,7 +83,8 @@ def pages() -> tuple:
         work,
     )
 
-    return (work, opd, users, dashboard, definitions, calendar, office, sop, auditor, duplicates, reports, inbox)
+    return (work, opd, users, dashboard, definitions, calendar, office, sop, auditor, duplicates, reports, inbox,
+            handoffs)
 
 
 def init_app(app: Flask) -> Admin:

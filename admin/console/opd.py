@@ -16,7 +16,7 @@ from workflow.store.queries.worklist import Filters, Queue, looks_like_receipt
 from workflow.core.roles import LIAISON
 
 from ..auth import SecureBaseView, current_console_user
-from . import common
+from . import common, handoffs
 from .common import tr
 from .work import TicketPage, load_ticket_or_404
 
@@ -42,7 +42,8 @@ class OpdView(SecureBaseView):
     def _mine(self, ticket_id: int):
         ticket = load_ticket_or_404(ticket_id)
         user = current_console_user()
-        if user is None or not user.opd or ticket.opd != user.opd:
+        if user is None or not user.opd or (ticket.opd != user.opd and not any(
+                p.agency == user.opd for p in ticket.handoffs)):  # handed to it alone, or its part of a handoff
             abort(404)
         return ticket
 
@@ -57,7 +58,7 @@ class OpdView(SecureBaseView):
         at_agency = [d for d in definitions if any(LIAISON in s.actors for s in d.states.values())]
         states = [(k, label) for k, label in common.state_options(at_agency)
                   if any(k in d.states and LIAISON in d.states[k].actors for d in at_agency)]
-        return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab="opd", order="oldest",
+        return self.render("alur/opd_queue.html", rows=rows, more=more, filters=filters, tab="opd", order="oldest",
                            definition=common.definition_for(), common=common, endpoint=self.endpoint,
                            tabs=[("opd", tr(f"Diserahkan ke {agency}", f"Handed to {agency}"))],
                            states=states, definitions=at_agency,
@@ -71,6 +72,11 @@ class OpdView(SecureBaseView):
     def fire(self, ticket_id: int):
         self._mine(ticket_id)
         return self.page.fire(ticket_id)
+
+    @expose("/ticket/<int:ticket_id>/handoff", methods=("POST",))
+    def handoff(self, ticket_id: int):
+        """The agency's own part of a handoff: acknowledge or answer (`admin.console.handoffs`)."""
+        return handoffs.post(self, self.page, self._mine(ticket_id))
 
 
 def register(admin, app) -> None:

@@ -271,6 +271,13 @@ class WorkView(SecureBaseView):
     def fire(self, ticket_id: int):
         return self.page.fire(ticket_id)
 
+    @expose("/ticket/<int:ticket_id>/handoff", methods=("POST",))
+    def handoff(self, ticket_id: int):
+        """Withdraw (or, for someone who is also a liaison, answer) one agency's part of a handoff."""
+        from . import handoffs
+
+        return handoffs.post(self, self.page, load_ticket_or_404(ticket_id))
+
     @expose("/ticket/<int:ticket_id>/attachment/<int:attachment_id>", methods=("GET", "POST"))
     def attachment(self, ticket_id: int, attachment_id: int):
         return self.page.attachment(load_ticket_or_404(ticket_id), attachment_id)

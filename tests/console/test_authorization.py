@@ -27,6 +27,7 @@ EXPECTED: dict[str, set[str]] = {
     "work.index": CASE,
     "work.ticket": CASE,
     "work.fire": CASE,
+    "work.handoff": CASE,  # withdraw an agency's part of a handoff (admin/console/handoffs.py)
     "work.attachment": CASE,
     "work.identity": SUP,
     "work.record": {"petugas"},
@@ -35,6 +36,7 @@ EXPECTED: dict[str, set[str]] = {
     "opd.index": {"esdm"},
     "opd.ticket": {"esdm"},
     "opd.fire": {"esdm"},
+    "opd.handoff": {"esdm"},  # acknowledge or answer the agency's own part
     # user administration (admin/console/users.py)
     "users.index": {"admin"},
     "users.create": {"admin"},
