@@ -11,9 +11,8 @@ from __future__ import annotations
 from flask import abort, request
 from flask_admin import expose
 
-from workflow.store.queries.worklist import Filters, Queue, looks_like_receipt
-
 from workflow.core.roles import LIAISON
+from workflow.store.queries.worklist import Filters, Queue, looks_like_receipt
 
 from ..auth import SecureBaseView, current_console_user
 from . import common, handoffs
