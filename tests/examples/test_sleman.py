@@ -111,6 +111,9 @@ def test_a_complaint_walks_through_every_role_two_agencies_and_the_report(sleman
     text = json.dumps(json.loads(written.read_text(encoding="utf-8")), ensure_ascii=False)
     assert "Kabupaten Sleman" in text and "Provinsi Banten" not in text
     assert "Tidak ditemukan pelanggaran" in text
+    data = json.loads(written.read_text(encoding="utf-8"))
+    by_agency = json.dumps(data.get("sla", {}), ensure_ascii=False)
+    assert "dlh_sleman" in by_agency or "Dinas Lingkungan Hidup Kabupaten Sleman" in by_agency  # each agency's runs
 
 
 def in_the_field(office):

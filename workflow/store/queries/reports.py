@@ -152,9 +152,10 @@ def gross_seconds(conn: Connection, now: datetime) -> ColumnElement[float]:
 
 
 def opd_of_ticket() -> ColumnElement[str]:
-    """The OPD a ticket involves: its current OPD, else the OPD recorded when it was handed over
-    (``fields.opd``, kept after the OPD answers and ``tickets.opd`` is cleared)."""
-    return func.coalesce(t.c.opd, t.c.fields["opd"].as_string())
+    """The OPD a clock run counts for: the agency of a handoff's run (``ticket_clocks.party``: each agency of
+    a hand-over to several is judged on its own runs), else the ticket's current OPD, else the OPD recorded
+    when it was handed over (``fields.opd``, kept after the OPD answers and ``tickets.opd`` is cleared)."""
+    return func.coalesce(c.c.party, t.c.opd, t.c.fields["opd"].as_string())
 
 
 def sla_counts(conn: Connection, scope: Scope, now: datetime, by_opd: bool = False) -> list[dict[str, Any]]:
