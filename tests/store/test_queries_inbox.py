@@ -42,7 +42,7 @@ def test_the_service_marks_one_message_or_all_of_a_users(memory_store):
 
 
 def test_addresses_shown_to_a_supervisor_are_audited_per_ticket(memory_store):
-    kasi = Actor("kasi", frozenset({"supervisor", "kepala_seksi"}), "Kasi")
+    kasi = Actor("kasi", frozenset({"supervisor", "kepala_seksi"}), "Kasi", position="kepala_seksi")
     inbox_service.record_address_views(memory_store, kasi, [], NOW)
     inbox_service.record_address_views(memory_store, kasi, [(7, "ADU-2026-000007"), (9, None)], NOW)
     rows = [r for r in memory_store.audit_rows() if r["kind"] == "identity_view"]
