@@ -25,6 +25,7 @@ from workflow.store.memory_accounts import MemoryApiKeys, MemoryIdempotency, Mem
 from workflow.store.memory_deliveries import MemoryDeliveries, MemoryInbox, MemoryOutbox
 from workflow.store.memory_escalations import MemoryEscalations
 from workflow.store.memory_office import MemoryAgencies, MemoryOffice
+from workflow.store.memory_report_documents import MemoryReportDocuments
 from workflow.store.port import (
     ActionPlanRecord,
     AttachmentRecord,
@@ -68,6 +69,9 @@ class _Tables:
     idempotency: dict[int, Any] = field(default_factory=dict)  # id -> IdempotencyRecord
     office: dict[str, Any] = field(default_factory=dict)  # "profile" -> OfficeRecord, "logo" -> Logo
     agencies: dict[str, Any] = field(default_factory=dict)  # code -> AgencyRecord
+    report_documents: dict[int, Any] = field(default_factory=dict)  # id -> ReportDocumentRecord
+    report_versions: list[Any] = field(default_factory=list)  # ReportVersionRecord
+    report_publications: dict[int, Any] = field(default_factory=dict)  # number -> PublicationRecord
     ids: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> "_Tables":
@@ -376,6 +380,7 @@ class MemoryUnitOfWork:
         self.api_keys = MemoryApiKeys(tables)
         self.idempotency = MemoryIdempotency(tables)
         self.office, self.agencies = MemoryOffice(tables), MemoryAgencies(tables)
+        self.report_documents = MemoryReportDocuments(tables)
         self.outbox, self.deliveries, self.inbox = MemoryOutbox(tables), MemoryDeliveries(tables), MemoryInbox(tables)
         self.committed = False
 

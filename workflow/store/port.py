@@ -29,6 +29,7 @@ from workflow.core.escalation import DueRung, RungChange
 from workflow.core.ticket import Change, ClockRun, Ticket
 from workflow.store.port_deliveries import DeliveryRepository, InboxRepository, OutboxRepository
 from workflow.store.port_office import AgencyRepository, OfficeRepository
+from workflow.store.port_report_documents import ReportDocumentRepository
 
 
 @dataclass(frozen=True)
@@ -422,6 +423,7 @@ class UnitOfWork(Protocol):
     inbox: InboxRepository
     office: OfficeRepository  # the office profile and its agencies (workflow.store.port_office)
     agencies: AgencyRepository
+    report_documents: ReportDocumentRepository  # report drafts and publications (port_report_documents)
 
     def commit(self) -> None: ...
 

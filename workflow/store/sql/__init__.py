@@ -21,6 +21,7 @@ from workflow.store.sql.calendar import SqlClockRuns, SqlClosures
 from workflow.store.sql.deliveries import SqlDeliveries, SqlInbox, SqlOutbox
 from workflow.store.sql.escalations import SqlEscalations
 from workflow.store.sql.office import SqlAgencies, SqlOffice
+from workflow.store.sql.report_documents import SqlReportDocuments
 from workflow.store.sql.records import SqlAttachments, SqlDefinitions, SqlLinks, SqlReceipts
 from workflow.store.sql.rootcause import SqlRootCauses
 from workflow.store.sql.rows import clock_from_row, clock_values, ticket_from_row, utc
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
     idempotency = cached_property(lambda self: SqlIdempotency(self.conn))
     office = cached_property(lambda self: SqlOffice(self.conn))
     agencies = cached_property(lambda self: SqlAgencies(self.conn))
+    report_documents = cached_property(lambda self: SqlReportDocuments(self.conn))
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
