@@ -9,6 +9,7 @@
     ├── TransitionRejected       the move is not allowed now; carries the reasons (role, guards, inputs)
     ├── InvalidInput             a field of a record or a transition's inputs is missing or malformed
     ├── ConcurrentUpdate         someone else changed the ticket first; reload and try again
+    ├── AssignmentRefused        a take, assign, release or internal note is not allowed (says why, id and en)
     ├── AuthError (ValueError)   a user account or API key cannot be made or changed as asked
     ├── CalendarEditError (ValueError)
     │                            a calendar edit cannot be made (nothing to reopen, no name given ...)
@@ -127,6 +128,15 @@ class InvalidInput(AlurError):
 
 class ConcurrentUpdate(AlurError):
     """The ticket changed since it was read. Nothing was saved: reload the ticket and try again."""
+
+
+class AssignmentRefused(AlurError):
+    """A ticket cannot be taken, assigned, released or noted as asked; ``reason`` (Indonesian) and
+    ``reason_en`` say why and what to do."""
+
+    def __init__(self, reason: str, reason_en: str = ""):
+        self.reason, self.reason_en = reason, reason_en or reason
+        super().__init__(reason)
 
 
 class AuthError(AlurError, ValueError):
