@@ -26,12 +26,13 @@ LOCALES = ("id", "en")
 
 def parts() -> tuple:
     """The web layer's parts, each with ``init_app(app)``, in the order they are set up."""
-    from admin import api, auth, console, office, ops, public, security_headers
+    from admin import api, auth, console, error_pages, office, ops, public, security_headers
 
     return (
         office,    # the office profile on every page, and its logo
         auth,      # login, users, roles (Flask-Login)
         console,   # Flask-Admin views for every role
+        error_pages,  # 400-500 pages for people (before api, whose routing handlers defer to them off /api)
         public,    # public intake and tracking pages
         api,       # /api/v1 with OpenAPI
         ops,       # /healthz and /metrics

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 # Record fields the office fills, not the complainant (channel, severity, box date, signature, ...).
 OFFICE_ONLY = {"kanal", "tingkat", "tanggal_ambil_kotak", "dibantu_petugas", "tanda_tangan", "nomor_rujukan",
                "kerahasiaan"}
-GROUPS = (("Identitas pengadu", ("nama", "alamat", "telepon", "email")),
+GROUPS = (("Identitas pengadu", ("nama", "alamat", "telepon", "email", "tanpa_notifikasi")),
           ("Perizinan yang diadukan", ("no_registrasi", "sektor", "jenis_izin")),
           ("Isi pengaduan", None))
 HONEYPOT = "situs_web"
@@ -75,6 +75,9 @@ def record_from_form(definition) -> dict[str, Any]:
     offset = current_office(runtime()).utc_offset()
     for name, f in names.items():
         value = request.form.get(name, "")
+        if f.type == "boolean":  # a checkbox: sent when ticked, absent otherwise
+            record[name] = bool(value)
+            continue
         if f.type == "datetime" and value and len(value) <= 16 and "T" in value:
             value += ":00" + offset  # <input type=datetime-local> has no zone: the office's
         record[name] = value
@@ -152,7 +155,11 @@ def new_complaint(layanan: str | None = None):
 
 
 def register(bp: Blueprint, limiter) -> None:
-    view = limiter.limit(limits.form_limit, methods=["POST"], key_func=get_remote_address)(new_complaint)
+    # accepted complaints count toward the limit; every attempt (refused ones too) toward a higher flood ceiling
+    view = limiter.limit(limits.form_limit, methods=["POST"], key_func=get_remote_address,
+                         deduct_when=limits.accepted)(new_complaint)
+    view = limiter.limit(limits.form_attempts_limit, methods=["POST"], key_func=get_remote_address,
+                         scope="public-form-attempts")(view)
     bp.add_url_rule("/pengaduan/baru", "new_complaint", view, methods=["GET", "POST"])
     bp.add_url_rule("/pengaduan/baru/<layanan>", "new_complaint", view, methods=["GET", "POST"])
 

@@ -82,6 +82,24 @@ EN = {
     "Anda mengirim terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.":
         "You sent too many requests. Wait a moment and try again.",
     "Berkas terlalu besar": "File too large",
+    "Kode kesalahan": "Error code",
+    "Kembali ke konsol": "Back to the console",
+    "Masuk dengan akun lain": "Sign in with another account",
+    "Akses ditolak": "Access denied",
+    "Anda tidak memiliki hak untuk membuka halaman ini. Jika seharusnya boleh, minta admin menambahkan peran Anda.":
+        "You may not open this page. If you should, ask the admin to add your role.",
+    "Alamat ini tidak ada atau sudah dipindahkan. Periksa alamatnya, atau mulai lagi dari beranda.":
+        "This address does not exist or has moved. Check it, or start again from the home page.",
+    "Cara membuka halaman ini tidak didukung": "This page cannot be opened this way",
+    "Halaman ini tidak dapat dibuka dengan cara tersebut. Kembali ke halaman sebelumnya lalu gunakan tombol yang "
+    "tersedia.": "This page cannot be opened that way. Go back to the previous page and use its buttons.",
+    "Permintaan ini tidak lengkap atau tidak sah. Muat ulang halaman sebelumnya lalu coba lagi.":
+        "This request is incomplete or invalid. Reload the previous page and try again.",
+    "Anda mengirim terlalu banyak permintaan dari alamat ini.": "Too many requests came from this address.",
+    "Coba lagi dalam {n} detik (pukul {at}).": "Try again in {n} seconds (at {at}).",
+    "Coba lagi dalam {n} menit (pukul {at}).": "Try again in {n} minutes (at {at}).",
+    "Terjadi kesalahan pada server dan sudah dicatat. Silakan coba lagi nanti.":
+        "A server error occurred and has been logged. Please try again later.",
     "Ukuran kiriman melebihi batas. Perkecil berkas lalu kirim ulang.": "The upload is over the limit. Make the files smaller and send again.",
     "Permintaan tidak dapat diproses": "The request cannot be processed",
     "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.":

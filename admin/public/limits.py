@@ -27,7 +27,8 @@ from flask_limiter.util import get_remote_address
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
-    "ALUR_RATELIMIT_FORM": "10 per hour;3 per minute",      # filing complaints (POST of the form)
+    "ALUR_RATELIMIT_FORM": "10 per hour;3 per minute",      # complaints accepted from one address
+    "ALUR_RATELIMIT_FORM_ATTEMPTS": "120 per hour;20 per minute",  # every POST of the form (floods), refused too
     "ALUR_RATELIMIT_TRACK": "30 per minute;300 per hour",   # tracking page and token checks
     "ALUR_RATELIMIT_API": "600 per minute",                 # per API key
     "ALUR_RATELIMIT_API_UPLOAD": "60 per minute;600 per hour",  # per API key, evidence uploads (on top)
@@ -148,6 +149,25 @@ def form_limit() -> str:
     return current_app.config["ALUR_RATELIMIT_FORM"]
 
 
+def form_attempts_limit() -> str:
+    return current_app.config["ALUR_RATELIMIT_FORM_ATTEMPTS"]
+
+
+def accepted(response) -> bool:
+    """Whether the form's answer filed a complaint (the redirect to the receipt): only those count toward
+    ``ALUR_RATELIMIT_FORM``, so a complainant fixing validation errors is never locked out by them."""
+    return response.status_code in (302, 303)
+
+
+def retry_at(limiter) -> float | None:
+    """When the limit this request broke lets the next one through (epoch seconds), if Flask-Limiter knows."""
+    try:
+        current = limiter.current_limit if limiter is not None else None
+        return float(current.reset_at) if current is not None else None
+    except Exception:  # noqa: BLE001 - storage unreachable: the caller falls back to the limit's window
+        return None
+
+
 def track_limit() -> str:
     return current_app.config["ALUR_RATELIMIT_TRACK"]
 
@@ -160,5 +180,6 @@ def api_upload_limit() -> str:
     return current_app.config["ALUR_RATELIMIT_API_UPLOAD"]
 
 
-__all__ = ["init", "configure", "rule", "state", "Resilient", "form_limit", "track_limit", "api_limit",
+__all__ = ["init", "configure", "rule", "state", "Resilient", "form_limit", "form_attempts_limit", "accepted",
+           "retry_at", "track_limit", "api_limit",
            "api_upload_limit", "DEFAULTS"]

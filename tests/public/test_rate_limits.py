@@ -35,15 +35,37 @@ def test_tracking_page_trips_429_with_a_friendly_page_and_recovers(client):
     assert client.get("/lacak").status_code == 200
 
 
-def test_form_posts_are_limited_but_reading_the_form_is_not(client):
+def test_refused_attempts_do_not_count_toward_the_form_limit_accepted_complaints_do(client):
+    """Issue 14 item 1: three validation errors no longer lock a shared address out; accepted complaints count,
+    and the 429 page says when to try again and that Back keeps what was typed."""
     _wait_for_next_window()
     token = csrf_from(client.get("/pengaduan/baru").get_data(as_text=True))
-    codes = [client.post("/pengaduan/baru", data={**form_record(telepon="1"), "csrf_token": token}).status_code
-             for _ in range(3)]
-    assert codes == [422, 422, 429]
+    refused = [client.post("/pengaduan/baru", data={**form_record(telepon="1"), "csrf_token": token}).status_code
+               for _ in range(4)]
+    assert refused == [422, 422, 422, 422]
+    accepted = [client.post("/pengaduan/baru", data={**form_record(), "csrf_token": token}).status_code
+                for _ in range(3)]
+    assert accepted == [302, 302, 429]
+    blocked = client.post("/pengaduan/baru", data={**form_record(), "csrf_token": token})
+    html = blocked.get_data(as_text=True)
+    assert blocked.status_code == 429 and 1 <= int(blocked.headers["Retry-After"]) <= WINDOW + 1
+    assert "Coba lagi dalam" in html and "tombol Kembali" in html and 'href="/"' in html
     assert client.get("/pengaduan/baru").status_code == 200
     time.sleep(WINDOW + 0.1)
-    assert client.post("/pengaduan/baru", data={**form_record(telepon="1"), "csrf_token": token}).status_code == 422
+    assert client.post("/pengaduan/baru", data={**form_record(), "csrf_token": token}).status_code == 302
+
+
+@pytest.mark.parametrize("app_config", [{"ALUR_RATELIMIT_FORM": "100 per minute",
+                                         "ALUR_RATELIMIT_FORM_ATTEMPTS": f"3 per {WINDOW} seconds"}])
+def test_a_flood_of_refused_attempts_still_meets_the_higher_ceiling(client, app_config):
+    _wait_for_next_window()
+    token = csrf_from(client.get("/pengaduan/baru").get_data(as_text=True))
+    codes = [client.post("/pengaduan/baru", data={**form_record(telepon="1"), "csrf_token": token},
+                         headers={"Accept-Language": "en"}).status_code for _ in range(4)]
+    assert codes == [422, 422, 422, 429]
+    blocked = client.post("/pengaduan/baru", data={**form_record(), "csrf_token": token},
+                          headers={"Accept-Language": "en"})
+    assert "Try again in" in blocked.get_data(as_text=True) and "Back button" in blocked.get_data(as_text=True)
 
 
 def test_api_token_checks_trip_429_problem_json(client, api_key):
