@@ -9,6 +9,8 @@
     ├── TransitionRejected       the move is not allowed now; carries the reasons (role, guards, inputs)
     ├── InvalidInput             a field of a record or a transition's inputs is missing or malformed
     ├── ConcurrentUpdate         someone else changed the ticket first; reload and try again
+    │   └── ReportEditConflict   someone saved the report draft first; carries the current document
+    ├── ReportDocumentRefused    a report draft step is not allowed now (says why, id and en)
     ├── AssignmentRefused        a take, assign, release or internal note is not allowed (says why, id and en)
     ├── AuthError (ValueError)   a user account or API key cannot be made or changed as asked
     ├── CalendarEditError (ValueError)
@@ -139,6 +141,24 @@ class AssignmentRefused(AlurError):
         super().__init__(reason)
 
 
+class ReportEditConflict(ConcurrentUpdate):
+    """The report document moved on since it was read; nothing was saved. ``current`` is the document now."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__("laporan ini baru saja diubah orang lain; teks Anda tidak disimpan, bandingkan lalu simpan "
+                         "lagi")
+
+
+class ReportDocumentRefused(AlurError):
+    """A step of a report document (save, approve, publish, reopen) is not allowed; ``reason`` (Indonesian) and
+    ``reason_en`` say why and what to do."""
+
+    def __init__(self, reason: str, reason_en: str = ""):
+        self.reason, self.reason_en = reason, reason_en or reason
+        super().__init__(reason)
+
+
 class AuthError(AlurError, ValueError):
     """A user account or API key cannot be created or changed as asked; the message says what to fix.
 
@@ -220,6 +240,7 @@ class ImportFailed(AlurError):
 
 
 __all__ = [
+    "ReportEditConflict", "ReportDocumentRefused",
     "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound", "RootCauseNotFound",
     "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuthError", "CalendarEditError",
     "PeriodError", "OfficeError", "AttachmentRejected", "AttachmentUnreadable", "AuditChainBroken", "AuditKeyError",
