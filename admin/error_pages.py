@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from admin.public.i18n import t
+from workflow.errors import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ PAGES = {  # status -> (title, what happened and what to do)
     413: ("Berkas terlalu besar", "Ukuran kiriman melebihi batas. Perkecil berkas lalu kirim ulang."),
     429: ("Terlalu banyak permintaan", "Anda mengirim terlalu banyak permintaan dari alamat ini."),
     500: ("Terjadi kesalahan", "Terjadi kesalahan pada server dan sudah dicatat. Silakan coba lagi nanti."),
+    503: ("Layanan sedang dipulihkan",
+          "Basis data sedang tidak dapat dihubungi; tidak ada yang tersimpan dari permintaan ini."),
 }
 EXPIRED_FORM = "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."
 
@@ -116,6 +119,11 @@ def on_error(exc: BaseException):
         from admin.api.errors import on_error as api_error
 
         return api_error(exc)
+    if isinstance(exc, StoreUnavailable):
+        logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        response = page(503, extra=[_retry_text(exc.retry_after), t(BACK_KEEPS_INPUT)])
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     logger.exception("page error on %s %s", request.method, request.path)
     return page(500)
 

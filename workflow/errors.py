@@ -24,6 +24,7 @@
     ├── MachineError             a definition and its state machine disagree (a bug, never the user's)
     ├── MigrationError           a ticket migration plan cannot be applied
     ├── ImportFailed             a CSV import was refused; carries every bad line
+    ├── StoreUnavailable         the database cannot answer now (restarting, unreachable, locked); retry soon
     └── NotificationError        (notifications/errors.py: the notifications part's own branch)
         ├── ConfigurationError (ValueError)   a channel setting is missing or malformed
         ├── DeliveryError                     a send failed; ``retryable`` says whether to try again
@@ -194,6 +195,13 @@ class AuditKeyError(AlurError):
     """An audit signing key or checkpoint cannot be read or used; the message says which file and what to do."""
 
 
+class StoreUnavailable(AlurError):
+    """The database cannot answer now (a PostgreSQL restart, a dropped connection, SQLite's lock timeout).
+    Nothing was written; the entry points answer 503 with Retry-After so clients and people try again."""
+
+    retry_after = 5
+
+
 class MachineError(AlurError):
     """A definition and its state machine disagree about a move: a bug in alur, never the user's doing."""
 
@@ -244,5 +252,5 @@ __all__ = [
     "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound", "RootCauseNotFound",
     "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuthError", "CalendarEditError",
     "PeriodError", "OfficeError", "AttachmentRejected", "AttachmentUnreadable", "AuditChainBroken", "AuditKeyError",
-    "MachineError", "MigrationError", "ImportLineError", "ImportFailed",
+    "MachineError", "MigrationError", "StoreUnavailable", "ImportLineError", "ImportFailed",
 ]

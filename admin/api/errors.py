@@ -13,6 +13,7 @@ from workflow.errors import (
     AlurError,
     ConcurrentUpdate,
     InvalidInput,
+    StoreUnavailable,
     TicketNotFound,
     TransitionRejected,
     UnknownDefinition,
@@ -89,9 +90,20 @@ def on_unknown_definition(exc: UnknownDefinition):
     return problem(404, "Definisi tidak ditemukan", str(exc))
 
 
+def on_unavailable(exc: StoreUnavailable):
+    logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+    response = problem(503, "Layanan sedang dipulihkan",
+                       "Basis data sedang tidak dapat dihubungi; tidak ada yang tersimpan. Ulangi permintaan yang "
+                       "sama (dengan Idempotency-Key yang sama) setelah Retry-After detik.")
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def on_error(exc: Exception):
     if isinstance(exc, HTTPException):
         return http_problem(exc)
+    if isinstance(exc, StoreUnavailable):
+        return on_unavailable(exc)
     if isinstance(exc, AlurError):
         return problem(400, "Permintaan ditolak", str(exc))
     logger.exception("API error on %s %s", request.method, request.path)
@@ -102,7 +114,8 @@ def register(bp: Blueprint) -> None:
     """Install the handlers on the API's blueprint, the most specific first."""
     for cls, handler in ((ApiProblem, on_problem), (InvalidInput, on_invalid), (TransitionRejected, on_rejected),
                          (ConcurrentUpdate, on_conflict), (TicketNotFound, on_missing),
-                         (UnknownDefinition, on_unknown_definition), (HTTPException, http_problem),
+                         (UnknownDefinition, on_unknown_definition), (StoreUnavailable, on_unavailable),
+                         (HTTPException, http_problem),
                          (Exception, on_error)):
         bp.register_error_handler(cls, handler)
 

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from workflow.errors import StoreUnavailable
 
 INSTANCE_DIR = Path(os.environ.get("ALUR_INSTANCE_PATH", Path.cwd() / "instance"))
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -32,6 +35,7 @@ def make_engine(url: str | None = None, *, schema: str | None = None, echo: bool
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _private_file(parsed.database)
+        kwargs.setdefault("hide_parameters", True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -41,7 +45,22 @@ def make_engine(url: str | None = None, *, schema: str | None = None, echo: bool
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("hide_parameters", True)
     return create_engine(url, echo=echo, connect_args=connect_args, **kwargs)
+
+
+SQLITE_BUSY = ("database is locked", "database is busy", "unable to open database")
+
+
+def unavailable(exc: DBAPIError) -> Exception:
+    """A driver error that means "the database cannot answer now" (a PostgreSQL restart, a dropped connection,
+    SQLite's lock timeout) as `StoreUnavailable`, which the entry points answer with 503 and Retry-After
+    instead of a 500; anything else (a bug, a missing table) is returned as it is and stays a 500."""
+    first_line = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+    message = first_line[0] if first_line else type(exc).__name__
+    if "sqlite" in type(getattr(exc, "orig", None)).__module__ and not message.startswith(SQLITE_BUSY):
+        return exc
+    return StoreUnavailable(message)
 
 
 def _private_file(database: str | None) -> None:

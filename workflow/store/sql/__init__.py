@@ -13,8 +13,9 @@ from functools import cached_property
 from typing import Any, Iterator
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from workflow.store.db import current_revision, upgrade
+from workflow.store.db import current_revision, unavailable, upgrade
 from workflow.store.sql.apikeys import SqlApiKeys, SqlIdempotency
 from workflow.store.sql.audit import AuditTail, SqlAuditLog, audit_count, audit_head, audit_rows, stored_rows
 from workflow.store.sql.calendar import SqlClockRuns, SqlClosures
@@ -113,16 +114,19 @@ class SqlStore:
     def unit_of_work(self, *, read_only: bool = False) -> Iterator[SqlUnitOfWork]:
         """One transaction. ``read_only`` for use cases that only read: on SQLite it takes no write lock
         (a deferred ``BEGIN`` instead of ``BEGIN IMMEDIATE``), so page views never queue behind writers."""
-        with self.engine.connect() as conn:
-            if read_only:
-                conn = conn.execution_options(alur_read_only=True)
-            conn.begin()
-            uow = SqlUnitOfWork(conn, read_only=read_only)
-            try:
-                yield uow
-            finally:
-                if not uow.committed:
-                    conn.rollback()
+        try:
+            with self.engine.connect() as conn:
+                if read_only:
+                    conn = conn.execution_options(alur_read_only=True)
+                conn.begin()
+                uow = SqlUnitOfWork(conn, read_only=read_only)
+                try:
+                    yield uow
+                finally:
+                    if not uow.committed:
+                        conn.rollback()
+        except (OperationalError, InterfaceError) as exc:
+            raise unavailable(exc) from exc
 
     # -- reading the audit trail (auditors, CLI) ---------------------------------------------------
     def audit_rows(self, *, batch: int = 5000, **filters) -> Iterator[dict[str, Any]]:
