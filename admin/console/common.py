@@ -294,6 +294,14 @@ def list_tickets(queue: Queue, f: Filters, *, identity_search: bool = False, inc
     return rows, more
 
 
+def tab_counts(queues: Mapping[str, Queue], f: Filters, *, identity_search: bool = False,
+               include_secret_names: bool = False) -> dict[str, str]:
+    """Each tab's count under the page's filters (page number aside), as the tab shows it ("999+" past the cap)."""
+    counted = worklist.counts(runtime().store, queues, Filters(**{**f.__dict__, "page": 1}), now=utcnow(),
+                              identity_search=identity_search, include_secret_names=include_secret_names)
+    return {k: (f"{worklist.COUNT_CAP}+" if n > worklist.COUNT_CAP else str(n)) for k, n in counted.items()}
+
+
 def _per_request(name: str, compute):
     """``compute()`` once per request (kept on ``g`` under ``name``); every call outside a request."""
     try:

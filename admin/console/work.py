@@ -47,7 +47,7 @@ from ..auth import (
     current_console_user,
     view_identity,
 )
-from . import common
+from . import common, ownership
 from .common import tr
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class TicketPage:
 
     def render(self, ticket, *, typed: dict | None = None, errors: dict | None = None, open_trigger: str | None = None,
                alert: str | None = None, reasons: list[str] | None = None, identity: dict | None = None,
-               status: int = 200):
+               status: int = 200, note_text: str = "", note_error: str = ""):
         rt = common.runtime()
         definition = rt.engine.definition_of(ticket)
         user = current_console_user()
@@ -102,6 +102,8 @@ class TicketPage:
         record_fields = [f for f in definition.record if not f.identity]
         extra = {k: v for k, v in ticket.fields.items() if definition.record_field(k) is None}
         events = audit_log.timeline(rt.store, ticket.id, include_identity_views=bool(user and user.has("supervisor")))
+        if self.opd_mode:  # internal notes and the office's assignments stay inside the office
+            events = [e for e in events if e["kind"] not in ("note", "assignment")]
         by_trigger = {t.trigger: {f.name: f for f in t.inputs} for t in reversed(definition.transitions)}
         input_fields = {}  # a field name -> the input that last set it (several transitions share "catatan")
         for e in events:
@@ -118,6 +120,8 @@ class TicketPage:
             identity=identity or {}, show_identity=show_identity, confidential=confidential,
             typed=typed or {}, errors=errors or {}, open_trigger=open_trigger, alert=alert, reasons=reasons or [],
             opd_mode=self.opd_mode, endpoint=self.view.endpoint, common=common,
+            ownership=None if self.opd_mode else ownership.context(ticket, definition),
+            note_text=note_text, note_error=note_error,
             diagram_url=url_for("sop.diagram", key=ticket.definition_key, version=ticket.definition_version,
                                 highlight=ticket.state) if "sop.diagram" in current_app.view_functions else None,
         )
@@ -238,13 +242,14 @@ class WorkView(SecureBaseView):
         rows, more = common.list_tickets(queue, filters, identity_search=user.has(*CASE_ROLES),
                                          include_secret_names=user.has("supervisor"), order=order,
                                          searcher=current_actor())
+        tabs = [("turn", tr("Giliran saya", "My move")), ("mine", tr("Ditugaskan kepada saya", "Assigned to me")),
+                ("team", tr("Tim saya", "My team")), ("unassigned", tr("Belum ditugaskan", "Unassigned")),
+                ("all", tr("Semua terbuka", "All open"))]
+        counts = common.tab_counts({key: self.queue(key, user, current_actor()) for key, _ in tabs}, filters,
+                                   identity_search=user.has(*CASE_ROLES), include_secret_names=user.has("supervisor"))
         return self.render("alur/queue.html", rows=rows, more=more, filters=filters, tab=tab, order=order,
-                           definition=definition, common=common, endpoint=self.endpoint,
-                           tabs=[("turn", tr("Giliran saya", "My move")),
-                                 ("mine", tr("Ditugaskan kepada saya", "Assigned to me")),
-                                 ("team", tr("Tim saya", "My team")),
-                                 ("unassigned", tr("Belum ditugaskan", "Unassigned")),
-                                 ("all", tr("Semua terbuka", "All open"))],
+                           definition=definition, common=common, endpoint=self.endpoint, counts=counts,
+                           tabs=tabs,
                            states=common.state_options(definitions), definitions=definitions,
                            catalogs=common.runtime().catalogs, can_record=user.has(*INTAKE_ROLES))
 
@@ -270,6 +275,16 @@ class WorkView(SecureBaseView):
     @expose("/ticket/<int:ticket_id>/fire", methods=("POST",))
     def fire(self, ticket_id: int):
         return self.page.fire(ticket_id)
+
+    @expose("/ticket/<int:ticket_id>/assign", methods=("POST",))
+    def assign(self, ticket_id: int):
+        """Take the ticket, give it to a colleague of its lane, or release it (`admin.console.ownership`)."""
+        return ownership.post_assign(self, self.page, load_ticket_or_404(ticket_id))
+
+    @expose("/ticket/<int:ticket_id>/note", methods=("POST",))
+    def note(self, ticket_id: int):
+        """An internal note on the ticket, without moving it (audited; never shown to the complainant)."""
+        return ownership.post_note(self, self.page, load_ticket_or_404(ticket_id))
 
     @expose("/ticket/<int:ticket_id>/handoff", methods=("POST",))
     def handoff(self, ticket_id: int):

@@ -27,6 +27,8 @@ EXPECTED: dict[str, set[str]] = {
     "work.index": CASE,
     "work.ticket": CASE,
     "work.fire": CASE,
+    "work.assign": CASE,  # take, assign to a colleague of the lane, release (admin/console/ownership.py)
+    "work.note": CASE,  # an internal note on a ticket
     "work.handoff": CASE,  # withdraw an agency's part of a handoff (admin/console/handoffs.py)
     "work.attachment": CASE,
     "work.identity": SUP,

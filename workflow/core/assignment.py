@@ -94,7 +94,8 @@ def assign(definition: Definition, ticket: Ticket, actor: Actor, to: Colleague |
     boss = supervises(definition, actor)
     if action == "release":
         if ticket.assignee_id is None:
-            raise _refuse("Pengaduan ini belum ditugaskan kepada siapa pun.", "This complaint is not assigned to anyone.")
+            raise _refuse("Pengaduan ini belum ditugaskan kepada siapa pun.",
+                          "This complaint is not assigned to anyone.")
         if ticket.assignee_id != actor.id and not boss:
             raise _refuse(f"Hanya {ticket.assignee_id} (yang memegang pengaduan ini) atau pimpinan yang dapat "
                           "melepasnya.", f"Only {ticket.assignee_id} (who holds it) or a supervisor can release it.")

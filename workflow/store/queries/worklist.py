@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import and_, case, false, select
+from sqlalchemy import and_, case, false, func, select
 
 from workflow.store import models as m
 from workflow.store.db import read_only
@@ -22,6 +22,7 @@ from workflow.store.rules import at_risk, my_turn, overdue
 from workflow.store.sql.rows import utc
 
 PAGE_SIZE = 50
+COUNT_CAP = 999  # a tab counts up to here and says "999+" beyond: each count stays a short index scan
 COLUMNS = ("id", "receipt_no", "state", "kanal", "kategori", "sektor", "tingkat", "perihal", "created_at",
            "assignee_role", "assignee_id", "kerahasiaan", "opd", "flags", "version", "definition_key",
            "definition_version")
@@ -143,6 +144,26 @@ def page(store, queue: Queue, f: Filters, *, now: datetime, identity_search: boo
     return rows, more
 
 
+def counts(store, queues: Mapping[str, Queue], f: Filters, *, now: datetime, identity_search: bool = False,
+           include_secret_names: bool = False) -> dict[str, int]:
+    """How many tickets each tab (``queues``: key -> queue) lists under the filters, in one statement; a count
+    above `COUNT_CAP` is given as ``COUNT_CAP + 1`` (the page shows "999+")."""
+    if not queues:
+        return {}
+    t = m.tickets
+    with read_only(store.engine) as conn:
+        parts = []
+        for n, queue in enumerate(queues.values()):
+            q = select(t.c.id)
+            if queue.condition() is not None:
+                q = q.where(queue.condition())
+            q = filtered(conn, q, f, now=now, identity_search=identity_search,
+                         include_secret_names=include_secret_names).limit(COUNT_CAP + 1).subquery()
+            parts.append(select(func.count()).select_from(q).scalar_subquery().label(f"c{n}"))
+        row = conn.execute(select(*parts)).one()
+    return {key: int(row[n]) for n, key in enumerate(queues)}
+
+
 def _deadlines(conn, ids: list[int], now: datetime) -> dict[int, tuple[datetime | None, bool, bool]]:
     """Per ticket: the earliest due time of its running clocks, and whether one is overdue / at risk."""
     if not ids:
@@ -161,5 +182,5 @@ def _deadlines(conn, ids: list[int], now: datetime) -> dict[int, tuple[datetime 
     return out
 
 
-__all__ = ["Filters", "Queue", "page", "filtered", "deadline_condition", "looks_like_receipt", "PAGE_SIZE",
-           "COLUMNS"]
+__all__ = ["Filters", "Queue", "page", "counts", "COUNT_CAP", "filtered", "deadline_condition", "looks_like_receipt",
+           "PAGE_SIZE", "COLUMNS"]
