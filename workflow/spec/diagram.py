@@ -1,246 +1,49 @@
-"""Draw a definition as the SOP's swimlane diagram: hand-laid-out SVG, and Mermaid text (pure).
+"""Draw a definition as the SOP's swimlane diagram: SVG laid out by a graph-layout library, and Mermaid text.
 
 The report's SOP diagram has one horizontal lane per party (Pemohon, Petugas, Tim, OPD); a definition
-names its lanes in drawing order, so the drawing follows them. Layout rules, chosen so the same
-definition always draws the same picture (tests and screenshots compare it):
+names its lanes in drawing order, so the drawing follows them. Where things go is decided in
+`workflow.spec.diagram_layout` and `workflow.spec.diagram_grid` (grandalf's Sugiyama layering for the
+columns, arrows routed through the gutters so none crosses a box, labels wrapped and never shortened);
+the same definition always draws the same picture. Here it is drawn:
 
-* a state sits in its lane, in the column of its breadth-first depth from the initial state, so the
-  picture reads left to right in the order a complaint moves; states no path reaches go after the rest;
-* two states of one lane in one column share the lane on separate rows (the lane grows);
-* transitions between the same two states are drawn once, their labels joined;
-* terminal states are drawn dark with a double border, the initial state with a thick border, and the
+* terminal states dark with a double border, the initial state with a thick border, and the
   ``highlight`` state (a ticket's current state) in orange with ``class="current"``;
+* transitions between the same two states are drawn once, their labels joined; a transition from
+  many states is one dashed stub into its destination, noted with a count;
 * a handoff's waiting state carries a parallel gateway (a diamond with a plus, BPMN's sign for "in
   parallel") and a note saying the ticket is with several agencies at once, each on its own clocks; the
-  handoff's move on (when every agency has answered) is a double arrow, ``class="transition handoff"``.
+  handoff's move on (when every agency has answered) is a double arrow, ``class="transition handoff"``;
+* a label with no free spot beside its arrow is a numbered badge on the arrow, its text in the legend.
 
-No Graphviz or JavaScript is needed: the console inlines the SVG or serves it as ``image/svg+xml``.
+No Graphviz or JavaScript is needed: the console inlines the SVG (in a scrollable, focusable frame) or
+serves it as ``image/svg+xml``.
 """
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections import deque
-from dataclasses import dataclass
 
-from workflow.spec.model import Definition, State, Transition
+from workflow.spec.diagram_grid import layout
+from workflow.spec.diagram_layout import (
+    BOX_H,
+    BOX_W,
+    CHAR_W,
+    HEADER_W,
+    LANE_CHARS,
+    LINE_H,
+    Box,
+    Label,
+    Layout,
+    depths,
+    edges,
+    label_of,
+    lane_order,
+    stubs,
+    wrap,
+)
+from workflow.spec.model import Definition
 
-BOX_W = 150
-BOX_H = 48
-COL_W = 220  # column pitch: box plus room for an arrow and its label
-ROW_H = 84  # row pitch inside a lane
-LANE_PAD = 14
-HEADER_W = 140  # the lane titles on the left
-TITLE_H = 34
-LABEL_MAX = 26  # characters of a transition label before it is shortened
-FAN_IN = 4  # a transition leaving this many states or more is drawn as one stub ("dari 8 tahap")
-
-
-@dataclass(frozen=True)
-class Box:
-    """Where one state is drawn."""
-
-    state: str
-    lane: str
-    column: int
-    row: int
-    x: float
-    y: float
-
-    @property
-    def cx(self) -> float:
-        return self.x + BOX_W / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + BOX_H / 2
-
-
-@dataclass(frozen=True)
-class Layout:
-    boxes: dict[str, Box]
-    lanes: list[tuple[str, str, float, float]]  # key, label, top y, height
-    width: float
-    height: float
-
-
-def depths(definition: Definition) -> dict[str, int]:
-    """Breadth-first depth of every state from the initial one; unreachable states come last."""
-    out = {definition.initial: 0}
-    queue = deque([definition.initial])
-    while queue:
-        here = queue.popleft()
-        moves = [t.dest for t in definition.transitions_from(here)]
-        moves += [h.then for h in definition.handoffs.values() if h.state == here]
-        for dest in moves:
-            if dest in definition.states and dest not in out:
-                out[dest] = out[here] + 1
-                queue.append(dest)
-    last = max(out.values(), default=0) + 1
-    for key in definition.states:
-        out.setdefault(key, last)
-    return out
-
-
-def _label(item: State | Transition | object, locale: str) -> str:
-    label = getattr(item, "label", "") or getattr(item, "key", "") or getattr(item, "trigger", "")
-    if locale == "en" and getattr(item, "label_en", ""):
-        return item.label_en  # type: ignore[union-attr]
-    return label
-
-
-def _lane_order(definition: Definition) -> list[tuple[str, str]]:
-    lanes = [(lane.key, lane.label) for lane in definition.lanes]
-    known = {k for k, _ in lanes}
-    for state in definition.states.values():  # a state in an undeclared lane still gets drawn
-        if state.lane not in known:
-            lanes.append((state.lane, state.lane))
-            known.add(state.lane)
-    return lanes
-
-
-def layout(definition: Definition, locale: str = "id") -> Layout:
-    """Place every state: lane by its lane, column by its depth, rows when a lane's column is shared."""
-    depth = depths(definition)
-    lane_labels = {lane.key: (lane.label_en if locale == "en" and lane.label_en else lane.label)
-                   for lane in definition.lanes}
-    order = _lane_order(definition)
-    rows: dict[tuple[str, int], int] = {}
-    slot: dict[str, tuple[int, int]] = {}
-    # States keep the file's order inside a column, which is the order their authors think in.
-    for key, state in definition.states.items():
-        column = depth[key]
-        row = rows.get((state.lane, column), 0)
-        rows[(state.lane, column)] = row + 1
-        slot[key] = (column, row)
-    boxes: dict[str, Box] = {}
-    lanes: list[tuple[str, str, float, float]] = []
-    top = TITLE_H
-    for lane_key, label in order:
-        used = max((r for (ln, _), r in rows.items() if ln == lane_key), default=1)
-        height = used * ROW_H + 2 * LANE_PAD - (ROW_H - BOX_H)
-        height = max(height, BOX_H + 2 * LANE_PAD)
-        lanes.append((lane_key, lane_labels.get(lane_key, label), top, height))
-        for key, state in definition.states.items():
-            if state.lane != lane_key:
-                continue
-            column, row = slot[key]
-            boxes[key] = Box(key, lane_key, column, row, HEADER_W + 24 + column * COL_W,
-                             top + LANE_PAD + row * ROW_H)
-        top += height
-    columns = max((b.column for b in boxes.values()), default=0) + 1
-    return Layout(boxes, lanes, HEADER_W + 24 + columns * COL_W, top + 10)
-
-
-def _wrap(text: str, width: int = 22, lines: int = 2) -> list[str]:
-    words, out, current = text.split(), [], ""
-    for word in words:
-        if current and len(current) + 1 + len(word) > width:
-            out.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    if current:
-        out.append(current)
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1][: width - 1].rstrip() + "…"
-    return out
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1].rstrip() + "…"
-
-
-LABEL_TS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78)  # where along a curve a label may sit, best first
-CHAR_W = 5.6  # average width of a 10px label character
-
-
-def _edge_path(a: Box, b: Box, bend: int) -> tuple[str, list[tuple[float, float]]]:
-    """A cubic curve from box a to box b, and the candidate points for its label, best first."""
-    if a.state == b.state:  # a loop: out of the top and back in
-        x0, y0 = a.cx - 20, a.y
-        x1, y1 = a.cx + 20, a.y
-        path = f"M{x0:.1f},{y0:.1f} C{x0 - 10:.1f},{y0 - 46:.1f} {x1 + 10:.1f},{y1 - 46:.1f} {x1:.1f},{y1:.1f}"
-        return path, [(a.cx, a.y - 38)]
-    if b.column > a.column:
-        x0, y0 = a.x + BOX_W, a.cy + bend * 6
-        x1, y1 = b.x, b.cy + bend * 6
-        dx = max(40.0, (x1 - x0) / 2)
-        c0, c1 = (x0 + dx, y0), (x1 - dx, y1)
-    elif b.column < a.column:  # back edge: leave below, come back below, away from forward arrows
-        x0, y0 = a.cx - 18 + bend * 8, a.y + BOX_H
-        x1, y1 = b.cx + 18 + bend * 8, b.y + BOX_H
-        drop = 34 + 6 * abs(bend)
-        c0, c1 = (x0, max(y0, y1) + drop), (x1, max(y0, y1) + drop)
-    else:  # same column: vertical
-        if b.cy > a.cy:
-            x0, y0, x1, y1 = a.cx + 24, a.y + BOX_H, b.cx + 24, b.y
-        else:
-            x0, y0, x1, y1 = a.cx - 24, a.y, b.cx - 24, b.y + BOX_H
-        c0, c1 = (x0 + 30, y0 + (y1 - y0) / 3), (x1 + 30, y0 + 2 * (y1 - y0) / 3)
-    points = []
-    for t in LABEL_TS:
-        u = 1 - t
-        points.append((u ** 3 * x0 + 3 * u * u * t * c0[0] + 3 * u * t * t * c1[0] + t ** 3 * x1,
-                       u ** 3 * y0 + 3 * u * u * t * c0[1] + 3 * u * t * t * c1[1] + t ** 3 * y1))
-    path = f"M{x0:.1f},{y0:.1f} C{c0[0]:.1f},{c0[1]:.1f} {c1[0]:.1f},{c1[1]:.1f} {x1:.1f},{y1:.1f}"
-    return path, points
-
-
-Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
-
-
-def _overlaps(r: Rect, others: list[Rect]) -> bool:
-    return any(r[0] < o[2] and o[0] < r[2] and r[1] < o[3] and o[1] < r[3] for o in others)
-
-
-def _place_label(text: str, points: list[tuple[float, float]], taken: list[Rect]) -> tuple[str, float, float] | None:
-    """The first spot along the curve where the label (or its first words) hides no box and no label.
-
-    Labels that find no free spot are left out of the picture; the arrow's tooltip still names them.
-    """
-    shorter = _short(text)
-    words = shorter.split()
-    tries = [shorter] + ([" ".join(words[:2]) + "…"] if len(words) > 2 else []) + \
-        ([words[0] + "…"] if len(words) > 1 else [])
-    for label in tries:
-        half = len(label) * CHAR_W / 2 + 2
-        for x, y in points:
-            rect = (x - half, y - 14, x + half, y)
-            if not _overlaps(rect, taken):
-                taken.append(rect)
-                return label, x, y - 3
-    return None
-
-
-def edges(definition: Definition, locale: str = "id") -> list[tuple[str, str, list[str], list[str]]]:
-    """Transitions merged per (source, destination): labels and trigger names, in file order.
-
-    Transitions with `FAN_IN` sources or more (withdrawal from any open stage) are left out: `stubs`
-    draws them, since eight arrows into one box hide the rest of the SOP.
-    """
-    merged: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-    for t in definition.transitions:
-        if len(t.sources) >= FAN_IN:
-            continue
-        for source in t.sources:
-            labels, triggers = merged.setdefault((source, t.dest), ([], []))
-            label = _label(t, locale)
-            if label not in labels:
-                labels.append(label)
-            if t.trigger not in triggers:
-                triggers.append(t.trigger)
-    for h in definition.handoffs.values():  # the engine's move on once every agency has answered
-        labels, triggers = merged.setdefault((h.state, h.then), ([], []))
-        labels.append("all agencies answered" if locale == "en" else "semua instansi menjawab")
-        triggers.append(f"handoff:{h.key}")
-    return [(s, d, labels, triggers) for (s, d), (labels, triggers) in merged.items()]
-
-
-def stubs(definition: Definition) -> list[Transition]:
-    """Transitions drawn as a stub into their destination instead of one arrow per source."""
-    return [t for t in definition.transitions if len(t.sources) >= FAN_IN]
+_label = label_of
 
 
 STYLE = """
@@ -258,12 +61,15 @@ STYLE = """
 .alur-sop .state.current text{fill:#000;font-weight:700}
 .alur-sop .transition path{fill:none;stroke:#6c757d;stroke-width:1.2}
 .alur-sop .transition.from-current path{stroke:#c2410c;stroke-width:2}
-.alur-sop .transition text{font-size:10px;fill:#495057;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.alur-sop .transition text{font-size:11px;fill:#343a40;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.alur-sop .transition rect.badge{fill:#fff;stroke:#495057}
+.alur-sop .transition text.badge{font-weight:700;stroke-width:0}
+.alur-sop .legend text{font-size:12px;fill:#212529}
 .alur-sop .transition.stub path{stroke-dasharray:4 3}
 .alur-sop .title{font-size:15px;font-weight:700;fill:#212529}
 .alur-sop .transition.handoff path{stroke:#6f42c1;stroke-width:3;stroke-dasharray:1 0}
 .alur-sop .gateway path{fill:#fff;stroke:#6f42c1;stroke-width:1.5}
-.alur-sop .gateway text{font-size:10px;fill:#6f42c1;font-weight:600}
+.alur-sop .gateway text{font-size:11px;fill:#5a32a3;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:3px}
 """
 
 
@@ -288,6 +94,7 @@ def render_svg(definition: Definition, *, highlight: str | None = None, locale: 
     drawing.stubs(root)
     drawing.edges(root)
     drawing.states(root)
+    drawing.legend(root)
     ET.indent(root, space="")
     return ET.tostring(root, encoding="unicode")
 
@@ -311,30 +118,35 @@ def _add(parent: ET.Element, tag: str, attributes: dict[str, object] | None = No
 
 def _marker(defs: ET.Element, marker_id: str, colour: str) -> None:
     marker = _add(defs, "marker", {"id": marker_id, "viewBox": "0 0 10 10", "refX": "10", "refY": "5",
-                                   "markerWidth": "7", "markerHeight": "7", "orient": "auto-start-reverse"})
+                                   "markerWidth": "9", "markerHeight": "9", "markerUnits": "userSpaceOnUse",
+                                   "orient": "auto-start-reverse"})
     _add(marker, "path", {"d": "M0,0 L10,5 L0,10 z", "fill": colour})
 
 
+def _path(points) -> str:
+    return "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points)
+
+
 class _Drawing:
-    """One SVG being drawn: the definition, its layout, and the label spots already taken."""
+    """One SVG being drawn from its layout."""
 
     def __init__(self, definition: Definition, lay: Layout, highlight: str | None, locale: str, id_prefix: str):
         self.definition, self.lay, self.highlight, self.locale = definition, lay, highlight, locale
         self.id_prefix = id_prefix
         self.marker, self.marker_hot = f"{id_prefix}-arrow", f"{id_prefix}-arrow-hot"
-        # a label may cover neither a box nor another label
-        self.taken: list[Rect] = [(b.x - 2, b.y - 2, b.x + BOX_W + 2, b.y + BOX_H + 2) for b in lay.boxes.values()]
 
     def arrow(self, hot: bool) -> str:
         return f"url(#{self.marker_hot if hot else self.marker})"
 
     def document(self, title: str) -> ET.Element:
         lay, d = self.lay, self.definition
+        width = max(lay.width, len(title) * 8.5 + 24)
         # xmlns as a plain attribute keeps the default namespace without ElementTree's ns0: prefixes
         root = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "class": "alur-sop", "role": "img",
-                                  "width": f"{lay.width:.0f}", "height": f"{lay.height:.0f}",
-                                  "viewBox": f"0 0 {lay.width:.0f} {lay.height:.0f}",
+                                  "width": f"{width:.0f}", "height": f"{lay.height:.0f}",
+                                  "viewBox": f"0 0 {width:.0f} {lay.height:.0f}",
                                   "data-definition": _xml_safe(d.key), "data-version": f"{d.version or ''}"})
+        self.width = width
         _add(root, "title", text=title)
         _add(root, "style", text=STYLE)
         defs = _add(root, "defs")
@@ -347,51 +159,66 @@ class _Drawing:
         for i, (key, label, top, height) in enumerate(self.lay.lanes):
             lane = _add(root, "g", {"class": "lane", "data-lane": key})
             _add(lane, "rect", {"class": "lane-bg odd" if i % 2 else "lane-bg", "x": "4", "y": f"{top:.1f}",
-                                "width": f"{self.lay.width - 8:.1f}", "height": f"{height:.1f}"})
+                                "width": f"{self.width - 8:.1f}", "height": f"{height:.1f}"})
             _add(lane, "line", {"x1": f"{HEADER_W}", "y1": f"{top:.1f}", "x2": f"{HEADER_W}",
                                 "y2": f"{top + height:.1f}", "stroke": "#ced4da"})
-            for j, line in enumerate(_wrap(label, 18, 3)):
+            for j, line in enumerate(wrap(label, LANE_CHARS)):
                 _add(lane, "text", {"class": "lane-title", "x": "12", "y": f"{top + 22 + j * 16:.1f}"}, line)
+
+    def _block(self, parent: ET.Element, block: Label, cls: str | None = None) -> None:
+        """A wrapped label: one <text> per line, centred in its block."""
+        for j, line in enumerate(block.lines):
+            attrs = {"x": f"{block.x + block.w / 2:.1f}", "y": f"{block.y + LINE_H - 1 + j * LINE_H:.1f}",
+                     "text-anchor": "middle"}
+            if cls:
+                attrs["class"] = cls
+            _add(parent, "text", attrs, line)
 
     def stubs(self, root: ET.Element) -> None:
         """Transitions from many states: a short dashed arrow into the destination, noted with a count."""
         d = self.definition
-        for n, t in enumerate(stubs(d)):
-            if t.dest not in self.lay.boxes:
+        notes = {kind.split(":")[1]: (kind, block) for kind, block in self.lay.notes if kind.startswith("stub:")}
+        for t in stubs(d):
+            if t.dest not in self.lay.boxes or t.trigger not in notes:
                 continue
+            kind, block = notes[t.trigger]
             b = self.lay.boxes[t.dest]
+            x = float(kind.split(":")[2])
             hot = self.highlight is not None and self.highlight in t.sources
-            x, y0 = b.x + BOX_W - 24 - 10 * n, b.y - 28
             sources = ", ".join(_label(d.states[s], self.locale) if s in d.states else s for s in t.sources)
-            note = f"{_short(_label(t, self.locale))} ({len(t.sources)}×)"
-            self.taken.append((x, y0 - 2, x + 6 + len(note) * CHAR_W, y0 + 11))
             group = _add(root, "g", {"class": "transition stub from-current" if hot else "transition stub",
                                      "data-from": " ".join(t.sources), "data-to": t.dest, "data-triggers": t.trigger})
             _add(group, "title", text=f"{_label(t, self.locale)} ({t.trigger}): {sources}")
-            _add(group, "path", {"d": f"M{x:.1f},{y0:.1f} L{x:.1f},{b.y:.1f}", "marker-end": self.arrow(hot)})
-            _add(group, "text", {"x": f"{x + 4:.1f}", "y": f"{y0 + 8:.1f}", "text-anchor": "start"}, note)
+            _add(group, "path", {"d": f"M{x:.1f},{b.y - 26:.1f} L{x:.1f},{b.y:.1f}", "marker-end": self.arrow(hot)})
+            self._block(group, block)
 
     def edges(self, root: ET.Element) -> None:
-        """One arrow per pair of states, its labels joined; bends separate arrows sharing boxes' sides."""
-        seen_pairs: dict[tuple[str, str], int] = {}
-        for source, dest, labels, triggers in edges(self.definition, self.locale):
-            if source not in self.lay.boxes or dest not in self.lay.boxes:
+        """One arrow per pair of states, its labels joined, along its routed polyline."""
+        for route in self.lay.routes:
+            hot = self.highlight is not None and route.source == self.highlight
+            kind = "transition handoff" if any(t.startswith("handoff:") for t in route.triggers) else "transition"
+            group = _add(root, "g", {"class": f"{kind} from-current" if hot else kind, "data-from": route.source,
+                                     "data-to": route.dest, "data-triggers": " ".join(route.triggers)})
+            _add(group, "title", text=f"{' / '.join(route.labels)} ({', '.join(route.triggers)})")
+            _add(group, "path", {"d": _path(route.points), "marker-end": self.arrow(hot)})
+            block = route.label
+            if block is None:
                 continue
-            a, b = self.lay.boxes[source], self.lay.boxes[dest]
-            pair = (min(source, dest), max(source, dest))
-            bend = seen_pairs.get(pair, 0)
-            seen_pairs[pair] = bend + 1
-            path, points = _edge_path(a, b, bend if b.column != a.column else 0)
-            hot = self.highlight is not None and source == self.highlight
-            placed = _place_label(" / ".join(labels), points, self.taken)
-            kind = "transition handoff" if any(t.startswith("handoff:") for t in triggers) else "transition"
-            group = _add(root, "g", {"class": f"{kind} from-current" if hot else kind,
-                                     "data-from": source, "data-to": dest, "data-triggers": " ".join(triggers)})
-            _add(group, "title", text=f"{' / '.join(labels)} ({', '.join(triggers)})")
-            _add(group, "path", {"d": path, "marker-end": self.arrow(hot)})
-            if placed:
-                _add(group, "text", {"x": f"{placed[1]:.1f}", "y": f"{placed[2]:.1f}", "text-anchor": "middle"},
-                     placed[0])
+            if block.badge is not None:
+                _add(group, "rect", {"class": "badge", "x": f"{block.x:.1f}", "y": f"{block.y:.1f}",
+                                     "width": f"{block.w:.1f}", "height": f"{block.h:.1f}", "rx": "7"})
+                self._block(group, block, "badge")
+            else:
+                self._block(group, block)
+
+    def legend(self, root: ET.Element) -> None:
+        if not self.lay.legend:
+            return
+        group = _add(root, "g", {"class": "legend"})
+        for n, lines, x, y in self.lay.legend:
+            for j, line in enumerate(lines):
+                _add(group, "text", {"x": f"{x:.1f}", "y": f"{y + LINE_H - 1 + j * LINE_H:.1f}",
+                                     "data-badge": str(n)}, line)
 
     def states(self, root: ET.Element) -> None:
         for key, state in self.definition.states.items():
@@ -402,25 +229,26 @@ class _Drawing:
             group = _add(root, "g", {"class": " ".join(classes), "id": f"{self.id_prefix}-state-{key}",
                                      "data-state": key})
             _add(group, "title", text=f"{label} [{key}]" + (f" — {state.outcome}" if state.outcome else ""))
-            _add(group, "rect", {"x": f"{box.x:.1f}", "y": f"{box.y:.1f}", "width": f"{BOX_W}",
-                                 "height": f"{BOX_H}", "rx": "9"})
+            _add(group, "rect", {"x": f"{box.x:.1f}", "y": f"{box.y:.1f}", "width": f"{box.w:.0f}",
+                                 "height": f"{box.h:.1f}", "rx": "9"})
             if state.terminal:
                 _add(group, "rect", {"class": "inner", "x": f"{box.x + 3:.1f}", "y": f"{box.y + 3:.1f}",
-                                     "width": f"{BOX_W - 6}", "height": f"{BOX_H - 6}", "rx": "7"})
+                                     "width": f"{box.w - 6:.0f}", "height": f"{box.h - 6:.1f}", "rx": "7"})
             handoff = self.definition.handoff_in(key)
             if handoff is not None:
                 self.gateway(group, box, handoff)
-            lines = _wrap(label)
-            first = box.cy - (len(lines) - 1) * 7 + 4
+            lines = box.lines or (label,)
+            first = box.cy - (len(lines) - 1) * 7.5 + 4
             for j, line in enumerate(lines):
-                _add(group, "text", {"x": f"{box.cx:.1f}", "y": f"{first + j * 14:.1f}", "text-anchor": "middle"},
+                _add(group, "text", {"x": f"{box.cx:.1f}", "y": f"{first + j * 15:.1f}", "text-anchor": "middle"},
                      line)
 
     def gateway(self, group: ET.Element, box: Box, handoff) -> None:
-        """A parallel gateway on the waiting state's left edge, and a note: several agencies, each its own clocks."""
+        """A parallel gateway on the waiting state's top-left corner, and a note: several agencies, each its
+        own clocks."""
         d, en = self.definition, self.locale == "en"
         group.set("data-handoff", _xml_safe(handoff.key))
-        x, y = box.x, box.cy
+        x, y = box.x + 14, box.y
         gate = _add(group, "g", {"class": "gateway"})
         clocks = [d.clocks[c] for c in (handoff.acknowledge, handoff.answer) if c in d.clocks]
         spans = ", ".join(f"{_label(c, self.locale)} {c.budget.describe()}" for c in clocks)
@@ -430,10 +258,9 @@ class _Drawing:
         _add(gate, "path", {"d": f"M{x:.1f},{y - 11:.1f} L{x + 11:.1f},{y:.1f} L{x:.1f},{y + 11:.1f} "
                                  f"L{x - 11:.1f},{y:.1f} Z"})
         _add(gate, "path", {"d": f"M{x - 5:.1f},{y:.1f} L{x + 5:.1f},{y:.1f} M{x:.1f},{y - 5:.1f} L{x:.1f},{y + 5:.1f}"})
-        note = "parallel" if en else "paralel"
-        _add(gate, "text", {"x": f"{box.x + BOX_W / 2:.1f}", "y": f"{box.y + BOX_H + 11:.1f}",
-                            "text-anchor": "middle"}, f"{note}: {_short(_label(handoff, self.locale))}")
-        self.taken.append((box.x, box.y + BOX_H, box.x + BOX_W, box.y + BOX_H + 13))
+        note = next((block for kind, block in self.lay.notes if kind == f"handoff:{handoff.key}"), None)
+        if note is not None:
+            self._block(gate, note)
 
 
 def _mermaid_text(text: str) -> str:
@@ -443,7 +270,7 @@ def _mermaid_text(text: str) -> str:
 def render_mermaid(definition: Definition, *, highlight: str | None = None, locale: str = "id") -> str:
     """The same diagram as a Mermaid flowchart, one subgraph per lane (for docs and wikis)."""
     lines = ["flowchart LR"]
-    for lane_key, label in _lane_order(definition):
+    for lane_key, label in lane_order(definition):
         lane = next((ln for ln in definition.lanes if ln.key == lane_key), None)
         if lane is not None and locale == "en" and lane.label_en:
             label = lane.label_en
@@ -478,4 +305,16 @@ def render_mermaid(definition: Definition, *, highlight: str | None = None, loca
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["render_svg", "render_mermaid", "layout", "depths", "edges", "stubs", "Layout", "Box"]
+__all__ = [
+    "BOX_H",
+    "BOX_W",
+    "CHAR_W",
+    "Box",
+    "Layout",
+    "depths",
+    "edges",
+    "layout",
+    "render_mermaid",
+    "render_svg",
+    "stubs",
+]
