@@ -48,3 +48,14 @@ def test_the_console_checks_the_signed_checkpoints(app, rt, tmp_path, monkeypatc
     audit_service.checkpoint(rt.store, key, rt.engine.now())
     page = verify_in_console(app)
     assert "Rantai audit utuh" in page and "1 checkpoint bertanda tangan" in page
+
+
+def test_an_unreadable_audit_key_is_reported_on_the_page_not_a_server_error(app, rt, tmp_path, monkeypatch):
+    """ALUR_AUDIT_KEY naming something alur cannot read (a folder here; a file of another account in
+    production) used to answer the auditor's check with a 500; now the page says what is wrong with the key,
+    and the check is not reported clean (a rebuilt chain would pass unnoticed without the key)."""
+    monkeypatch.setenv(audit_service.KEY_ENV, str(tmp_path))
+    rt.engine.open("pengaduan-ptsp", walk_in_record(), PETUGAS)
+    page = verify_in_console(app)
+    assert "Terjadi kesalahan" not in page and "Rantai audit utuh" not in page
+    assert f"the audit key {tmp_path} cannot be read" in page

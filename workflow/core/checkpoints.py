@@ -95,6 +95,9 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except FileNotFoundError:
         raise AuditKeyError(f"no audit key at {path}; create one with 'alur audit keygen -o {path}'") from None
+    except OSError as exc:
+        raise AuditKeyError(f"the audit key {path} cannot be read ({exc.strerror}); let the account that runs "
+                            "alur read it") from None
     except (ValueError, TypeError) as exc:
         raise AuditKeyError(f"{path} is not an unencrypted PEM private key ({exc})") from None
     if not isinstance(key, Ed25519PrivateKey):

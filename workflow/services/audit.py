@@ -95,7 +95,15 @@ def verify(store, *, checkpoints: Iterable[Checkpoint] = (), public_key: str | N
     with store.unit_of_work(read_only=True) as uow:
         kept = uow.audit.checkpoints()
     every = sorted({(cp.seq, cp.signature): cp for cp in [*kept, *checkpoints]}.values(), key=lambda cp: cp.seq)
-    result = _check(store.audit_stored(head[0]), head, every, trusted_key(public_key), progress)
+    try:
+        trusted, key_problem = trusted_key(public_key), None
+    except AuditKeyError as exc:
+        if public_key:  # a key the caller named: their mistake to fix, not a result
+            raise
+        trusted, key_problem = None, f"the office's audit key cannot be used, so no checkpoint was trusted: {exc}"
+    result = _check(store.audit_stored(head[0]), head, every, trusted, progress)
+    if key_problem:  # the rows may be intact, but a rebuilt chain would pass unnoticed: not a clean result
+        result.problems.insert(0, key_problem)
     result.written_during = max(0, store.audit_head()[0] - head[0])
     return result
 
