@@ -34,6 +34,7 @@ from workflow.errors import (
 )
 from workflow.services import attachments
 from workflow.services.intake import file_complaint
+from workflow.spec.answers import answers_for
 from workflow.store.queries import audit_log
 from workflow.store.queries.worklist import Filters, Queue
 from workflow.store.rules import my_turn
@@ -121,6 +122,7 @@ class TicketPage:
             typed=typed or {}, errors=errors or {}, open_trigger=open_trigger, alert=alert, reasons=reasons or [],
             opd_mode=self.opd_mode, endpoint=self.view.endpoint, common=common,
             ownership=None if self.opd_mode else ownership.context(ticket, definition),
+            canned=lambda trigger, f: canned_for(definition, trigger, f),
             note_text=note_text, note_error=note_error,
             diagram_url=url_for("sop.diagram", key=ticket.definition_key, version=ticket.definition_version,
                                 highlight=ticket.state) if "sop.diagram" in current_app.view_functions else None,
@@ -193,6 +195,10 @@ class TicketPage:
             abort(400)
         fields = {f.name: f for t in named for f in t.inputs}.values()
         typed = common.form_values(fields, request.form)
+        insert = request.form.get("_insert")
+        if insert:  # "Sisipkan" without JavaScript: the form again, the canned answer added, nothing fired
+            return self.render(ticket, typed=with_canned(definition, trigger, typed, insert,
+                                                         request.form.get(f"_canned_{insert}")), open_trigger=trigger)
         raw = {k: v for k, v in typed.items() if not (isinstance(v, bool) and v is False)}
         try:
             saved = rt.engine.fire(ticket_id, trigger, current_actor(), raw, expected_version=expected or None)
@@ -217,6 +223,23 @@ class TicketPage:
         if self.opd_mode and (user is None or saved.opd != user.opd):
             return redirect(url_for(f"{self.view.endpoint}.index"))  # handed back: no longer this agency's
         return redirect(url_for(f"{self.view.endpoint}.ticket", ticket_id=ticket_id))
+
+
+def canned_for(definition, trigger: str, f) -> list[dict[str, str]]:
+    """The canned answers a textarea of a transition form offers (key, label in the page's language, text)."""
+    if f.type != "textarea":
+        return []
+    return [{"key": a.key, "label": (a.label_en or a.label) if common.lang() == "en" else a.label, "text": a.text}
+            for a in answers_for(definition, trigger, f.name)]
+
+
+def with_canned(definition, trigger: str, typed: dict, name: str, key: str | None) -> dict:
+    """``typed`` with the canned answer ``key`` added to field ``name`` (after what was typed, if anything)."""
+    chosen = next((a for a in answers_for(definition, trigger, name) if a.key == key), None)
+    if chosen is None:
+        return typed
+    before = str(typed.get(name) or "").rstrip()
+    return {**typed, name: (before + "\n\n" if before else "") + chosen.text}
 
 
 class WorkView(SecureBaseView):

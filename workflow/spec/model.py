@@ -215,6 +215,18 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class CannedAnswer:
+    """A text an officer inserts into an answer field and edits before sending (`workflow.spec.answers`)."""
+
+    key: str
+    label: str
+    text: str
+    fields: tuple[str, ...] = ()  # textarea inputs it may fill
+    triggers: tuple[str, ...] = ()  # the transitions it is for; empty: every one asking for one of the fields
+    label_en: str = ""
+
+
+@dataclass(frozen=True)
 class Definition:
     key: str
     title: str
@@ -231,6 +243,7 @@ class Definition:
     outcomes: Mapping[str, Outcome] = field(default_factory=lambda: MappingProxyType({}))
     handoffs: Mapping[str, Handoff] = field(default_factory=lambda: MappingProxyType({}))
     public: bool = False  # offered on the public form and the API intake
+    answers: tuple[CannedAnswer, ...] = ()  # canned answer texts (workflow.spec.answers)
     version: int | None = None  # set when loaded from the store; None for a draft
     source_hash: str = ""
 
@@ -304,4 +317,5 @@ class Definition:
 __all__ = [
     "UNITS", "OUTCOMES", "OUTCOME_CATEGORIES", "Outcome", "INPUT_TYPES", "CONFIDENTIALITY", "Span", "Lane", "Role", "Field", "State",
     "GuardRef", "Effect", "Transition", "Trigger", "Rung", "Clock", "Definition", "DateRule", "Handoff", "WEEKDAYS",
+    "CannedAnswer",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflow.spec.answers import build_answers
 from workflow.spec.dates import build_date_rule
 from workflow.spec.frozen import deep_frozen, frozen_mapping, frozen_params
 from workflow.spec.handoffs import build_handoffs
@@ -30,7 +31,7 @@ from workflow.spec.outcomes import build_outcomes, check_state_outcome
 from workflow.spec.shapes import DEF_KEY_RE, Shapes, keys_of
 
 TOP_KEYS = {"key", "title", "title_en", "description", "catalogs", "lanes", "roles", "record", "states",
-            "clocks", "transitions", "notifications", "version", "outcomes", "public", "handoffs"}
+            "clocks", "transitions", "notifications", "version", "outcomes", "public", "handoffs", "answers"}
 ROLE_KEYS = {"label", "label_en", "lane", "supervisor_level", "system", "description"}
 LANE_KEYS = {"key", "label", "label_en"}
 FIELD_KEYS = {"name", "type", "label", "label_en", "required", "catalog", "options", "default",
@@ -78,6 +79,7 @@ class _Builder(Shapes):
             clocks=frozen_mapping(clocks), catalogs=tuple(str(c) for c in self.seq(data.get("catalogs"), "catalogs")),
             notifications=frozen_params(notifications), outcomes=frozen_mapping(self.declared_outcomes),
             public=self.boolean(data.get("public"), "public"), handoffs=frozen_mapping(handoffs),
+            answers=build_answers(self, data.get("answers")),
         )
 
     def lanes(self, value: Any) -> tuple[Lane, ...]:

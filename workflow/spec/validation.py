@@ -19,6 +19,7 @@ Codes are stable (tests/fixtures/invalid/ holds one failing definition per code)
     D242 a handoff's clock also runs otherwise, or twice          D243 a handoff waits where it cannot
     D244 a clock counts from a field that is not a date           D245 a template the definition ships is malformed
     D246 a recipient names a field that is not an address (field:) or an agency (agency:)
+    D247 a canned answer fills a field no transition asks for as a textarea, or names an unknown trigger
     D230 unknown agency (an ``opd`` field's options name an agency neither catalog nor office lists)
 
 The sections run in a fixed order (catalogs and fields, lanes and roles, states, transitions and their
@@ -31,6 +32,7 @@ from collections import defaultdict, deque
 from typing import Iterable
 
 from workflow.errors import DefinitionProblem
+from workflow.spec.answers import check_answers
 from workflow.spec.catalog import Catalogs
 from workflow.spec.dates import check_clock_anchor
 from workflow.spec.guards import SIGNATURES as GUARDS
@@ -77,6 +79,7 @@ class _Meaning:
             self.check_transition(t)
         check_handoffs(self)  # handoffs, and the engine's move out of each waiting state (workflow.spec.handoffs)
         check_own_templates(self)
+        check_answers(self)
         self.check_ambiguity()
         self.check_dead_ends()
         self.check_reachability()
