@@ -28,7 +28,7 @@ from notifications.templates import available_templates
 from workflow.cli import cli
 from workflow.cli import runtime as cli_runtime
 from workflow.errors import AlurError
-from workflow.jobs import periodic, queues
+from workflow.jobs import mail, periodic, queues
 from workflow.jobs import worker as jobs_worker
 from workflow.services import audit as audit_service
 
@@ -39,6 +39,7 @@ def running_runtime(rt):
     ``ALUR_AUDIT_KEY`` names a key. Safe to call twice."""
     queues.install(rt)
     delivery.install(rt)
+    mail.install(rt)  # the complaint mailbox, when ALUR_IMAP_HOST is set (workflow.jobs.mail)
     rt.periodic.setdefault("checkpoint_audit", audit_service.checkpoint_if_due)
     return rt
 

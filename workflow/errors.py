@@ -24,6 +24,7 @@
     ├── MachineError             a definition and its state machine disagree (a bug, never the user's)
     ├── MigrationError           a ticket migration plan cannot be applied
     ├── ImportFailed             a CSV import was refused; carries every bad line
+    ├── InboundError (ValueError) a mailbox or gateway setting is missing or malformed (says what to set)
     ├── StoreUnavailable         the database cannot answer now (restarting, unreachable, locked); retry soon
     └── NotificationError        (notifications/errors.py: the notifications part's own branch)
         ├── ConfigurationError (ValueError)   a channel setting is missing or malformed
@@ -223,6 +224,11 @@ class AttachmentRejected(AlurError):
         self.reason = reason
 
 
+class InboundError(AlurError, ValueError):
+    """Mail or WhatsApp intake cannot run as configured (a missing or malformed ``ALUR_IMAP_*`` or gateway
+    setting, a mailbox the server refuses); the message says what to set."""
+
+
 class AttachmentUnreadable(AlurError):
     """A stored file is missing or its bytes no longer match the sha256 recorded (and audited) for it."""
 
@@ -252,5 +258,5 @@ __all__ = [
     "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound", "RootCauseNotFound",
     "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuthError", "CalendarEditError",
     "PeriodError", "OfficeError", "AttachmentRejected", "AttachmentUnreadable", "AuditChainBroken", "AuditKeyError",
-    "MachineError", "MigrationError", "StoreUnavailable", "ImportLineError", "ImportFailed",
+    "MachineError", "MigrationError", "StoreUnavailable", "ImportLineError", "ImportFailed", "InboundError",
 ]

@@ -24,6 +24,7 @@ from workflow.errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
 from workflow.store.memory_accounts import MemoryApiKeys, MemoryIdempotency, MemoryUsers
 from workflow.store.memory_deliveries import MemoryDeliveries, MemoryInbox, MemoryOutbox
 from workflow.store.memory_escalations import MemoryEscalations
+from workflow.store.memory_inbound import MemoryInbound
 from workflow.store.memory_office import MemoryAgencies, MemoryOffice
 from workflow.store.memory_report_documents import MemoryReportDocuments
 from workflow.store.port import (
@@ -69,6 +70,9 @@ class _Tables:
     idempotency: dict[int, Any] = field(default_factory=dict)  # id -> IdempotencyRecord
     office: dict[str, Any] = field(default_factory=dict)  # "profile" -> OfficeRecord, "logo" -> Logo
     agencies: dict[str, Any] = field(default_factory=dict)  # code -> AgencyRecord
+    inbound_drafts: dict[int, Any] = field(default_factory=dict)  # id -> DraftRecord (workflow.store.port_inbound)
+    inbound_messages: dict[int, Any] = field(default_factory=dict)  # id -> InboundMessageRecord
+    inbound_files: dict[int, Any] = field(default_factory=dict)  # id -> InboundFileRecord
     report_documents: dict[int, Any] = field(default_factory=dict)  # id -> ReportDocumentRecord
     report_versions: list[Any] = field(default_factory=list)  # ReportVersionRecord
     report_publications: dict[int, Any] = field(default_factory=dict)  # number -> PublicationRecord
@@ -380,6 +384,7 @@ class MemoryUnitOfWork:
         self.api_keys = MemoryApiKeys(tables)
         self.idempotency = MemoryIdempotency(tables)
         self.office, self.agencies = MemoryOffice(tables), MemoryAgencies(tables)
+        self.inbound = MemoryInbound(tables)
         self.report_documents = MemoryReportDocuments(tables)
         self.outbox, self.deliveries, self.inbox = MemoryOutbox(tables), MemoryDeliveries(tables), MemoryInbox(tables)
         self.committed = False

@@ -28,6 +28,7 @@ from workflow.core.checkpoints import Checkpoint
 from workflow.core.escalation import DueRung, RungChange
 from workflow.core.ticket import Change, ClockRun, Ticket
 from workflow.store.port_deliveries import DeliveryRepository, InboxRepository, OutboxRepository
+from workflow.store.port_inbound import InboundRepository
 from workflow.store.port_office import AgencyRepository, OfficeRepository
 from workflow.store.port_report_documents import ReportDocumentRepository
 
@@ -423,6 +424,7 @@ class UnitOfWork(Protocol):
     inbox: InboxRepository
     office: OfficeRepository  # the office profile and its agencies (workflow.store.port_office)
     agencies: AgencyRepository
+    inbound: InboundRepository  # drafts and messages that arrived by email or WhatsApp (workflow.store.port_inbound)
     report_documents: ReportDocumentRepository  # report drafts and publications (port_report_documents)
 
     def commit(self) -> None: ...

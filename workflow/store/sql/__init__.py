@@ -21,6 +21,7 @@ from workflow.store.sql.audit import AuditTail, SqlAuditLog, audit_count, audit_
 from workflow.store.sql.calendar import SqlClockRuns, SqlClosures
 from workflow.store.sql.deliveries import SqlDeliveries, SqlInbox, SqlOutbox
 from workflow.store.sql.escalations import SqlEscalations
+from workflow.store.sql.inbound import SqlInbound
 from workflow.store.sql.office import SqlAgencies, SqlOffice
 from workflow.store.sql.report_documents import SqlReportDocuments
 from workflow.store.sql.records import SqlAttachments, SqlDefinitions, SqlLinks, SqlReceipts
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
     idempotency = cached_property(lambda self: SqlIdempotency(self.conn))
     office = cached_property(lambda self: SqlOffice(self.conn))
     agencies = cached_property(lambda self: SqlAgencies(self.conn))
+    inbound = cached_property(lambda self: SqlInbound(self.conn))
     report_documents = cached_property(lambda self: SqlReportDocuments(self.conn))
 
     @contextmanager
