@@ -19,10 +19,13 @@ def import_group() -> None:
 @click.option("--definition", "key", default="pengaduan-ptsp", show_default=True)
 @click.option("--by", "actor", default="import", show_default=True, help="Recorded as the actor in the audit.")
 @click.option("--check", is_flag=True, help="Only check the file; import nothing.")
+@click.option("--sheet", default=None, help="The sheet of an .xlsx workbook to read (default: its first sheet).")
 @click.pass_context
-def import_complaints_cmd(ctx: click.Context, path: Path, key: str, actor: str, check: bool) -> None:
-    """Load past complaints from a CSV with the evaluation table's columns (all rows or none; a run the
-    database interrupted is finished by running it again)."""
+def import_complaints_cmd(ctx: click.Context, path: Path, key: str, actor: str, check: bool,
+                          sheet: str | None) -> None:
+    """Load past complaints from a CSV file or an .xlsx workbook with the evaluation table's columns (a
+    row-number column "No" is ignored; all rows or none; a run the database interrupted is finished by
+    running it again)."""
     from workflow.errors import ImportFailed
     from workflow.services.imports import check_file, file_digest, import_complaints
     from workflow.store.queries.imports import imported_lines
@@ -30,8 +33,8 @@ def import_complaints_cmd(ctx: click.Context, path: Path, key: str, actor: str, 
     rt = runtime(ctx)
     written = [0]  # rows committed so far, for the message if the database fails half-way
     try:
+        rows = check_file(path, rt.engine.definition(key), rt.catalogs, sheet=sheet)
         if check:
-            rows = check_file(path, rt.engine.definition(key), rt.catalogs)
             click.secho(f"{path}: {len(rows)} row(s) ok; nothing imported (--check)", fg="green")
             return
         done = imported_lines(rt.store, file_digest(path))
@@ -42,8 +45,10 @@ def import_complaints_cmd(ctx: click.Context, path: Path, key: str, actor: str, 
             written[0] += n
             bar.update(n)
 
-        with click.progressbar(length=_count_lines(path) - len(done), label="importing", file=sys.stderr) as bar:
-            result = import_complaints(rt, path, actor, definition_key=key, progress=advance, skip_lines=done)
+        with click.progressbar(length=len([r for r in rows if r.line not in done]), label="importing",
+                               file=sys.stderr) as bar:
+            result = import_complaints(rt, path, actor, definition_key=key, progress=advance, skip_lines=done,
+                                       checked=rows)
     except ImportFailed as exc:
         click.echo(str(exc), err=True)
         fail(f"{path}: nothing imported; fix the lines above and run again")
@@ -55,7 +60,3 @@ def import_complaints_cmd(ctx: click.Context, path: Path, key: str, actor: str, 
     first, last = (result.receipts[0], result.receipts[-1]) if result.receipts else ("-", "-")
     click.secho(f"imported {result.count} complaint(s) ({first} … {last})", fg="green")
 
-
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return max(0, sum(1 for _ in handle) - 1)

@@ -7,23 +7,25 @@ punctuation; an unknown value is an error naming the line and the closest entrie
 the whole file is checked first, every bad line is listed, and nothing is written unless all are good;
 then it is written in short batches (see `import_complaints` for why, and what a reader sees meanwhile).
 Imported tickets are closed, marked ``imported``, and each gets an audit row naming the file and line.
+The file is a CSV or an .xlsx workbook, and a row-number column ("No", "No.", "Nomor") is ignored
+(`workflow.services.import_files`).
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import secrets
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Callable, Collection
+from typing import Any
 
 from workflow.core.audit import AuditEvent, identity_digest
 from workflow.core.calendar import OFFICE_TZ
 from workflow.core.receipts import format_receipt, hash_token
 from workflow.core.ticket import Change, Ticket
 from workflow.errors import ImportFailed, ImportLineError
+from workflow.services.import_files import MAX_BYTES, read_table
 from workflow.spec.catalog import Catalogs, normalise
 from workflow.spec.located import did_you_mean
 from workflow.spec.model import Definition
@@ -31,7 +33,6 @@ from workflow.spec.model import Definition
 REQUIRED = ("tanggal", "pemohon", "perihal", "sektor", "jenis_izin", "kategori", "analisa", "tindak_lanjut")
 OPTIONAL = ("kanal", "tingkat", "status", "tanggal_selesai")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d-%m-%y", "%d.%m.%Y")
-MAX_BYTES = 50 * 1024 * 1024
 BATCH = 500  # rows per transaction: the audit head is held for one batch (~0.1-0.3 s), not for the file
 
 
@@ -61,44 +62,11 @@ def parse_date(text: str) -> date:
     raise ValueError(f"'{text}' is not a date; write 2021-01-18 or 18/01/2021")
 
 
-def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    raw = path.read_bytes()
-    if len(raw) > MAX_BYTES:
-        raise ImportFailed([ImportLineError(0, "", f"file is {len(raw) // 1024 // 1024} MiB; split it into files "
-                                                   f"under {MAX_BYTES // 1024 // 1024} MiB")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ImportFailed([ImportLineError(line, "", "not UTF-8 text; save the spreadsheet as 'CSV UTF-8'")]) from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFailed([ImportLineError(1, "", "the file is empty; the first line must name the columns")]) from None
-    except csv.Error as exc:
-        raise ImportFailed([ImportLineError(1, "", f"broken CSV: {exc}")]) from None
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise ImportFailed([ImportLineError(reader.line_num, "", f"broken CSV ({exc}); check the quotes on "
-                                                                     "this line")]) from None
-        if any(cell.strip() for cell in row):
-            rows.append((reader.line_num, row))
-    return [normalise(h).replace(" ", "_") for h in header], rows
+def check_file(path: Path, definition: Definition, catalogs: Catalogs, *, sheet: str | None = None) -> list[ImportRow]:
+    """Every row parsed and matched, or ImportFailed listing every bad cell.
 
-
-def check_file(path: Path, definition: Definition, catalogs: Catalogs) -> list[ImportRow]:
-    """Every row parsed and matched, or ImportFailed listing every bad cell."""
-    header, rows = _read(path)
+    `path` is a CSV file or an .xlsx workbook (its first sheet, or `sheet`); see `import_files`."""
+    header, rows = read_table(Path(path), sheet)
     errors = _check_header(header)
     if errors:
         raise ImportFailed(errors)
@@ -236,7 +204,8 @@ class _LineCheck:
 
 def import_complaints(runtime, path: str | Path, actor_id: str = "import", *, definition_key: str = "pengaduan-ptsp",
                       progress: Callable[[int], None] | None = None, now: datetime | None = None,
-                      skip_lines: Collection[int] = ()) -> ImportResult:
+                      skip_lines: Collection[int] = (), sheet: str | None = None,
+                      checked: list[ImportRow] | None = None) -> ImportResult:
     """Check the whole file, then write it in batches of `BATCH` rows, one short transaction each.
 
     Why batches: every audit row is appended under the audit head's lock, held until its transaction
@@ -254,7 +223,7 @@ def import_complaints(runtime, path: str | Path, actor_id: str = "import", *, de
     path = Path(path)
     engine = runtime.engine
     definition = engine.definition(definition_key)
-    rows = check_file(path, definition, runtime.catalogs)
+    rows = checked if checked is not None else check_file(path, definition, runtime.catalogs, sheet=sheet)
     digest = file_digest(path)
     now = now or datetime.now(OFFICE_TZ)
     result = ImportResult(count=0)
@@ -300,5 +269,14 @@ def _save_row(uow, engine, definition: Definition, row: ImportRow, actor_id: str
     return receipt
 
 
-__all__ = ["import_complaints", "check_file", "file_digest", "ImportResult", "parse_date", "REQUIRED", "OPTIONAL",
-           "BATCH"]
+__all__ = [
+    "BATCH",
+    "MAX_BYTES",
+    "OPTIONAL",
+    "REQUIRED",
+    "ImportResult",
+    "check_file",
+    "file_digest",
+    "import_complaints",
+    "parse_date",
+]
