@@ -88,7 +88,7 @@ def test_the_bottleneck_moved_from_verified_in_q3_to_received_in_q4(quarter):
     section = build_section(rt.store, "2026-Q4", catalogs=rt.catalogs, calendar=rt.engine.calendar, now=MEASURED)
     assert section.movement_sentence.startswith(
         "Tahapan yang paling lama menahan pengaduan: Diterima (pada Triwulan III Tahun 2026: Terverifikasi); "
-        "median waktu kerjanya berubah ")
+        "median waktu kerjanya naik ")
 
 
 def test_the_promise_figure_counts_only_decided_complaints_and_states_its_calendar(quarter):

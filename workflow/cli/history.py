@@ -82,7 +82,7 @@ def stages(ctx: click.Context, period: str, by: str | None, fmt: str, definition
                             by=(grouping,) if grouping and grouping != "lane" else (),
                             definition_key=definition_key,
                             timezone=getattr(rt.calendar, "timezone", "Asia/Jakarta"))
-    rows = section.groups.get(grouping, ()) if grouping and grouping != "lane" else \
+    rows = section.group(grouping) if grouping and grouping != "lane" else \
         (section.lanes if grouping == "lane" else section.states)
     if fmt == "json":
         click.echo(json.dumps(asdict(section), ensure_ascii=False, indent=2, default=str))

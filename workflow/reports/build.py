@@ -137,8 +137,20 @@ def build_report(store, period: Period | str, *, catalogs: Catalogs | None = Non
         previous_action_plans=tuple(_plan(row) for row in f.previous_action_plans),
         clocks_described=tuple(f"{spec.label}: {spec.budget.describe()}" for spec in clock_specs.values()),
         audit_checkpoint=audit_anchor(store),
+        stages=_stages(store, period, catalogs, calendar, now, definition_key, office),
     )
     return _with_analysis(report)
+
+
+def _stages(store, period: Period, catalogs: Catalogs, calendar: Any, now: datetime, definition_key: str | None,
+            office: OfficeProfile):
+    """Where the period's complaints waited, from the audit trail (`workflow.reports.stages`, tables 4.5-4.12)."""
+    from workflow.core.calendar import WorkingCalendar
+    from workflow.reports.stage_tables import REPORT_BY
+    from workflow.reports.stages import build_section
+
+    return build_section(store, period, catalogs=catalogs, calendar=calendar or WorkingCalendar(), now=now,
+                         by=REPORT_BY, definition_key=definition_key, timezone=office.timezone)
 
 
 def audit_anchor(store) -> AuditAnchor | None:

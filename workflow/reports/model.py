@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from workflow.reports.stage_model import StageSection
+
 
 @dataclass(frozen=True)
 class Count:
@@ -202,6 +204,7 @@ class Report:
     service_name: str = ""  # the service the complaints are about, from the profile
     timezone: str = "Asia/Jakarta"  # the office's zone: the signing date is read in it
     definitions: tuple[str, ...] = field(default=())  # the definition keys the report covers
+    stages: StageSection | None = None  # where complaints waited, from the audit trail (workflow.reports.stages)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (tuples become lists; derived rates included)."""

@@ -14,6 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from workflow.reports.model import Report
+from workflow.reports.stage_tables import html_section
 from workflow.reports.tables import ANCHOR_NOTE, ANCHOR_TITLE, Table, anchor_rows, report_tables, sla_note
 
 CSS = """
@@ -140,7 +141,7 @@ def render_html_fragment(report: Report) -> str:
         "<h3>4.2 Ketepatan Waktu Penyelesaian</h3>",
         f"<p>Diukur pada {report.sla.measured} pengaduan yang memiliki catatan tenggat.</p>",
         _table(t["4.2"]), _table(t["4.3"]),
-        "<h3>4.3 Akar Masalah Pengaduan</h3>", _table(t["4.4"]),
+        "<h3>4.3 Akar Masalah Pengaduan</h3>", _table(t["4.4"]), html_section(report, _table),
         "<h2>BAB V ANALISA DAN RENCANA TINDAK LANJUT</h2><h3>5.1 Analisa Pengaduan</h3>",
         f"<ol>{analysis}</ol>", "<h3>5.2 Rencana Tindak Lanjut Hasil Pengaduan</h3>", _table(t["5.1"]), _table(t["5.2"]),
         f'<section id="audit-anchor"><h2>{escape(ANCHOR_TITLE)}</h2><p>{escape(ANCHOR_NOTE)}</p><table>',

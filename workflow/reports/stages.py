@@ -8,7 +8,6 @@ and words the sentences (Indonesian; English labels where a definition or catalo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -23,6 +22,7 @@ from workflow.core.stage_figures import (
     promise_figure,
 )
 from workflow.core.stages import TicketStages, trail_stages
+from workflow.reports.stage_model import Group, PromiseLine, Row, StageSection
 from workflow.spec.catalog import Catalogs, default_catalogs
 from workflow.spec.loader import load_definition
 from workflow.spec.model import Definition
@@ -66,62 +66,6 @@ class DefinitionBook:
 
     def latest(self) -> list[Definition]:
         return [d for d in (self(k, v) for k, v in sorted(self._latest.items())) if d is not None]
-
-
-@dataclass(frozen=True)
-class Row:
-    """One labelled group: the figures of `workflow.core.stage_figures.Figure`, ready to print."""
-
-    key: str | None
-    label: str
-    count: int
-    office_median: float | None
-    office_p90: float | None
-    gross_median_days: float | None
-    gross_p90_days: float | None
-    waiting_percent: float | None
-    waiting: bool = False
-    bottleneck: str = ""  # the label of the state holding the group's tickets longest
-    definition_key: str | None = None
-
-
-@dataclass(frozen=True)
-class PromiseLine:
-    definition_key: str
-    title: str
-    clock_label: str
-    budget: float
-    unit: str
-    kept: int
-    decided: int
-    late: int
-    pending: int
-    not_owed: int
-    received: int
-    rate: float | None
-    sentence: str
-
-
-@dataclass(frozen=True)
-class StageSection:
-    period: str
-    period_label: str
-    previous_period_label: str
-    measured_at: str
-    tickets: int
-    imported: int
-    states: tuple[Row, ...]
-    lanes: tuple[Row, ...]
-    groups: dict[str, tuple[Row, ...]]
-    bottleneck: str
-    previous_bottleneck: str
-    bottleneck_moved: bool | None
-    bottleneck_change: float | None  # working days the bottleneck's median moved
-    movement_sentence: str
-    promises: tuple[PromiseLine, ...]
-    calendar: str  # the calendar the office time was counted with, in words
-    pauses: int = 0  # pauses of clocks in the period's tickets
-    by: tuple[str, ...] = field(default=())
 
 
 def collect(store, period: Period, *, book: DefinitionBook, calendar: Any, now: datetime,
@@ -221,14 +165,21 @@ def movement_sentence(move: Movement, book: DefinitionBook, previous_label: str,
         if move.moved is None:
             return text + f" (no figures for {previous_label})."
         text += f" (it was {before} in {previous_label})" if move.moved else f" (unchanged from {previous_label})"
-        return text + (f"; its median moved by {_num(change)} working days." if change is not None else ".")
+        if change is None:
+            return text + "."
+        return text + f"; its median moved by {change:+.2f} working days since {previous_label}."
+
     if move.current is None:
         return "Tidak ada waktu kerja kantor yang tercatat pada periode ini."
     text = f"Tahapan yang paling lama menahan pengaduan: {now}"
     if move.moved is None:
         return text + f" (tidak ada data {previous_label})."
     text += f" (sama dengan {previous_label})" if not move.moved else f" (pada {previous_label}: {before})"
-    return text + (f"; median waktu kerjanya berubah {_num(change)} hari kerja." if change is not None else ".")
+    if change is None:
+        return text + "."
+    trend = "tetap" if abs(change) < 0.005 else (f"naik {_num(change)}" if change > 0 else f"turun {_num(-change)}")
+    return text + f"; median waktu kerjanya {trend} hari kerja dibanding {previous_label}."
+
 
 
 def build_section(store, period: Period | str, *, catalogs: Catalogs | None = None, calendar: Any, now: datetime,
@@ -257,8 +208,8 @@ def build_section(store, period: Period | str, *, catalogs: Catalogs | None = No
         measured_at=now.isoformat(), tickets=len(measured), imported=len(tickets) - len(measured),
         states=rows(states, "state", book, catalogs, locale, several),
         lanes=rows(aggregate(measured, "lane", timezone=timezone), "lane", book, catalogs, locale, several),
-        groups={name: rows(aggregate(measured, name, timezone=timezone), name, book, catalogs, locale)
-                for name in by},
+        groups=tuple(Group(name, rows(aggregate(measured, name, timezone=timezone), name, book, catalogs, locale))
+                     for name in by),
         bottleneck=_state_label(book, move.current, locale),
         previous_bottleneck=_state_label(book, move.previous, locale),
         bottleneck_moved=move.moved, bottleneck_change=_r(move.median_change),
@@ -276,11 +227,13 @@ def _promise_line(figure: PromiseFigure, definition: Definition, period: Period,
 
 
 def public_promises(store, *, catalogs: Catalogs | None, calendar: Any, now: datetime, period: Period,
-                    locale: str = "id") -> list[PromiseLine]:
-    """The promise figure of each public definition for ``period`` (the public home page's)."""
+                    locale: str = "id", keys: Iterable[str] | None = None) -> list[PromiseLine]:
+    """The promise figure of each public definition (or of the definitions ``keys`` names) for ``period``
+    (the public home page's)."""
     catalogs = catalogs if catalogs is not None else default_catalogs()
     book = DefinitionBook(store, catalogs)
-    public = [d for d in book.latest() if d.public]
+    wanted = set(keys) if keys is not None else None
+    public = [d for d in book.latest() if (d.key in wanted if wanted is not None else d.public)]
     if not public:
         return []
     tickets = collect(store, period, book=book, calendar=calendar, now=now)
