@@ -20,13 +20,21 @@ MEDIA_TYPES = {
 
 
 def render(report: Report, fmt: str) -> bytes:
-    """The report in one of `FORMATS`, as bytes (renderers are imported only when used)."""
-    if fmt == "docx":
-        from workflow.reports.render_docx import render_docx
-        return render_docx(report)
-    if fmt == "xlsx":
-        from workflow.reports.render_xlsx import render_xlsx
-        return render_xlsx(report)
+    """The report in one of `FORMATS`, as bytes (renderers are imported only when used). A published report
+    (``report.publication``) renders to the same bytes every time (`workflow.reports.stable`)."""
+    if fmt in ("docx", "xlsx"):
+        if fmt == "docx":
+            from workflow.reports.render_docx import render_docx
+            data = render_docx(report)
+        else:
+            from workflow.reports.render_xlsx import render_xlsx
+            data = render_xlsx(report)
+        if report.publication is None:
+            return data
+        from datetime import datetime
+
+        from workflow.reports.stable import fixed_zip
+        return fixed_zip(data, datetime.fromisoformat(report.publication.published_at))
     if fmt == "html":
         from workflow.reports.render_html import render_html
         return render_html(report)

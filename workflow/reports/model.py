@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from workflow.reports.stage_model import StageSection
-
 
 @dataclass(frozen=True)
 class Count:
@@ -171,6 +169,32 @@ class AuditAnchor:
 
 
 @dataclass(frozen=True)
+class Narrative:
+    """A narrative section as the office wrote it (`workflow.core.report_document.SECTIONS`): plain text."""
+
+    key: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PublicationStamp:
+    """What a published report carries (`workflow.services.report_documents.publish`): its number and edition,
+    who approved and published it when, and the audit chain's head (and latest checkpoint) at publication."""
+
+    number: int
+    edition: int
+    published_at: str  # ISO 8601, UTC
+    published_by: str
+    approved_by: str
+    audit_seq: int
+    audit_hash: str
+    content_sha256: str
+    checkpoint: str = ""  # the latest signed checkpoint then, one JSON line ("" when none was signed)
+    reason: str = ""  # why this edition was reissued
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     office: str
@@ -204,7 +228,8 @@ class Report:
     service_name: str = ""  # the service the complaints are about, from the profile
     timezone: str = "Asia/Jakarta"  # the office's zone: the signing date is read in it
     definitions: tuple[str, ...] = field(default=())  # the definition keys the report covers
-    stages: StageSection | None = None  # where complaints waited, from the audit trail (workflow.reports.stages)
+    narrative: tuple[Narrative, ...] = field(default=())  # the office's text; empty: generated (reports.narrative)
+    publication: PublicationStamp | None = None  # set on a published report, rendered from its stored content
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (tuples become lists; derived rates included)."""
@@ -220,4 +245,4 @@ class Report:
 
 
 __all__ = ["AuditAnchor", "Count", "RekapItem", "RekapSector", "Rekapitulasi", "EvaluationRow", "ClockStats", "Holiday",
-           "CalendarInfo", "Sla", "RootCauseLine", "ActionPlanLine", "Report"]
+           "CalendarInfo", "Sla", "RootCauseLine", "ActionPlanLine", "Report", "Narrative", "PublicationStamp"]

@@ -21,18 +21,28 @@ from docx.shared import Cm, Pt
 
 from workflow.core.period import MONTHS
 from workflow.reports.model import Report
-from workflow.reports.stage_tables import docx_section
-from workflow.reports.tables import ANCHOR_NOTE, ANCHOR_TITLE, Table, anchor_rows, report_tables, sla_note
+from workflow.reports.narrative import section_blocks
+from workflow.reports.tables import (
+    ANCHOR_NOTE,
+    ANCHOR_TITLE,
+    PUBLICATION_TITLE,
+    Table,
+    anchor_rows,
+    publication_rows,
+    report_tables,
+    sla_note,
+)
 
 CHAPTERS = (
-    ("I", "PENDAHULUAN", ("1.1. Latar Belakang", "1.2. Maksud dan Tujuan")),
+    ("I", "PENDAHULUAN", ()),
     ("II", "SARANA DAN PRASARANA", ("2.1. Kanal Pengaduan", "2.2. Standar Waktu Pelayanan Pengaduan")),
     ("III", "PELAKSANAAN PELAYANAN PENGADUAN", ("3.1. Mekanisme Layanan Pengaduan", "3.2. Jenis Layanan Pengaduan",
                                                  "3.3. Rekapitulasi Pengaduan")),
     ("IV", "EVALUASI PELAKSANAAN PELAYANAN PENGADUAN", ("4.1. Evaluasi Pelayanan Pengaduan",
                                                           "4.2. Ketepatan Waktu Penyelesaian",
                                                           "4.3. Akar Masalah Pengaduan")),
-    ("V", "ANALISA DAN RENCANA TINDAK LANJUT", ("5.1. Analisa Pengaduan", "5.2. Rencana Tindak Lanjut Hasil Pengaduan")),
+    ("V", "ANALISA DAN RENCANA TINDAK LANJUT", ("5.1. Analisa Pengaduan", "5.2. Rencana Tindak Lanjut Hasil Pengaduan",
+                                                 "5.3. Kesimpulan", "5.4. Rekomendasi")),
 )
 
 
@@ -44,17 +54,7 @@ def render_docx(report: Report) -> bytes:
     _contents(doc)
 
     _chapter(doc, "I", "PENDAHULUAN")
-    doc.add_heading("1.1 Latar Belakang", level=2)
-    doc.add_paragraph(
-        f"{report.office_short} menyelenggarakan pelayanan pengaduan atas proses pelayanan perizinan dan non "
-        "perizinan. Atas pengaduan yang diterima perlu dilakukan tindakan korektif serta tindak lanjut, sehingga "
-        "penyelenggara pelayanan mengetahui kekurangan pada proses perizinan dan dapat memperbaikinya.")
-    doc.add_heading("1.2 Maksud dan Tujuan", level=2)
-    doc.add_paragraph(
-        f"Laporan ini memotret pelaksanaan pelayanan pengaduan pada periode {report.period_label} "
-        f"({_long(report.period_start)} s.d. {_long(report.period_end)}), termasuk ketepatan waktu penyelesaiannya, "
-        "dengan tujuan perbaikan kinerja pelaksanaan ke depan. Seluruh angka dihitung dari catatan pengaduan "
-        "pada sistem.")
+    _narrative(doc, section_blocks(report, "pendahuluan"))
 
     _chapter(doc, "II", "SARANA DAN PRASARANA")
     doc.add_heading("2.1 Kanal Pengaduan", level=2)
@@ -94,25 +94,28 @@ def render_docx(report: Report) -> bytes:
     doc.add_paragraph(f"Memperhatikan pengaduan yang ada, diidentifikasi {total} pengaduan yang timbul karena "
                       "akar masalah berikut:")
     _table(doc, tables["4.4"])
-    docx_section(doc, report, _table)
 
     _chapter(doc, "V", "ANALISA DAN RENCANA TINDAK LANJUT")
     doc.add_heading("5.1 Analisa Pengaduan", level=2)
     doc.add_paragraph(f"Berdasarkan uraian hasil pengaduan pada periode {report.period_label} dapat ditarik beberapa "
                       "hal sebagai berikut:")
-    for line in report.analysis:
-        doc.add_paragraph(line, style="List Number")
+    _narrative(doc, section_blocks(report, "analisa"), numbered=True)
     doc.add_heading("5.2 Rencana Tindak Lanjut Hasil Pengaduan", level=2)
     doc.add_paragraph("Memperhatikan analisa tersebut akan dilakukan rencana tindak lanjut berikut, dan tindak lanjut "
                       "periode sebelumnya dinilai dari berulang atau tidaknya pengaduan dengan akar masalah yang sama:")
     _table(doc, tables["5.1"])
     _table(doc, tables["5.2"])
+    doc.add_heading("5.3 Kesimpulan", level=2)
+    _narrative(doc, section_blocks(report, "kesimpulan"))
+    doc.add_heading("5.4 Rekomendasi", level=2)
+    _narrative(doc, section_blocks(report, "rekomendasi"))
 
     doc.add_paragraph("Demikian laporan yang dapat kami susun semoga dapat bermanfaat dan sebagai bentuk upaya "
                       f"perbaikan kinerja penyelenggaraan {report.service_name}.")
     sign = doc.add_paragraph()
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    generated = datetime.fromisoformat(report.generated_at).astimezone(ZoneInfo(report.timezone))
+    signed = report.publication.published_at if report.publication else report.generated_at
+    generated = datetime.fromisoformat(signed).astimezone(ZoneInfo(report.timezone))
     sign.add_run(f"{report.place}, {MONTHS[generated.month - 1]} {generated.year}\n"
                  f"KEPALA {report.office},\n\n\n\n(nama dan tanda tangan)")
     _anchor(doc, report)
@@ -121,9 +124,25 @@ def render_docx(report: Report) -> bytes:
     return out.getvalue()
 
 
+def _narrative(doc, blocks, *, numbered: bool = False) -> None:
+    """The office's text (`workflow.core.report_document.blocks`): paragraphs and lists, as plain runs."""
+    for block in blocks:
+        if block.kind == "ul":
+            for item in block.lines:
+                doc.add_paragraph(_CONTROL.sub("", item), style="List Number" if numbered else "List Bullet")
+        else:
+            doc.add_paragraph(_CONTROL.sub("", block.lines[0]))
+
+
 def _anchor(doc, report: Report) -> None:
     """The audit trail's latest signed checkpoint, on a page of its own at the end (`tables.anchor_rows`)."""
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    if report.publication is not None:
+        doc.add_heading(f"Lampiran: {PUBLICATION_TITLE}", level=1)
+        for label, value in publication_rows(report):
+            line = doc.add_paragraph()
+            line.add_run(f"{label}: ").bold = True
+            line.add_run(_CONTROL.sub("", value))
     doc.add_heading(f"Lampiran: {ANCHOR_TITLE}", level=1)
     doc.add_paragraph(ANCHOR_NOTE)
     for label, value in anchor_rows(report):
@@ -147,6 +166,11 @@ def _cover(doc, report: Report) -> None:
     for _ in range(6):
         doc.add_paragraph()
     doc.core_properties.title = report.title
+    if report.publication is not None:  # a published report's file is the same bytes every time
+        moment = datetime.fromisoformat(report.publication.published_at)
+        doc.core_properties.created = doc.core_properties.modified = moment
+        doc.core_properties.last_modified_by = report.publication.published_by
+        doc.core_properties.revision = report.publication.edition
     doc.core_properties.subject = report.period_label
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER

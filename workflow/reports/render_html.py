@@ -14,8 +14,17 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from workflow.reports.model import Report
-from workflow.reports.stage_tables import html_section
-from workflow.reports.tables import ANCHOR_NOTE, ANCHOR_TITLE, Table, anchor_rows, report_tables, sla_note
+from workflow.reports.narrative import section_blocks
+from workflow.reports.tables import (
+    ANCHOR_NOTE,
+    ANCHOR_TITLE,
+    PUBLICATION_TITLE,
+    Table,
+    anchor_rows,
+    publication_rows,
+    report_tables,
+    sla_note,
+)
 
 CSS = """
 .alur-report{font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#222;max-width:1100px}
@@ -118,12 +127,32 @@ def _table(table: Table) -> str:
             f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}")
 
 
+def narrative_html(report: Report, key: str) -> str:
+    """A narrative section as escaped paragraphs and lists (the office's text is never markup)."""
+    out = []
+    for block in section_blocks(report, key):
+        if block.kind == "ul":
+            out.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in block.lines) + "</ul>")
+        else:
+            out.append(f"<p>{escape(block.lines[0])}</p>")
+    return f'<div class="narrative" data-section="{escape(key)}">{"".join(out)}</div>'
+
+
+def _publication(report: Report) -> str:
+    rows = publication_rows(report)
+    if not rows:
+        return ""
+    return (f'<section id="publication"><h2>{escape(PUBLICATION_TITLE)}</h2><table>'
+            + "".join(f"<tr><th>{escape(label)}</th><td><code>{escape(value)}</code></td></tr>"
+                      for label, value in rows)
+            + "</table></section>")
+
+
 def render_html_fragment(report: Report) -> str:
     """The report's body, for embedding in a console page (styles scoped to ``.alur-report``)."""
     t = {table.number: table for table in report_tables(report)}
     pics = charts(report)
     img = lambda key, alt: f'<img src="{pics[key]}" alt="{escape(alt)}" data-chart="{key}">'  # noqa: E731
-    analysis = "".join(f"<li>{escape(line)}</li>" for line in report.analysis)
     parts = [
         f"<style>{CSS}</style>",
         '<div class="alur-report">',
@@ -131,6 +160,7 @@ def render_html_fragment(report: Report) -> str:
         f"<p style='text-align:center'>{escape(report.office)}</p>",
         f"<p>Periode {escape(report.period_label)} ({escape(report.period_start)} s.d. {escape(report.period_end)}); "
         f"jumlah pengaduan: <strong id='total'>{report.total}</strong>.</p>",
+        "<h2>BAB I PENDAHULUAN</h2>", narrative_html(report, "pendahuluan"),
         '<section class="charts"><h2>Grafik</h2>',
         img("bulan", "Pengaduan per bulan"), img("kategori", "Pengaduan per kategori"),
         img("sektor", "Pengaduan per sektor"), img("ketepatan", "Ketepatan waktu per tahapan"), "</section>",
@@ -141,9 +171,11 @@ def render_html_fragment(report: Report) -> str:
         "<h3>4.2 Ketepatan Waktu Penyelesaian</h3>",
         f"<p>Diukur pada {report.sla.measured} pengaduan yang memiliki catatan tenggat.</p>",
         _table(t["4.2"]), _table(t["4.3"]),
-        "<h3>4.3 Akar Masalah Pengaduan</h3>", _table(t["4.4"]), html_section(report, _table),
+        "<h3>4.3 Akar Masalah Pengaduan</h3>", _table(t["4.4"]),
         "<h2>BAB V ANALISA DAN RENCANA TINDAK LANJUT</h2><h3>5.1 Analisa Pengaduan</h3>",
-        f"<ol>{analysis}</ol>", "<h3>5.2 Rencana Tindak Lanjut Hasil Pengaduan</h3>", _table(t["5.1"]), _table(t["5.2"]),
+        narrative_html(report, "analisa"), "<h3>5.2 Rencana Tindak Lanjut Hasil Pengaduan</h3>", _table(t["5.1"]),
+        _table(t["5.2"]), "<h3>5.3 Kesimpulan</h3>", narrative_html(report, "kesimpulan"),
+        "<h3>5.4 Rekomendasi</h3>", narrative_html(report, "rekomendasi"), _publication(report),
         f'<section id="audit-anchor"><h2>{escape(ANCHOR_TITLE)}</h2><p>{escape(ANCHOR_NOTE)}</p><table>',
         *(f"<tr><th>{escape(label)}</th><td><code>{escape(value)}</code></td></tr>"
           for label, value in anchor_rows(report)),
@@ -159,4 +191,4 @@ def render_html(report: Report) -> bytes:
             f"</head><body>\n{render_html_fragment(report)}\n</body></html>\n").encode("utf-8")
 
 
-__all__ = ["render_html", "render_html_fragment", "charts", "sla_note"]
+__all__ = ["render_html", "render_html_fragment", "charts", "sla_note", "narrative_html"]

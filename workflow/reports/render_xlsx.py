@@ -15,7 +15,16 @@ from openpyxl.utils import get_column_letter
 
 from workflow.reports.cells import neutral
 from workflow.reports.model import Report
-from workflow.reports.tables import ANCHOR_NOTE, ANCHOR_TITLE, Table, anchor_rows, report_tables
+from workflow.reports.narrative import section_blocks
+from workflow.reports.tables import (
+    ANCHOR_NOTE,
+    ANCHOR_TITLE,
+    PUBLICATION_TITLE,
+    Table,
+    anchor_rows,
+    publication_rows,
+    report_tables,
+)
 
 INVALID = set('[]:*?/\\')
 
@@ -40,7 +49,15 @@ def render_xlsx(report: Report) -> bytes:
     for label, value in anchor_rows(report):  # machine-written (hex, base64): written as text, unchanged
         summary.append([label, value])
         summary.cell(summary.max_row, 2).data_type = "s"
+    if report.publication is not None:
+        summary.append([])
+        summary.append([PUBLICATION_TITLE])
+        summary.cell(summary.max_row, 1).font = Font(bold=True)
+        for label, value in publication_rows(report):
+            summary.append([label, neutral(value)])
+            summary.cell(summary.max_row, 2).data_type = "s"
     summary.column_dimensions["A"].width = 20
+    _narrative_sheet(wb, report)
     summary.column_dimensions["B"].width = 90
     for table in report_tables(report):
         ws = wb.create_sheet(sheet_name(table))
@@ -64,9 +81,34 @@ def render_xlsx(report: Report) -> bytes:
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "A3"
+    if report.publication is not None:  # a published report's file is the same bytes every time
+        wb.properties.created = wb.properties.modified = _moment(report.publication.published_at)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _moment(iso: str):
+    from datetime import datetime, timezone
+
+    return datetime.fromisoformat(iso).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _narrative_sheet(wb, report: Report) -> None:
+    """The narrative sections (introduction, analysis, conclusions, recommendations), one paragraph a row."""
+    from workflow.core.report_document import SECTION_KEYS, section_title
+
+    ws = wb.create_sheet("Narasi")
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 110
+    for key in SECTION_KEYS:
+        lines = [item for block in section_blocks(report, key)
+                 for item in (block.lines if block.kind == "p" else tuple(f"\u2022 {x}" for x in block.lines))]
+        for i, line in enumerate(lines or [""]):
+            ws.append([section_title(key) if i == 0 else "", neutral(line)])
+            ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+            if i == 0:
+                ws.cell(ws.max_row, 1).font = Font(bold=True)
 
 
 __all__ = ["render_xlsx", "sheet_name"]

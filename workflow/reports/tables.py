@@ -168,10 +168,29 @@ def anchor_rows(report: Report) -> tuple[tuple[str, str], ...]:
             ("Baris checkpoint (simpan sebagai berkas .jsonl)", cp.line))
 
 
+PUBLICATION_TITLE = "Keterangan Penerbitan"
+
+
+def publication_rows(report: Report) -> tuple[tuple[str, str], ...]:
+    """A published report's number, edition, approval and the audit chain's head at publication (empty for a
+    report that was not published)."""
+    pub = report.publication
+    if pub is None:
+        return ()
+    rows = [("Nomor laporan", str(pub.number)), ("Edisi", str(pub.edition)),
+            ("Diterbitkan (UTC)", pub.published_at), ("Diterbitkan oleh", pub.published_by),
+            ("Disetujui oleh", pub.approved_by), ("Kepala rantai audit saat terbit (nomor urut)", str(pub.audit_seq)),
+            ("Kepala rantai audit saat terbit (SHA-256)", pub.audit_hash),
+            ("Sidik isi laporan (SHA-256)", pub.content_sha256)]
+    if pub.checkpoint:
+        rows.append(("Checkpoint bertanda tangan saat terbit", pub.checkpoint))
+    if pub.reason:
+        rows.append(("Alasan penerbitan ulang", pub.reason))
+    return tuple(rows)
+
+
 def report_tables(report: Report) -> list[Table]:
     """Every table of the report, in document order."""
-    from workflow.reports.stage_tables import stage_tables  # it builds on this module's Table
-
     return [
         rekap_table(report),
         _count_table("3.2", "Pengaduan per kategori", "kategori", "Kategori", report.by_kategori, report.total),
@@ -187,8 +206,8 @@ def report_tables(report: Report) -> list[Table]:
         root_cause_table(report),
         plan_table(report),
         previous_plan_table(report),
-        *stage_tables(report),
     ]
 
 
-__all__ = ["Row", "Table", "report_tables", "num", "sla_note", "anchor_rows", "ANCHOR_TITLE", "ANCHOR_NOTE"]
+__all__ = ["Row", "Table", "report_tables", "num", "sla_note", "anchor_rows", "ANCHOR_TITLE", "ANCHOR_NOTE",
+           "publication_rows", "PUBLICATION_TITLE"]
