@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from workflow.reports.stage_model import StageSection
+
 
 @dataclass(frozen=True)
 class Count:
@@ -230,6 +232,7 @@ class Report:
     definitions: tuple[str, ...] = field(default=())  # the definition keys the report covers
     narrative: tuple[Narrative, ...] = field(default=())  # the office's text; empty: generated (reports.narrative)
     publication: PublicationStamp | None = None  # set on a published report, rendered from its stored content
+    stages: StageSection | None = None  # where complaints waited, from the audit trail (workflow.reports.stages)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (tuples become lists; derived rates included)."""

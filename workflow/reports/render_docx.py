@@ -21,6 +21,7 @@ from docx.shared import Cm, Pt
 
 from workflow.core.period import MONTHS
 from workflow.reports.model import Report
+from workflow.reports.stage_tables import docx_section
 from workflow.reports.narrative import section_blocks
 from workflow.reports.tables import (
     ANCHOR_NOTE,
@@ -94,6 +95,7 @@ def render_docx(report: Report) -> bytes:
     doc.add_paragraph(f"Memperhatikan pengaduan yang ada, diidentifikasi {total} pengaduan yang timbul karena "
                       "akar masalah berikut:")
     _table(doc, tables["4.4"])
+    docx_section(doc, report, _table)
 
     _chapter(doc, "V", "ANALISA DAN RENCANA TINDAK LANJUT")
     doc.add_heading("5.1 Analisa Pengaduan", level=2)

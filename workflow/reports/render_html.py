@@ -14,6 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from workflow.reports.model import Report
+from workflow.reports.stage_tables import html_section
 from workflow.reports.narrative import section_blocks
 from workflow.reports.tables import (
     ANCHOR_NOTE,
@@ -171,7 +172,7 @@ def render_html_fragment(report: Report) -> str:
         "<h3>4.2 Ketepatan Waktu Penyelesaian</h3>",
         f"<p>Diukur pada {report.sla.measured} pengaduan yang memiliki catatan tenggat.</p>",
         _table(t["4.2"]), _table(t["4.3"]),
-        "<h3>4.3 Akar Masalah Pengaduan</h3>", _table(t["4.4"]),
+        "<h3>4.3 Akar Masalah Pengaduan</h3>", _table(t["4.4"]), html_section(report, _table),
         "<h2>BAB V ANALISA DAN RENCANA TINDAK LANJUT</h2><h3>5.1 Analisa Pengaduan</h3>",
         narrative_html(report, "analisa"), "<h3>5.2 Rencana Tindak Lanjut Hasil Pengaduan</h3>", _table(t["5.1"]),
         _table(t["5.2"]), "<h3>5.3 Kesimpulan</h3>", narrative_html(report, "kesimpulan"),

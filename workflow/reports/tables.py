@@ -191,6 +191,8 @@ def publication_rows(report: Report) -> tuple[tuple[str, str], ...]:
 
 def report_tables(report: Report) -> list[Table]:
     """Every table of the report, in document order."""
+    from workflow.reports.stage_tables import stage_tables  # it builds on this module's Table
+
     return [
         rekap_table(report),
         _count_table("3.2", "Pengaduan per kategori", "kategori", "Kategori", report.by_kategori, report.total),
@@ -206,6 +208,7 @@ def report_tables(report: Report) -> list[Table]:
         root_cause_table(report),
         plan_table(report),
         previous_plan_table(report),
+        *stage_tables(report),
     ]
 
 
