@@ -14,7 +14,8 @@ integration that filed a ticket may add files to it, for a day after filing. See
 
 One module per job: `operations` (declare and enforce), `keys` (the request's key), `idempotency`
 (Idempotency-Key), `errors` (problem+json), `schema` (schemas and the document), and the operations
-themselves in `tickets`, `attachments`, `definitions`.
+themselves in `tickets`, `attachments`, `definitions`, and the WhatsApp gateway's signed inbound webhook in
+`inbound` (HMAC, not a key).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from admin.public import limits
 
-from . import attachments, definitions, errors, tickets
+from . import attachments, definitions, errors, inbound, tickets
 from .errors import http_problem
 from .keys import limit_key
 from .operations import OPERATIONS, PREFIX, runtime
@@ -41,6 +42,7 @@ def make_blueprint(limiter=None) -> Blueprint:
     tickets.register(bp, limiter)
     attachments.register(bp, limiter)
     definitions.register(bp)
+    inbound.register(bp, limiter)
     errors.register(bp)
     return bp
 

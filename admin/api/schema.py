@@ -116,6 +116,19 @@ COMPONENTS: dict[str, dict] = {
                        "replayed": {"type": "boolean",
                                     "description": "true when this answers a retry with the same Idempotency-Key"}},
     },
+    "InboundResult": {
+        "type": "object", "required": ["outcome", "draft_id", "receipt_no", "refused"],
+        "properties": {
+            "outcome": {"type": "string", "enum": ["draft", "thread", "ignored", "duplicate"],
+                        "description": "draft: opened a draft complaint; thread: joined the number's draft or open "
+                                       "ticket; duplicate: this message id was recorded before (nothing changed)"},
+            "draft_id": {"type": "integer", "nullable": True},
+            "receipt_no": {"type": "string", "nullable": True,
+                           "description": "the ticket the message joined, when it joined one"},
+            "refused": {"type": "array", "description": "media not kept, each with the rule that refused it",
+                        "items": {"type": "object", "required": ["filename", "reason", "message"],
+                                  "properties": {"filename": STR, "reason": STR, "message": STR}}}},
+    },
     "FieldDoc": {
         "type": "object", "required": ["name", "type", "label", "required"],
         "properties": {"name": STR, "type": STR, "label": STR, "label_en": STR, "required": {"type": "boolean"},
