@@ -9,9 +9,10 @@ is not a stay: the complaint is over. A stay still open is measured up to ``now`
 Each stay has two lengths:
 
 * **gross** -- plain elapsed time, what the complainant lived (seconds);
-* **office** -- the office's working time, in working days by the office calendar
-  (`workflow.core.calendar.WorkingCalendar.elapsed` with ``working_days``): nights, weekends, holidays and
-  closures do not count.
+* **office** -- the office's working time by the office calendar (`workflow.core.calendar.WorkingCalendar.elapsed`
+  in ``working_hours``: nights, weekends, holidays and closures do not count), in working days of the
+  office's full day (its longest office hours: 8 hours for 08:00-16:00), so 16 office hours are 2 working days
+  whichever days they fell on.
 
 A stay is **waiting on the complainant** when its state is not terminal and is drawn in the complainant's
 lane (the lane of the role `workflow.core.roles.COMPLAINANT`), or pauses one of the definition's clocks:
@@ -251,6 +252,8 @@ def _finish(walk: _Walk, first: Mapping[str, Any], definitions: Definitions, cal
         walk.stays.append((walk.state, walk.since, None, walk.agencies))
     waiting = waiting_states(definition) if definition is not None else frozenset()
     pauses = [(c, s, e) for c, s, e in walk.pauses] + [(c, s, None) for c, s in walk.paused.items()]
+    spans = _merged(pauses, now)
+    day = office_day_hours(calendar)
     stays = []
     for state, entered, left, agencies in ([] if walk.imported else walk.stays):
         end = left or now
@@ -258,9 +261,9 @@ def _finish(walk: _Walk, first: Mapping[str, Any], definitions: Definitions, cal
         stays.append(Stay(
             state=state, lane=spec.lane if spec is not None else "", entered=entered, left=left,
             gross_seconds=max(0.0, (end - entered).total_seconds()),
-            office_days=calendar.elapsed(entered, end, "working_days") if end > entered else 0.0,
+            office_days=calendar.elapsed(entered, end, "working_hours") / day if end > entered else 0.0,
             waiting=state in waiting, agencies=agencies,
-            paused_seconds=_overlap(entered, end, pauses, now)))
+            paused_seconds=_overlap(entered, end, spans) if spans else 0.0))
     return TicketStages(
         ticket_id=first["ticket_id"], receipt_no=first["receipt_no"] or "",
         definition_key=first["definition_key"] or "",
@@ -272,16 +275,34 @@ def _finish(walk: _Walk, first: Mapping[str, Any], definitions: Definitions, cal
         promise=None if walk.imported else _promise(walk, definition, calendar, now), imported=walk.imported)
 
 
-def _overlap(start: datetime, end: datetime, pauses: list, now: datetime) -> float:
-    """Seconds of [start, end) that some clock was paused (overlapping pauses of several clocks once)."""
-    spans = sorted((max(start, s), min(end, e or now)) for _, s, e in pauses)
-    total, reach = 0.0, start
+def _merged(pauses: list, now: datetime) -> list[tuple[datetime, datetime]]:
+    """The pauses of all clocks as disjoint spans (two clocks paused together count once)."""
+    out: list[tuple[datetime, datetime]] = []
+    for start, end in sorted((s, e or now) for _, s, e in pauses):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _overlap(start: datetime, end: datetime, spans: list[tuple[datetime, datetime]]) -> float:
+    """Seconds of [start, end) inside the disjoint ``spans``."""
+    total = 0.0
     for a, b in spans:
-        a = max(a, reach)
+        a, b = max(a, start), min(b, end)
         if b > a:
             total += (b - a).total_seconds()
-            reach = b
     return total
+
+
+def office_day_hours(calendar: Any) -> float:
+    """The hours of the office's full day (its longest office hours), what one working day of office time is;
+    24 for a calendar without office hours (every hour counts)."""
+    hours = getattr(calendar, "hours", None)
+    if not hours:
+        return 24.0
+    return max((h.end.hour * 60 + h.end.minute - h.start.hour * 60 - h.start.minute) / 60.0 for h in hours.values())
 
 
 def _promise(walk: _Walk, definition: Definition | None, calendar: Any, now: datetime) -> Promise | None:
@@ -312,4 +333,4 @@ def trail_stages(rows: Iterable[Mapping[str, Any]], definitions: Definitions, ca
 
 
 __all__ = ["STATE_KINDS", "DIMENSIONS", "Stay", "Pause", "Promise", "TicketStages", "waiting_states",
-           "ticket_stages", "trail_stages", "Definitions"]
+           "ticket_stages", "trail_stages", "Definitions", "office_day_hours"]
