@@ -55,10 +55,11 @@ def cli(ctx: click.Context, database: str | None) -> None:
 
 
 def _add_engine_commands() -> None:
-    from workflow.cli import audit, calendar, db, definitions, history, imports, mail, office, report, tickets
+    from workflow.cli import audit, calendar, db, definitions, history, imports, mail, office, report, tickets, whatif
 
     for command in (db.db, definitions.definitions, tickets.tickets, audit.audit, imports.import_group,
-                    calendar.calendar, report.report, office.office, office.agencies, history.history, mail.mail):
+                    calendar.calendar, report.report, office.office, office.agencies, history.history, mail.mail,
+                    whatif.whatif):
         cli.add_command(command)
 
 

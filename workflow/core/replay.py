@@ -1,0 +1,311 @@
+"""Replaying a ticket's recorded history against a definition and a calendar (pure).
+
+The audit trail holds every step a ticket took: its opening (the record as it was taken), each fire
+(trigger, actor and acting role, inputs, time) and each action on an agency's part of a handoff. Replaying
+feeds those steps, in order and at their recorded times, to the same decisions the engine makes
+(`workflow.core.decide.open_ticket` and `fire`, `workflow.core.handoffs.act`), and between steps fires
+every escalation rung that falls due, at the moment it falls due, as an always-running sweep would
+(`workflow.core.escalation.fire_rung`). Nothing is read or written: the trail comes in as `TicketHistory`
+values (`histories` groups audit rows into them) and the result is a `Replayed` value.
+
+Replayed against the very definition and calendar a ticket ran on, every recorded state and due time comes
+back exactly (``tests/test_replay.py`` holds that on generated histories); against a draft, the first step
+the draft refuses stops the replay and is kept with the refusal's reasons (`Refused`), and a step that
+leads somewhere other than where it led is noted (``diverged``).
+
+What a replay takes from the trail, and what it cannot know:
+
+* An actor acts in the role the trail recorded for the step (``actor_role``), and, for an agency's
+  guards, with the agency their account names now (``opds``), or the ticket's own when the account is
+  unknown.
+* Inputs the draft no longer asks for are left out; inputs it newly requires are missing, and the step is
+  refused saying so.
+* Rows of other kinds (identity views, notifications, escalations, calendar and office edits) are not
+  steps: escalations are recomputed, and the calendar is the one given for the whole replay.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Iterator, Mapping
+
+from workflow.core import decide, handoffs
+from workflow.core.clocks import Calendar
+from workflow.core.escalation import fire_rung, pointer, rung_to_fire
+from workflow.core.guards import Actor
+from workflow.core.ticket import ClockRun, Ticket
+from workflow.errors import InvalidInput, Refusal, TransitionRejected
+from workflow.spec.catalog import Catalogs
+from workflow.spec.model import Definition
+
+#: The audit kinds a replay reads: everything else is a consequence or unrelated to the ticket's path.
+STEP_KINDS = ("open", "transition", "handoff", "migrate")
+HANDOFF_ACTIONS = frozenset(handoffs.ACTIONS)  # terima, jawab, tarik: what people did on an agency's part
+
+
+@dataclass(frozen=True)
+class Step:
+    """One recorded step of a ticket, as the audit trail holds it."""
+
+    seq: int
+    kind: str  # open | transition | handoff | migrate
+    at: datetime
+    actor_id: str
+    actor_role: str
+    trigger: str | None
+    from_state: str | None
+    to_state: str | None
+    inputs: Mapping[str, Any]
+    detail: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketHistory:
+    """A ticket's recorded steps in order, its opening first."""
+
+    ticket_id: int
+    receipt_no: str
+    definition_key: str
+    definition_version: int
+    steps: tuple[Step, ...]
+
+    @property
+    def opened_at(self) -> datetime:
+        return self.steps[0].at
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The first recorded step a definition refuses, and why (each reason as the engine words it)."""
+
+    step: Step
+    state: str  # where the replayed ticket was
+    kinds: tuple[str, ...]  # per reason: unknown_trigger | state | role | guard | input
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """A rung that fired during a replay."""
+
+    clock: str
+    party: str | None
+    run: int
+    rung: str  # the rung's key (at80, after1working_days)
+    target: str | None
+    at: datetime
+
+
+@dataclass
+class Replayed:
+    """What replaying one ticket gave: the ticket as it ends, the rungs that fired, where it stopped."""
+
+    history: TicketHistory
+    ticket: Ticket | None
+    escalations: list[Escalated] = field(default_factory=list)
+    refused: Refused | None = None
+    diverged: Step | None = None  # the first step that led to another state than it did
+    states: list[str] = field(default_factory=list)  # the state after each replayed step
+    events: list[Any] = field(default_factory=list)  # the audit events the replay wrote (``keep_events``)
+
+    @property
+    def complete(self) -> bool:
+        return self.refused is None and self.ticket is not None
+
+
+def step_from_row(row: Mapping[str, Any]) -> Step:
+    return Step(seq=row["seq"], kind=row["kind"], at=row["at"], actor_id=row["actor_id"] or "",
+                actor_role=row["actor_role"] or "", trigger=row["trigger"], from_state=row["from_state"],
+                to_state=row["to_state"], inputs=row["inputs"] or {}, detail=row["detail"] or {})
+
+
+def histories(rows: Iterable[Mapping[str, Any]]) -> Iterator[TicketHistory]:
+    """Group audit rows (ordered by ticket, then sequence) into ticket histories.
+
+    Rows of kinds other than `STEP_KINDS`, and tickets whose rows do not begin with their opening (an
+    imported ticket, a history cut short), are skipped."""
+    current: list[Mapping[str, Any]] = []
+    for row in rows:
+        if current and row["ticket_id"] != current[0]["ticket_id"]:
+            found = _history(current)
+            if found is not None:
+                yield found
+            current = []
+        if row["kind"] in STEP_KINDS:
+            current.append(row)
+    if current:
+        found = _history(current)
+        if found is not None:
+            yield found
+
+
+def _history(rows: list[Mapping[str, Any]]) -> TicketHistory | None:
+    first = rows[0]
+    if first["kind"] != "open":
+        return None
+    return TicketHistory(ticket_id=first["ticket_id"], receipt_no=first["receipt_no"] or "",
+                         definition_key=first["definition_key"] or "",
+                         definition_version=first["definition_version"] or 0,
+                         steps=tuple(step_from_row(r) for r in rows))
+
+
+class _Replay:
+    """The replay of one ticket: its current state and what happened to it so far."""
+
+    def __init__(self, definition: Definition, history: TicketHistory, calendar: Calendar, catalogs: Catalogs,
+                 opds: Mapping[str, str | None], keep_events: bool):
+        self.definition, self.calendar, self.catalogs, self.opds = definition, calendar, catalogs, opds
+        self.keep = keep_events
+        self.out = Replayed(history=history, ticket=None)
+        self.fired: dict[tuple[str, int], set[int]] = {}
+        self.next_id = 1
+
+    # -- the ticket ------------------------------------------------------------------------------
+    def take(self, ticket: Ticket, events: list, step: Step | None) -> None:
+        for run in ticket.clocks:  # rung firing finds a run by id: give replayed runs ids of their own
+            if run.id is None:
+                run.id, self.next_id = self.next_id, self.next_id + 1
+        self.out.ticket = ticket
+        if self.keep:
+            self.out.events.extend(events)
+        if step is not None:
+            self.out.states.append(ticket.state)
+            if self.out.diverged is None and step.to_state is not None and ticket.state != step.to_state:
+                self.out.diverged = step
+
+    def open(self, step: Step) -> None:
+        definition = self.definition
+        values = dict(step.inputs)
+        for f in definition.record:  # a field the draft adds with a default takes it, as intake would
+            if f.name not in values and f.default is not None:
+                values[f.name] = f.default
+        actor = Actor(id=step.actor_id, roles=frozenset({step.actor_role}) if step.actor_role else frozenset())
+        change = decide.open_ticket(definition, values, actor, now=step.at, calendar=self.calendar,
+                                    receipt_no=self.out.history.receipt_no, token="", identity_salt="")
+        change.ticket.id = self.out.history.ticket_id
+        self.take(change.ticket, change.audit, step)
+
+    def actor(self, step: Step, opd: str | None) -> Actor:
+        roles = frozenset({step.actor_role}) if step.actor_role else frozenset()
+        return Actor(id=step.actor_id, roles=roles, opd=opd)
+
+    def fire(self, step: Step) -> None:
+        ticket, definition = self.out.ticket, self.definition
+        assert ticket is not None and step.trigger is not None
+        asked = {f.name for t in definition.transitions_named(step.trigger) for f in t.inputs}
+        inputs = {k: v for k, v in step.inputs.items() if k in asked}
+        opd = self.opds.get(step.actor_id, ticket.opd) if step.actor_id in self.opds else ticket.opd
+        change = decide.fire(definition, ticket, step.trigger, self.actor(step, opd), inputs, now=step.at,
+                             calendar=self.calendar, catalogs=self.catalogs, fired=self.fired)
+        self.take(change.ticket, change.audit, step)
+
+    def act(self, step: Step) -> None:
+        ticket = self.out.ticket
+        assert ticket is not None
+        d = step.detail
+        agency = str(d.get("agency") or "")
+        change = handoffs.act(self.definition, ticket, str(d.get("handoff") or ""), agency, str(d["action"]),
+                              self.actor(step, agency), dict(step.inputs), now=step.at, calendar=self.calendar,
+                              catalogs=self.catalogs)
+        self.take(change.ticket, change.audit, None)
+        if change.ticket.state != ticket.state:
+            self.out.states.append(change.ticket.state)  # every part answered: the ticket moved on
+
+    def migrate(self, step: Step) -> None:
+        ticket = self.out.ticket
+        assert ticket is not None
+        dest = step.to_state or ticket.state
+        if dest == ticket.state:
+            return
+        if dest not in self.definition.states:
+            raise TransitionRejected("migrate", [Refusal("state", f"tahap '{dest}' tidak ada dalam definisi ini")])
+        moved = ticket.copy()
+        moved.state, moved.updated_at = dest, step.at
+        moved.entered[dest] = step.at
+        self.take(moved, [], step)
+
+    # -- escalation ------------------------------------------------------------------------------
+    def escalate_until(self, until: datetime) -> None:
+        """Fire, in time order, every rung due by ``until`` (as an always-running sweep would)."""
+        while True:
+            ticket = self.out.ticket
+            assert ticket is not None
+            run = _next_due(ticket.clocks, until)
+            if run is None:
+                return
+            spec = self.definition.clocks.get(run.clock)
+            fired = self.fired.setdefault((run.clock, run.run), set())
+            rung = rung_to_fire(spec, run.next_rung or 0, fired)
+            if rung is None or spec is None:
+                after = ticket.copy()
+                moved = next(r for r in after.clocks if r.id == run.id)
+                moved.next_rung, moved.next_rung_at = pointer(moved, spec, self.calendar, fired)
+                self.out.ticket = after
+                continue
+            assert run.next_rung_at is not None
+            change = fire_rung(ticket, run, spec, rung, set(fired), run.next_rung_at, self.calendar)
+            fired.add(rung.index)
+            self.out.escalations.append(Escalated(run.clock, run.party, run.run, rung.key(), rung.escalate_to,
+                                                  change.fired_at))
+            self.take(change.ticket, [change.audit], None)
+
+
+def _next_due(runs: list[ClockRun], until: datetime) -> ClockRun | None:
+    due = None
+    for run in runs:
+        at = run.next_rung_at
+        if run.status == "running" and at is not None and at <= until and \
+                (due is None or (at, run.id or 0) < (due.next_rung_at, due.id or 0)):
+            due = run
+    return due
+
+
+def replay(definition: Definition, history: TicketHistory, calendar: Calendar, catalogs: Catalogs, *,
+           until: datetime, opds: Mapping[str, str | None] | None = None, keep_events: bool = False) -> Replayed:
+    """Replay ``history`` against ``definition`` on ``calendar``, with escalations fired up to ``until``.
+
+    Steps recorded after ``until`` are not replayed. ``opds`` maps actor ids to the agency their account
+    names (for agency guards). ``keep_events`` keeps the audit events the replay wrote (tests compare them
+    with the trail)."""
+    r = _Replay(definition, history, calendar, catalogs, opds or {}, keep_events)
+    steps = history.steps
+    try:
+        r.open(steps[0])
+    except (TransitionRejected, InvalidInput, KeyError, ValueError) as exc:
+        r.out.refused = _refused(steps[0], definition.initial, exc)
+        return r.out
+    for step in steps[1:]:
+        if step.at > until:
+            break
+        if step.kind == "handoff" and step.detail.get("action") not in HANDOFF_ACTIONS:
+            continue  # hand-overs, cancellations and moving on are consequences the replay makes itself
+        r.escalate_until(step.at)
+        try:
+            if step.kind == "transition":
+                r.fire(step)
+            elif step.kind == "handoff":
+                r.act(step)
+            elif step.kind == "migrate":
+                r.migrate(step)
+        except (TransitionRejected, InvalidInput) as exc:
+            r.out.refused = _refused(step, r.out.ticket.state if r.out.ticket else "", exc)
+            return r.out
+    r.escalate_until(until)
+    return r.out
+
+
+def _refused(step: Step, state: str, exc: Exception) -> Refused:
+    if isinstance(exc, TransitionRejected):
+        kinds = tuple(r.kind for r in exc.reasons)
+        reasons = tuple(r.reason for r in exc.reasons)
+    elif isinstance(exc, InvalidInput):
+        errors = exc.errors
+        kinds = tuple("input" for _ in errors) or ("input",)
+        reasons = tuple(f"{k}: {v}" for k, v in sorted(errors.items())) or (str(exc),)
+    else:
+        kinds, reasons = ("state",), (f"definisi ini tidak dapat membuka pengaduan ini: {exc}",)
+    return Refused(step=step, state=state, kinds=kinds, reasons=reasons)
+
+
+__all__ = ["STEP_KINDS", "Step", "TicketHistory", "Refused", "Escalated", "Replayed", "histories", "replay",
+           "step_from_row"]

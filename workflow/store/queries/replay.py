@@ -1,0 +1,95 @@
+"""The audit trail read back for replay (`workflow.core.replay`): a period's tickets and their recorded steps.
+
+Read inside the caller's read-only unit of work (``store.unit_of_work(read_only=True)``: on SQLite a deferred
+``BEGIN`` that takes no write lock, on PostgreSQL a transaction that writes nothing), so a replay sees one
+consistent trail and can never change it. Rows stream in (ticket, sequence) order, one ticket's steps after
+the other, straight from the driver's cursor (PostgreSQL: a server-side cursor), so a quarter of a hundred
+thousand tickets is never held in memory at once: `workflow.core.replay.histories` groups them as they come.
+
+The memory store answers the same questions from its tables, so use cases and tests run on it too.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from sqlalchemy import String, func, select, type_coerce
+
+from workflow.core.replay import STEP_KINDS
+from workflow.store import models as m
+
+COLUMNS = ("seq", "kind", "at", "actor_id", "actor_role", "ticket_id", "receipt_no", "trigger", "from_state",
+           "to_state", "inputs", "definition_key", "definition_version", "detail")
+BATCH = 5000
+
+
+def _utc(value: Any) -> datetime:
+    if value.__class__ is str:  # SQLite keeps "2026-11-30 02:00:00.000000", written as UTC
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def opened_statement(key: str, start: datetime, end: datetime):
+    """The steps of the tickets of ``key`` opened in [start, end), in (ticket, sequence) order."""
+    a = m.audit_log
+    opened = a.alias("o")
+    tickets = select(opened.c.ticket_id).where(opened.c.kind == "open", opened.c.definition_key == key,
+                                               opened.c.at >= start, opened.c.at < end)
+    columns = [type_coerce(a.c.at, String).label("at") if name == "at" else a.c[name] for name in COLUMNS]
+    return (select(*columns).where(a.c.ticket_id.in_(tickets), a.c.kind.in_(STEP_KINDS))
+            .order_by(a.c.ticket_id, a.c.seq))
+
+
+def trail_rows(uow, key: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+    """Audit rows (kinds `STEP_KINDS`) of the tickets of ``key`` opened in [start, end), ordered by ticket and
+    sequence, JSON parsed and times aware UTC."""
+    conn = getattr(uow, "conn", None)
+    if conn is None:
+        yield from _memory_rows(uow, key, start, end)
+        return
+    result = conn.execute(opened_statement(key, start, end), execution_options={"stream_results": True,
+                                                                                  "yield_per": BATCH})
+    loads = json.loads
+    for row in result:
+        out = dict(zip(COLUMNS, row))
+        out["at"] = _utc(out["at"])
+        out["inputs"], out["detail"] = loads(out["inputs"] or "{}"), loads(out["detail"] or "{}")
+        yield out
+
+
+def _memory_rows(uow, key: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+    audit = uow.tables.audit
+    wanted = {r["ticket_id"] for r in audit if r["kind"] == "open" and r["definition_key"] == key
+              and start <= _utc(r["at"]) < end}
+    rows = sorted((r for r in audit if r["ticket_id"] in wanted and r["kind"] in STEP_KINDS),
+                  key=lambda r: (r["ticket_id"], r["seq"]))
+    for r in rows:
+        out = {name: r[name] for name in COLUMNS if name not in ("inputs", "detail")}
+        out["at"] = _utc(r["at"])
+        out["inputs"], out["detail"] = json.loads(r["_inputs"]), json.loads(r["_detail"])
+        yield out
+
+
+def last_recorded(uow) -> datetime | None:
+    """When the trail last recorded anything: the moment a replay of it is judged at, by default."""
+    conn = getattr(uow, "conn", None)
+    if conn is None:
+        audit = uow.tables.audit
+        return max((_utc(r["at"]) for r in audit), default=None)
+    value = conn.execute(select(func.max(type_coerce(m.audit_log.c.at, String)))).scalar()
+    return None if value is None else _utc(value)
+
+
+def imported_count(uow, key: str, start: datetime, end: datetime) -> int:
+    """Tickets of ``key`` received in [start, end) that were imported (no recorded steps to replay)."""
+    conn = getattr(uow, "conn", None)
+    if conn is None:
+        return sum(1 for t in uow.tables.tickets.values()
+                   if t.imported and t.definition_key == key and start <= _utc(t.created_at) < end)
+    t = m.tickets.c
+    return int(conn.execute(select(func.count()).select_from(m.tickets).where(
+        t.imported.is_(True), t.definition_key == key, t.created_at >= start, t.created_at < end)).scalar_one())
+
+
+__all__ = ["trail_rows", "last_recorded", "imported_count", "opened_statement", "COLUMNS"]
