@@ -94,7 +94,9 @@ def test_refusals_explain_trigger_state_role_guard_and_inputs(engine, actors, ti
     with pytest.raises(TransitionRejected) as wrong_role:
         engine.fire(ticket.id, "verifikasi", actors["tim"], {"tingkat": "berat", "kewenangan": "dalam"})
     assert wrong_role.value.reasons[0].kind == "role"
-    assert "petugas" in wrong_role.value.reasons[0].reason
+    assert wrong_role.value.reasons[0].reason == ("Hanya Petugas Front Office Pengaduan yang dapat melakukan "
+                                                  "«Verifikasi dan tetapkan tingkat».")
+    assert wrong_role.value.reasons[0].reason_en == "Only the Complaint officer can do “Verify and set severity”."
 
     with pytest.raises(InvalidInput) as bad_input:
         engine.fire(ticket.id, "verifikasi", actors["petugas"], {"tingkat": "parah"})
@@ -104,7 +106,10 @@ def test_refusals_explain_trigger_state_role_guard_and_inputs(engine, actors, ti
     with pytest.raises(TransitionRejected) as guard:
         engine.fire(ticket.id, "jawab_langsung", actors["petugas"], {"analisa": "a", "jawaban": "b"})
     assert guard.value.reasons[0].kind == "guard"
-    assert "tingkat = berat" in guard.value.reasons[0].reason
+    assert guard.value.reasons[0].reason == ("«Jawab langsung» hanya untuk pengaduan dengan tingkat pengaduan Ringan; "
+                                             "pengaduan ini Berat.")
+    assert guard.value.reasons[0].reason_en == ("“Answer directly” is only for complaints whose severity is Light; "
+                                                "this one's is Heavy.")
     assert engine.load(ticket.id).state == "terverifikasi"  # refusals change nothing
 
 
@@ -114,9 +119,12 @@ def test_available_transitions_show_verdicts_for_each_actor(engine, actors, tick
     options = {o.trigger: o for o in engine.available_transitions(current, actors["petugas"])}
     assert options["jawab_langsung"].allowed
     assert not options["teruskan_tim"].allowed
-    assert any("ringan" in r for r in options["teruskan_tim"].reasons)
+    assert "«Teruskan ke Tim Penanganan» hanya untuk pengaduan dengan tingkat pengaduan Sedang atau Berat; " \
+        "pengaduan ini Ringan." in options["teruskan_tim"].reasons
+    assert "“Forward to the handling team” is only for complaints whose severity is Medium or Heavy; this one's " \
+        "is Light." in options["teruskan_tim"].reasons_en
     tim_view = {o.trigger: o for o in engine.available_transitions(current, actors["tim"])}
-    assert not tim_view["jawab_langsung"].role_ok and "petugas" in tim_view["jawab_langsung"].reasons[0]
+    assert not tim_view["jawab_langsung"].role_ok and "Petugas Front Office" in tim_view["jawab_langsung"].reasons[0]
 
 
 def test_fire_persists_state_fields_assignment_and_one_audit_row(engine, actors, ticket, store):
@@ -141,7 +149,7 @@ def test_liaison_of_another_opd_is_refused(engine, actors, ticket):
     engine.fire(ticket.id, "verifikasi", actors["petugas"], {"tingkat": "berat", "kewenangan": "dalam"})
     engine.fire(ticket.id, "teruskan_tim", actors["petugas"], {})
     engine.fire(ticket.id, "serahkan_opd", actors["tim"], {"opd": "dinas_esdm", "permintaan": "x"})
-    with pytest.raises(TransitionRejected, match="dinas_esdm") as caught:
+    with pytest.raises(TransitionRejected, match="diserahkan ke Dinas Energi dan Sumber Daya Mineral") as caught:
         engine.fire(ticket.id, "konfirmasi_opd", actors["opd_other"])
     assert caught.value.reasons[0].kind == "guard"
     assert engine.fire(ticket.id, "konfirmasi_opd", actors["opd"]).state == "diproses_opd"

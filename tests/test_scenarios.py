@@ -60,7 +60,7 @@ def test_heavy_complaint_through_supervisor_and_opd_with_clarification_and_reope
     (s.do("jawab", "tim", "dijawab", analisa="Sudah ditinjau", tindak_lanjut="Selesai", jawaban="Sudah ditinjau")
       .do("arsipkan", "petugas", "diarsipkan")
       .do("sampaikan", "petugas", "menunggu_konfirmasi", media_jawaban="email"))
-    with pytest.raises(TransitionRejected, match="sejak tahap menunggu_konfirmasi") as early:
+    with pytest.raises(TransitionRejected, match="setelah 10 hari kerja sejak tahap «Jawaban disampaikan, menunggu konfirmasi»") as early:
         s.engine.fire(s.ticket.id, "tutup_otomatis", s.actors["system"], now=s.now + timedelta(days=3))
     assert early.value.reasons[0].kind == "guard"
     s.advance(days=20).do("tutup_otomatis", "system", "selesai_tanpa_konfirmasi")

@@ -109,6 +109,7 @@ class Refusal:
     kind: str  # "role" | "guard" | "state" | "input" | "unknown_trigger"
     reason: str
     guard: str | None = None
+    reason_en: str = ""  # the same in English, where the engine words it (workflow.core.reasons)
 
 
 class TransitionRejected(AlurError):

@@ -79,12 +79,13 @@ def pages() -> tuple:
         opd,
         reports,
         sop,
+        stages,
         users,
         work,
     )
 
-    return (work, opd, users, dashboard, definitions, calendar, office, sop, auditor, duplicates, reports, inbox,
-            handoffs)
+    return (work, opd, users, dashboard, stages, definitions, calendar, office, sop, auditor, duplicates, reports,
+            inbox, handoffs)
 
 
 def init_app(app: Flask) -> Admin:

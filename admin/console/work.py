@@ -215,7 +215,7 @@ class TicketPage:
                                alert=tr("Periksa isian yang ditandai.", "Check the marked fields."))
         except TransitionRejected as exc:
             return self.render(ticket, typed=typed, open_trigger=trigger, status=409,
-                               alert=tr("Aksi ditolak.", "Action refused."), reasons=[r.reason for r in exc.reasons])
+                               alert=tr("Aksi ditolak.", "Action refused."), reasons=[tr(r.reason, r.reason_en or r.reason) for r in exc.reasons])
         label = next((t.label_en or t.label) if common.lang() == "en" else t.label for t in named)
         flash(tr(f"{label}: berhasil. Tahap sekarang: {common.state_label(definition, saved.state)}.",
                  f"{label}: done. Stage now: {common.state_label(definition, saved.state)}."), "success")

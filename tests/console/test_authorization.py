@@ -47,6 +47,7 @@ EXPECTED: dict[str, set[str]] = {
     "users.password": {"admin"},
     # supervisors (admin/console/supervisor.py)
     "supervisor.index": SUP,
+    "stages.index": SUP,  # where complaints wait, from the audit trail (admin/console/stages.py)
     "definitions.index": SUP,
     "definitions.edit": SUP,
     "definitions.version": SUP,

@@ -79,7 +79,8 @@ def test_refused_transitions_are_shown_with_the_guard_reason(client, rt):
     page = client.get(f"/admin/work/ticket/{ticket_id}").get_data(as_text=True)
     refused = page.split("Tidak tersedia untuk Anda saat ini")[1]
     assert "Teruskan ke Tim Penanganan" in refused
-    assert "tingkat = ringan, harus salah satu dari sedang, berat" in refused
+    assert ("«Teruskan ke Tim Penanganan» hanya untuk pengaduan dengan tingkat pengaduan Sedang atau Berat; "
+            "pengaduan ini Ringan.") in refused.replace("&laquo;", "«").replace("&raquo;", "»")
 
 
 def test_team_cannot_fire_an_officer_transition_even_by_posting_it(client, rt):

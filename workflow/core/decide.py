@@ -22,6 +22,7 @@ from workflow.core.clocks import Calendar, apply_clock_rules
 from workflow.core.guards import Actor, GuardContext, Verdict, evaluate
 from workflow.core.inputs import validate_fields
 from workflow.core.machine import move
+from workflow.core.reasons import Wording
 from workflow.core.receipts import hash_token
 from workflow.core.ticket import Change, Notice, Ticket
 from workflow.errors import InvalidInput, MachineError, Refusal, TransitionRejected
@@ -45,6 +46,7 @@ class Option:
     inputs: tuple[Field, ...]
     reasons: tuple[str, ...] = ()
     index: int = 0
+    reasons_en: tuple[str, ...] = ()
 
 
 def acting_role(actor: Actor, allowed) -> str:
@@ -112,14 +114,17 @@ def guard_context(ticket: Ticket, actor: Actor, inputs: Mapping[str, Any], now: 
                         assignee=ticket.assignee_id, entered=ticket.entered, now=now, elapsed=calendar.elapsed)
 
 
-def options(definition: Definition, ticket: Ticket, actor: Actor, now: datetime, calendar: Calendar) -> list[Option]:
-    """Every transition leaving the ticket's state, with role and guard verdicts for this actor.
+def options(definition: Definition, ticket: Ticket, actor: Actor, now: datetime, calendar: Calendar,
+            catalogs: Catalogs | None = None) -> list[Option]:
+    """Every transition leaving the ticket's state, with role and guard verdicts for this actor, each refusal
+    said in Indonesian (``reasons``) and English (``reasons_en``) with the definition's labels.
 
     A guard that reads a field this transition asks for is decided when the form is submitted, so it
     is reported as passing here with a note."""
     ctx = guard_context(ticket, actor, {}, now, calendar)
     out = []
     for t in definition.transitions_from(ticket.state):
+        words = Wording(definition, catalogs, t)
         role_ok = bool(actor.roles & set(t.roles))
         asked = {f.name for f in t.inputs}
         verdicts = []
@@ -127,12 +132,13 @@ def options(definition: Definition, ticket: Ticket, actor: Actor, now: datetime,
             if g.params.get("field") in asked:
                 verdicts.append(Verdict(g.describe(), True, "diperiksa saat formulir dikirim"))
             else:
-                verdicts.append(evaluate(g, ctx))
-        reasons = [] if role_ok else [f"hanya untuk peran: {', '.join(t.roles)}"]
-        reasons += [v.reason for v in verdicts if not v.passed]
+                verdicts.append(evaluate(g, ctx, words))
+        said = [] if role_ok else [words.role_refusal(t.roles)]
+        said += [(v.reason, v.reason_en) for v in verdicts if not v.passed]
         out.append(Option(trigger=t.trigger, label=t.label, label_en=t.label_en, dest=t.dest,
                           allowed=role_ok and all(v.passed for v in verdicts), role_ok=role_ok,
-                          verdicts=tuple(verdicts), inputs=t.inputs, reasons=tuple(reasons), index=t.index))
+                          verdicts=tuple(verdicts), inputs=t.inputs, reasons=tuple(r for r, _ in said), index=t.index,
+                          reasons_en=tuple(e for _, e in said)))
     return out
 
 
@@ -153,8 +159,8 @@ def plan(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inp
     mine = [t for t in here if actor.roles & set(t.roles)]
     if not mine:
         roles = sorted({r for t in here for r in t.roles})
-        raise TransitionRejected(trigger, [Refusal("role", f"aksi '{trigger}' hanya untuk peran "
-                                 f"{', '.join(roles)}; peran Anda: {', '.join(sorted(actor.roles)) or '-'}")])
+        said, said_en = Wording(definition, catalogs, here[0]).role_refusal(roles)
+        raise TransitionRejected(trigger, [Refusal("role", said, reason_en=said_en)])
     refusals: list[Refusal] = []
     field_errors: dict[str, str] = {}
     for t in mine:
@@ -163,10 +169,11 @@ def plan(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inp
             field_errors.update(errors)
             continue
         ctx = guard_context(ticket, actor, values, now, calendar)
-        failed = [v for v in (evaluate(g, ctx) for g in t.guards) if not v.passed]
+        words = Wording(definition, catalogs, t)
+        failed = [v for v in (evaluate(g, ctx, words) for g in t.guards) if not v.passed]
         if not failed:
             return t, values
-        refusals.extend(Refusal("guard", v.reason, v.guard) for v in failed)
+        refusals.extend(Refusal("guard", v.reason, v.guard, v.reason_en) for v in failed)
     if field_errors and not refusals:
         raise InvalidInput(field_errors)
     if field_errors:

@@ -66,6 +66,7 @@ class Verdict:
     guard: str
     passed: bool
     reason: str
+    reason_en: str = ""
 
 
 
@@ -145,13 +146,18 @@ if set(CHECKS) != set(SIGNATURES):  # a guard definitions may name must have a c
     raise RuntimeError(f"guards without a check or a signature: {sorted(set(CHECKS) ^ set(SIGNATURES))}")
 
 
-def evaluate(ref: GuardRef, ctx: GuardContext) -> Verdict:
-    """Run one guard; the reason always describes the condition that must hold."""
+def evaluate(ref: GuardRef, ctx: GuardContext, words=None) -> Verdict:
+    """Run one guard; the reason always describes the condition that must hold. With ``words`` (a
+    `workflow.core.reasons.Wording` of the transition), a refusal is said as a person would, in Indonesian
+    and English, with the definition's labels."""
     ok, reason = CHECKS[ref.name](ctx, ref.params)
     if ref.negate:
         ok = not ok
         reason = f"tidak boleh: {reason}" if ok is False else reason
-    return Verdict(guard=ref.describe(), passed=ok, reason=reason)
+    if ok or words is None:
+        return Verdict(guard=ref.describe(), passed=ok, reason=reason, reason_en=reason)
+    said, said_en = words.say(ref, ctx, reason)
+    return Verdict(guard=ref.describe(), passed=ok, reason=said, reason_en=said_en)
 
 
 __all__ = ["actor_roles", "Actor", "GuardContext", "Verdict", "CHECKS", "evaluate"]

@@ -158,7 +158,7 @@ class Engine:
     # -- explaining --------------------------------------------------------------------------------
     def options(self, definition: Definition, ticket: Ticket, actor: Actor, now: datetime | None = None) -> list[Option]:
         """Every transition leaving the ticket's state, with role and guard verdicts for this actor."""
-        return decide.options(definition, ticket, actor, now or self.now(), self.calendar)
+        return decide.options(definition, ticket, actor, now or self.now(), self.calendar, self.catalogs)
 
     def available_transitions(self, ticket: Ticket, actor: Actor, now: datetime | None = None) -> list[Option]:
         return self.options(self.definition_of(ticket), ticket, actor, now)
