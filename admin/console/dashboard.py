@@ -19,6 +19,7 @@ from workflow.store.queries.dashboard import dashboard_numbers
 
 from ..auth import SecureBaseView, current_actor
 from . import common
+from .dashboard_charts import pictures
 
 
 @dataclass
@@ -88,8 +89,10 @@ class SupervisorDashboard(SecureBaseView):
             for k, c in live.clocks.items():
                 clock_labels.setdefault(k, (c.label_en or c.label) if common.lang() == "en" else c.label)
         directory = role_directory(rt)
+        lanes = group_by_lane(numbers["by_state"], definitions)
         return self.render(
-            "supervisor/dashboard.html", n=numbers, lanes=group_by_lane(numbers["by_state"], definitions), now=now,
+            "supervisor/dashboard.html", n=numbers, lanes=lanes, now=now,
+            pictures=pictures(rt, now, lanes, clock_labels),
             clock_labels=clock_labels, open_total=sum(r["n"] for r in numbers["by_state"]),
             month_total=rate_total(numbers["month"]), quarter_total=rate_total(numbers["quarter"]), common=common,
             my_roles=sorted(r for r in actor.roles if r in directory.roles
@@ -104,4 +107,4 @@ def register(admin, app: Flask) -> None:
                                        url="/admin/pimpinan"))
 
 
-__all__ = ["register", "SupervisorDashboard", "group_by_lane", "rate_total", "LaneGroup"]
+__all__ = ["LaneGroup", "SupervisorDashboard", "group_by_lane", "rate_total", "register"]
