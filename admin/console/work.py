@@ -92,7 +92,7 @@ class TicketPage:
 
     def render(self, ticket, *, typed: dict | None = None, errors: dict | None = None, open_trigger: str | None = None,
                alert: str | None = None, reasons: list[str] | None = None, identity: dict | None = None,
-               status: int = 200, note_text: str = "", note_error: str = ""):
+               status: int = 200, note_text: str = "", note_error: str = "", confirm_missing: bool = False):
         rt = common.runtime()
         definition = rt.engine.definition_of(ticket)
         user = current_console_user()
@@ -123,6 +123,7 @@ class TicketPage:
             opd_mode=self.opd_mode, endpoint=self.view.endpoint, common=common,
             ownership=None if self.opd_mode else ownership.context(ticket, definition),
             canned=lambda trigger, f: canned_for(definition, trigger, f),
+            destructive=destructive_triggers(definition), confirm_missing=confirm_missing,
             note_text=note_text, note_error=note_error,
             diagram_url=url_for("sop.diagram", key=ticket.definition_key, version=ticket.definition_version,
                                 highlight=ticket.state) if "sop.diagram" in current_app.view_functions else None,
@@ -200,6 +201,11 @@ class TicketPage:
             return self.render(ticket, typed=with_canned(definition, trigger, typed, insert,
                                                          request.form.get(f"_canned_{insert}")), open_trigger=trigger)
         raw = {k: v for k, v in typed.items() if not (isinstance(v, bool) and v is False)}
+        if trigger in destructive_triggers(definition) and request.form.get("_confirm") != "ya":
+            return self.render(ticket, typed=typed, open_trigger=trigger, status=422, confirm_missing=True, alert=tr(
+                "Aksi ini menutup pengaduan dan tidak dapat dibatalkan. Centang konfirmasi di formulir lalu kirim lagi; "
+                "isian Anda masih ada.", "This action closes the complaint and cannot be undone. Tick the "
+                "confirmation in the form and submit again; what you typed is still there."))
         try:
             saved = rt.engine.fire(ticket_id, trigger, current_actor(), raw, expected_version=expected or None)
         except ConcurrentUpdate as exc:
@@ -223,6 +229,21 @@ class TicketPage:
         if self.opd_mode and (user is None or saved.opd != user.opd):
             return redirect(url_for(f"{self.view.endpoint}.index"))  # handed back: no longer this agency's
         return redirect(url_for(f"{self.view.endpoint}.ticket", ticket_id=ticket_id))
+
+
+#: Ways a complaint ends without being answered: a move into such a closing state is never the page's primary
+#: button and needs a ticked confirmation, checked on the server (so it holds without JavaScript).
+UNANSWERED_ENDINGS = frozenset({"withdrawn", "rejected", "merged", "transferred"})
+
+
+def destructive_triggers(definition) -> frozenset[str]:
+    """The triggers that close a complaint unanswered (`UNANSWERED_ENDINGS`, by the definition's outcomes)."""
+    found = set()
+    for t in definition.transitions:
+        dest = definition.states.get(t.dest)
+        if dest is not None and dest.terminal and definition.outcome_category(dest.outcome) in UNANSWERED_ENDINGS:
+            found.add(t.trigger)
+    return frozenset(found)
 
 
 def canned_for(definition, trigger: str, f) -> list[dict[str, str]]:
