@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
 
-from . import errors, form, limits, tracking
+from . import errors, form, limits, promise_figures, tracking
 from .common import field_label, wib
 from .i18n import locale, t
 
@@ -57,6 +57,7 @@ def make_blueprint(limiter) -> Blueprint:
     bp.add_url_rule("/bahasa/<code>", "language", language, methods=["GET"])
     form.register(bp, limiter)
     tracking.register(bp, limiter)
+    promise_figures.register(bp)  # the promise kept this quarter, on the home page (issue 15)
     errors.register(bp)
     return bp
 
