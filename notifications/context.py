@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
-from urllib.parse import urlencode
 
 from notifications.parties import OUTSIDE, handoff_facts, outside_facts
 from notifications.recipients import StaffUser, Target
@@ -55,15 +54,16 @@ def read_facts(runtime: Any, uow: UnitOfWork, outbox: OutboxRecord, now: datetim
 
 
 def tracking_url(runtime: Any, receipt_no: str, token: str | None = None) -> str:
-    """The public tracking page (``GET /lacak?resi=&token=`` of admin/public).
+    """The public tracking page (`workflow.core.receipts.tracking_link`: the token in the fragment).
 
     Only the token's hash is stored, so later messages cannot include it: their link names the receipt
-    and the page asks for the token. A caller holding the token (right after ``Engine.open``) may pass it
-    in the outbox detail; it is then used once and scrubbed (see `notifications.expansion` and
+    and the page asks for the PIN or the token. A caller holding the token (right after ``Engine.open``) may
+    pass it in the outbox detail; it is then used once and scrubbed (see `notifications.expansion` and
     `notifications.sending`).
     """
-    query = urlencode({"resi": receipt_no, **({"token": token} if token else {})})
-    return f"{runtime.public_url.rstrip('/')}/lacak?{query}"
+    from workflow.core.receipts import tracking_link
+
+    return tracking_link(runtime.public_url, receipt_no, token)
 
 
 def ticket_url(runtime: Any, ticket: Any, user: StaffUser | None = None) -> str:
@@ -126,6 +126,10 @@ def _audience_facts(runtime: Any, t: Any, target: Target, detail: Mapping[str, A
     """The complainant gets the tracking link and their name; staff the console link and theirs."""
     if target.audience == "pemohon":
         ctx = {"tracking_url": tracking_url(runtime, t.receipt_no, detail.get("token"))}
+        if detail.get("pin"):  # the receipt notice only: the PIN, like the token, is known at filing alone
+            from workflow.core.receipts import spaced_pin
+
+            ctx["tracking_pin"] = spaced_pin(str(detail["pin"]))
         if t.confidentiality == "biasa" and t.identity.get("nama"):
             ctx["complainant_name"] = t.identity["nama"]
         if t.fields.get("perihal"):

@@ -49,6 +49,7 @@ def expand_outbox(runtime: Any, outbox_id: int, *, clock: Clock = utcnow) -> lis
             uow.deliveries.add(records)
             detail = dict(outbox.detail)
             detail.pop("token", None)  # a tracking token must not outlive the expansion (context.tracking_url)
+            detail.pop("pin", None)  # nor the tracking PIN (workflow.services.tracking)
             uow.outbox.mark_expanded(outbox_id, detail)
             if facts is not None:
                 uow.audit.append([_audit_event(outbox, facts, records, now)])

@@ -45,7 +45,8 @@ BACKOFF: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), ti
 # per SMTP command; five minutes is generous and short enough for a sweep to pick a dead worker's row up).
 LEASE = timedelta(minutes=5)
 # A tracking token in a sent body is replaced by this once the message is out (only hashes are kept).
-_TOKEN_IN_URL = re.compile(r"(/lacak\?resi=[^\s&]+&token=)[^\s&]+")
+_TOKEN_IN_URL = re.compile(r"(/lacak[?#]resi=[^\s&]+&token=)[^\s&]+")
+_PIN_LINE = re.compile(r"^([^:\n]*PIN[^:\n]*:\s*)[0-9][0-9 ]*$", re.MULTILINE)  # the receipt notice's PIN line
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def _hand_over(runtime: Any, delivery: DeliveryRecord, attempts: int, clock: Clo
         return _record_failure(runtime, delivery, attempts, f"{type(exc).__name__}: {exc}", True, clock())
     with runtime.store.unit_of_work() as uow:
         uow.deliveries.mark_sent(delivery.id, clock(), str(reference),
-                                 body=_TOKEN_IN_URL.sub(r"\1[token]", delivery.body))
+                                 body=_PIN_LINE.sub(r"\1[PIN]", _TOKEN_IN_URL.sub(r"\1[token]", delivery.body)))
         uow.commit()
     logger.info("delivery %s (%s) sent after %d attempt(s)", delivery.id, delivery.channel, attempts)
     return Attempt(DeliveryStatus.SENT, attempts=attempts)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify
 from flask_limiter.util import get_remote_address
@@ -73,7 +72,9 @@ def fire_schema(rt) -> dict:
 
 
 def tracking_url(rt, receipt: str, token: str) -> str:
-    return f"{rt.public_url.rstrip('/')}/lacak?{urlencode({'resi': receipt, 'token': token})}"
+    from workflow.core.receipts import tracking_link
+
+    return tracking_link(rt.public_url, receipt, token)
 
 
 def ticket_id(rt, receipt_no: str) -> int:

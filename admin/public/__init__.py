@@ -7,20 +7,21 @@ Jinja escapes every output, and a tracking token is checked by hash in constant 
 token answered exactly like an unknown receipt number. No identity is ever rendered on these pages.
 
 One module per job: `form` (the complaint form), `tracking` (receipt, tracking page, replies), `status`
-(what the public may see of a ticket), `errors` (friendly error pages), `limits`, `i18n`, `common`.
+(what the public may see of a ticket), `errors` (friendly error pages), `limits`, `redact` (tokens out of
+access logs), `i18n`, `common`.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 
-from . import errors, form, limits, promise_figures, tracking
-from .common import field_label, wib
+from . import errors, form, limits, promise_figures, redact, reports, tracking
+from .common import field_label, runtime, wib
 from .i18n import locale, t
 
 TEMPLATES = str(Path(__file__).resolve().parent.parent / "templates")
-NO_STORE = ("public.receipt", "public.track")  # pages that show a tracking token
+NO_STORE = ("public.receipt", "public.track", "public.lookup", "public.reply")  # pages that show a complaint
 
 
 def _headers(response):
@@ -36,8 +37,29 @@ def _helpers():
     return {"t": t, "wib": wib, "lang": locale(), "field_label": field_label}
 
 
+UNITS_EN = {"calendar_days": "calendar days", "working_days": "working days", "working_hours": "working hours"}
+
+
+def promises() -> list[dict]:
+    """Each public service with its promised deadline: the definition's overall clock (its first clock that
+    starts when a complaint is opened), as the receipt promises it."""
+    from workflow.services.offered import offered_definitions
+
+    lang = locale()
+    out = []
+    for d in offered_definitions(runtime(), current_app.config.get("ALUR_INTAKE_DEFINITION")):
+        clock = d.promise_clock()
+        if clock is None:
+            continue
+        span = clock.budget
+        amount = int(span.amount) if float(span.amount).is_integer() else span.amount
+        out.append({"key": d.key, "title": (d.title_en or d.title) if lang == "en" else d.title,
+                    "budget": f"{amount} {UNITS_EN.get(span.unit, span.unit)}" if lang == "en" else span.describe()})
+    return out
+
+
 def index():
-    return render_template("public/index.html")
+    return render_template("public/index.html", promises=promises())
 
 
 def language(code: str):
@@ -58,11 +80,13 @@ def make_blueprint(limiter) -> Blueprint:
     form.register(bp, limiter)
     tracking.register(bp, limiter)
     promise_figures.register(bp)  # the promise kept this quarter, on the home page (issue 15)
+    reports.register(bp, limiter)  # published evaluation reports, if the office lists them
     errors.register(bp)
     return bp
 
 
 def init_app(app: Flask) -> None:
+    redact.install()  # tracking tokens of old links stay out of the access log
     limiter = limits.init(app)
     app.register_blueprint(make_blueprint(limiter))
 

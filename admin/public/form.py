@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 
 from workflow.core import evidence
@@ -24,6 +24,7 @@ from . import limits
 from .common import runtime
 from .i18n import locale, t
 from .status import PEMOHON
+from .tracking import remember_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def _submit(definition, errors: dict[str, str]):
     except InvalidInput as exc:
         errors.update(exc.errors)
         return None
-    session["resi"] = {"receipt": opened.ticket.receipt_no, "token": opened.token}
+    remember_receipt(opened.ticket.receipt_no, opened.token, opened.pin)
     return redirect(url_for("public.receipt"))
 
 

@@ -36,6 +36,9 @@ EN = {
     "Tekan tombol Kembali pada peramban: isian Anda masih ada di sana.":
         "Use the browser's Back button: what you typed is still there.",
     "Kirim pengaduan": "Send the complaint",
+    "Langsung ke isi": "Skip to content",
+    "Isian lain": "Another field",
+    "Pilih berkas bukti awal": "Choose initial evidence files",
     "Pilih": "Choose",
     "Pengaduan belum dapat dikirim. Periksa isian yang ditandai.": "The complaint was not sent. Check the marked fields.",
     "Pengaduan Anda telah diterima": "Your complaint has been received",
@@ -83,6 +86,57 @@ EN = {
         "You sent too many requests. Wait a moment and try again.",
     "Berkas terlalu besar": "File too large",
     "Kode kesalahan": "Error code",
+    "PIN pelacakan": "Tracking PIN",
+    "Janji layanan": "Our service promise",
+    "pengaduan dijawab paling lambat": "complaints are answered within",
+    "sejak diterima.": "of receipt.",
+    "Hubungi kami": "Contact us",
+    "Telepon / WhatsApp": "Phone / WhatsApp",
+    "Email": "Email",
+    "Jam layanan": "Service hours",
+    "Untuk menanyakan pengaduan lewat telepon, siapkan nomor pengaduan dan PIN pada resi Anda.":
+        "To ask about a complaint by phone, have the complaint number and the PIN on your receipt ready.",
+    "Pemberitahuan privasi": "Privacy notice",
+    "Identitas dan kontak yang Anda isi (nama, alamat, telepon, email) hanya dipakai untuk menangani pengaduan ini dan "
+    "memberi tahu Anda perkembangannya. Identitas tidak pernah ditampilkan di halaman publik dan tidak dikirim kepada "
+    "OPD bila Anda memilih Anonim; bila Anda memilih Rahasia, hanya pimpinan yang dapat melihatnya dan setiap kali "
+    "dilihat dicatat.":
+        "The identity and contacts you give (name, address, phone, email) are used only to handle this complaint and "
+        "to tell you how it goes. Your identity is never shown on public pages and is not sent to the agencies if you "
+        "choose Anonymous; if you choose Confidential, only supervisors can see it and every view is logged.",
+    "Bukti yang Anda unggah hanya dapat dibuka petugas yang menangani pengaduan, dan setiap unduhan dicatat. Anda dapat "
+    "memilih tidak menerima pemberitahuan; pengaduan tetap dapat dilacak dengan nomor pengaduan dan PIN.":
+        "Evidence you upload can be opened only by the officers handling the complaint, and every download is logged. "
+        "You may choose not to receive notifications; the complaint can still be tracked with its number and PIN.",
+    "Kode QR: pindai untuk membuka halaman pelacakan pengaduan ini":
+        "QR code: scan it to open this complaint's tracking page",
+    "Pindai untuk melacak": "Scan to track",
+    "Simpan nomor pengaduan dan PIN ini (atau cetak halaman ini). Untuk menanyakan pengaduan lewat telepon, sebutkan "
+    "keduanya; di halaman pelacakan, ketik keduanya atau pindai kode QR.":
+        "Keep the complaint number and this PIN (or print this page). To ask about the complaint by phone, give both; "
+        "on the tracking page, type both or scan the QR code.",
+    "untuk tautan dan sistem lain": "for links and other systems",
+    "Cetak resi": "Print the receipt",
+    "Resi tidak tersedia lagi": "The receipt is no longer available",
+    "Resi sudah tidak dapat ditampilkan di peramban ini. Gunakan nomor pengaduan dan PIN (atau kode QR) yang telah "
+    "Anda simpan untuk melacak.":
+        "This browser can no longer show the receipt. Use the complaint number and PIN (or the QR code) you kept to "
+        "track it.",
+    "Terlalu banyak PIN yang salah untuk nomor ini. PIN dapat dicoba lagi setelah":
+        "Too many wrong PINs for this number. The PIN can be tried again after",
+    "Kode QR atau tautan pada resi tetap dapat dipakai.": "The QR code or the link on the receipt still works.",
+    "Pengaduan tidak ditemukan, atau PIN/token tidak cocok. Periksa nomor pengaduan dan PIN pada resi Anda.":
+        "No complaint found, or the PIN/token does not match. Check the complaint number and PIN on your receipt.",
+    "Ketik nomor pengaduan dan PIN yang tercetak pada resi, atau pindai kode QR pada resi.":
+        "Type the complaint number and the PIN printed on the receipt, or scan the receipt's QR code.",
+    "Contoh": "Example",
+    "Enam angka pada resi, misalnya 493 027.": "The six digits on the receipt, for example 493 027.",
+    "Punya token pelacakan yang panjang?": "Have the long tracking token?",
+    "Dokumen pendukung (opsional)": "Supporting documents (optional)",
+    "Lampirkan dokumen yang diminta petugas. Jenis berkas: PDF, JPG, PNG, WebP, Word, Excel; paling banyak":
+        "Attach the documents the officer asked for. File types: PDF, JPG, PNG, WebP, Word, Excel; up to",
+    "Pengaduan ini sudah memiliki {n} berkas; paling banyak {m} berkas per pengaduan.":
+        "This complaint already has {n} files; at most {m} files per complaint.",
     "Kembali ke konsol": "Back to the console",
     "Masuk dengan akun lain": "Sign in with another account",
     "Akses ditolak": "Access denied",

@@ -28,14 +28,15 @@ def test_english_switch(client):
     assert client.get("/bahasa/en?next=https://evil.example/").headers["Location"] == "/"
 
 
-def test_filing_gives_a_receipt_with_number_and_a_tracking_link_once(client, rt):
+def test_filing_gives_a_receipt_with_number_pin_qr_and_tracking_that_survive_a_reload(client, rt):
     number, token = file_via_form(client, files=[("foto.png", PNG)])
     assert re.fullmatch(r"ADU-\d{4}-\d{6}", number)
     ticket = rt.engine.load(ticket_id(rt, number))
     assert ticket.fields["kanal"] == "website_sipeka" and ticket.state == "diterima"
     assert ticket.token_hash != token and token not in str(ticket)
     again = client.get("/pengaduan/resi").get_data(as_text=True)
-    assert token not in again  # shown once
+    assert number in again and re.search(r'id="pin">\d{3} \d{3}<', again)  # a reload keeps the receipt (issue 14)
+    assert 'id="qr" src="data:image/svg+xml' in again
     track = client.get(f"/lacak?resi={number}&token={token}")
     assert track.status_code == 200
     html = track.get_data(as_text=True)
@@ -49,7 +50,7 @@ def test_wrong_token_looks_exactly_like_an_unknown_receipt(client):
     unknown = client.get(f"/lacak?resi=ADU-2026-999999&token={token}")
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.get_data() == unknown.get_data()
-    assert "tidak ditemukan, atau token tidak cocok" in wrong.get_data(as_text=True)
+    assert "tidak ditemukan, atau PIN/token tidak cocok" in wrong.get_data(as_text=True)
     assert "Status pengaduan" not in wrong.get_data(as_text=True)
 
 

@@ -76,10 +76,24 @@ class TicketLinkRow(Base):
     created_at: Mapped[datetime] = mapped_column(TS)
 
 
+class TrackingPinRow(Base):
+    """A complaint's tracking PIN, keyed-hashed (`workflow.core.receipts.hash_pin`), and its wrong tries: after a
+    few in a row it locks until ``locked_until`` (`workflow.services.tracking`)."""
+
+    __tablename__ = "tracking_pins"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(TS)
+    created_at: Mapped[datetime] = mapped_column(TS)
+
+
 api_keys = ApiKeyRow.__table__
 idempotency_keys = IdempotencyKeyRow.__table__
 attachments = AttachmentRow.__table__
 ticket_links = TicketLinkRow.__table__
+tracking_pins = TrackingPinRow.__table__
 
-__all__ = ["ApiKeyRow", "IdempotencyKeyRow", "AttachmentRow", "TicketLinkRow", "api_keys", "idempotency_keys",
-           "attachments", "ticket_links"]
+__all__ = ["ApiKeyRow", "IdempotencyKeyRow", "AttachmentRow", "TicketLinkRow", "TrackingPinRow", "api_keys",
+           "idempotency_keys", "attachments", "ticket_links", "tracking_pins"]
