@@ -124,6 +124,7 @@ class TicketPage:
             ownership=None if self.opd_mode else ownership.context(ticket, definition),
             canned=lambda trigger, f: canned_for(definition, trigger, f),
             destructive=destructive_triggers(definition), confirm_missing=confirm_missing,
+            form_common=FormHelpers(sector_agencies(rt.catalogs, ticket.fields.get("sektor"))),
             note_text=note_text, note_error=note_error,
             diagram_url=url_for("sop.diagram", key=ticket.definition_key, version=ticket.definition_version,
                                 highlight=ticket.state) if "sop.diagram" in current_app.view_functions else None,
@@ -244,6 +245,33 @@ def destructive_triggers(definition) -> frozenset[str]:
         if dest is not None and dest.terminal and definition.outcome_category(dest.outcome) in UNANSWERED_ENDINGS:
             found.add(t.trigger)
     return frozenset(found)
+
+
+def sector_agencies(catalogs, sector: str | None) -> list[str]:
+    """The agencies (``opd`` catalog codes) whose ``sectors`` name the ticket's sector, in catalog order."""
+    agencies = catalogs.get("opd") if sector else None
+    if agencies is None:
+        return []
+    return [e.code for e in agencies.entries.values() if sector in (e.extra.get("sectors") or ())]
+
+
+class FormHelpers:
+    """`admin.console.common` as a ticket's transition forms see it: an agency (``opd``) field lists the agencies
+    of the ticket's sector first, marked, so the one to hand over to is suggested, not hunted for."""
+
+    def __init__(self, suggested: list[str]):
+        self.suggested = suggested
+
+    def __getattr__(self, name: str):
+        return getattr(common, name)
+
+    def field_choices(self, f) -> list[tuple[str, str, str | None]]:
+        choices = common.field_choices(f)
+        if f.type != "opd" or f.options or not self.suggested:
+            return choices
+        mark = tr(" (sesuai sektor pengaduan)", " (matches the complaint's sector)")
+        first = [(code, label + mark, parent) for code, label, parent in choices if code in self.suggested]
+        return first + [c for c in choices if c[0] not in self.suggested]
 
 
 def canned_for(definition, trigger: str, f) -> list[dict[str, str]]:
