@@ -61,8 +61,8 @@ def message_schema(rt) -> dict[str, Any]:
 WHATSAPP = Operation(
     "POST", "/inbound/whatsapp", "inboundWhatsapp", "A message received by the office's WhatsApp gateway", (),
     body=message_schema, check_body=False, response="InboundResult", tags=("inbound",),
-    headers=(Param(TIMESTAMP_HEADER, "header", {"type": "string", "maxLength": 20}, "unix seconds the gateway signed at",
-                   required=True),
+    headers=(Param(TIMESTAMP_HEADER, "header", {"type": "string", "maxLength": 20},
+                   "unix seconds the gateway signed at", required=True),
              Param(SIGNATURE_HEADER, "header", {"type": "string", "maxLength": 80},
                    'sha256=hex(HMAC-SHA256(secret, "{timestamp}.{raw body}"))', required=True)),
     description="Signed with HMAC-SHA256 as alur's outbound webhook is; a request older than 300 s, or a message id "

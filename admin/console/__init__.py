@@ -72,6 +72,7 @@ def pages() -> tuple:
         calendar,
         dashboard,
         definitions,
+        drafts,
         duplicates,
         handoffs,
         inbox,
@@ -84,7 +85,7 @@ def pages() -> tuple:
         work,
     )
 
-    return (work, opd, users, dashboard, stages, definitions, calendar, office, sop, auditor, duplicates, reports,
+    return (work, drafts, opd, users, dashboard, stages, definitions, calendar, office, sop, auditor, duplicates, reports,
             inbox, handoffs)
 
 

@@ -34,6 +34,11 @@ EXPECTED: dict[str, set[str]] = {
     "work.identity": SUP,
     "work.record": {"petugas"},
     "work.receipt": {"petugas"} | SUP,
+    # drafts that arrived by email or WhatsApp (admin/console/drafts.py): officers file them, supervisors look
+    "drafts.index": {"petugas"} | SUP,
+    "drafts.draft": {"petugas"} | SUP,
+    "drafts.discard": {"petugas"},
+    "drafts.file": {"petugas"} | SUP,
     # OPD liaisons (admin/console/opd.py)
     "opd.index": {"esdm"},
     "opd.ticket": {"esdm"},
@@ -92,7 +97,7 @@ def admin_rules(app):
 def url_for_rule(rule, ticket_id: int) -> str:
     values = {"ticket_id": ticket_id, "key": "pengaduan-ptsp", "version": 1, "fmt": "jsonl", "export_type": "csv",
               "action": "abaikan", "plan_id": 1, "message_id": 1, "delivery_id": 1, "attachment_id": 1,
-              "user_id": 1}
+              "user_id": 1, "draft_id": 1, "file_id": 1}
     url = rule.rule
     for name in rule.arguments:
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(values[name]), url)

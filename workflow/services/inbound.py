@@ -333,5 +333,5 @@ def file_bytes(store, draft_id: int, file_id: int, instance_path: str | Path, *,
     return found, data
 
 
-__all__ = ["Received", "receive", "last_uid", "check_files", "inbound_channel", "DraftView", "open_drafts", "draft_view",
-           "draft_of_ticket", "file_draft", "discard_draft", "file_bytes", "SYSTEM"]
+__all__ = ["Received", "receive", "last_uid", "check_files", "inbound_channel", "DraftView", "open_drafts",
+           "draft_view", "draft_of_ticket", "file_draft", "discard_draft", "file_bytes", "SYSTEM"]
