@@ -30,8 +30,12 @@ def rt(tmp_path, monkeypatch):
     with migrated_engine("sqlite", tmp_path) as engine:
         runtime = build_runtime(db=engine)
         publish(runtime.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
-        walk_quarter(runtime.engine, ACTORS)
+        runtime.walked = walk_quarter(runtime.engine, ACTORS)
         yield runtime
+
+
+def walked(rt) -> dict[str, int]:
+    return rt.walked
 
 
 def alur(rt, *args):
@@ -48,6 +52,17 @@ def test_the_table_names_the_bottleneck_the_promise_and_every_stage(rt):
     assert "zona Asia/Jakarta" in out
     table = out[out.index("Per tahapan:"):].splitlines()
     assert table[1].split()[:2] == ["Label", "Jumlah"] and any(line.startswith("Diproses OPD") for line in table)
+
+
+def test_one_complaint_s_stays_and_pauses(rt):
+    receipt = rt.engine.load(walked(rt)["waited"]).receipt_no
+    out = alur(rt, "history", "stages", "--period", "2026-Q4", "--ticket", receipt.lower()).output
+    lines = out[out.index(f"{receipt}: tahapan dari jejak audit"):].splitlines()
+    assert [line.split()[0] for line in lines[1:8]] == ["diterima", "menunggu_kelengkapan", "diterima",
+                                                        "terverifikasi", "dijawab", "diarsipkan", "menunggu_konfirmasi"]
+    assert "menunggu pemohon, jeda 1,96 hari" in lines[2]
+    assert lines[8] == ("  jeda tenggat: penyelesaian 30/11/2026 10:00 - 02/12/2026 09:00; "
+                        "tanggapan_awal 30/11/2026 10:00 - 02/12/2026 09:00")
 
 
 def test_by_agency_as_json_and_csv(rt):

@@ -63,8 +63,10 @@ def _csv(rows) -> str:
                    "instead of by stage.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--definition", "definition_key", default=None, help="Only complaints of this definition key.")
+@click.option("--ticket", "receipt", default=None, help="Also list one complaint's stays and clock pauses.")
 @click.pass_context
-def stages(ctx: click.Context, period: str, by: str | None, fmt: str, definition_key: str | None) -> None:
+def stages(ctx: click.Context, period: str, by: str | None, fmt: str, definition_key: str | None,
+           receipt: str | None) -> None:
     """Time in each stage of the complaints received in PERIOD, from the audit trail: count, median and P90 in
     office time (working days) and gross time (days), the share spent waiting on the complainant, the
     bottleneck and how it moved against the previous period, and the promise kept."""
@@ -100,6 +102,32 @@ def stages(ctx: click.Context, period: str, by: str | None, fmt: str, definition
                    + (f" ({line.pending} masih dalam tenggat)" if line.pending else "") + ".")
     click.echo("")
     click.echo(_table(rows, f"Per {title.lower()}:"))
+    if receipt:
+        click.echo("")
+        click.echo(_one_ticket(rt, receipt.strip().upper()))
+
+
+def _one_ticket(rt, receipt: str) -> str:
+    """One complaint's stays (office and gross time, paused time) and its clocks' pauses, times in the office zone."""
+    from zoneinfo import ZoneInfo
+
+    from workflow.core.stages import STATE_KINDS, ticket_stages
+    from workflow.reports.stages import DefinitionBook
+
+    rows = [r for r in rt.store.audit_rows(receipt_no=receipt) if r["kind"] in STATE_KINDS]
+    ticket = ticket_stages(rows, DefinitionBook(rt.store, rt.catalogs), rt.calendar, now_utc()) if rows else None
+    if ticket is None:
+        return f"{receipt}: tidak ada jejak pengaduan dengan nomor ini."
+    zone = ZoneInfo(getattr(rt.calendar, "timezone", "Asia/Jakarta"))
+    when = lambda moment: moment.astimezone(zone).strftime("%d/%m/%Y %H:%M") if moment else "sekarang"  # noqa: E731
+    out = [f"{receipt}: tahapan dari jejak audit"]
+    for s in ticket.stays:
+        out.append(f"  {s.state:<24} {when(s.entered)} - {when(s.left):<16}  kerja {_text(s.office_days)} hari, "
+                   f"kotor {_text(s.gross_seconds / 86400)} hari" + (", menunggu pemohon" if s.waiting else "")
+                   + (f", jeda {_text(s.paused_seconds / 86400)} hari" if s.paused_seconds else ""))
+    out.append("  jeda tenggat: " + ("; ".join(f"{p.clock} {when(p.start)} - {when(p.end)}" for p in ticket.pauses)
+                                    or "tidak ada"))
+    return "\n".join(out)
 
 
 __all__ = ["history", "stages"]
