@@ -199,3 +199,15 @@ def test_bad_mailbox_settings_say_what_to_set(monkeypatch):
         mail_jobs.settings_from({"ALUR_IMAP_HOST": "imap.kantor.test", "ALUR_IMAP_SECURITY": "none",
                                  "ALUR_IMAP_USERNAME": "a", "ALUR_IMAP_PASSWORD": "b"})
     assert mail_jobs.settings_from({}) is None
+
+
+def test_the_sweep_polls_the_mailbox_when_one_is_configured(rt, dovecot, imap_folder, mail_env, tmp_path, monkeypatch):
+    from workflow.jobs import periodic
+
+    monkeypatch.setenv("ALUR_INSTANCE_PATH", str(tmp_path / "instance"))
+    deliver(dovecot, imap_folder, email())
+    assert mail_jobs.install(rt) and "poll_mail" in periodic.tasks_of(rt)
+    assert periodic.run_periodic(rt, tasks={"poll_mail": mail_jobs.poll_task}) == {"poll_mail": 1}
+    deliver(dovecot, imap_folder, email(subject="Kedua"))
+    assert periodic.run_periodic(rt, tasks={"poll_mail": mail_jobs.poll_task}) == {"poll_mail": 0}  # not yet due
+    assert len(inbound.open_drafts(rt.store)) == 1

@@ -31,6 +31,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any, Callable, Mapping
 
+from workflow.core.evidence import MAX_FILES
 from workflow.core.inputs import normalise_phone
 from workflow.errors import InvalidInput
 from workflow.spec.model import Definition
@@ -42,7 +43,7 @@ CHANNELS = (EMAIL, WHATSAPP)
 MAX_BODY_CHARS = 100_000  # the message text kept; the draft's uraian is cut to its field's own limit
 MAX_PARTS = 200  # MIME parts walked in one message (a message of thousands of parts is refused as such)
 MAX_REFERENCES = 50
-MAX_MEDIA = 10  # files in one gateway message
+MAX_MEDIA = MAX_FILES  # files in one gateway message, as in one form submission
 RECEIPT_RE = re.compile(r"\b([A-Z]{3}-[0-9]{4}-[0-9]{6})\b")  # `workflow.core.receipts.format_receipt`
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
