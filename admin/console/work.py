@@ -17,9 +17,8 @@ from __future__ import annotations
 import io
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 
 from workflow.core import evidence
@@ -48,7 +47,7 @@ from ..auth import (
     current_console_user,
     view_identity,
 )
-from . import common, ownership
+from . import common, evidence_upload, ownership, receipt_codes
 from .common import tr
 
 logger = logging.getLogger(__name__)
@@ -121,6 +120,7 @@ class TicketPage:
             identity=identity or {}, show_identity=show_identity, confidential=confidential,
             typed=typed or {}, errors=errors or {}, open_trigger=open_trigger, alert=alert, reasons=reasons or [],
             opd_mode=self.opd_mode, endpoint=self.view.endpoint, common=common,
+            upload_limits=evidence_upload.limits(),
             ownership=None if self.opd_mode else ownership.context(ticket, definition),
             canned=lambda trigger, f: canned_for(definition, trigger, f),
             destructive=destructive_triggers(definition), confirm_missing=confirm_missing,
@@ -365,6 +365,11 @@ class WorkView(SecureBaseView):
 
         return handoffs.post(self, self.page, load_ticket_or_404(ticket_id))
 
+    @expose("/ticket/<int:ticket_id>/bukti", methods=("POST",))
+    def upload(self, ticket_id: int):
+        """Add evidence to an open complaint (`admin.console.evidence_upload`), audited."""
+        return evidence_upload.post(self, self.page, load_ticket_or_404(ticket_id))
+
     @expose("/ticket/<int:ticket_id>/attachment/<int:attachment_id>", methods=("GET", "POST"))
     def attachment(self, ticket_id: int, attachment_id: int):
         return self.page.attachment(load_ticket_or_404(ticket_id), attachment_id)
@@ -397,18 +402,19 @@ class WorkView(SecureBaseView):
         if request.method == "POST":
             typed = common.form_values(definition.record, request.form)
             raw = {k: v for k, v in typed.items() if not (isinstance(v, bool) and v is False)}
+            uploads = evidence_upload.checked(errors)  # the desk's scans: checked like the public form's
             try:
-                opened = file_complaint(rt, raw, current_actor(), definition_key=definition.key)
+                if errors:
+                    raise InvalidInput(errors)
+                opened = file_complaint(rt, raw, current_actor(), definition_key=definition.key, uploads=uploads,
+                                        instance_path=current_app.instance_path)
             except InvalidInput as exc:
                 errors = exc.errors
             except (UnknownDefinition, AlurError) as exc:
                 flash(str(exc), "danger")
             else:
-                # the tracking token exists only now: keep it for the one receipt view that follows
-                tokens = dict(session.get("receipt_tokens") or {})
-                tokens = dict(list(tokens.items())[-4:])
-                tokens[str(opened.ticket.id)] = opened.token
-                session["receipt_tokens"] = tokens
+                # the tracking token and PIN exist only now: keep them for the receipt (reloads and reprints)
+                receipt_codes.keep(opened.ticket.id, opened.token, opened.pin)
                 flash(tr(f"Pengaduan {opened.ticket.receipt_no} tercatat.", f"Complaint {opened.ticket.receipt_no} recorded."),
                       "success")
                 return redirect(url_for(".receipt", ticket_id=opened.ticket.id))
@@ -416,7 +422,8 @@ class WorkView(SecureBaseView):
         channels = [(e.code, (e.label_en or e.label) if common.lang() == "en" else e.label, bool(e.extra.get("collection_date")))
                     for e in kanal.entries.values()] if kanal is not None else []
         return self.render("alur/record.html", definition=definition, typed=typed, errors=errors, common=common,
-                           channels=channels, choices=choices, status=422 if errors else 200), 422 if errors else 200
+                           channels=channels, choices=choices, upload_limits=evidence_upload.limits(),
+                           status=422 if errors else 200), 422 if errors else 200
 
     @expose("/receipt/<int:ticket_id>")
     def receipt(self, ticket_id: int):
@@ -424,17 +431,14 @@ class WorkView(SecureBaseView):
         ticket = load_ticket_or_404(ticket_id)
         rt = common.runtime()
         definition = rt.engine.definition_of(ticket)
-        tokens = dict(session.get("receipt_tokens") or {})
-        token = tokens.pop(str(ticket_id), None)
-        session["receipt_tokens"] = tokens
-        query = {"resi": ticket.receipt_no, **({"token": token} if token else {})}
-        tracking = f"{rt.public_url.rstrip('/')}/lacak?{urlencode(query)}"
+        kept = receipt_codes.codes(ticket_id, ticket.receipt_no, rt.public_url)
         promise = common.promise_clock(definition)
         due = next((c.due_at for c in sorted(ticket.clocks, key=lambda c: -c.run)
                     if promise is not None and c.clock == promise.key), None)
         identity = view_identity(ticket, "resi pengaduan") if ticket.confidentiality != "rahasia" else {}
-        return self.render("alur/receipt.html", ticket=ticket, definition=definition, token=token, tracking=tracking,
-                           due=due, promise=promise, identity=identity, common=common)
+        return self.render("alur/receipt.html", ticket=ticket, definition=definition, token=kept["token"],
+                           tracking=kept["tracking"], pin=kept["pin"], qr=kept["qr"], due=due, promise=promise,
+                           identity=identity, common=common)
 
 
 def _intake_definitions(actor) -> list:

@@ -31,6 +31,7 @@ EXPECTED: dict[str, set[str]] = {
     "work.note": CASE,  # an internal note on a ticket
     "work.handoff": CASE,  # withdraw an agency's part of a handoff (admin/console/handoffs.py)
     "work.attachment": CASE,
+    "work.upload": CASE,  # add evidence to an open complaint (admin/console/evidence_upload.py)
     "work.identity": SUP,
     "work.record": {"petugas"},
     "work.receipt": {"petugas"} | SUP,

@@ -28,7 +28,7 @@ def fire(client, ticket_id: int, trigger: str, data: dict, *, base: str = "/admi
         "csrf_token": csrf_from(page), "trigger": trigger, "expected_version": version, **data})
 
 
-def test_petugas_records_a_walk_in_complaint_and_the_receipt_shows_the_token_once(client, rt):
+def test_petugas_records_a_walk_in_complaint_and_the_receipt_prints_pin_and_qr_also_when_printed_again(client, rt):
     login(client, "petugas")
     token = _form_token(client, "/admin/work/new")
     response = client.post("/admin/work/new", data={
@@ -40,9 +40,9 @@ def test_petugas_records_a_walk_in_complaint_and_the_receipt_shows_the_token_onc
     receipt = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "RESI PENGADUAN" in receipt and "ADU-" in receipt
     assert "7 (tujuh) hari kalender" in receipt
-    assert 'id="tracking-token"' in receipt and "/lacak?resi=ADU-" in receipt
-    again = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'id="tracking-token"' not in again and 'id="token-hidden"' in again
+    assert 'id="tracking-token"' in receipt and 'id="tracking-pin"' in receipt and 'id="receipt-qr"' in receipt
+    again = client.get(response.headers["Location"]).get_data(as_text=True)  # a reprint keeps the codes (issue 14)
+    assert 'id="tracking-pin"' in again and 'id="receipt-qr"' in again
 
 
 def test_record_form_keeps_what_was_typed_and_marks_missing_fields(client):
