@@ -12,6 +12,8 @@ from flask import abort, request
 from flask_admin import expose
 
 from workflow.core.roles import LIAISON
+from workflow.errors import AlurError
+from workflow.store.queries import agency_history
 from workflow.store.queries.worklist import Filters, Queue, looks_like_receipt
 
 from ..auth import SecureBaseView, current_console_user
@@ -49,6 +51,8 @@ class OpdView(SecureBaseView):
     @expose("/")
     def index(self):
         user = current_console_user()
+        if request.args.get("tab") == "riwayat":
+            return self.history(user)
         filters = Filters.from_args(request.args)
         filters.q = filters.q if looks_like_receipt(filters.q) else ""  # no identity search here
         rows, more = common.list_tickets(Queue("opd", opd=user.opd), filters, identity_search=False, order="oldest")
@@ -59,9 +63,27 @@ class OpdView(SecureBaseView):
                   if any(k in d.states and LIAISON in d.states[k].actors for d in at_agency)]
         return self.render("alur/opd_queue.html", rows=rows, more=more, filters=filters, tab="opd", order="oldest",
                            definition=common.definition_for(), common=common, endpoint=self.endpoint,
-                           tabs=[("opd", tr(f"Diserahkan ke {agency}", f"Handed to {agency}"))],
+                           tabs=self.tabs(agency),
                            states=states, definitions=at_agency,
                            catalogs=common.runtime().catalogs, can_record=False, opd_mode=True)
+
+    @staticmethod
+    def tabs(agency: str) -> list[tuple[str, str]]:
+        return [("opd", tr(f"Diserahkan ke {agency}", f"Handed to {agency}")),
+                ("riwayat", tr("Riwayat jawaban", "Answered before"))]
+
+    def history(self, user):
+        """The agency's past parts: every move its liaisons made, newest first, with their own words."""
+        try:
+            page = max(1, min(10000, int(request.args.get("page") or 1)))
+        except ValueError:
+            page = 1
+        rows, more = agency_history.answered_by(common.runtime().store, user.opd, page=page)
+        for r in rows:
+            r.update(history_entry(r, user.opd))
+        agency = common.catalog_label("opd", user.opd)
+        return self.render("alur/opd_history.html", rows=rows, more=more, page=page, tab="riwayat",
+                           tabs=self.tabs(agency), endpoint=self.endpoint, common=common, agency=agency)
 
     @expose("/ticket/<int:ticket_id>")
     def ticket(self, ticket_id: int):
@@ -76,6 +98,31 @@ class OpdView(SecureBaseView):
     def handoff(self, ticket_id: int):
         """The agency's own part of a handoff: acknowledge or answer (`admin.console.handoffs`)."""
         return handoffs.post(self, self.page, self._mine(ticket_id))
+
+
+def history_entry(row: dict, agency: str) -> dict:
+    """What the history shows of one move: its label, the inputs with their labels, the stage now, and
+    whether the ticket is still with the agency (then it links to the ticket page)."""
+    try:
+        definition = common.runtime().engine.definition(row["definition_key"], row["definition_version"])
+    except AlurError:
+        definition = None
+    fields: dict = {}
+    label = row["trigger"] or ""
+    if row["kind"] == "handoff":
+        label = tr(*handoffs.ACTIONS.get(row["detail"].get("action"), (label, label)))
+        h = definition.handoffs.get(row["detail"].get("handoff")) if definition else None
+        fields = {f.name: f for f in h.inputs} if h else {}
+    elif definition is not None:
+        named = definition.transitions_named(row["trigger"] or "")
+        if named:
+            label = (named[0].label_en or named[0].label) if common.lang() == "en" else named[0].label
+            fields = {f.name: f for t in named for f in t.inputs}
+    said = [(common.field_label(fields[k]) if k in fields else k, common.display_value(fields.get(k), v))
+            for k, v in row["inputs"].items() if v not in (None, "", [])]
+    still_ours = row["closed_at"] is None and row["opd"] == agency
+    return {"label": label, "said": said, "state_label": common.state_label(definition, row["state"]),
+            "still_ours": still_ours}
 
 
 def register(admin, app) -> None:
