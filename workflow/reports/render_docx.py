@@ -20,9 +20,10 @@ from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt
 
 from workflow.core.period import MONTHS
+from workflow.reports.charts import chart_pngs, docx_charts
 from workflow.reports.model import Report
-from workflow.reports.stage_tables import docx_section
 from workflow.reports.narrative import section_blocks
+from workflow.reports.stage_tables import docx_section
 from workflow.reports.tables import (
     ANCHOR_NOTE,
     ANCHOR_TITLE,
@@ -51,6 +52,7 @@ def render_docx(report: Report) -> bytes:
     doc = Document()
     _styles(doc)
     tables = {t.number: t for t in report_tables(report)}
+    pictures = chart_pngs(report)  # the HTML report's charts, as pictures (workflow.reports.charts)
     _cover(doc, report)
     _contents(doc)
 
@@ -75,6 +77,7 @@ def render_docx(report: Report) -> bytes:
                       "lalu disampaikan kepada pemohon.")
     doc.add_heading("3.2 Jenis Layanan Pengaduan", level=2)
     doc.add_paragraph("Pengaduan menurut kategori, kanal, tingkat, status penyelesaian dan bulan:")
+    docx_charts(doc, pictures, ("bulan", "kategori", "sektor"))
     for number in ("3.2", "3.3", "3.4", "3.5", "3.6", "3.7"):
         _table(doc, tables[number])
     doc.add_heading("3.3 Rekapitulasi Pengaduan", level=2)
@@ -88,6 +91,7 @@ def render_docx(report: Report) -> bytes:
     _table(doc, tables["4.1"])
     doc.add_heading("4.2 Ketepatan Waktu Penyelesaian", level=2)
     doc.add_paragraph(f"Diukur pada {report.sla.measured} pengaduan yang memiliki catatan tenggat. " + sla_note(report))
+    docx_charts(doc, pictures, ("ketepatan",))
     _table(doc, tables["4.2"])
     _table(doc, tables["4.3"])
     doc.add_heading("4.3 Akar Masalah Pengaduan", level=2)

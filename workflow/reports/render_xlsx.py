@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from workflow.reports.cells import neutral
+from workflow.reports.charts import xlsx_chart_sheet
 from workflow.reports.model import Report
 from workflow.reports.narrative import section_blocks
 from workflow.reports.tables import (
@@ -81,6 +82,7 @@ def render_xlsx(report: Report) -> bytes:
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "A3"
+    xlsx_chart_sheet(wb, report)  # the HTML report's charts as native charts of their numbers
     if report.publication is not None:  # a published report's file is the same bytes every time
         wb.properties.created = wb.properties.modified = _moment(report.publication.published_at)
     out = BytesIO()
