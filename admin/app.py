@@ -27,11 +27,13 @@ LOCALES = ("id", "en")
 def parts() -> tuple:
     """The web layer's parts, each with ``init_app(app)``, in the order they are set up."""
     from admin import api, auth, console, error_pages, office, ops, public, security_headers
+    from admin.console import titles
 
     return (
         office,    # the office profile on every page, and its logo
         auth,      # login, users, roles (Flask-Login)
         console,   # Flask-Admin views for every role
+        titles,    # each console page's own title, the footer's zone, labels of built-in codes
         error_pages,  # 400-500 pages for people (before api, whose routing handlers defer to them off /api)
         public,    # public intake and tracking pages
         api,       # /api/v1 with OpenAPI

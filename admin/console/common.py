@@ -215,7 +215,7 @@ def catalog_label(catalog: str, code: str | None) -> str:
 def field_choices(f: Field) -> list[tuple[str, str, str | None]]:
     """(code, label, parent) for a choice field: its own options or its catalog's entries."""
     if f.options:
-        return [(o, o, None) for o in f.options]
+        return [(o, f.option_label(o, lang()), None) for o in f.options]
     key = "opd" if f.type == "opd" and not f.catalog else f.catalog
     cat = runtime().catalogs.get(key or "")
     if cat is None:
@@ -230,8 +230,11 @@ def display_value(f: Field | None, value: Any) -> str:
         return str(value)
     if f.type in ("choice", "opd") and not f.options:
         return catalog_label("opd" if f.type == "opd" and not f.catalog else f.catalog or "", value)
+    if f.options and f.type != "multichoice":  # the definition's own options, by their labels
+        return f.option_label(value, lang())
     if f.type == "multichoice":
-        return ", ".join(catalog_label(f.catalog or "", v) for v in value) if f.catalog else ", ".join(map(str, value))
+        return ", ".join(catalog_label(f.catalog or "", v) for v in value) if f.catalog else \
+            ", ".join(f.option_label(v, lang()) for v in value)
     if f.type == "boolean":
         return tr("Ya", "Yes") if value else tr("Tidak", "No")
     if f.type == "datetime":

@@ -96,6 +96,16 @@ class Field:
     help: str = ""
     parent: str | None = None  # for choice fields filtered by another field (jenis_izin by sektor)
     date_rule: DateRule | None = None  # for date fields: which days may be entered (`workflow.spec.dates`)
+    # what people read for each of `options` ({"dalam": "Dalam kewenangan"}); an option without one shows its code
+    option_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    option_labels_en: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def option_label(self, code: Any, locale: str = "id") -> str:
+        """The label of one of the field's own options, in ``locale`` (Indonesian when no English is given)."""
+        text = str(code)
+        if locale == "en" and text in self.option_labels_en:
+            return self.option_labels_en[text]
+        return self.option_labels.get(text, text)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ Stage 2, whether the definition means something possible, is `workflow.spec.vali
 """
 from __future__ import annotations
 
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 from workflow.spec.answers import build_answers
 from workflow.spec.dates import build_date_rule
@@ -35,7 +36,7 @@ TOP_KEYS = {"key", "title", "title_en", "description", "catalogs", "lanes", "rol
 ROLE_KEYS = {"label", "label_en", "lane", "supervisor_level", "system", "description"}
 LANE_KEYS = {"key", "label", "label_en"}
 FIELD_KEYS = {"name", "type", "label", "label_en", "required", "catalog", "options", "default",
-              "max_length", "identity", "help", "parent", "date_rule"}
+              "max_length", "identity", "help", "parent", "date_rule", "option_labels", "option_labels_en"}
 STATE_KEYS = {"label", "label_en", "lane", "actors", "initial", "terminal", "outcome", "description"}
 TRANSITION_KEYS = {"trigger", "label", "label_en", "from", "to", "roles", "guards", "inputs", "effects",
                    "description"}
@@ -231,7 +232,24 @@ class _Builder(Shapes):
             help=self.text(raw.get("help"), join_path(path, "help")),
             parent=self.name(raw.get("parent"), join_path(path, "parent")),
             date_rule=build_date_rule(self, raw.get("date_rule"), join_path(path, "date_rule"), ftype),
+            option_labels=self.option_labels(raw.get("option_labels"), options, join_path(path, "option_labels")),
+            option_labels_en=self.option_labels(raw.get("option_labels_en"), options,
+                                                join_path(path, "option_labels_en")),
         )
+
+    def option_labels(self, raw: Any, options: tuple[str, ...], path: str) -> Mapping[str, str]:
+        """``{option: label}``: what people read for a field's own options; each key must be one of them."""
+        if raw is None or not self.expect(raw, path, isinstance(raw, dict), "a mapping",
+                                          "write one 'option: Label' per line"):
+            return MappingProxyType({})
+        out = {}
+        for code, label in raw.items():
+            if str(code) not in options:
+                self.loc.problem("D105", join_path(path, str(code)), f"'{code}' is not one of the options",
+                                 did_you_mean(str(code), options) or "options: " + ", ".join(options))
+                continue
+            out[str(code)] = self.text(label, join_path(path, str(code)), str(code))
+        return MappingProxyType(out)
 
     def max_length(self, value: Any, path: str) -> int | None:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):

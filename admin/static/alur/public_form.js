@@ -1,6 +1,10 @@
 // The public complaint form: permit types follow the sector, oversized evidence is refused before
 // sending. A file of its own, not inline: the Content-Security-Policy runs this site's script files only.
 (function () {
+  // After a refused send, the error summary (which names each field, with a link) takes the focus, so a
+  // screen reader reads it first and a keyboard user starts there.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
   // Permit types follow the chosen sector (the server checks it too).
   document.querySelectorAll("select[data-parent]").forEach(function (child) {
     var parent = document.getElementById(child.dataset.parent);
