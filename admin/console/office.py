@@ -40,6 +40,7 @@ def _posted() -> dict[str, Any]:
         if any(v.strip() for v in (label, start, end, hours)):
             dated.append({"label": label.strip(), "from": start.strip(), "to": end.strip(), "hours": hours.strip()})
     values["dated_hours"] = dated
+    values["public_reports"] = form.get("public_reports") == "1"
     return values
 
 

@@ -144,6 +144,9 @@ def register(admin, app: Flask) -> None:
 
     admin.add_view(ReportsView(name=Text("Laporan evaluasi", "Evaluation report"), endpoint="reports",
                                url="/admin/laporan"))
+    from . import report_documents  # the report the office signs: drafts, approval, publication
+
+    report_documents.register(admin, app)
 
 
 __all__ = ["register", "ReportsView", "current_quarter"]

@@ -32,7 +32,7 @@ ZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 DEFAULT_ZONE = "Asia/Jakarta"
 DEFAULT_WEEK = "senin-jumat 08:00-16:00"
 FIELDS = ("name", "short_name", "service_name", "level", "region", "city", "address", "phones", "email",
-          "website", "timezone", "hours", "dated_hours")
+          "website", "timezone", "hours", "dated_hours", "public_reports")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^[0-9+()\- ]{5,32}$")  # [0-9], never str.isdigit (LIBRARY_NOTES: non-ASCII digits)
 _LIMITS = {"name": 300, "short_name": 120, "service_name": 300, "region": 120, "city": 80, "address": 500,
@@ -57,6 +57,7 @@ class OfficeProfile:
     hours: Mapping[int, OfficeHours] = field(default_factory=lambda: MappingProxyType(parse_week(DEFAULT_WEEK)))
     dated_hours: tuple[DatedHours, ...] = ()
     logo_type: str | None = None  # set when a logo is stored (kept beside the settings, not among them)
+    public_reports: bool = False  # list published quarterly reports on the public pages (the office chooses)
 
     @property
     def display_name(self) -> str:
@@ -99,6 +100,7 @@ class OfficeProfile:
             "timezone": self.timezone, "hours": format_week(self.hours),
             "dated_hours": [{"label": p.label, "from": p.start.isoformat(), "to": p.end.isoformat(),
                              "hours": format_week(p.hours)} for p in self.dated_hours],
+            "public_reports": self.public_reports,
         }
 
 
@@ -199,7 +201,20 @@ def profile_from_data(data: Mapping[str, Any], base: OfficeProfile | None = None
             raise OfficeError(f"hours: {exc}") from None
     if "dated_hours" in data:
         changes["dated_hours"] = dated_from_data(data["dated_hours"])
+    if "public_reports" in data:
+        changes["public_reports"] = _yes_no(data["public_reports"], "public_reports")
     return replace(profile, **changes)
+
+
+def _yes_no(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("1", "true", "yes", "ya", "on"):
+        return True
+    if text in ("", "0", "false", "no", "tidak", "off"):
+        return False
+    raise OfficeError(f"{name}: write yes or no (ya / tidak), not '{value}'")
 
 
 __all__ = ["OfficeProfile", "LEVELS", "LEVEL_LABELS", "ZONES", "FIELDS", "profile_from_data", "dated_from_data",
