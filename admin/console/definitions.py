@@ -175,6 +175,20 @@ class DefinitionsView(SecureBaseView):
                            typed=typed, skip=skip, common=common, definition=rt.engine.definition(key, version))
         return page, 422 if problem else 200
 
+    @expose("/<key>/dampak", methods=("POST",))
+    def whatif(self, key: str):
+        """Dampak pada riwayat: the period's complaints replayed against the posted draft and today's version
+        (`admin.console.whatif`); nothing is published or written."""
+        from . import whatif
+
+        if stored.version(common.runtime().store, key) is None:
+            abort(404)
+        values = whatif.form_values()
+        report, problems, message = whatif.compute(key, values)
+        page = self.render("supervisor/whatif.html", key=key, values=values, report=report, problems=problems,
+                           message=message, common=common, whatif=whatif)
+        return page, 422 if message else 200
+
     @expose("/<key>/v<int:version>/diagram")
     def diagram(self, key: str, version: int):
         try:

@@ -112,6 +112,29 @@ class Comparison:
     clocks: dict[str, ClockFigures] = field(default_factory=dict)
     escalations: list[EscalationDiff] = field(default_factory=list)
 
+    #: What `merge` adds up: everything but the definitions, the judge and the moment (plain, picklable data).
+    PARTS = ("tickets", "compared", "diverged", "stranded", "stranded_today", "clocks", "escalations")
+
+    def partial(self) -> dict[str, Any]:
+        """The figures gathered so far, as data another process can hand back (see `merge`)."""
+        return {name: getattr(self, name) for name in self.PARTS}
+
+    def merge(self, part: dict[str, Any]) -> None:
+        """Add figures another `Comparison` of the same definitions gathered over other tickets."""
+        self.tickets += part["tickets"]
+        self.compared += part["compared"]
+        self.diverged += part["diverged"]
+        self.stranded.extend(part["stranded"])
+        self.stranded_today.extend(part["stranded_today"])
+        self.escalations.extend(part["escalations"])
+        for key, theirs in part["clocks"].items():
+            mine = self.figures(key)
+            for name in ("today", "proposed", "escalations_today", "escalations_proposed", "added", "removed"):
+                getattr(mine, name).update(getattr(theirs, name))
+            mine.shifts.extend(theirs.shifts)
+            mine.only_today += theirs.only_today
+            mine.only_proposed += theirs.only_proposed
+
     def figures(self, key: str) -> ClockFigures:
         found = self.clocks.get(key)
         if found is None:

@@ -18,7 +18,8 @@ so both keep their one home below this layer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import multiprocessing
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
@@ -44,16 +45,22 @@ class Proposal:
 
 
 @dataclass
-class Progress:
-    """Counts for a progress bar: called with 1 per ticket replayed (both ways)."""
+class _Setup:
+    """Everything both replays of every ticket need, read once."""
 
-    tick: Callable[[int], None] | None = None
-    done: int = field(default=0)
-
-    def __call__(self) -> None:
-        self.done += 1
-        if self.tick is not None:
-            self.tick(1)
+    today: Definition
+    draft: Definition
+    today_calendar: Any
+    proposed_calendar: Any
+    settings: dict[str, Any]
+    proposed_settings: dict[str, Any]
+    opds: dict[str, str | None]
+    as_of: datetime
+    imported: int
+    catalogs: Any = None
+    judge: Any = None
+    reader: Any = None
+    period: Period | None = None
 
 
 def draft_from_text(runtime, text: str, file: str) -> Definition:
@@ -79,39 +86,98 @@ def hours_from_text(text: str) -> dict[int, OfficeHours]:
 
 
 def what_if(runtime, proposal: Proposal, period: Period, *, reader: Any, judge: Judge,
-            as_of: datetime | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+            as_of: datetime | None = None, workers: int = 1,
+            progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """The report (`workflow.core.whatif.as_data`) of replaying ``period``'s tickets under today's SOP and
-    ``proposal``. Raises `UnknownDefinition` when the draft's key was never published (no history to replay)."""
-    draft = proposal.definition
-    tick = Progress(progress)
+    ``proposal``. Raises `UnknownDefinition` when the draft's key was never published (no history to replay).
+
+    ``workers`` > 1 replays the tickets in that many forked processes side by side (each reading its share of
+    the trail in a read-only unit of work of its own; the figures are added up, so the report is the same as
+    with one); only on the SQL store and where processes can fork (the command line, not a web request)."""
     with runtime.store.unit_of_work(read_only=True) as uow:
-        today = runtime.engine.definitions.get(uow, draft.key)
-        profile = profile_of(uow.office.get())
-        edits = list(uow.closures.all())
-        opds = {u.username: u.opd for u in uow.users.all()}
-        as_of = as_of or reader.last_recorded(uow) or period.end_utc
-        settings = profile.calendar_settings()
-        today_calendar = office_calendar(edits, **settings)
-        proposed_settings = dict(settings, hours=dict(proposal.hours)) if proposal.hours else settings
-        proposed_calendar = office_calendar(merge_edits(edits, proposal.closures), **proposed_settings) \
-            if proposal.closures or proposal.hours else today_calendar
-        comparison = Comparison(today, draft, judge, as_of)
-        catalogs = runtime.catalogs
-        for history in histories(reader.trail_rows(uow, draft.key, period.start_utc, period.end_utc)):
-            comparison.add(replay(today, history, today_calendar, catalogs, until=as_of, opds=opds),
-                           replay(draft, history, proposed_calendar, catalogs, until=as_of, opds=opds))
-            tick()
-        imported = reader.imported_count(uow, draft.key, period.start_utc, period.end_utc)
+        setup = _setup(runtime, uow, proposal, period, reader, as_of)
+    setup.judge, setup.reader, setup.period = judge, reader, period
+    comparison = Comparison(setup.today, setup.draft, judge, setup.as_of)
+    if workers > 1 and hasattr(runtime.store, "engine") and "fork" in multiprocessing.get_all_start_methods():
+        for part in _in_processes(runtime, setup, workers):
+            comparison.merge(part)
+    else:
+        comparison.merge(_replay_part(runtime, setup, None, progress))
     calendar = {
-        "timezone": settings["timezone"],
-        "hours_today": format_week(settings["hours"]),
-        "hours_proposed": format_week(proposed_settings["hours"]),
+        "timezone": setup.settings["timezone"],
+        "hours_today": format_week(setup.settings["hours"]),
+        "hours_proposed": format_week(setup.proposed_settings["hours"]),
         "closures_proposed": [{"day": e.day.isoformat(), "kind": e.kind, "name": e.name} for e in proposal.closures],
-        "fingerprint_today": today_calendar.fingerprint(), "fingerprint_proposed": proposed_calendar.fingerprint(),
+        "fingerprint_today": setup.today_calendar.fingerprint(),
+        "fingerprint_proposed": setup.proposed_calendar.fingerprint(),
     }
-    data = as_data(comparison, period=period.key, base_version=today.version, calendar=calendar)
-    data["period_label"], data["imported_not_replayed"], data["draft"] = period.label, imported, proposal.source
+    data = as_data(comparison, period=period.key, base_version=setup.today.version, calendar=calendar)
+    data["period_label"], data["imported_not_replayed"], data["draft"] = period.label, setup.imported, proposal.source
     return data
+
+
+def _setup(runtime, uow, proposal: Proposal, period: Period, reader: Any, as_of: datetime | None) -> _Setup:
+    draft = proposal.definition
+    today = runtime.engine.definitions.get(uow, draft.key)
+    profile = profile_of(uow.office.get())
+    edits = list(uow.closures.all())
+    settings = profile.calendar_settings()
+    today_calendar = office_calendar(edits, **settings)
+    proposed_settings = dict(settings, hours=dict(proposal.hours)) if proposal.hours else settings
+    proposed_calendar = office_calendar(merge_edits(edits, proposal.closures), **proposed_settings) \
+        if proposal.closures or proposal.hours else today_calendar
+    return _Setup(today=today, draft=draft, today_calendar=today_calendar, proposed_calendar=proposed_calendar,
+                  settings=settings, proposed_settings=proposed_settings,
+                  opds={u.username: u.opd for u in uow.users.all()},
+                  as_of=as_of or reader.last_recorded(uow) or period.end_utc,
+                  imported=reader.imported_count(uow, draft.key, period.start_utc, period.end_utc),
+                  catalogs=runtime.catalogs)
+
+
+def _replay_part(runtime, setup: _Setup, part: tuple[int, int] | None,
+                 progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Replay one share of the period's tickets both ways, in a read-only unit of work; the figures as data.
+
+    A ticket opened after ``as_of`` is left out, so shares read in separate transactions agree."""
+    comparison = Comparison(setup.today, setup.draft, setup.judge, setup.as_of)
+    period, until = setup.period, setup.as_of
+    assert period is not None
+    with runtime.store.unit_of_work(read_only=True) as uow:
+        rows = setup.reader.trail_rows(uow, setup.draft.key, period.start_utc, period.end_utc, part)
+        for history in histories(rows):
+            if history.opened_at > until:
+                continue
+            comparison.add(replay(setup.today, history, setup.today_calendar, setup.catalogs, until=until,
+                                  opds=setup.opds),
+                           replay(setup.draft, history, setup.proposed_calendar, setup.catalogs, until=until,
+                                  opds=setup.opds))
+            if progress is not None:
+                progress(1)
+    return comparison.partial()
+
+
+_JOB: tuple[Any, _Setup, int] | None = None  # what forked workers replay (set just before they fork)
+
+
+def _in_processes(runtime, setup: _Setup, workers: int) -> list[dict[str, Any]]:
+    global _JOB
+    _JOB = (runtime, setup, workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_child) as pool:
+            return pool.map(_work, range(workers))
+    finally:
+        _JOB = None
+
+
+def _child() -> None:
+    assert _JOB is not None
+    _JOB[0].store.after_fork()  # never share the parent's database connections
+
+
+def _work(index: int) -> dict[str, Any]:
+    assert _JOB is not None
+    runtime, setup, workers = _JOB
+    return _replay_part(runtime, setup, (index, workers))
 
 
 __all__ = ["Proposal", "what_if", "draft_from_text", "closures_from_text", "hours_from_text"]

@@ -30,26 +30,30 @@ def _utc(value: Any) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def opened_statement(key: str, start: datetime, end: datetime):
-    """The steps of the tickets of ``key`` opened in [start, end), in (ticket, sequence) order."""
+def opened_statement(key: str, start: datetime, end: datetime, part: tuple[int, int] | None = None):
+    """The steps of the tickets of ``key`` opened in [start, end), in (ticket, sequence) order; with ``part``
+    = (i, n) only the tickets whose id is i modulo n (one of n processes replaying side by side)."""
     a = m.audit_log
     opened = a.alias("o")
     tickets = select(opened.c.ticket_id).where(opened.c.kind == "open", opened.c.definition_key == key,
                                                opened.c.at >= start, opened.c.at < end)
+    if part is not None:
+        tickets = tickets.where(opened.c.ticket_id % part[1] == part[0])
     columns = [type_coerce(a.c.at, String).label("at") if name == "at" else a.c[name] for name in COLUMNS]
     return (select(*columns).where(a.c.ticket_id.in_(tickets), a.c.kind.in_(STEP_KINDS))
             .order_by(a.c.ticket_id, a.c.seq))
 
 
-def trail_rows(uow, key: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
-    """Audit rows (kinds `STEP_KINDS`) of the tickets of ``key`` opened in [start, end), ordered by ticket and
-    sequence, JSON parsed and times aware UTC."""
+def trail_rows(uow, key: str, start: datetime, end: datetime,
+               part: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
+    """Audit rows (kinds `STEP_KINDS`) of the tickets of ``key`` opened in [start, end) (``part``: see
+    `opened_statement`), ordered by ticket and sequence, JSON parsed and times aware UTC."""
     conn = getattr(uow, "conn", None)
     if conn is None:
-        yield from _memory_rows(uow, key, start, end)
+        yield from _memory_rows(uow, key, start, end, part)
         return
-    result = conn.execute(opened_statement(key, start, end), execution_options={"stream_results": True,
-                                                                                  "yield_per": BATCH})
+    result = conn.execute(opened_statement(key, start, end, part),
+                          execution_options={"stream_results": True, "yield_per": BATCH})
     loads = json.loads
     for row in result:
         out = dict(zip(COLUMNS, row))
@@ -58,10 +62,11 @@ def trail_rows(uow, key: str, start: datetime, end: datetime) -> Iterator[dict[s
         yield out
 
 
-def _memory_rows(uow, key: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+def _memory_rows(uow, key: str, start: datetime, end: datetime,
+                 part: tuple[int, int] | None) -> Iterator[dict[str, Any]]:
     audit = uow.tables.audit
     wanted = {r["ticket_id"] for r in audit if r["kind"] == "open" and r["definition_key"] == key
-              and start <= _utc(r["at"]) < end}
+              and start <= _utc(r["at"]) < end and (part is None or r["ticket_id"] % part[1] == part[0])}
     rows = sorted((r for r in audit if r["ticket_id"] in wanted and r["kind"] in STEP_KINDS),
                   key=lambda r: (r["ticket_id"], r["seq"]))
     for r in rows:
