@@ -13,7 +13,7 @@ import io
 import logging
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 
 from workflow.core.inbound import proposed_record
@@ -21,7 +21,7 @@ from workflow.errors import AlurError, AttachmentUnreadable, ConcurrentUpdate, I
 from workflow.services import inbound
 
 from ..auth import INTAKE_ROLES, SecureBaseView, can_see_identity, current_actor, current_console_user, view_identity
-from . import common
+from . import common, receipt_codes
 from .common import tr
 from .work import _chosen, _intake_definitions
 
@@ -98,10 +98,7 @@ class DraftsView(SecureBaseView):
             except AlurError as exc:
                 flash(str(exc), "danger")
             else:
-                tokens = dict(session.get("receipt_tokens") or {})
-                tokens = dict(list(tokens.items())[-4:])
-                tokens[str(opened.ticket.id)] = opened.token
-                session["receipt_tokens"] = tokens
+                receipt_codes.keep(opened.ticket.id, opened.token, opened.pin)  # for the receipt that follows
                 flash(tr(f"Pengaduan {opened.ticket.receipt_no} tercatat; tenggatnya dihitung sejak pesan diterima.",
                          f"Complaint {opened.ticket.receipt_no} recorded; its deadlines count from the message's "
                          "arrival."), "success")

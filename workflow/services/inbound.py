@@ -35,12 +35,12 @@ from workflow.core.decide import acting_role
 from workflow.core.duplicates import flag_duplicate
 from workflow.core.evidence import Upload
 from workflow.core.guards import Actor
-from workflow.core.inbound import EMAIL, InboundMessage, receipt_in, same_address
+from workflow.core.inbound import EMAIL, InboundMessage, one_line, receipt_in, same_address
 from workflow.errors import AttachmentRejected, ConcurrentUpdate, InvalidInput, TicketNotFound
-from workflow.services import attachments
+from workflow.services import attachments, tracking
 from workflow.services.duplicates import original_of
-from workflow.services.engine import Opened
 from workflow.services.identity import acting_role as identity_role
+from workflow.services.intake import Filed
 from workflow.store.port import AttachmentRecord, UnitOfWork
 from workflow.store.port_inbound import (
     DISCARDED,
@@ -202,7 +202,8 @@ def _record(runtime, uow: UnitOfWork, message: InboundMessage, records: list[Att
         note = (note + " " if note else "") + f"Balasan untuk pengaduan {receipt} yang sudah selesai."
     draft_id = uow.inbound.add_draft(DraftRecord(
         channel=message.channel, kanal=inbound_channel(runtime.catalogs, message.channel), contact=message.sender,
-        contact_name=message.sender_name, subject=message.subject, received_at=message.received_at,
+        contact_name=message.sender_name, subject=message.subject or one_line(message.text, 120),
+        received_at=message.received_at,
         created_at=now, updated_at=now, note=note))
     message_id = uow.inbound.add_message(replace(row, disposition=OPENED, draft_id=draft_id))
     _add_files(uow, message_id, records)
@@ -258,7 +259,7 @@ def draft_of_ticket(store, ticket_id: int) -> DraftRecord | None:
 
 
 def file_draft(runtime, draft_id: int, record: Mapping[str, Any], actor: Actor, *, definition_key: str,
-               now: datetime | None = None) -> Opened:
+               now: datetime | None = None) -> Filed:
     """Open the ticket a draft becomes, in one transaction: the record as the officer completed it, the clocks
     started at the draft's arrival, the draft's files as evidence, the draft marked filed.
 
@@ -278,7 +279,9 @@ def file_draft(runtime, draft_id: int, record: Mapping[str, Any], actor: Actor, 
         repeats = original_of(uow, change.ticket)
         if repeats:
             flag_duplicate(change, repeats[0].receipt_no, now)
+        pin = tracking.prepare_pin(change)  # the short tracking code, sent with the receipt as for any intake
         saved = uow.tickets.save(change)
+        tracking.issue_pin(uow, saved.id, saved.receipt_no, pin, engine.identity_salt, now)
         messages = uow.inbound.messages(draft_id=draft_id)
         seen: set[str] = set()
         files = []
@@ -297,7 +300,7 @@ def file_draft(runtime, draft_id: int, record: Mapping[str, Any], actor: Actor, 
         uow.commit()
     logger.info("draft %s filed as %s", draft_id, saved.receipt_no)
     engine.run_after_commit(saved)
-    return Opened(saved, token)
+    return Filed(saved, token, pin)
 
 
 def discard_draft(runtime, draft_id: int, actor: Actor, reason: str, *, now: datetime | None = None) -> None:
