@@ -144,7 +144,9 @@ def _check_clock(m: Any, h: Handoff, phase: str, base: str, used: dict[str, str]
     if name not in m.clocks:
         m.problem("D213", path, f"unknown clock '{name}'", did_you_mean(name, m.clocks) or "declare it under 'clocks'")
         return
-    clock = m.d.clocks[name]
+    clock = m.d.clocks.get(name)
+    if clock is None:  # declared, but stage 1 could not build it and said why: no second problem here
+        return
     if name in used:
         m.problem("D242", path, f"clock '{name}' already runs for {used[name]}",
                   "give each handoff its own acknowledge and answer clock")

@@ -11,6 +11,7 @@ A 378-byte 'billion laughs' of nested aliases once took 17 s and 1 GB here (issu
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -109,7 +110,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Located]:
         loc.problems.append(exc.problem)
         return None, loc
     except yaml.YAMLError as exc:  # syntax errors, and tags SafeLoader refuses (`!foo`, `!!python/...`)
-        loc.problems.append(_syntax_problem(exc, file))
+        loc.problems.append(_syntax_problem(exc, file, text))
         return None, loc
     finally:
         loader.dispose()
@@ -162,20 +163,47 @@ class _Reader:
         return self.loader.construct_object(node, deep=True)
 
 
-def _syntax_problem(exc: yaml.YAMLError, file: str) -> DefinitionProblem:
-    """D100 at the place the parser gave up, naming where the construct it was reading began."""
+def _syntax_problem(exc: yaml.YAMLError, file: str, text: str = "") -> DefinitionProblem:
+    """D100 at the place the parser gave up, naming where the construct it was reading began, with a hint
+    about the likely cause: a line indented unlike its neighbours, an unquoted ': ', a tag."""
     mark = getattr(exc, "problem_mark", None)
     message = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
     context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
     if context and context_mark is not None and (mark is None or context_mark.line != mark.line):
         message += f" ({context} that starts on line {context_mark.line + 1})"
     hint = "check the indentation and quoting around this line"
+    indented = _indentation_hint(text, mark) if mark is not None else ""
     if "could not determine a constructor" in message:
         hint = "remove the '!' tag; definitions use plain YAML values only"
+    elif indented:
+        hint = indented
     elif "mapping values are not allowed" in message or "but got ':'" in message:
         hint = "a value containing ': ' must be quoted, e.g. label: \"Catatan: wajib\""
     return DefinitionProblem("D100", message, "", file, mark.line + 1 if mark else None,
                              mark.column + 1 if mark else None, hint)
+
+
+_KEY_ONLY = re.compile(r"\s*(- +)?[^\s:#'\"{}\[\]][^:#]*")
+
+
+def _indentation_hint(text: str, mark) -> str:
+    """An indentation hint when the parser stopped at a line that starts a key (``label_en:``) indented
+    unlike the line above it: there the colon is not inside a value, so quoting would not help."""
+    lines = text.splitlines()
+    if not 0 < mark.line < len(lines):
+        return ""
+    line = lines[mark.line]
+    before = line[:mark.column]
+    starts_key = bool(_KEY_ONLY.fullmatch(before)) or not before.strip()
+    above = next((lines[i] for i in range(mark.line - 1, -1, -1)
+                  if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+    if not starts_key or above is None:
+        return ""
+    here, there = len(line) - len(line.lstrip(" ")), len(above) - len(above.lstrip(" "))
+    if here == there:
+        return ""
+    return (f"line {mark.line + 1} is indented {here} spaces and the line above it {there}: keys of one mapping "
+            "start in the same column (indent with spaces, two per level)")
 
 
 __all__ = ["parse_yaml"]

@@ -95,8 +95,11 @@ class Shapes:
 
     def span(self, value: Any, path: str) -> Span | None:
         if not isinstance(value, dict) or "unit" not in value:
-            self.loc.problem("D106", path, f"deadline '{value}' has no explicit unit",
-                             "write {amount: 7, unit: calendar_days}; units: " + ", ".join(UNITS))
+            # say what was written as it was written: a mapping without its unit, or a bare number or text
+            written = (value.get("amount", "") if isinstance(value, dict) else value)
+            amount = written if isinstance(written, (int, float)) and not isinstance(written, bool) else 7
+            self.loc.problem("D106", path, f"deadline '{describe_deadline(value)}' has no explicit unit",
+                             f"write {{amount: {amount}, unit: calendar_days}}; units: " + ", ".join(UNITS))
             return None
         self.mapping(value, path, {"amount", "unit"}, ("amount",))
         unit, amount = value.get("unit"), value.get("amount")
@@ -112,4 +115,13 @@ class Shapes:
         return Span(float(amount), unit)
 
 
-__all__ = ["Shapes", "KEY_RE", "DEF_KEY_RE", "describe_value", "keys_of"]
+def describe_deadline(value: Any) -> str:
+    """A deadline as it was written, in YAML's words ("amount: 7", "7 days"), never a Python repr."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "{}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+__all__ = ["describe_deadline", "Shapes", "KEY_RE", "DEF_KEY_RE", "describe_value", "keys_of"]

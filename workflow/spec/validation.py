@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
+from dataclasses import replace
 from typing import Iterable
 
 from workflow.errors import DefinitionProblem
@@ -53,7 +54,33 @@ def check_meaning(d: Definition, loc: Located, catalogs: Catalogs,
     """Every meaning problem of a definition stage 1 could build, recorded in `loc` and returned."""
     before = len(loc.problems)
     _Meaning(d, loc, catalogs, templates).check()
+    loc.problems[before:] = collapse_repeats(loc.problems[before:])
     return loc.problems[before:]
+
+
+#: Codes whose message names one unknown thing; the same unknown name written in several places is one mistake.
+UNKNOWN_NAME_CODES = {"D201", "D202", "D203", "D205", "D213", "D216", "D219", "D230"}
+
+
+def collapse_repeats(problems: list[DefinitionProblem]) -> list[DefinitionProblem]:
+    """One problem per unknown name: a state renamed in one place and used under its old name in five is one
+    mistake, reported where it is first used, and the hint lists the other places (issue 14, item 3)."""
+    first: dict[tuple[str, str], int] = {}
+    others: dict[int, list[str]] = defaultdict(list)
+    kept: list[DefinitionProblem] = []
+    for p in problems:
+        key = (p.code, p.message)
+        if p.code in UNKNOWN_NAME_CODES and key in first:
+            others[first[key]].append(f"{p.line}" if p.line is not None else p.path)
+            continue
+        first[key] = len(kept)
+        kept.append(p)
+    for index, places in others.items():
+        p = kept[index]
+        shown = ", ".join(places[:5]) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
+        also = f"also used on line(s) {shown}"
+        kept[index] = replace(p, hint=f"{p.hint}; {also}" if p.hint else also)
+    return kept
 
 
 class _Meaning:
@@ -63,9 +90,12 @@ class _Meaning:
         self.d, self.loc, self.catalogs, self.templates = d, loc, catalogs, templates
         self.problem = loc.problem
         self.lanes = {lane.key for lane in d.lanes}
-        self.roles = set(d.roles)
-        self.states = set(d.states)
-        self.clocks = set(d.clocks)
+        # names written in the file count as declared even when stage 1 could not build them (it said why):
+        # a clock with a bad budget is not also an "unknown clock" wherever it is used
+        self.roles = set(d.roles) | written(loc, "roles")
+        self.states = set(d.states) | written(loc, "states")
+        self.clocks = set(d.clocks) | written(loc, "clocks")
+        self.start = len(loc.problems)
         self.field_names = set(BUILTIN_FIELDS)  # grows with the record, every input and every `set` effect
         self.outgoing: dict[str, list[Transition]] = defaultdict(list)
         self.unjudged: set[int] = set()  # transitions with unknown or malformed guards: no ambiguity verdict
@@ -81,8 +111,9 @@ class _Meaning:
         check_own_templates(self)
         check_answers(self)
         self.check_ambiguity()
-        self.check_dead_ends()
-        self.check_reachability()
+        if not self.graph_broken():  # with a state misnamed, dead ends and unreachable states are its echoes
+            self.check_dead_ends()
+            self.check_reachability()
         for key, clock in self.d.clocks.items():
             check_clock_start(self, key, clock)
             check_clock_anchor(self, key, clock)
@@ -385,9 +416,23 @@ class _Meaning:
                                  "order the ladder from the earliest warning to the last escalation")
                 last_after = hours
 
+    def graph_broken(self) -> bool:
+        """Whether a transition names an unknown state or a state could not be built: the graph is not the
+        one the author meant, so what it leaves unreachable says nothing more."""
+        return any(p.code == "D201" for p in self.loc.problems[self.start:]) or any(
+            p.path.startswith(("states.", "transitions")) for p in self.loc.problems[:self.start])
+
     def reported(self, code: str, path: str, key: str) -> bool:
         """Whether stage 1 already reported `key` missing at `path` (so stage 2 does not say it again)."""
         return any(p.code == code and p.path == path and f"'{key}'" in p.message for p in self.loc.problems)
+
+
+def written(loc: Located, section: str) -> set[str]:
+    """The keys written under a top-level mapping (``states``, ``clocks``, ``roles``), built or not."""
+    prefix = section + "."
+    return {path[len(prefix):] for path in loc.marks
+            if path.startswith(prefix) and "." not in path[len(prefix):] and "[" not in path[len(prefix):]
+            and "#" not in path}
 
 
 def _names(params: dict, *keys: str) -> bool:
