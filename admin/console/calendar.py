@@ -8,11 +8,13 @@ recomputes the running deadlines they move. Who changed a day and when is read t
 """
 from __future__ import annotations
 
+import calendar as month_calendar
 from datetime import date
 
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_admin import expose
 
+from workflow.core.calendar import cuti_bersama
 from workflow.services import calendar as calendar_service
 from workflow.store.queries.calendar import office_edits
 
@@ -36,6 +38,41 @@ def calendar_days(runtime, year: int) -> list[dict]:
     return [days[d] for d in sorted(days)]
 
 
+MONTHS = (("Januari", "January"), ("Februari", "February"), ("Maret", "March"), ("April", "April"), ("Mei", "May"),
+          ("Juni", "June"), ("Juli", "July"), ("Agustus", "August"), ("September", "September"),
+          ("Oktober", "October"), ("November", "November"), ("Desember", "December"))
+WEEKDAYS = (("Sen", "Mon"), ("Sel", "Tue"), ("Rab", "Wed"), ("Kam", "Thu"), ("Jum", "Fri"), ("Sab", "Sat"),
+            ("Min", "Sun"))
+
+
+def month_grid(runtime, year: int, month: int, days: list[dict]) -> list[list[dict]]:
+    """The month as weeks of days (Monday first), each day with what the grid shows: ``kind`` (holiday, cuti,
+    office, opened, weekend, work), its name, and ``toggle`` (the edit a click makes: add, remove, reset, or
+    None where a click changes nothing: a weekend, a day of another month)."""
+    by_day = {d["day"]: d for d in days}
+    cuti = cuti_bersama(year)
+    weeks = []
+    for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        row = []
+        for day in week:
+            found = by_day.get(day)
+            cell = {"day": day, "in_month": day.month == month, "name": found["name"] if found else "",
+                    "edited_by": (found.get("office_row") or {}).get("created_by") if found else None}
+            if found and found.get("office_row"):
+                cell.update(kind="office" if found["closed"] else "opened", toggle="reset")
+            elif found and found["closed"]:
+                cell.update(kind="cuti" if day in cuti else "holiday", toggle="remove")
+            elif not runtime.calendar.is_working_day(day):
+                cell.update(kind="weekend", toggle=None)
+            else:
+                cell.update(kind="work", toggle="add")
+            if not cell["in_month"]:
+                cell["toggle"] = None
+            row.append(cell)
+        weeks.append(row)
+    return weeks
+
+
 def _moved(result) -> tuple[str, str]:
     """The "N deadlines recomputed" sentence, in both languages, when an edit moved running clocks."""
     moved = getattr(result, "moved", None)
@@ -57,11 +94,25 @@ class CalendarView(SecureBaseView):
             year = this_year
         return min(max(year, 2000), 2100)
 
+    def _month(self) -> int:
+        try:
+            month = int(request.values.get("month") or common.utcnow().astimezone(OFFICE_TZ).month)
+        except ValueError:
+            month = 1
+        return min(max(month, 1), 12)
+
     @expose("/")
     def index(self):
-        year = self._year()
-        return self.render("supervisor/calendar.html", year=year, days=calendar_days(common.runtime(), year),
-                           common=common)
+        year, month = self._year(), self._month()
+        rt = common.runtime()
+        days = calendar_days(rt, year)
+        en = common.lang() == "en"
+        prev = (year, month - 1) if month > 1 else (year - 1, 12)
+        following = (year, month + 1) if month < 12 else (year + 1, 1)
+        return self.render("supervisor/calendar.html", year=year, month=month, days=days, common=common,
+                           weeks=month_grid(rt, year, month, days), month_name=MONTHS[month - 1][en],
+                           months=[(n + 1, names[en]) for n, names in enumerate(MONTHS)],
+                           weekdays=[names[en] for names in WEEKDAYS], prev=prev, following=following)
 
     @expose("/change", methods=("POST",))
     def change(self):
@@ -72,15 +123,31 @@ class CalendarView(SecureBaseView):
             flash(tr("Tanggal tidak valid; gunakan format TTTT-BB-HH.", "Invalid date; use YYYY-MM-DD."), "danger")
             return redirect(url_for(".index", year=self._year()))
         name = (request.form.get("name") or "").strip()[:200]
+        if action == "toggle":  # a click on the month grid: close a working day, reopen a closed one
+            rt = common.runtime()
+            cell = next((c for week in month_grid(rt, day.year, day.month, calendar_days(rt, day.year)) for c in week
+                         if c["day"] == day), None)
+            action = (cell or {}).get("toggle") or ""
+            if not action:
+                flash(tr(f"{day.isoformat()} bukan hari kerja kantor; tidak ada yang diubah.",
+                         f"{day.isoformat()} is not an office working day; nothing changed."), "warning")
+                return redirect(url_for(".index", year=day.year, month=day.month))
+            if action == "add":
+                name = name or tr("Hari tutup kantor", "Office closure")
+            try:
+                flash(*self._apply(action, day, name))
+            except ValueError as exc:
+                flash(str(exc), "danger")
+            return redirect(url_for(".index", year=day.year, month=day.month) + "#month-grid")
         if action == "add" and not name:
             flash(tr("Beri nama hari libur (mis. 'Cuti bersama Idul Fitri').",
                      "Give the closure a name (e.g. 'Collective leave')."), "danger")
-            return redirect(url_for(".index", year=day.year))
+            return redirect(url_for(".index", year=day.year, month=day.month))
         try:
             flash(*self._apply(action, day, name))
         except ValueError as exc:
             flash(str(exc), "danger")
-        return redirect(url_for(".index", year=day.year))
+        return redirect(url_for(".index", year=day.year, month=day.month))
 
     @staticmethod
     def _apply(action: str, day: date, name: str) -> tuple[str, str]:

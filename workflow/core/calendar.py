@@ -71,6 +71,7 @@ __all__ = [
     "OfficeHours",
     "WorkingCalendar",
     "office_calendar",
+    "cuti_bersama",
 ]
 
 #: The zone an office counts in unless configured otherwise (WIB). Receipt years, report periods, month
@@ -444,3 +445,10 @@ def office_calendar(edits: Iterable, **settings) -> WorkingCalendar:
     added = [Closure(day=e.day, name=e.name, source="office") for e in edits if e.kind == "add"]
     removed = [e.day for e in edits if e.kind == "remove"]
     return WorkingCalendar(added_closures=added, removed_holidays=removed, **settings)
+
+
+def cuti_bersama(year: int) -> frozenset[date]:
+    """The *cuti bersama* days the package lists for ``year`` (its ``government`` category), so a calendar page
+    can tell them from the public holidays they sit beside."""
+    listed = holidays.country_holidays(_COUNTRY, years=year, categories=("government",), language=_LANGUAGE)
+    return frozenset(day for day in listed if day.year == year)
