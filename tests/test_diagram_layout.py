@@ -180,3 +180,31 @@ transitions:
     test_no_text_in_the_drawing_is_shortened(definition)
     test_labels_and_notes_cover_no_box_and_no_other_label(definition)
     test_the_viewbox_holds_everything_drawn(definition)
+
+
+def test_a_move_that_stays_in_its_state_is_a_loop_over_the_box():
+    text = """\
+key: putar
+title: Putar
+lanes: [{key: a, label: Lajur A}, {key: b, label: Lajur B}]
+roles: {p: {label: P, lane: a}}
+record: [{name: perihal, type: text, required: true, label: Perihal}]
+states:
+  mulai: {label: Mulai, lane: a, initial: true, actors: [p]}
+  tengah: {label: Tengah, lane: b, actors: [p]}
+  akhir: {label: Akhir, lane: a, terminal: true, outcome: answered}
+transitions:
+  - {trigger: catat, label: Catat tanpa pindah tahap, from: mulai, to: mulai, roles: [p]}
+  - {trigger: lanjut, label: Lanjut, from: mulai, to: tengah, roles: [p]}
+  - {trigger: balik, label: Kembali ke awal, from: tengah, to: mulai, roles: [p]}
+  - {trigger: selesai, label: Selesai, from: tengah, to: akhir, roles: [p]}
+"""
+    definition = load_definition(text, "putar.yaml")
+    lay = layout(definition)
+    [loop] = [r for r in lay.routes if r.source == r.dest == "mulai"]
+    box = lay.boxes["mulai"]
+    assert loop.points[0][1] == loop.points[-1][1] == box.y and min(y for _, y in loop.points) < box.y
+    test_no_text_in_the_drawing_is_shortened(definition)
+    test_no_arrow_passes_through_a_box(definition)
+    test_labels_and_notes_cover_no_box_and_no_other_label(definition)
+    test_the_viewbox_holds_everything_drawn(definition)

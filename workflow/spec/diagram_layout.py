@@ -26,7 +26,7 @@ from workflow.spec.model import Definition, State, Transition
 BOX_W = 168
 BOX_H = 48  # the least height of a state box; a long name makes it taller
 STATE_CHARS = 20  # characters per line of a state name (12px)
-LABEL_CHARS = 22  # characters per line of an arrow label (11px)
+LABEL_CHARS = 18  # characters per line of an arrow label (11px)
 CHAR_W = 6.2  # a generous average width of an 11px character
 STATE_CHAR_W = 6.8
 LINE_H = 13
