@@ -88,7 +88,7 @@ EN = {
     "Kode kesalahan": "Error code",
     "PIN pelacakan": "Tracking PIN",
     "Janji layanan": "Our service promise",
-    "pengaduan dijawab paling lambat": "complaints are answered within",
+    "Pengaduan dijawab paling lambat": "Complaints are answered within",
     "sejak diterima.": "of receipt.",
     "Hubungi kami": "Contact us",
     "Telepon / WhatsApp": "Phone / WhatsApp",
