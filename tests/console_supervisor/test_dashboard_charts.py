@@ -148,5 +148,9 @@ def test_the_pictures_fit_a_phone_and_a_desktop_in_chromium(app, rt, clock, hist
                 card["width"] + 1, f"{key} leaves its card at {width} px"
             assert page.locator(f"#picture-{key}-table").is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+        from axe_playwright_python.sync_playwright import Axe
+
+        found = Axe().run(page, context="#dashboard-pictures").response["violations"]
+        assert [v["id"] for v in found if v.get("impact") in ("critical", "serious")] == []
         page.locator("#dashboard-pictures").scroll_into_view_if_needed()
         screenshot(page, "dashboard", f"pictures-{width}.png", full=True)

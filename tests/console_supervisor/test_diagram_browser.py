@@ -45,6 +45,14 @@ MEASURE = """(frame) => {
 }"""
 
 
+def serious(page, selector: str) -> list[str]:
+    """axe-core's critical and serious findings inside `selector`."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, context=selector).response["violations"]
+    return [f"{v['id']}: {v['help']}" for v in found if v.get("impact") in ("critical", "serious")]
+
+
 @pytest.fixture
 def server(app, rt):
     for name in ("pengaduan-perizinan-sleman.yaml", "pengaduan-pelayanan-pekalongan.yaml"):
@@ -90,6 +98,12 @@ def test_the_whole_diagram_can_be_seen_and_read_on_a_phone_and_a_desktop(server,
             }""")
             assert seen, f"{key}: the far end of the diagram cannot be reached at {width} px"
             screenshot(page, "diagram", f"{key}-{width}.png", full=False)
+            assert serious(page, "#sop-diagram") == []
+        page.goto(f"{server}/admin/definisi/pengaduan-perizinan-sleman/v1")  # the version page embeds it too
+        frame = page.locator("#version-diagram")
+        frame.wait_for()
+        assert frame.get_attribute("tabindex") == "0" and frame.evaluate("f => getComputedStyle(f).overflowX") == "auto"
+        assert frame.evaluate(MEASURE) == [] and serious(page, "#version-diagram") == []
         svg = page.goto(f"{server}/sop/pengaduan-perizinan-sleman/v1.svg")
         assert svg.status == 200
         assert page.evaluate("document.documentElement.scrollWidth") >= 1000  # its natural size: scrolls
