@@ -99,18 +99,20 @@ class ReportDocumentsView(SecureBaseView):
             doc = exc.current
         return redirect(url_for(".edit", document_id=doc.id))
 
-    def _page(self, doc, *, typed=None, conflict=None, status: int = 200, errors=None):
+    def _page(self, doc, *, typed=None, conflict=None, status: int = 200, errors=None, preview: bool = False):
         rt = common.runtime()
         user = current_console_user()
-        now = common.utcnow()
-        preview = draft_report(rt, doc, typed, now=now, evaluation_limit=PREVIEW_ROWS)
+        body = None
+        if preview:  # the figures and charts cost seconds on a busy quarter: shown when asked
+            body = Markup(render_html_fragment(draft_report(rt, doc, typed, now=common.utcnow(),
+                                                            evaluation_limit=PREVIEW_ROWS)))
         history = docs.history(rt.store, doc.id)
         return self.render(
             "reports/document.html", doc=doc, sections=[(k, section_title(k, common.lang())) for k in SECTION_KEYS],
             text=typed if typed is not None else doc.sections, conflict=conflict, errors=errors or {},
             history=history, status_label=_status_label, head=bool(user and user.top_supervisor),
             publications=docs.publications(rt.store, doc.id), formats=FORMATS,
-            preview=Markup(render_html_fragment(preview))), status
+            preview=body), status
 
     @expose("/<int:document_id>")
     def edit(self, document_id: int):
@@ -118,7 +120,7 @@ class ReportDocumentsView(SecureBaseView):
         if request.args.get("mulai_ulang") == "1" and doc.status != Status.PUBLISHED:
             # the text today's figures give, in the boxes; nothing is saved until the editor saves
             return self._page(doc, typed=generated_for(common.runtime(), doc, common.utcnow()))
-        return self._page(doc)
+        return self._page(doc, preview=request.args.get("pratinjau") == "1")
 
     @expose("/<int:document_id>/simpan", methods=("POST",))
     def save(self, document_id: int):
