@@ -31,6 +31,11 @@ def num(value: float | None, digits: int = 2) -> str:
     return text if common.lang() == "en" else text.replace(".", ",")
 
 
+def _lower(title: str) -> str:
+    """"Kategori" -> "kategori" inside a sentence; an acronym ("OPD") stays as it is."""
+    return title if title.isupper() else title[0].lower() + title[1:]
+
+
 def current_quarter() -> str:
     zone, _ = common.office_zone()
     today = common.utcnow().astimezone(zone).date()
@@ -72,7 +77,7 @@ class StagesView(SecureBaseView):
             "lane": Markup(bar_chart(common.tr("Lama waktu per lajur", "Time per lane"), section.lanes[:15],
                                      chart_id="chart-lane", unit=unit, locale=locale)),
             "group": Markup(bar_chart(
-                common.tr("Lama waktu per ", "Time per ") + GROUP_TITLES[by][1 if locale == "en" else 0].lower(),
+                common.tr("Lama waktu per ", "Time per ") + _lower(GROUP_TITLES[by][1 if locale == "en" else 0]),
                 section.group(by)[:15], chart_id="chart-group", unit=unit, locale=locale)),
         }
         receipt = (request.args.get("receipt") or "").strip().upper()[:24]

@@ -26,8 +26,9 @@ def bar_chart(title: str, rows: Sequence, *, chart_id: str, unit: str = "hari ke
     longest = max([1e-9, *((r.office_p90 or 0.0) for r in rows)])
     height = TOP + len(rows) * (BAR_H + GAP) + 30
     width = LABEL_W + PLOT_W + 90
+    # width 100% with the viewBox: the chart scales to its column (the table beside it keeps its room)
     svg = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "viewBox": f"0 0 {width} {height}",
-                             "width": str(width), "height": str(height), "role": "img",
+                             "width": "100%", "preserveAspectRatio": "xMinYMin meet", "role": "img",
                              "aria-labelledby": f"{chart_id}-title {chart_id}-desc", "class": "alur-chart",
                              "id": chart_id, "font-family": "Arial, Helvetica, sans-serif", "font-size": "12"})
     ET.SubElement(svg, "title", {"id": f"{chart_id}-title"}).text = title
