@@ -108,6 +108,25 @@ class DraftsView(SecureBaseView):
                            choices=choices, typed=typed, errors=errors, common=common, channels=CHANNELS,
                            statuses=STATUSES, can_file=current_console_user().has(*INTAKE_ROLES)), status
 
+    @expose("/tiket/<int:ticket_id>", methods=("GET", "POST"))
+    def ticket(self, ticket_id: int):
+        """The messages that came in about a ticket (its original and the replies threaded to it), under the
+        ticket's identity rule."""
+        try:
+            ticket = common.runtime().engine.load(ticket_id)
+        except TicketNotFound:
+            abort(404)
+        if not can_see_identity(ticket):
+            abort(403)
+        purpose = (request.form.get("purpose") or "").strip() if request.method == "POST" else ""
+        if ticket.confidentiality == "rahasia" and not purpose:
+            return self.render("inbound/ticket.html", ticket=ticket, view=None, locked=True, common=common), \
+                (422 if request.method == "POST" else 200)
+        if ticket.confidentiality == "rahasia":
+            view_identity(ticket, purpose)
+        view = inbound.ticket_messages(common.runtime().store, ticket_id)
+        return self.render("inbound/ticket.html", ticket=ticket, view=view, locked=False, common=common)
+
     @expose("/<int:draft_id>/buang", methods=("POST",))
     def discard(self, draft_id: int):
         _require_intake()

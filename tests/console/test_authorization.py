@@ -40,6 +40,7 @@ EXPECTED: dict[str, set[str]] = {
     "drafts.draft": {"petugas"} | SUP,
     "drafts.discard": {"petugas"},
     "drafts.file": {"petugas"} | SUP,
+    "drafts.ticket": {"petugas"} | SUP,
     # OPD liaisons (admin/console/opd.py)
     "opd.index": {"esdm"},
     "opd.ticket": {"esdm"},

@@ -92,3 +92,23 @@ def test_a_confidential_tickets_original_needs_a_supervisors_stated_purpose(clie
     assert shown.status_code == 200 and "tiga jam" in shown.get_data(as_text=True)
     views = [r for r in rt.store.audit_rows() if r["kind"] == "identity_view"]
     assert views[-1]["detail"]["purpose"] == "klarifikasi pungutan"
+
+
+def test_the_ticket_page_links_to_its_original_and_to_replies_threaded_to_it(client, rt, tmp_path):
+    from workflow.core.guards import Actor
+
+    received = arrive(rt, tmp_path, files=())
+    view = inbound.draft_view(rt.store, received.draft_id)
+    record = {"kanal": "email", "nama": "Siti Aminah", "email": "siti@contoh.id", "alamat": "Serang",
+              "kategori": "durasi_waktu", "perihal": "Loket lambat", "uraian": view.messages[0].body}
+    opened = inbound.file_draft(rt, received.draft_id, record, Actor("petugas", frozenset({"petugas"}), "Petugas"),
+                                definition_key="pengaduan-ptsp")
+    reply = InboundMessage(channel=EMAIL, source="imap:uji", external_id="<balas@contoh.id>", sender="siti@contoh.id",
+                           subject=f"Re: {opened.ticket.receipt_no}", text="Sudah dua hari, belum ada kabar.",
+                           received_at=rt.engine.now())
+    assert inbound.receive(rt, reply, instance_path=tmp_path / "instance").receipt_no == opened.ticket.receipt_no
+    post_login(client, "petugas", "rahasia-uji-123")
+    page = client.get(f"/admin/work/ticket/{opened.ticket.id}").get_data(as_text=True)
+    assert f"/admin/draf/tiket/{opened.ticket.id}" in page
+    messages = client.get(f"/admin/draf/tiket/{opened.ticket.id}").get_data(as_text=True)
+    assert "tiga jam" in messages and "Sudah dua hari, belum ada kabar." in messages

@@ -230,7 +230,7 @@ def _audit(uow: UnitOfWork, message: InboundMessage, now: datetime, outcome: str
 class DraftView:
     """A draft with its messages and their files, for the page that completes it."""
 
-    draft: DraftRecord
+    draft: DraftRecord | None  # None for replies to a ticket that was not filed from a draft
     messages: list[InboundMessageRecord]
     files: dict[int, list[InboundFileRecord]]  # by message id
 
@@ -251,6 +251,20 @@ def draft_view(store, draft_id: int) -> DraftView | None:
         for f in uow.inbound.files([m.id for m in messages if m.id is not None]):
             files.setdefault(f.message_id, []).append(f)
     return DraftView(draft, messages, files)
+
+
+def ticket_messages(store, ticket_id: int) -> DraftView | None:
+    """Every message that came in about a ticket: the draft it was filed from (if it was) and the replies
+    threaded to it, oldest first; None when none did. ``draft`` is the draft, if any."""
+    with store.unit_of_work(read_only=True) as uow:
+        draft = uow.inbound.draft_of_ticket(ticket_id)
+        messages = uow.inbound.messages(draft_id=draft.id if draft else None, ticket_id=ticket_id)
+        if not messages:
+            return None
+        files: dict[int, list[InboundFileRecord]] = {}
+        for f in uow.inbound.files([m.id for m in messages if m.id is not None]):
+            files.setdefault(f.message_id, []).append(f)
+    return DraftView(draft, messages, files)  # type: ignore[arg-type]
 
 
 def draft_of_ticket(store, ticket_id: int) -> DraftRecord | None:
@@ -337,4 +351,4 @@ def file_bytes(store, draft_id: int, file_id: int, instance_path: str | Path, *,
 
 
 __all__ = ["Received", "receive", "last_uid", "check_files", "inbound_channel", "DraftView", "open_drafts",
-           "draft_view", "draft_of_ticket", "file_draft", "discard_draft", "file_bytes", "SYSTEM"]
+           "draft_view", "ticket_messages", "draft_of_ticket", "file_draft", "discard_draft", "file_bytes", "SYSTEM"]
