@@ -194,3 +194,50 @@ def test_an_officer_adds_evidence_on_the_ticket_page(browser, server, rt, tmp_pa
     screenshot(page, "issue14", "06-bukti-konsol")
     row = [r for r in rt.store.audit_rows(ticket_id=opened.ticket.id) if r["detail"].get("event") == "attachment"]
     assert row and row[-1]["actor_id"] == "petugas"
+
+
+def _serious(page, context=None) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, context=context).response["violations"]
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in found
+            if v.get("impact") in ("critical", "serious")]
+
+
+def test_the_pages_of_issue_14_have_no_serious_accessibility_violations(browser, server, rt, tmp_path):
+    """axe-core over the pages and parts this issue added or changed, on a phone and on the console."""
+    from tests.conftest import walk_in_record
+    from workflow.core.guards import Actor
+
+    phone = _page(browser, PHONE)
+    found = {}
+    for path in ("/", "/lacak", "/tidak-ada"):
+        phone.goto(server + path)
+        found[path] = _serious(phone)
+    phone.goto(server + "/pengaduan/baru")
+    _fill_complaint(phone)
+    phone.click("#form-pengaduan button[type=submit]")
+    phone.wait_for_selector("#qr")
+    found["receipt"] = _serious(phone)
+    number = phone.inner_text("#receipt-no").strip()
+    ask_for_information(rt, number)
+    phone.goto(f"{server}/lacak?resi={number}")
+    phone.wait_for_selector("#form-lengkapi")
+    found["tracking with a reply"] = _serious(phone)
+
+    opened = rt.engine.open("pengaduan-ptsp", walk_in_record(), Actor("petugas", frozenset({"petugas"}), "Petugas"))
+    desk = _page(browser, DESKTOP)
+    desk.goto(server + "/login")
+    desk.fill("#username", "petugas")
+    desk.fill("#password", PASSWORD)
+    desk.click("button[type=submit]")
+    desk.wait_for_load_state()
+    desk.goto(f"{server}/admin/work/ticket/{opened.ticket.id}")
+    found["console evidence"] = _serious(desk, "#evidence")
+    desk.goto(f"{server}/admin/work/new")
+    found["console record evidence"] = _serious(desk, "#record-evidence")
+    desk.goto(f"{server}/admin/work/receipt/{opened.ticket.id}")
+    found["console receipt"] = _serious(desk, "#receipt")
+    desk.goto(f"{server}/admin/tidak-ada")
+    found["console 404"] = _serious(desk)
+    assert {k: v for k, v in found.items() if v} == {}
