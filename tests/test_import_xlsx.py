@@ -174,3 +174,17 @@ def test_a_csv_given_a_sheet_is_told_sheets_are_for_workbooks(tmp_path):
     path.write_text("tanggal\n", encoding="utf-8")
     result = run(runtime, "import", "complaints", str(path), "--sheet", "2021")
     assert result.exit_code == 1 and "--sheet is for an .xlsx workbook" in result.output
+
+
+def test_blank_rows_above_the_header_keep_the_row_numbers_of_the_sheet(tmp_path):
+    runtime = memory_runtime()
+    wb = Workbook()
+    ws = wb.active
+    ws.append([])
+    ws.append([])
+    ws.append(["No", "Tanggal", "Pemohon", "Perihal", "Sektr", "Jenis Izin", "Kategori", "Analisa", "Tindak Lanjut"])
+    ws.append(GOOD[0])
+    wb.save(tmp_path / "kosong.xlsx")
+    with pytest.raises(ImportFailed) as caught:
+        check_file(tmp_path / "kosong.xlsx", runtime.engine.definition("pengaduan-ptsp"), runtime.catalogs)
+    assert {(e.line, e.column) for e in caught.value.errors} == {(3, "sektr"), (3, "sektor")}

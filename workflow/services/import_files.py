@@ -26,7 +26,15 @@ MAX_UNZIPPED = 400 * 1024 * 1024  # a workbook's parts once inflated: a small zi
 MAX_ROWS = 200_000
 ROW_NUMBER = frozenset({"no", "nomor", "no urut", "nomor urut"})  # normalised: "No." is "no"
 
-Table = tuple[list[str], list[tuple[int, list[str]]]]
+
+
+class Header(list):
+    """The header's column names, and the line (or sheet row) they were read from."""
+
+    line = 1
+
+
+Table = tuple[Header, list[tuple[int, list[str]]]]
 
 
 def _fail(line: int, message: str, column: str = "") -> ImportFailed:
@@ -39,15 +47,19 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
     if size > MAX_BYTES:
         raise _fail(0, f"file is {size // 1024 // 1024} MiB; split it into files under {MAX_BYTES // 1024 // 1024} MiB")
     if path.suffix.lower() in (".xlsx", ".xlsm") or zipfile.is_zipfile(path):
-        header, rows = _read_xlsx(path, sheet)
+        header, rows, line = _read_xlsx(path, sheet)
     elif sheet is not None:
         raise _fail(0, f"--sheet is for an .xlsx workbook; {path.name} is read as CSV")
     else:
         header, rows = _read_csv(path)
-    return _drop_row_numbers(header, rows)
+        line = 1
+    names, rows = _drop_row_numbers(header, rows)
+    out = Header(names)
+    out.line = line
+    return out, rows
 
 
-def _drop_row_numbers(header: list[str], rows: list[tuple[int, list[str]]]) -> Table:
+def _drop_row_numbers(header: list[str], rows: list[tuple[int, list[str]]]) -> tuple[list[str], list]:
     names = [normalise(h) for h in header]
     keep = [i for i, name in enumerate(names) if name not in ROW_NUMBER]
     if len(keep) == len(names):
@@ -57,7 +69,7 @@ def _drop_row_numbers(header: list[str], rows: list[tuple[int, list[str]]]) -> T
     return [names[i].replace(" ", "_") for i in keep], out_rows
 
 
-def _read_csv(path: Path) -> Table:
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -120,7 +132,7 @@ def _text(value) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[tuple[int, list[str]]], int]:
     _check_zip(path)
     from openpyxl import load_workbook  # only an import of a workbook needs it
 
@@ -141,8 +153,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
         book.close()
 
 
-def _sheet_rows(ws) -> Table:
+def _sheet_rows(ws) -> tuple[list[str], list[tuple[int, list[str]]], int]:
     header: list[str] | None = None
+    header_line = 1
     rows: list[tuple[int, list[str]]] = []
     formulas: list[ImportLineError] = []
     for number, cells in enumerate(ws.iter_rows(min_row=1), start=1):
@@ -154,7 +167,7 @@ def _sheet_rows(ws) -> Table:
         if header is None:
             if not any(v.strip() for v in values):
                 continue
-            header = _header(number, values)
+            header, header_line = _header(number, values), number
             width = len(header)
             continue
         values = (values + [""] * width)[:width] if len(values) < width else values
@@ -170,7 +183,7 @@ def _sheet_rows(ws) -> Table:
         raise _fail(1, f"sheet '{ws.title}' is empty; its first row must name the columns")
     if formulas:
         raise ImportFailed(formulas)
-    return header, rows
+    return header, rows, header_line
 
 
 def _header(number: int, values: list[str]) -> list[str]:
@@ -192,4 +205,4 @@ def _header(number: int, values: list[str]) -> list[str]:
     return values
 
 
-__all__ = ["MAX_BYTES", "MAX_ROWS", "MAX_UNZIPPED", "ROW_NUMBER", "read_table"]
+__all__ = ["MAX_BYTES", "MAX_ROWS", "MAX_UNZIPPED", "ROW_NUMBER", "Header", "read_table"]

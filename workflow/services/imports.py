@@ -67,7 +67,7 @@ def check_file(path: Path, definition: Definition, catalogs: Catalogs, *, sheet:
 
     `path` is a CSV file or an .xlsx workbook (its first sheet, or `sheet`); see `import_files`."""
     header, rows = read_table(Path(path), sheet)
-    errors = _check_header(header)
+    errors = _check_header(header, header.line)
     if errors:
         raise ImportFailed(errors)
     states = _ClosingStates(definition)
@@ -87,17 +87,17 @@ def check_file(path: Path, definition: Definition, catalogs: Catalogs, *, sheet:
     return parsed
 
 
-def _check_header(header: list[str]) -> list[ImportLineError]:
-    """Unknown columns (with the closest known name) and missing required ones, on line 1."""
+def _check_header(header: list[str], line: int = 1) -> list[ImportLineError]:
+    """Unknown columns (with the closest known name) and missing required ones, on the header's line."""
     errors = []
     known = set(REQUIRED) | set(OPTIONAL)
     for name in header:
         if name not in known:
             hint = did_you_mean(name, known) or "columns: " + ", ".join(REQUIRED + OPTIONAL)
-            errors.append(ImportLineError(1, name, f"unknown column; {hint}"))
+            errors.append(ImportLineError(line, name, f"unknown column; {hint}"))
     for name in REQUIRED:
         if name not in header:
-            errors.append(ImportLineError(1, name, "required column is missing"))
+            errors.append(ImportLineError(line, name, "required column is missing"))
     return errors
 
 
