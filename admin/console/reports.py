@@ -42,13 +42,51 @@ def current_quarter(now: datetime) -> str:
     return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 
+SPANS = ("Q1", "Q2", "Q3", "Q4", "S1", "S2", *(f"{m:02d}" for m in range(1, 13)), "year", "range")
+
+
+def period_text(values) -> str:
+    """The period asked for: picked (``year`` and ``span``: a quarter, semester, month, the whole year, or a
+    ``range`` of ``from``..``to``), else typed or linked (``period``, e.g. ``2021-Q1``)."""
+    year, span = (values.get("year") or "").strip(), (values.get("span") or "").strip()
+    if year and span in SPANS:
+        if span == "year":
+            return year
+        if span == "range":
+            return f"{(values.get('from') or '').strip()}..{(values.get('to') or '').strip()}"
+        return f"{year}-{span}"
+    return (values.get("period") or "").strip()
+
+
+def picker(period, now: datetime) -> dict:
+    """What the period picker shows: the years to choose from, the spans with their labels, and the choice now."""
+    this_year = now.astimezone(OFFICE_TZ).year
+    years = sorted({*range(this_year - 6, this_year + 1), period.start.year}, reverse=True)
+    romans = ("I", "II", "III", "IV")
+    spans = [(tr("Triwulan", "Quarter"),
+              [(f"Q{q}", tr(f"Triwulan {romans[q - 1]}", f"Quarter {q}")) for q in (1, 2, 3, 4)]),
+             (tr("Semester", "Half year"), [(f"S{h}", tr(f"Semester {romans[h - 1]}", f"Half {h}")) for h in (1, 2)]),
+             (tr("Bulan", "Month"), [(f"{m:02d}", tr(*MONTHS[m - 1])) for m in range(1, 13)]),
+             (tr("Lainnya", "Other"), [("year", tr("Setahun penuh", "The whole year")),
+                                       ("range", tr("Rentang tanggal", "Date range"))])]
+    key = period.key
+    chosen = {"quarter": key[-2:], "semester": key[-2:], "month": key[-2:], "year": "year"}.get(period.kind, "range")
+    return {"years": years, "spans": spans, "year": period.start.year, "span": chosen,
+            "from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
+MONTHS = (("Januari", "January"), ("Februari", "February"), ("Maret", "March"), ("April", "April"), ("Mei", "May"),
+          ("Juni", "June"), ("Juli", "July"), ("Agustus", "August"), ("September", "September"),
+          ("Oktober", "October"), ("November", "November"), ("Desember", "December"))
+
+
 class ReportsView(SecureBaseView):
     """Laporan evaluasi pengaduan: the report of a period, downloads, root causes and action plans."""
 
     roles = frozenset({"supervisor"})
 
     def _period(self):
-        text = (request.values.get("period") or "").strip() or current_quarter(_now())
+        text = period_text(request.values) or current_quarter(_now())
         try:
             return parse_period(text), None
         except PeriodError as exc:
@@ -63,6 +101,7 @@ class ReportsView(SecureBaseView):
         definition = (request.args.get("definition") or "").strip() or None
         report = build_for_runtime(rt, period, definition_key=definition, now=_now(), evaluation_limit=PAGE_ROWS)
         return self.render("reports/index.html", report=report, period=period, definition=definition or "",
+                           picker=picker(period, _now()),
                            definitions=common.live_definitions(),
                            body=Markup(render_html_fragment(report)), formats=FORMATS,
                            causes=list_root_causes(rt.store), plans=list_action_plans(rt.store, period.key),

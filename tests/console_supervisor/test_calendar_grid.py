@@ -7,7 +7,7 @@ from datetime import date
 import lxml.html
 import pytest
 
-from tests.browser import MARKS, chromium, screenshot, serve
+from tests.browser import chromium, screenshot, serve
 
 from .conftest import PASSWORD, csrf_from, login
 
@@ -38,7 +38,8 @@ def test_a_click_closes_a_working_day_and_another_reopens_it(client, rt):
     assert closed.status_code == 302 and "month=12" in closed.headers["Location"]
     assert not rt.calendar.is_working_day(date(2026, 12, 2))
     _, days = grid(client)
-    assert days["2026-12-02"].get("data-kind") == "office" and "SK Gubernur 12/2026" in days["2026-12-02"].text_content()
+    assert days["2026-12-02"].get("data-kind") == "office"
+    assert "SK Gubernur 12/2026" in days["2026-12-02"].text_content()
     client.post("/admin/kalender/change", data={"csrf_token": token, "action": "toggle", "day": "2026-12-02"})
     assert rt.calendar.is_working_day(date(2026, 12, 2))
     client.post("/admin/kalender/change", data={"csrf_token": token, "action": "toggle", "day": "2026-12-24"})
@@ -60,7 +61,6 @@ def test_a_weekend_click_changes_nothing_and_a_post_without_token_is_refused(cli
 @pytest.mark.browser
 @pytest.mark.filterwarnings("ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning")
 def test_a_supervisor_closes_a_day_by_clicking_it_in_chromium(app, rt):
-    assert MARKS  # the browser tests' marks, applied above
     with serve(app, "calendar-grid") as base, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
         page.set_default_timeout(20000)
