@@ -8,6 +8,9 @@ complaint's stays and pauses are shown when its receipt number is given.
 """
 from __future__ import annotations
 
+import threading
+import time
+
 from flask import Flask, request
 from flask_admin import expose
 from markupsafe import Markup
@@ -48,6 +51,27 @@ def one_ticket(rt, receipt: str, now, book: DefinitionBook):
     return ticket_stages(rows, book, rt.engine.calendar, now) if rows else None
 
 
+CACHE_SECONDS = 300
+_sections: dict[tuple, tuple[float, object]] = {}
+_lock = threading.Lock()
+
+
+def cached_section(rt, period, by: str, locale: str, zone: str, now):
+    """`build_section`, kept `CACHE_SECONDS` per process for the same period, grouping and language: a busy
+    quarter's trail takes seconds to read (benchmarks/bench_stages.py), and supervisors open the page in turn.
+    The page says when its figures were measured."""
+    key = (id(rt), period.key, by, locale)
+    with _lock:
+        hit = _sections.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+    section = build_section(rt.store, period, catalogs=rt.catalogs, calendar=rt.engine.calendar, now=now,
+                            by=(by,), locale=locale, timezone=zone)
+    with _lock:
+        _sections[key] = (time.monotonic() + CACHE_SECONDS, section)
+    return section
+
+
 class StagesView(SecureBaseView):
     """Time per stage from the trail, with charts and tables side by side."""
 
@@ -68,8 +92,7 @@ class StagesView(SecureBaseView):
         by = request.args.get("by", "opd")
         by = by if by in BY else "opd"
         zone, _ = common.office_zone()
-        section = build_section(rt.store, period, catalogs=rt.catalogs, calendar=rt.engine.calendar, now=now,
-                                by=(by,), locale=locale, timezone=str(zone))
+        section = cached_section(rt, period, by, locale, str(zone), now)
         unit = common.tr("hari kerja", "working days")
         charts = {
             "state": Markup(bar_chart(common.tr("Lama waktu per tahapan", "Time per stage"), section.states[:15],
@@ -96,4 +119,4 @@ def register(admin, app: Flask) -> None:
                               url="/admin/tahapan"))
 
 
-__all__ = ["register", "StagesView", "current_quarter", "one_ticket", "num"]
+__all__ = ["register", "StagesView", "current_quarter", "one_ticket", "num", "cached_section", "CACHE_SECONDS"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from tests.console.conftest import login
 from tests.stage_quarter import MEASURED, walk_quarter
 from workflow.core.guards import Actor
@@ -22,6 +24,13 @@ def charts(html: str) -> list[ET.Element]:
         out.append(ET.fromstring(html[start:end]))
         at = end
     return out
+
+
+@pytest.fixture(autouse=True)
+def fresh_figures():
+    from admin.console import stages
+
+    stages._sections.clear()
 
 
 def test_a_supervisor_sees_where_the_quarter_s_complaints_waited(app, rt):
