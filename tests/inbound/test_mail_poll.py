@@ -211,3 +211,34 @@ def test_the_sweep_polls_the_mailbox_when_one_is_configured(rt, dovecot, imap_fo
     deliver(dovecot, imap_folder, email(subject="Kedua"))
     assert periodic.run_periodic(rt, tasks={"poll_mail": mail_jobs.poll_task}) == {"poll_mail": 0}  # not yet due
     assert len(inbound.open_drafts(rt.store)) == 1
+
+
+@pytest.mark.postgres
+def test_two_polls_at_once_on_postgresql_record_each_message_once(pg_engine, dovecot, imap_folder, mail_env,
+                                                                   tmp_path):
+    import threading
+
+    from tests.conftest import MONDAY_9_WIB, SOP
+    from workflow.runtime import build_runtime
+    from workflow.services.publish import publish
+
+    runtime = build_runtime(db=pg_engine)
+    publish(runtime.store, SOP.read_text(encoding="utf-8"), file=str(SOP), actor_id="admin", now=MONDAY_9_WIB)
+    for n in range(8):
+        deliver(dovecot, imap_folder, email(subject=f"Serentak {n}", message_id=f"<pg-{n}@contoh.id>",
+                                            files=(("bukti.pdf", PDF + bytes([n]), "application/pdf"),)))
+    results, start = [], threading.Barrier(2)
+
+    def run():
+        start.wait()
+        results.append(poll(runtime, tmp_path))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sum(r.outcomes.get("draft", 0) for r in results) == 8, [r.outcomes for r in results]
+    drafts = inbound.open_drafts(runtime.store)
+    assert sorted(d.subject for d in drafts) == [f"Serentak {n}" for n in range(8)]
+    assert all(len(inbound.draft_view(runtime.store, d.id).messages) == 1 for d in drafts)
