@@ -188,3 +188,26 @@ def test_blank_rows_above_the_header_keep_the_row_numbers_of_the_sheet(tmp_path)
     with pytest.raises(ImportFailed) as caught:
         check_file(tmp_path / "kosong.xlsx", runtime.engine.definition("pengaduan-ptsp"), runtime.catalogs)
     assert {(e.line, e.column) for e in caught.value.errors} == {(3, "sektr"), (3, "sektor")}
+
+
+def test_a_sheet_reaching_far_beyond_its_table_is_refused_quickly(tmp_path):
+    """A workbook whose last row is 1,048,576 (one stray cell) or that spans 200 columns is refused from its
+    dimension, before a million empty rows are read."""
+    runtime = memory_runtime()
+    definition = runtime.engine.definition("pengaduan-ptsp")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(COLUMNS)
+    ws.append(GOOD[0])
+    ws.cell(1_048_576, 1, "x")
+    wb.save(tmp_path / "jauh.xlsx")
+    with pytest.raises(ImportFailed, match="reaches row 1048576; the import reads up to row 210000"):
+        check_file(tmp_path / "jauh.xlsx", definition, runtime.catalogs)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(COLUMNS)
+    ws.cell(2, 200, "x")
+    wb.save(tmp_path / "lebar.xlsx")
+    with pytest.raises(ImportFailed, match="uses 200 columns; the import reads at most 64: delete the columns after BL"):
+        check_file(tmp_path / "lebar.xlsx", definition, runtime.catalogs)

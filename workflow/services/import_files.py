@@ -24,6 +24,8 @@ from workflow.spec.catalog import normalise
 MAX_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED = 400 * 1024 * 1024  # a workbook's parts once inflated: a small zip can expand enormously
 MAX_ROWS = 200_000
+MAX_COLUMNS = 64  # the evaluation table has 13; a wider sheet is something else
+MAX_SHEET_ROW = MAX_ROWS + 10_000  # the last sheet row read: openpyxl yields an empty row for every gap
 ROW_NUMBER = frozenset({"no", "nomor", "no urut", "nomor urut"})  # normalised: "No." is "no"
 
 
@@ -158,7 +160,17 @@ def _sheet_rows(ws) -> tuple[list[str], list[tuple[int, list[str]]], int]:
     header_line = 1
     rows: list[tuple[int, list[str]]] = []
     formulas: list[ImportLineError] = []
-    for number, cells in enumerate(ws.iter_rows(min_row=1), start=1):
+    # A workbook names its last row and column (its dimension); a crafted one names row 1,048,576 with one
+    # cell there, and openpyxl would yield a million empty rows before it. Read within bounds, or refuse.
+    from openpyxl.utils import get_column_letter
+
+    if (ws.max_column or 0) > MAX_COLUMNS:
+        raise _fail(1, f"sheet '{ws.title}' uses {ws.max_column} columns; the import reads at most {MAX_COLUMNS}: "
+                       f"delete the columns after {get_column_letter(MAX_COLUMNS)}")
+    if (ws.max_row or 0) > MAX_SHEET_ROW:
+        raise _fail(MAX_SHEET_ROW, f"sheet '{ws.title}' reaches row {ws.max_row}; the import reads up to row "
+                                   f"{MAX_SHEET_ROW}: delete the empty rows below the table, or split it")
+    for number, cells in enumerate(ws.iter_rows(min_row=1, max_row=MAX_SHEET_ROW, max_col=MAX_COLUMNS), start=1):
         for cell in cells:
             if cell.data_type == "f":
                 formulas.append(ImportLineError(number, cell.coordinate, f"holds a formula ({str(cell.value)[:40]}); "
@@ -205,4 +217,4 @@ def _header(number: int, values: list[str]) -> list[str]:
     return values
 
 
-__all__ = ["MAX_BYTES", "MAX_ROWS", "MAX_UNZIPPED", "ROW_NUMBER", "Header", "read_table"]
+__all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "MAX_SHEET_ROW", "MAX_UNZIPPED", "ROW_NUMBER", "Header", "read_table"]
