@@ -28,7 +28,6 @@ BOX_H = 48  # the least height of a state box; a long name makes it taller
 STATE_CHARS = 20  # characters per line of a state name (12px)
 LABEL_CHARS = 18  # characters per line of an arrow label (11px)
 CHAR_W = 6.2  # a generous average width of an 11px character
-STATE_CHAR_W = 6.8
 LINE_H = 13
 GUTTER_V = 164  # base width between columns: room for a label beside the tracks
 GUTTER_H = 34  # base height between rows
