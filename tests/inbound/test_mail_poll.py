@@ -242,3 +242,15 @@ def test_two_polls_at_once_on_postgresql_record_each_message_once(pg_engine, dov
     drafts = inbound.open_drafts(runtime.store)
     assert sorted(d.subject for d in drafts) == [f"Serentak {n}" for n in range(8)]
     assert all(len(inbound.draft_view(runtime.store, d.id).messages) == 1 for d in drafts)
+
+
+def test_a_message_over_the_mailbox_limit_opens_a_draft_from_its_headers_and_says_why(rt, dovecot, imap_folder,
+                                                                                    mail_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("ALUR_IMAP_MAX_MB", "1")
+    deliver(dovecot, imap_folder, email(subject="Berkas besar", files=(("scan.pdf", PDF + b"x" * 1_500_000,
+                                                                         "application/pdf"),)))
+    assert poll(rt, tmp_path).outcomes == {"draft": 1}
+    [draft] = inbound.open_drafts(rt.store)
+    [message] = inbound.draft_view(rt.store, draft.id).messages
+    assert draft.subject == "Berkas besar" and draft.contact == "siti@contoh.id"
+    assert "melebihi batas 1 MB" in message.notes[0] and inbound.draft_view(rt.store, draft.id).files == {}

@@ -11,6 +11,7 @@ Settings (environment; docs/operations.md, "Complaints by email"):
     ALUR_IMAP_EVERY       seconds between polls on the sweep (default 60)
     ALUR_IMAP_BATCH       messages read per poll at most (default 200; the next poll goes on)
     ALUR_IMAP_TIMEOUT     seconds a server may take to answer (default 30)
+    ALUR_IMAP_MAX_MB      a larger message is recorded from its headers only, with a note (default 60)
 
 How nothing is read twice or lost: the poll asks for the UIDs above the highest one recorded for the
 folder's UIDVALIDITY, oldest first, and records each message (its draft, thread or evidence included) in
@@ -28,7 +29,7 @@ import logging
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping
@@ -59,6 +60,7 @@ class MailSettings:
     every: float = DEFAULT_EVERY
     batch: int = DEFAULT_BATCH
     timeout: float = 30.0
+    max_bytes: int = 60 * 1024 * 1024  # a message larger is recorded from its headers only
 
     @property
     def source(self) -> str:
@@ -94,7 +96,7 @@ def settings_from(env: Mapping[str, str]) -> MailSettings | None:
     numbers = {}
     for key, default, kind in (("ALUR_IMAP_PORT", 993 if security == "ssl" else 143, int),
                                ("ALUR_IMAP_EVERY", DEFAULT_EVERY, float), ("ALUR_IMAP_BATCH", DEFAULT_BATCH, int),
-                               ("ALUR_IMAP_TIMEOUT", 30.0, float)):
+                               ("ALUR_IMAP_TIMEOUT", 30.0, float), ("ALUR_IMAP_MAX_MB", 60, int)):
         text = get(key)
         try:
             numbers[key] = kind(text) if text is not None else default
@@ -104,7 +106,8 @@ def settings_from(env: Mapping[str, str]) -> MailSettings | None:
             raise InboundError(f"{key}={text!r} is out of range")
     return MailSettings(host=host, username=username, password=password, port=numbers["ALUR_IMAP_PORT"],
                         security=security, folder=get("ALUR_IMAP_FOLDER") or "INBOX", every=numbers["ALUR_IMAP_EVERY"],
-                        batch=numbers["ALUR_IMAP_BATCH"], timeout=numbers["ALUR_IMAP_TIMEOUT"])
+                        batch=numbers["ALUR_IMAP_BATCH"], timeout=numbers["ALUR_IMAP_TIMEOUT"],
+                        max_bytes=numbers["ALUR_IMAP_MAX_MB"] * 1024 * 1024)
 
 
 def instance_path() -> Path:
@@ -143,9 +146,16 @@ class PollResult:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
 
-def _fetch(box, uid: int) -> tuple[bytes, datetime | None]:
+def _size(box, uid: int) -> int:
+    typ, data = box.client.uid("FETCH", str(uid), "(RFC822.SIZE)")
+    found = re.search(rb"RFC822\.SIZE (\d+)", b" ".join(d if isinstance(d, bytes) else d[0] for d in data or []
+                                                      if d is not None)) if typ == "OK" else None
+    return int(found.group(1)) if found else 0
+
+
+def _fetch(box, uid: int, part: str = "BODY.PEEK[]") -> tuple[bytes, datetime | None]:
     """The message's bytes (without setting \\Seen) and the server's arrival time (INTERNALDATE)."""
-    typ, data = box.client.uid("FETCH", str(uid), "(BODY.PEEK[] INTERNALDATE)")
+    typ, data = box.client.uid("FETCH", str(uid), f"({part} INTERNALDATE)")
     if typ != "OK":
         raise InboundError(f"the IMAP server did not return message UID {uid}: {data!r}")
     for item in data:
@@ -186,8 +196,15 @@ def poll(runtime, settings: MailSettings, *, folder_path: Path | None = None, li
         validity = int(box.folder.status(settings.folder, ["UIDVALIDITY"])["UIDVALIDITY"])
         last = inbound.last_uid(runtime.store, settings.source, validity)
         for uid in new_uids(box, last)[:limit or settings.batch]:
-            raw, arrived = _fetch(box, uid)
+            size = _size(box, uid)
+            too_big = size > settings.max_bytes  # a parser has limits: read the headers only, say so on the draft
+            raw, arrived = _fetch(box, uid, "BODY.PEEK[HEADER]" if too_big else "BODY.PEEK[]")
             message = read_message(raw, arrived, source=settings.source, uidvalidity=validity, uid=uid, now=clock())
+            if too_big:
+                message = replace(message, notes=message.notes + (
+                    f"Pesan ini {size // (1024 * 1024)} MB, melebihi batas {settings.max_bytes // (1024 * 1024)} MB: "
+                    "isi dan lampirannya tidak dibaca. Buka pesan aslinya di kotak surat kantor, atau minta pengadu "
+                    "mengirim ulang dalam beberapa pesan.",))
             received = inbound.receive(runtime, message, instance_path=folder_path or instance_path(), now=clock())
             result.add(received.outcome)
             try:
