@@ -24,6 +24,7 @@ from workflow.services.staffing import staffing_warnings
 from workflow.spec.diagram import render_mermaid, render_svg
 from workflow.spec.diff import impact, semantic_diff, text_diff
 from workflow.spec.loader import check_definition
+from workflow.spec.messages import translate
 from workflow.store.queries import definitions as stored
 from workflow.store.queries.dashboard import open_counts_by_state
 
@@ -263,6 +264,8 @@ class DefinitionsView(SecureBaseView):
                 stale: str | None = None, checked: bool = False, status: int = 200):
         lines = text.splitlines()
         snippets = {}
+        if result is not None and result.problems:  # said in the supervisor's language (workflow.spec.messages)
+            result.problems = [translate(p, common.lang()) for p in result.problems]
         if result is not None:
             for p in result.problems:
                 if p.line and 0 < p.line <= len(lines):

@@ -54,7 +54,8 @@ def test_an_invalid_definition_shows_its_problems_at_their_lines_and_publishes_n
         assert first.get("data-line") == str(BROKEN_LINE)
         text = first.text_content()
         assert f"baris {BROKEN_LINE}" in text and "terverifikasi_x" in text
-        assert "did you mean 'terverifikasi'?" in text  # the hint tells the fix
+        assert "maksud Anda 'terverifikasi'?" in text  # the hint tells the fix, in Indonesian (workflow.spec.messages)
+        assert "tahap 'terverifikasi_x' tidak dikenal" in text
         assert "to: terverifikasi_x" in text  # the offending line itself is quoted
         assert str(BROKEN_LINE) in doc.get_element_by_id("yaml-source").get("data-error-lines")
         assert doc.get_element_by_id("yaml-source").text_content() == BROKEN  # the edited text is kept

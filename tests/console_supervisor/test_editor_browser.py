@@ -61,7 +61,7 @@ def test_supervisor_fixes_a_broken_definition_guided_by_the_error_and_publishes_
     message = problem.inner_text()
     assert f"baris {line}" in message and "terverifikasi_x" in message
     hint = problem.locator(".hint").inner_text()
-    suggestion = re.search(r"did you mean '([a-z_]+)'\?", hint).group(1)
+    suggestion = re.search(r"maksud Anda '([a-z_]+)'\?", hint).group(1)  # the editor speaks Indonesian
     assert suggestion == "terverifikasi"
     assert page.locator(f"#yaml-gutter .ln-error[data-line='{line}']").count() == 1
     assert page.locator("#yaml-marks .mark").count() >= 1

@@ -49,21 +49,25 @@ def _templates(ctx: click.Context) -> set[str] | None:
 @definitions.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON (for editors and CI).")
+@click.option("--lang", "lang", type=click.Choice(["en", "id"]), envvar="ALUR_LANG", default="en", show_default=True,
+              help="Language of the messages and hints (id: Indonesian, as the console's editor shows them); "
+                   "also ALUR_LANG. Codes stay the same.")
 @click.pass_context
-def definitions_validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+def definitions_validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, lang: str) -> None:
     """Check definitions; lists every problem with file:line:column and exits 1 if any."""
     from workflow.spec.loader import check_definition
+    from workflow.spec.messages import format_problem, translate
 
     all_problems = []
     rt = _staffed_runtime(ctx)
     for path in paths:
         definition, problems = check_definition(path.read_text(encoding="utf-8"), str(path), templates=_templates(ctx),
                                                 catalogs=rt.catalogs if rt is not None else None)
-        all_problems.extend(problems)
+        all_problems.extend(translate(p, lang) for p in problems)
         if not as_json:
             if problems:
                 for problem in problems:
-                    click.echo(str(problem))
+                    click.echo(format_problem(problem, lang))
             else:
                 assert definition is not None
                 click.secho(f"{path}: ok ({definition.key}: {len(definition.states)} states, "
@@ -74,7 +78,8 @@ def definitions_validate(ctx: click.Context, paths: tuple[Path, ...], as_json: b
         click.echo(json.dumps([p.as_dict() for p in all_problems], ensure_ascii=False, indent=2))
     if all_problems:
         if not as_json:
-            click.secho(f"{len(all_problems)} problem(s)", fg="red", err=True)
+            click.secho(f"{len(all_problems)} masalah" if lang == "id" else f"{len(all_problems)} problem(s)",
+                        fg="red", err=True)
         sys.exit(1)
 
 
