@@ -18,6 +18,7 @@ import click
 import yaml
 
 from notifications.templates import available_templates
+from workflow.core.box import box_channels, latest_box_day
 from workflow.core.guards import Actor
 from workflow.services import users
 from workflow.services.agencies import import_agencies
@@ -92,14 +93,14 @@ def seed_demo_tickets(rt, now: datetime) -> int:
         return 0
     data = demo_data()
     actors = _actors(rt)
-    kanal = rt.catalogs.get("kanal")
     count = 0
     for item in data.get("tickets") or ():
         at = now - timedelta(days=float(item.get("days_ago", 0)))
         record = {**(data.get("record") or {}), **(item.get("record") or {})}
-        if (kanal and record.get("kanal") in kanal.entries and
-                kanal.entries[record["kanal"]].extra.get("collection_date")):
-            record["tanggal_ambil_kotak"] = at.date().isoformat()
+        definition = rt.engine.definition(item.get("definition") or rt.intake_definition())
+        box = next((b for b in box_channels(definition, rt.catalogs) if b.code == record.get("kanal")), None)
+        if box is not None:  # the box is opened on its days only: the last one before the complaint is typed
+            record[box.field] = latest_box_day(definition, box, at.date()).isoformat()
         record = _known_codes(rt, {k: v for k, v in record.items() if v is not None})
         opener = actors[item.get("by") or data["opened_by"]]
         opened = rt.engine.open(item.get("definition") or rt.intake_definition(), record, opener, now=at)

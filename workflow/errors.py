@@ -24,8 +24,10 @@
     ├── MachineError             a definition and its state machine disagree (a bug, never the user's)
     ├── MigrationError           a ticket migration plan cannot be applied
     ├── ImportFailed             a CSV import was refused; carries every bad line
-    ├── InboundError (ValueError) a mailbox or gateway setting is missing or malformed (says what to set)
     ├── StoreUnavailable         the database cannot answer now (restarting, unreachable, locked); retry soon
+    ├── BoxSessionRefused (ValueError) a complaint box session cannot be opened or closed (says why)
+    ├── DispositionRefused (ValueError) a referral's status update cannot be recorded (says why)
+    ├── InboundError (ValueError) a mailbox or gateway setting is missing or malformed (says what to set)
     └── NotificationError        (notifications/errors.py: the notifications part's own branch)
         ├── ConfigurationError (ValueError)   a channel setting is missing or malformed
         ├── DeliveryError                     a send failed; ``retryable`` says whether to try again
@@ -197,6 +199,14 @@ class AuditKeyError(AlurError):
     """An audit signing key or checkpoint cannot be read or used; the message says which file and what to do."""
 
 
+class BoxSessionRefused(AlurError, ValueError):
+    """A complaint box session cannot be opened or closed as asked; the message (Indonesian) says why."""
+
+
+class DispositionRefused(AlurError, ValueError):
+    """A referring body's status update cannot be recorded as asked; the message (Indonesian) says why."""
+
+
 class StoreUnavailable(AlurError):
     """The database cannot answer now (a PostgreSQL restart, a dropped connection, SQLite's lock timeout).
     Nothing was written; the entry points answer 503 with Retry-After so clients and people try again."""
@@ -259,5 +269,6 @@ __all__ = [
     "AlurError", "DefinitionProblem", "DefinitionError", "UnknownDefinition", "TicketNotFound", "RootCauseNotFound",
     "Refusal", "TransitionRejected", "InvalidInput", "ConcurrentUpdate", "AuthError", "CalendarEditError",
     "PeriodError", "OfficeError", "AttachmentRejected", "AttachmentUnreadable", "AuditChainBroken", "AuditKeyError",
-    "MachineError", "MigrationError", "StoreUnavailable", "ImportLineError", "ImportFailed", "InboundError",
+    "MachineError", "MigrationError", "StoreUnavailable", "BoxSessionRefused", "DispositionRefused",
+    "ImportLineError", "ImportFailed", "InboundError",
 ]

@@ -70,6 +70,7 @@ def pages() -> tuple:
     from admin.console import (
         auditor,
         calendar,
+        channels,
         dashboard,
         definitions,
         drafts,
@@ -85,8 +86,8 @@ def pages() -> tuple:
         work,
     )
 
-    return (work, drafts, opd, users, dashboard, stages, definitions, calendar, office, sop, auditor, duplicates, reports,
-            inbox, handoffs)
+    return (work, drafts, opd, users, dashboard, stages, definitions, calendar, office, sop, auditor, duplicates,
+            reports, inbox, handoffs, channels)
 
 
 def init_app(app: Flask) -> Admin:

@@ -52,6 +52,7 @@ from .common import tr
 
 logger = logging.getLogger(__name__)
 
+PREFILLED_TYPES = ("choice", "date")  # what a link may fill in on the record form (never identity or text)
 RECORD_CHANNELS = ("langsung", "telepon", "whatsapp", "sms", "email", "kotak", "surat", "sipeka", "website")
 
 
@@ -399,6 +400,9 @@ class WorkView(SecureBaseView):
             return redirect(url_for(".index"))
         typed: dict[str, Any] = {}
         errors: dict[str, str] = {}
+        if request.method == "GET":  # prefilled from a link (a complaint box session: its channel and day)
+            typed = {f.name: request.args[f.name] for f in definition.record
+                     if f.name in request.args and not f.identity and f.type in PREFILLED_TYPES}
         if request.method == "POST":
             typed = common.form_values(definition.record, request.form)
             raw = {k: v for k, v in typed.items() if not (isinstance(v, bool) and v is False)}

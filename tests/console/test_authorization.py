@@ -40,6 +40,14 @@ EXPECTED: dict[str, set[str]] = {
     "drafts.draft": {"petugas"} | SUP,
     "drafts.discard": {"petugas"},
     "drafts.file": {"petugas"} | SUP,
+    # complaint box sessions and referrals from other bodies (admin/console/channels.py)
+    "box.index": {"petugas"} | SUP,
+    "box.session": {"petugas"} | SUP,
+    "box.open": {"petugas"},
+    "box.close": {"petugas"},
+    "dispositions.index": CASE,
+    "dispositions.export": CASE,
+    "dispositions.mark": CASE,
     "drafts.ticket": {"petugas"} | SUP,
     # OPD liaisons (admin/console/opd.py)
     "opd.index": {"esdm"},
@@ -111,7 +119,8 @@ def admin_rules(app):
 def url_for_rule(rule, ticket_id: int) -> str:
     values = {"ticket_id": ticket_id, "key": "pengaduan-ptsp", "version": 1, "fmt": "jsonl", "export_type": "csv",
               "action": "abaikan", "plan_id": 1, "message_id": 1, "delivery_id": 1, "attachment_id": 1,
-              "user_id": 1, "document_id": 1, "number": 1, "draft_id": 1, "file_id": 1}
+              "user_id": 1, "document_id": 1, "number": 1, "draft_id": 1, "file_id": 1,
+              "session_id": 1, "obligation": "diterima", "kind": "csv"}
     url = rule.rule
     for name in rule.arguments:
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(values[name]), url)

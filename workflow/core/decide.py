@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from workflow.core import handoffs
 from workflow.core.audit import AuditEvent, identity_digest
 from workflow.core.calendar import OFFICE_TZ
 from workflow.core.clocks import Calendar, apply_clock_rules
+from workflow.core.dispositions import record_problems
 from workflow.core.guards import Actor, GuardContext, Verdict, evaluate
 from workflow.core.inputs import validate_fields
 from workflow.core.machine import move
@@ -63,18 +64,23 @@ def check_record(definition: Definition, record: Mapping[str, Any], catalogs: Ca
     """The record's values, typed and normalised; `InvalidInput` naming every bad field (``today``, the office's
     date, for date rules that refuse days still to come)."""
     values, errors = validate_fields(definition.record, record, catalogs, today=today)
-    errors.update(channel_rules(values, catalogs))
+    errors.update(channel_rules(values, catalogs, [f.name for f in definition.record]))
     if errors:
         raise InvalidInput(errors)
     return values
 
 
-def channel_rules(values: Mapping[str, Any], catalogs: Catalogs) -> dict[str, str]:
-    """Rules a catalog attaches to a channel (the complaint box needs its collection date)."""
+def channel_rules(values: Mapping[str, Any], catalogs: Catalogs, declared: Iterable[str] = ()) -> dict[str, str]:
+    """Rules a catalog attaches to a channel: the complaint box needs the day it was opened (in the field its
+    ``collection_date`` names), a referral its body's reference number (`workflow.core.dispositions`); each
+    applies when the definition declares the field (``declared``)."""
     channel = catalogs.get("kanal").get(values.get("kanal", "")) if "kanal" in catalogs else None
-    if channel is not None and channel.extra.get("collection_date") and not values.get("tanggal_ambil_kotak"):
-        return {"tanggal_ambil_kotak": "wajib diisi untuk pengaduan dari kotak pengaduan"}
-    return {}
+    box_field = channel.extra.get("collection_date") if channel is not None else None
+    errors = {}
+    if isinstance(box_field, str) and box_field in declared and not values.get(box_field):
+        errors[box_field] = f"wajib diisi untuk pengaduan dari {channel.label.lower()}"
+    errors.update(record_problems(values, catalogs, declared))
+    return errors
 
 
 def open_ticket(definition: Definition, values: Mapping[str, Any], actor: Actor, *, now: datetime,

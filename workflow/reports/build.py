@@ -138,6 +138,7 @@ def build_report(store, period: Period | str, *, catalogs: Catalogs | None = Non
         clocks_described=tuple(f"{spec.label}: {spec.budget.describe()}" for spec in clock_specs.values()),
         audit_checkpoint=audit_anchor(store),
         stages=_stages(store, period, catalogs, calendar, now, definition_key, office),
+        dispositions=_dispositions(store, period, catalogs, calendar, now, definition_key),
     )
     return _with_analysis(report)
 
@@ -151,6 +152,15 @@ def _stages(store, period: Period, catalogs: Catalogs, calendar: Any, now: datet
 
     return build_section(store, period, catalogs=catalogs, calendar=calendar or WorkingCalendar(), now=now,
                          by=REPORT_BY, definition_key=definition_key, timezone=office.timezone)
+
+
+def _dispositions(store, period: Period, catalogs: Catalogs, calendar: Any, now: datetime,
+                  definition_key: str | None):
+    """Referrals per referring body (`workflow.reports.dispositions`, table 3.8)."""
+    from workflow.core.calendar import WorkingCalendar
+    from workflow.reports.dispositions import disposition_lines
+
+    return disposition_lines(store, period, catalogs, calendar or WorkingCalendar(), now, definition_key)
 
 
 def audit_anchor(store) -> AuditAnchor | None:

@@ -197,6 +197,19 @@ class PublicationStamp:
 
 
 @dataclass(frozen=True)
+class DispositionLine:
+    """One referring body's referrals of the period (table 3.8, `workflow.reports.dispositions`)."""
+
+    channel: str
+    body: str
+    received: int
+    closed: int
+    closed_in_time: int  # closed by the body's own deadline
+    open_late: int  # still open past the body's deadline
+    updates_late: int  # status updates the body expects, made late or not yet made past their due time
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     office: str
@@ -233,6 +246,7 @@ class Report:
     narrative: tuple[Narrative, ...] = field(default=())  # the office's text; empty: generated (reports.narrative)
     publication: PublicationStamp | None = None  # set on a published report, rendered from its stored content
     stages: StageSection | None = None  # where complaints waited, from the audit trail (workflow.reports.stages)
+    dispositions: tuple[DispositionLine, ...] = field(default=())  # referrals per referring body (table 3.8)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (tuples become lists; derived rates included)."""
@@ -248,4 +262,4 @@ class Report:
 
 
 __all__ = ["AuditAnchor", "Count", "RekapItem", "RekapSector", "Rekapitulasi", "EvaluationRow", "ClockStats", "Holiday",
-           "CalendarInfo", "Sla", "RootCauseLine", "ActionPlanLine", "Report", "Narrative", "PublicationStamp"]
+           "CalendarInfo", "Sla", "RootCauseLine", "ActionPlanLine", "DispositionLine", "Report", "Narrative", "PublicationStamp"]

@@ -78,7 +78,7 @@ def render_docx(report: Report) -> bytes:
     doc.add_heading("3.2 Jenis Layanan Pengaduan", level=2)
     doc.add_paragraph("Pengaduan menurut kategori, kanal, tingkat, status penyelesaian dan bulan:")
     docx_charts(doc, pictures, ("bulan", "kategori", "sektor"))
-    for number in ("3.2", "3.3", "3.4", "3.5", "3.6", "3.7"):
+    for number in ("3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8"):
         _table(doc, tables[number])
     doc.add_heading("3.3 Rekapitulasi Pengaduan", level=2)
     doc.add_paragraph(

@@ -166,7 +166,7 @@ def render_html_fragment(report: Report) -> str:
         img("bulan", "Pengaduan per bulan"), img("kategori", "Pengaduan per kategori"),
         img("sektor", "Pengaduan per sektor"), img("ketepatan", "Ketepatan waktu per tahapan"), "</section>",
         "<h2>BAB III PELAKSANAAN PELAYANAN PENGADUAN</h2><h3>3.3 Rekapitulasi Pengaduan</h3>", _table(t["3.1"]),
-        "<h3>3.2 Jenis Layanan Pengaduan</h3>", *(_table(t[n]) for n in ("3.2", "3.3", "3.4", "3.5", "3.6", "3.7")),
+        "<h3>3.2 Jenis Layanan Pengaduan</h3>", *(_table(t[n]) for n in ("3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8")),
         "<h2>BAB IV EVALUASI PELAKSANAAN PELAYANAN PENGADUAN</h2>",
         f"<h3>4.1 Evaluasi Pelayanan Pengaduan pada Periode {escape(report.period_label)}</h3>", _table(t["4.1"]),
         "<h3>4.2 Ketepatan Waktu Penyelesaian</h3>",

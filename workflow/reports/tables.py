@@ -191,7 +191,8 @@ def publication_rows(report: Report) -> tuple[tuple[str, str], ...]:
 
 def report_tables(report: Report) -> list[Table]:
     """Every table of the report, in document order."""
-    from workflow.reports.stage_tables import stage_tables  # it builds on this module's Table
+    from workflow.reports.dispositions import disposition_table  # it builds on this module's Table
+    from workflow.reports.stage_tables import stage_tables
 
     return [
         rekap_table(report),
@@ -202,6 +203,7 @@ def report_tables(report: Report) -> list[Table]:
         _count_table("3.6", "Pengaduan per bulan", "bulan", "Bulan", report.by_month, report.total),
         _count_table("3.7", "Pengaduan per kategori hasil penyelesaian (standar)", "kategori_hasil", "Kategori hasil",
                      report.by_category, report.total),
+        disposition_table(report),
         evaluation_table(report),
         sla_table(report),
         sla_opd_table(report),

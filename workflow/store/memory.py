@@ -24,6 +24,7 @@ from workflow.errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
 from workflow.store.memory_accounts import MemoryApiKeys, MemoryIdempotency, MemoryUsers
 from workflow.store.memory_deliveries import MemoryDeliveries, MemoryInbox, MemoryOutbox
 from workflow.store.memory_escalations import MemoryEscalations
+from workflow.store.memory_channels import MemoryBoxSessions, MemoryDispositions
 from workflow.store.memory_inbound import MemoryInbound
 from workflow.store.memory_office import MemoryAgencies, MemoryOffice
 from workflow.store.memory_report_documents import MemoryReportDocuments
@@ -74,6 +75,8 @@ class _Tables:
     inbound_messages: dict[int, Any] = field(default_factory=dict)  # id -> InboundMessageRecord
     inbound_files: dict[int, Any] = field(default_factory=dict)  # id -> InboundFileRecord
     report_documents: dict[int, Any] = field(default_factory=dict)  # id -> ReportDocumentRecord
+    box_sessions: dict[int, Any] = field(default_factory=dict)  # id -> BoxSessionRecord (port_channels)
+    disposition_updates: list[Any] = field(default_factory=list)  # DispositionUpdate
     report_versions: list[Any] = field(default_factory=list)  # ReportVersionRecord
     report_publications: dict[int, Any] = field(default_factory=dict)  # number -> PublicationRecord
     ids: dict[str, int] = field(default_factory=dict)
@@ -386,6 +389,7 @@ class MemoryUnitOfWork:
         self.office, self.agencies = MemoryOffice(tables), MemoryAgencies(tables)
         self.inbound = MemoryInbound(tables)
         self.report_documents = MemoryReportDocuments(tables)
+        self.box_sessions, self.dispositions = MemoryBoxSessions(tables), MemoryDispositions(tables)
         self.outbox, self.deliveries, self.inbox = MemoryOutbox(tables), MemoryDeliveries(tables), MemoryInbox(tables)
         self.committed = False
 

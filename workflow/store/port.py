@@ -27,6 +27,7 @@ from workflow.core.audit import AuditEvent
 from workflow.core.checkpoints import Checkpoint
 from workflow.core.escalation import DueRung, RungChange
 from workflow.core.ticket import Change, ClockRun, Ticket
+from workflow.store.port_channels import BoxSessionRepository, DispositionRepository
 from workflow.store.port_deliveries import DeliveryRepository, InboxRepository, OutboxRepository
 from workflow.store.port_inbound import InboundRepository
 from workflow.store.port_office import AgencyRepository, OfficeRepository
@@ -426,6 +427,8 @@ class UnitOfWork(Protocol):
     agencies: AgencyRepository
     inbound: InboundRepository  # drafts and messages that arrived by email or WhatsApp (workflow.store.port_inbound)
     report_documents: ReportDocumentRepository  # report drafts and publications (port_report_documents)
+    box_sessions: BoxSessionRepository  # complaint box openings (workflow.store.port_channels)
+    dispositions: DispositionRepository  # status updates owed to referring bodies
 
     def commit(self) -> None: ...
 

@@ -19,6 +19,7 @@ from workflow.store.db import current_revision, unavailable, upgrade
 from workflow.store.sql.apikeys import SqlApiKeys, SqlIdempotency
 from workflow.store.sql.audit import AuditTail, SqlAuditLog, audit_count, audit_head, audit_rows, stored_rows
 from workflow.store.sql.calendar import SqlClockRuns, SqlClosures
+from workflow.store.sql.channels import SqlBoxSessions, SqlDispositions
 from workflow.store.sql.deliveries import SqlDeliveries, SqlInbox, SqlOutbox
 from workflow.store.sql.escalations import SqlEscalations
 from workflow.store.sql.inbound import SqlInbound
@@ -62,6 +63,8 @@ class SqlUnitOfWork:
     agencies = cached_property(lambda self: SqlAgencies(self.conn))
     inbound = cached_property(lambda self: SqlInbound(self.conn))
     report_documents = cached_property(lambda self: SqlReportDocuments(self.conn))
+    box_sessions = cached_property(lambda self: SqlBoxSessions(self.conn))
+    dispositions = cached_property(lambda self: SqlDispositions(self.conn))
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
