@@ -101,3 +101,39 @@ def test_the_database_refuses_to_change_a_publication(db_engine, statement):
             conn.commit()
     with store.unit_of_work(read_only=True) as uow:
         assert uow.report_documents.publication(1).content == '{"total": 3}'
+
+
+@pytest.mark.postgres
+def test_two_writers_of_the_same_version_on_postgresql_one_wins(pg_engine):
+    """The second writer waits on the row lock, then finds the version moved on: False, nothing written."""
+    import threading
+    import time
+
+    from workflow.store.sql import SqlStore
+
+    store = SqlStore(pg_engine)
+    with store.unit_of_work() as uow:
+        doc_id = uow.report_documents.add(DRAFT)
+        uow.commit()
+    results: dict[str, bool] = {}
+    first_wrote = threading.Event()
+
+    def second() -> None:
+        first_wrote.wait(5)
+        with store.unit_of_work() as uow:
+            results["second"] = uow.report_documents.update(
+                replace(DRAFT, id=doc_id, version=2, sections={**SECTIONS, "analisa": "kedua"}), expected_version=1)
+            uow.commit()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with store.unit_of_work() as uow:
+        results["first"] = uow.report_documents.update(
+            replace(DRAFT, id=doc_id, version=2, sections={**SECTIONS, "analisa": "pertama"}), expected_version=1)
+        first_wrote.set()
+        time.sleep(0.5)  # the second writer is now blocked on the row
+        uow.commit()
+    thread.join(10)
+    assert results == {"first": True, "second": False}
+    with store.unit_of_work(read_only=True) as uow:
+        assert uow.report_documents.get(doc_id).sections["analisa"] == "pertama"
