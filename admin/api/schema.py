@@ -67,6 +67,8 @@ COMPONENTS: dict[str, dict] = {
         "properties": {
             "receipt_no": STR, "state": STR, "created_at": DT,
             "token": nullable({**STR, "description": "tracking token, returned once (null on an idempotent replay)"}),
+            "tracking_pin": nullable({**STR, "description": "six-digit tracking PIN to read out with the receipt "
+                                                            "number, returned once (null on a replay)"}),
             "tracking_url": nullable(STR), "replayed": {"type": "boolean"},
         },
     },

@@ -123,14 +123,15 @@ def create_ticket(rt, body, definition=None, **headers):
 
     def answer(t) -> dict:  # what a retry with the same Idempotency-Key gets (no token: it is shown once)
         return {"receipt_no": t.receipt_no, "state": t.state, "created_at": iso(t.created_at),
-                "token": None, "tracking_url": None, "replayed": False}
+                "token": None, "tracking_pin": None, "tracking_url": None, "replayed": False}
 
     claim = idempotency.key_claim(key, headers.get("Idempotency-Key"), idempotency.request_hash(body), answer)
     opened = file_complaint(rt, body, key.actor(), definition_key=intake_key(definition), key=claim)
     if not isinstance(opened, Opened):
         return idempotency.replay(opened, claim)
     t = opened.ticket
-    response = jsonify({**answer(t), "token": opened.token, "tracking_url": tracking_url(rt, t.receipt_no, opened.token)})
+    response = jsonify({**answer(t), "token": opened.token, "tracking_pin": getattr(opened, "pin", None),
+                        "tracking_url": tracking_url(rt, t.receipt_no, opened.token)})
     response.status_code = 201
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,6 +1,7 @@
 """/api/v1: keys and scopes, intake with Idempotency-Key, tracking, lists, transitions, problem+json."""
 from __future__ import annotations
 
+import re
 import threading
 
 from click.testing import CliRunner
@@ -56,7 +57,8 @@ def test_create_returns_receipt_and_token_once_and_tracking_works(client, api_ke
     assert response.status_code == 201
     created = response.json
     assert created["state"] == "diterima" and created["token"] and created["replayed"] is False
-    assert created["tracking_url"].endswith(f"resi={created['receipt_no']}&token={created['token']}")
+    assert created["tracking_url"].endswith(f"/lacak#resi={created['receipt_no']}&token={created['token']}")
+    assert re.fullmatch(r"[0-9]{6}", created["tracking_pin"])  # to read out over the phone (issue 14)
     status = client.get(f"/api/v1/tickets/{created['receipt_no']}/status",
                         headers={**headers, "X-Tracking-Token": created["token"]})
     assert status.status_code == 200 and status.json["state_label"] == "Diterima"
@@ -82,6 +84,7 @@ def test_idempotency_key_same_body_same_ticket_other_body_422(client, api_key, r
     again = client.post("/api/v1/tickets", json=api_record(), headers=headers)
     assert first.status_code == again.status_code == 201
     assert again.json["receipt_no"] == first.json["receipt_no"] and again.json["replayed"] is True
+    assert again.json["tracking_pin"] is None
     assert again.json["token"] is None  # the token is never stored in clear, so it is not replayed
     other = client.post("/api/v1/tickets", json=api_record(perihal="Lain"), headers=headers)
     assert other.status_code == 422 and "Idempotency-Key" in other.json["title"]
