@@ -173,6 +173,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--keep", default=None, help="an SQLite file to build once and reuse")
     parser.add_argument("--profile", type=int, default=0, help="profile one more what-if run; print the top N")
+    parser.add_argument("--workers", type=int, default=2, help="also time the replay in this many processes")
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory()
     path = Path(args.keep) if args.keep else Path(folder.name) / "whatif.db"
@@ -183,15 +184,20 @@ def main() -> None:
     proposal = service.Proposal(draft, service.closures_from_text("2026-08-21 tutup Cuti bersama (usulan)", "bench"),
                                 None, "draft.yaml")
     print(f"SQLite (WAL, file) {path}: period {PERIOD.key}", flush=True)
-    raw, parsed, replayed = [], [], []
+    raw, parsed, replayed, parallel = [], [], [], []
     for _ in range(args.rounds):
         raw.append(timed("raw read", lambda: raw_read(rt)))
         parsed.append(timed("read + parse", lambda: read_parse(rt)))
         replayed.append(timed("what if", lambda: what_if(rt, proposal)))
+        if args.workers > 1:
+            parallel.append(timed(f"what if x{args.workers}", lambda: what_if(rt, proposal, args.workers)))
     best_raw, best = min(raw), min(replayed)
     print(f"  best: raw read {best_raw:.2f} s, read + parse {min(parsed):.2f} s, what if {best:.2f} s "
           f"(two replays a ticket): what-if/raw {best / best_raw:.2f}, "
           f"{best / args.tickets * 1e6:.0f} µs a ticket", flush=True)
+    if parallel:
+        print(f"  what if in {args.workers} processes {min(parallel):.2f} s: /raw {min(parallel) / best_raw:.2f}",
+              flush=True)
     if args.profile:
         import cProfile
         import pstats

@@ -68,6 +68,7 @@ EXPECTED: dict[str, set[str]] = {
     "definitions.version": SUP,
     "definitions.diagram": SUP,
     "definitions.migration": SUP,  # the deadline impact of moving complaints to a version
+    "definitions.whatif": SUP,  # a draft replayed against a period's history (admin/console/whatif.py)
     "calendar.index": SUP,
     "calendar.change": SUP,
     # the office's profile and agencies (admin/console/office.py)

@@ -236,8 +236,10 @@ def _clock_data(c: Comparison, figures: ClockFigures, both: tuple[Definition, ..
     bands = Counter(band(h) for h in shifts)
 
     def tally(counts: Counter) -> dict[str, int]:
+        # as the report's Tally counts: "late" includes the runs still open past their budget ("late_running")
         out = {k: counts.get(k, 0) for k in OUTCOMES}
         out["runs"] = sum(out.values())
+        out[LATE] += out[LATE_RUNNING]
         return out
 
     return {

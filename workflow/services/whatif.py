@@ -19,7 +19,7 @@ so both keep their one home below this layer.
 from __future__ import annotations
 
 import multiprocessing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
@@ -117,8 +117,9 @@ def what_if(runtime, proposal: Proposal, period: Period, *, reader: Any, judge: 
 
 
 def _setup(runtime, uow, proposal: Proposal, period: Period, reader: Any, as_of: datetime | None) -> _Setup:
-    draft = proposal.definition
-    today = runtime.engine.definitions.get(uow, draft.key)
+    today = runtime.engine.definitions.get(uow, proposal.definition.key)
+    # the draft replays as the version it would become, so refusals name it as people will know it
+    draft = replace(proposal.definition, version=(today.version or 0) + 1)
     profile = profile_of(uow.office.get())
     edits = list(uow.closures.all())
     settings = profile.calendar_settings()
