@@ -208,3 +208,24 @@ transitions:
     test_no_arrow_passes_through_a_box(definition)
     test_labels_and_notes_cover_no_box_and_no_other_label(definition)
     test_the_viewbox_holds_everything_drawn(definition)
+
+
+def test_the_same_definition_draws_the_same_picture_in_every_process():
+    """grandalf's own Graph orders a part's edges by object address; the layout must not depend on it (the
+    Pekalongan SOP drew two different pictures from run to run before)."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import hashlib, sys; from workflow.spec.loader import load_definition_file; "
+              "from workflow.spec.diagram import render_svg; "
+              "print(' '.join(hashlib.sha256(render_svg(load_definition_file(f)).encode()).hexdigest() "
+              "for f in sys.argv[1:]))")
+    files = [str(FILES[k]) for k in ("pekalongan", "sleman", "banten")]
+    seen = set()
+    for seed in ("1", "2", "3", "4", "5"):
+        done = subprocess.run([sys.executable, "-c", script, *files], check=False, capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "PYTHONHASHSEED": seed}, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        seen.add(done.stdout.strip())
+    assert len(seen) == 1

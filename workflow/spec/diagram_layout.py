@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from grandalf.graphs import Edge, Graph, Vertex
+from grandalf.graphs import Edge, Vertex, graph_core
 from grandalf.layouts import SugiyamaLayout
 
 from workflow.spec.model import Definition, State, Transition
@@ -199,29 +199,54 @@ class _View:
         self.w, self.h, self.xy = BOX_W, BOX_H, (0.0, 0.0)
 
 
+def _components(keys: list[str], links: list[tuple[str, str]]) -> list[list[str]]:
+    """The connected parts of the graph, each in the file's order, in the order of their first state."""
+    part = {key: key for key in keys}
+
+    def root(key: str) -> str:
+        while part[key] != key:
+            part[key] = part[part[key]]
+            key = part[key]
+        return key
+
+    for a, b in links:
+        part[root(b)] = root(a)
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(root(key), []).append(key)
+    return list(groups.values())
+
+
 def columns(definition: Definition) -> dict[str, tuple[int, float]]:
-    """Each state's column (grandalf's rank) and its place inside the column (grandalf's order)."""
+    """Each state's column (grandalf's rank) and its place inside the column (grandalf's order).
+
+    Each connected part is handed to grandalf as a `graph_core` built from lists in the file's order:
+    grandalf's own `Graph` collects a part's edges in a set, whose order (by object address) changes from
+    run to run, and with it the order its crossing reduction settles on; the same definition must always
+    draw the same picture."""
     depth = depths(definition)
     index = {key: i for i, key in enumerate(definition.states)}
     reading = {key: (depth[key], index[key]) for key in definition.states}
-    vertices = {key: Vertex(key) for key in definition.states}
-    for vertex in vertices.values():
-        vertex.view = _View()
-    links = [Edge(vertices[s], vertices[d]) for s, d, _, _ in edges(definition)
-             if s != d and s in vertices and d in vertices]
-    graph = Graph(list(vertices.values()), links)
+    pairs = [(s, d) for s, d, _, _ in edges(definition) if s != d and s in index and d in index]
     out: dict[str, tuple[int, float]] = {}
     others = []
-    for component in graph.C:
-        sugiyama = SugiyamaLayout(component)
-        keys = {v.data for v in component.sV}
-        roots = [vertices[definition.initial]] if definition.initial in keys else \
-            [vertices[min(keys, key=reading.__getitem__)]]
-        backwards = [e for e in component.sE if reading[e.v[1].data] < reading[e.v[0].data]]
-        sugiyama.init_all(roots=roots, inverted_edges=backwards, optimize=True)
-        sugiyama.draw()
-        placed = {v.data: (sugiyama.grx[v].rank, v.view.xy[0]) for v in component.sV}
-        if definition.initial in keys:
+    for keys in _components(list(definition.states), pairs):
+        vertices = {key: Vertex(key) for key in keys}
+        for vertex in vertices.values():
+            vertex.view = _View()
+        links = [Edge(vertices[s], vertices[d]) for s, d in pairs if s in vertices]
+        component = graph_core(list(vertices.values()), links)
+        if len(keys) == 1:
+            placed = {keys[0]: (0, 0.0)}
+        else:
+            sugiyama = SugiyamaLayout(component)
+            roots = [vertices[definition.initial]] if definition.initial in vertices else \
+                [vertices[min(keys, key=reading.__getitem__)]]
+            backwards = [e for e in links if reading[e.v[1].data] < reading[e.v[0].data]]
+            sugiyama.init_all(roots=roots, inverted_edges=backwards, optimize=True)
+            sugiyama.draw()
+            placed = {v.data: (sugiyama.grx[v].rank, v.view.xy[0]) for v in component.sV}
+        if definition.initial in vertices:
             out.update(placed)
         else:
             others.append(placed)
