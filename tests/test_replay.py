@@ -92,12 +92,12 @@ def _run_view(run):
             run.next_rung, run.next_rung_at, run.at_risk_at, run.calendar)
 
 
-def assert_replay_reproduces(rt, definition, until):
+def assert_replay_reproduces(rt, definition, until, calendar=CALENDAR):
     rows = _trail(rt.store)
     fired_rows = rt.store.escalations()
     replayed_count = 0
     for history in histories(rows):
-        replayed = replay(definition, history, CALENDAR, rt.catalogs, until=until, keep_events=True)
+        replayed = replay(definition, history, calendar, rt.catalogs, until=until, keep_events=True)
         assert replayed.complete and replayed.diverged is None, (history.receipt_no, replayed.refused)
         recorded = [_step_view(r["kind"], r["trigger"], r["from_state"], r["to_state"], r["detail"])
                     for r in _recorded_rows(rows, history.ticket_id)]
@@ -151,3 +151,34 @@ def test_steps_after_until_are_not_replayed_and_rungs_fire_only_up_to_it():
     replayed = replay(definition, history, CALENDAR, rt.catalogs, until=cut)
     assert replayed.states == [definition.initial]
     assert replayed.escalations == []
+
+
+def test_a_handoff_to_two_agencies_replays_exactly():
+    """Each agency's acknowledgement, answer and withdrawal, its own clocks and its own escalation, and the
+    ticket moving on when no part is open: replayed from the trail as they were recorded."""
+    from workflow.runtime import Runtime
+    from workflow.services import handoffs as acts
+    from workflow.services.engine import Engine
+    from workflow.services.publish import publish
+    from workflow.store.memory import MemoryStore
+
+    from .test_handoffs import ESDM, FIXTURE, PETUGAS, TIM
+
+    store = MemoryStore()
+    publish(store, FIXTURE.read_text(encoding="utf-8"), file=str(FIXTURE), actor_id="admin", now=MONDAY_9_WIB)
+    engine = Engine(store, calendar=CALENDAR, now=lambda: MONDAY_9_WIB)
+    rt = Runtime(store=store, engine=engine, catalogs=engine.catalogs)
+    at = [MONDAY_9_WIB + timedelta(hours=h) for h in (0, 1, 2, 4, 27, 50, 75)]
+    ticket = engine.open("mini-serah", {"perihal": "Izin reklame"}, PETUGAS, now=at[0]).ticket
+    engine.fire(ticket.id, "teruskan", PETUGAS, {}, now=at[1])
+    engine.fire(ticket.id, "serahkan", TIM, {"opd_teknis": ["dinas_esdm", "dinas_pupr"], "permintaan": "Verifikasi"},
+                now=at[2])
+    acts.act(engine, ticket.id, "verifikasi", "dinas_esdm", "terima", ESDM, now=at[3])
+    sweep_due_rungs(rt, at[4])
+    acts.act(engine, ticket.id, "verifikasi", "dinas_esdm", "jawab", ESDM, {"hasil": "Sesuai"}, now=at[4])
+    sweep_due_rungs(rt, at[5])
+    acts.act(engine, ticket.id, "verifikasi", "dinas_pupr", "tarik", TIM, {"alasan": "Bukan kewenangan"}, now=at[5])
+    sweep_due_rungs(rt, at[6])
+    assert engine.load(ticket.id).state == "telaah"
+    assert any(r["kind"] == "escalation" and r["detail"].get("agency") == "dinas_pupr" for r in store.audit_rows())
+    assert_replay_reproduces(rt, engine.definition("mini-serah"), at[6])
