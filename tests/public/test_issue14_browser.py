@@ -241,3 +241,37 @@ def test_the_pages_of_issue_14_have_no_serious_accessibility_violations(browser,
     desk.goto(f"{server}/admin/tidak-ada")
     found["console 404"] = _serious(desk)
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_desk_records_with_the_opt_out_checkbox_and_a_scan_and_prints_pin_and_qr(browser, server, rt, tmp_path):
+    scan = tmp_path / "formulir-bertanda-tangan.pdf"
+    scan.write_bytes(PDF)
+    page = _page(browser, DESKTOP)
+    page.goto(server + "/login")
+    page.fill("#username", "petugas")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(server + "/admin/work/new")
+    page.select_option("#kanal", "langsung")
+    page.fill("#nama", "Siti Aminah")
+    page.fill("#alamat", "Jl. Ahmad Yani No. 5, Serang")
+    page.fill("#telepon", "0812-3456-7890")
+    page.select_option("#kategori", "durasi_waktu")
+    page.fill("#perihal", "Peninjauan lapangan belum dijadwalkan")
+    page.fill("#uraian", "Permohonan sudah dua bulan belum ada peninjauan lapangan.")
+    opt_out = page.locator("#tanpa_notifikasi")
+    assert opt_out.get_attribute("type") == "checkbox"
+    page.check("#tanpa_notifikasi", force=True)  # Bootstrap's custom checkbox draws the box over the input
+    page.set_input_files("#bukti", str(scan))
+    page.click("#record-submit")
+    page.wait_for_selector("#receipt")
+    number = page.inner_text("#receipt-number").strip()
+    assert re.fullmatch(r"\d{3} \d{3}", page.inner_text("#tracking-pin").strip())
+    assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
+    screenshot(page, "issue14", "07-resi-cetak")
+    page.reload()  # printed again: the PIN and QR code are still there
+    assert page.locator("#tracking-pin").is_visible() and page.locator("#receipt-qr").is_visible()
+    tid = ticket_id(rt, number)
+    assert rt.engine.load(tid).identity.get("tanpa_notifikasi") is True
+    assert [a["filename"] for a in attachments.list_for(rt.store, tid)] == ["formulir-bertanda-tangan.pdf"]
