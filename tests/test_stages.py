@@ -101,3 +101,21 @@ def test_the_promise_figure_counts_only_decided_complaints_and_states_its_calend
     (line,) = section.promises
     assert line.sentence == "1 dari 3 pengaduan triwulan ini dijawab dalam 7 hari kalender yang dijanjikan"
     assert "zona Asia/Jakarta" in section.calendar and rt.engine.calendar.fingerprint() in section.calendar
+
+
+def test_office_time_from_running_totals_equals_the_calendar_s_own_count():
+    import random
+    from datetime import timedelta
+
+    from workflow.core.calendar import WorkingCalendar
+    from workflow.core.office_time import OfficeTime
+
+    calendar = WorkingCalendar()  # Indonesian holidays and cuti bersama, office hours 08:00-16:00
+    office = OfficeTime(calendar)
+    rng = random.Random(15)
+    start = MONDAY_9_WIB - timedelta(days=60)  # across the Christmas and New Year closures too
+    for _ in range(400):
+        a = start + timedelta(minutes=rng.randrange(0, 120 * 24 * 60))
+        b = a + timedelta(minutes=rng.randrange(0, 20 * 24 * 60))
+        assert office.hours(a, b) == pytest.approx(calendar.elapsed(a, b, "working_hours"), abs=1e-9), (a, b)
+    assert office.hours(MONDAY_9_WIB, MONDAY_9_WIB - H) == 0.0

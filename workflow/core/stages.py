@@ -9,10 +9,11 @@ is not a stay: the complaint is over. A stay still open is measured up to ``now`
 Each stay has two lengths:
 
 * **gross** -- plain elapsed time, what the complainant lived (seconds);
-* **office** -- the office's working time by the office calendar (`workflow.core.calendar.WorkingCalendar.elapsed`
-  in ``working_hours``: nights, weekends, holidays and closures do not count), in working days of the
-  office's full day (its longest office hours: 8 hours for 08:00-16:00), so 16 office hours are 2 working days
-  whichever days they fell on.
+* **office** -- the office's working time by the office calendar (``working_hours`` as
+  `workflow.core.calendar.WorkingCalendar.elapsed` counts them, through `workflow.core.office_time`:
+  nights, weekends, holidays and closures do not count), in working days of the office's full day (its
+  longest office hours: 8 hours for 08:00-16:00), so 16 office hours are 2 working days whichever days
+  they fell on.
 
 A stay is **waiting on the complainant** when its state is not terminal and is drawn in the complainant's
 lane (the lane of the role `workflow.core.roles.COMPLAINANT`), or pauses one of the definition's clocks:
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from workflow.core.office_time import OfficeTime
 from workflow.core.roles import COMPLAINANT
 from workflow.spec.model import Definition
 
@@ -151,9 +153,10 @@ class _Walk:
 
 
 def ticket_stages(rows: Sequence[Mapping[str, Any]], definitions: Definitions, calendar: Any,
-                  now: datetime) -> TicketStages | None:
+                  now: datetime, office: OfficeTime | None = None) -> TicketStages | None:
     """One ticket's stays, pauses and promise run from its audit rows (sequence order); None without an
-    ``open`` or ``import`` row (a ticket whose opening is not in the rows given)."""
+    ``open`` or ``import`` row (a ticket whose opening is not in the rows given). ``office`` counts office
+    time (one `OfficeTime` shared by the tickets of a trail; by default one of its own)."""
     first = rows[0] if rows else None
     if first is None or first["kind"] not in ("open", "import"):
         return None
@@ -174,7 +177,7 @@ def ticket_stages(rows: Sequence[Mapping[str, Any]], definitions: Definitions, c
         if row["to_state"] and row["to_state"] != walk.state:
             _leave(walk, row["at"], row["to_state"], definition)
         _clock_notes(walk, row, definition)
-    return _finish(walk, first, definitions, calendar, now)
+    return _finish(walk, first, calendar, now, office or OfficeTime(calendar))
 
 
 def _agencies(walk: _Walk, definition: Definition | None) -> tuple[str, ...]:
@@ -211,9 +214,12 @@ def _assign_opd(walk: _Walk, row: Mapping[str, Any], definition: Definition | No
 
 def _clock_notes(walk: _Walk, row: Mapping[str, Any], definition: Definition | None) -> None:
     """Follow pauses of every clock and the promise clock's first run through the row's clock notes."""
+    notes = (row["detail"] or {}).get("clocks")
+    if not notes:
+        return
     promise = definition.promise_clock() if definition is not None else None
     at = row["at"]
-    for note in (row["detail"] or {}).get("clocks") or ():
+    for note in notes:
         clock, op = note.get("clock"), note.get("op")
         if note.get("party"):
             continue
@@ -244,8 +250,8 @@ def _moment(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def _finish(walk: _Walk, first: Mapping[str, Any], definitions: Definitions, calendar: Any,
-            now: datetime) -> TicketStages:
+def _finish(walk: _Walk, first: Mapping[str, Any], calendar: Any, now: datetime,
+            office: OfficeTime) -> TicketStages:
     definition = walk.definition
     final = definition.states.get(walk.state) if definition is not None else None
     if final is None or not final.terminal:
@@ -261,7 +267,7 @@ def _finish(walk: _Walk, first: Mapping[str, Any], definitions: Definitions, cal
         stays.append(Stay(
             state=state, lane=spec.lane if spec is not None else "", entered=entered, left=left,
             gross_seconds=max(0.0, (end - entered).total_seconds()),
-            office_days=calendar.elapsed(entered, end, "working_hours") / day if end > entered else 0.0,
+            office_days=office.hours(entered, end) / day,
             waiting=state in waiting, agencies=agencies,
             paused_seconds=_overlap(entered, end, spans) if spans else 0.0))
     return TicketStages(
@@ -319,15 +325,16 @@ def trail_stages(rows: Iterable[Mapping[str, Any]], definitions: Definitions, ca
                  now: datetime) -> Iterator[TicketStages]:
     """`ticket_stages` for each ticket of a trail read in (ticket, sequence) order."""
     current: list[Mapping[str, Any]] = []
+    office = OfficeTime(calendar)
     for row in rows:
         if current and row["ticket_id"] != current[0]["ticket_id"]:
-            found = ticket_stages(current, definitions, calendar, now)
+            found = ticket_stages(current, definitions, calendar, now, office)
             if found is not None:
                 yield found
             current = []
         current.append(row)
     if current:
-        found = ticket_stages(current, definitions, calendar, now)
+        found = ticket_stages(current, definitions, calendar, now, office)
         if found is not None:
             yield found
 
