@@ -26,6 +26,7 @@ BUILT_IN: dict[str, dict[str, tuple[str, str]]] = {
         "notification": ("Pemberitahuan", "Notification"), "system": ("Kejadian sistem", "System event"),
         "handoff": ("Penyerahan ke instansi", "Agency hand-over"), "office": ("Profil kantor", "Office profile"),
         "agency": ("Instansi", "Agency"), "user": ("Akun pengguna", "User account"),
+        "report": ("Laporan evaluasi", "Evaluation report"),
         "assignment": ("Penugasan", "Assignment"), "note": ("Catatan internal", "Internal note"),
     },
     "role": {

@@ -41,7 +41,7 @@ def _draft(rt):
 
 
 def _actions(rt):
-    return [(r["actor_id"], r["detail"]["action"]) for r in rt.store.audit_rows(kind="system")
+    return [(r["actor_id"], r["detail"]["action"]) for r in rt.store.audit_rows(kind="report")
             if str(r["detail"].get("action", "")).startswith("report.")]
 
 

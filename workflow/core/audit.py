@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 GENESIS = "0" * 64
 KINDS = ("open", "transition", "publish", "migrate", "import", "clock", "escalation", "calendar",
          "identity_view", "merge", "notification", "system", "handoff", "office", "agency", "user",
-         "assignment", "note")
+         "assignment", "note", "report")
 
 
 def _default(value: Any) -> Any:

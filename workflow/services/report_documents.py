@@ -8,7 +8,7 @@ published immutable and numbered. One transaction per step, every step audited.
                   numbered, carrying the audit chain's head and the latest signed checkpoint
     reopen        a published report is reopened for a reissue, with a reason its next edition carries
 
-Every step is a ``report`` row of the hash-chained audit trail (kind ``system``, ``detail.action``
+Every step is a row of the hash-chained audit trail (kind ``report``, ``detail.action``
 ``report.<step>``) in the same unit of work. The narrative text itself stays in the document's versions;
 the audit row names the sections changed and the version, and a publication's row carries the content's
 SHA-256, so the trail proves what was published. A save against a version that moved on raises
@@ -47,7 +47,7 @@ from workflow.store.port_report_documents import PublicationRecord, ReportDocume
 
 logger = logging.getLogger(__name__)
 
-AUDIT_KIND = "system"
+AUDIT_KIND = "report"  # the steps of the report the office signs (workflow.core.audit.KINDS)
 
 
 def _now(now: datetime | None) -> datetime:
