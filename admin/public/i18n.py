@@ -87,6 +87,12 @@ EN = {
     "Berkas terlalu besar": "File too large",
     "Kode kesalahan": "Error code",
     "PIN pelacakan": "Tracking PIN",
+    "Memakai ponsel atau komputer bersama? Setelah mencatat nomor dan PIN, buat perangkat ini melupakan pengaduan "
+    "Anda.": "Using a shared phone or computer? Once you have noted the number and PIN, make this device forget "
+              "your complaint.",
+    "Selesai di perangkat ini": "Done on this device",
+    "Perangkat ini tidak lagi menyimpan resi dan pelacakan pengaduan Anda.":
+        "This device no longer keeps your receipt and tracking.",
     "Janji layanan": "Our service promise",
     "Pengaduan dijawab paling lambat": "Complaints are answered within",
     "sejak diterima.": "of receipt.",

@@ -4,9 +4,10 @@ A complainant proves a complaint is theirs with its receipt number and either th
 and the links we send carry it in the URL's fragment, which no browser sends, so it reaches neither access
 logs nor Referer headers) or the six-digit PIN printed beside the number (`workflow.services.tracking`: a
 PIN locks after a few wrong tries). A wrong token or PIN and an unknown number get the same page, status and
-words. Once proven, the session remembers the receipt number for `PROOF_HOURS` (a signed cookie): the
-tracking page is then ``/lacak?resi=…``, with no secret in the address, and reloading the receipt or the
-tracking page keeps working.
+words. Once proven, the session remembers the receipt number for `PROOF_MINUTES` (a signed cookie): the
+tracking page is then ``/lacak?resi=…``, with no secret in the address, and reloading the receipt (for
+`RECEIPT_MINUTES`) or the tracking page keeps working. On a shared phone or a kiosk, *Selesai di perangkat
+ini* (`forget`) makes the browser forget both at once.
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ CHANNELS = {"email": "email", "agency_webhook": "webhook"}  # how the hand-over 
 # the complainant's moves on the tracking page, and the input each one carries
 ACTIONS = {"lengkapi": "kelengkapan", "konfirmasi_puas": "tanggapan_pemohon", "buka_kembali": "alasan_buka_kembali"}
 WITH_FILES = ("lengkapi",)  # replies that may carry documents (what the office asked for)
-PROOF_HOURS = 2  # how long a browser that proved a complaint may follow it without the PIN or token again
+PROOF_MINUTES = 60  # how long a browser that proved a complaint may follow it without the PIN or token again
+RECEIPT_MINUTES = 30  # how long the receipt page can be shown again (reloaded, printed) in the browser that filed
 MAX_PROOFS = 5
 
 
@@ -44,7 +46,7 @@ MAX_PROOFS = 5
 def prove(receipt_no: str) -> None:
     now = time.time()
     proofs = {k: v for k, v in (session.get("lacak") or {}).items() if isinstance(v, (int, float)) and v > now}
-    proofs[receipt_no] = now + PROOF_HOURS * 3600
+    proofs[receipt_no] = now + PROOF_MINUTES * 60
     session["lacak"] = dict(sorted(proofs.items(), key=lambda kv: kv[1])[-MAX_PROOFS:])
 
 
@@ -73,9 +75,9 @@ def receipt():
 
 
 def remember_receipt(receipt_no: str, token: str, pin: str | None) -> None:
-    """Keep the new complaint's codes for its receipt page (reloads and prints included) for `PROOF_HOURS`."""
+    """Keep the new complaint's codes for its receipt page (reloads and prints included) for `RECEIPT_MINUTES`."""
     session["resi"] = {"receipt": receipt_no, "token": token, "pin": pin or "",
-                       "until": time.time() + PROOF_HOURS * 3600}
+                       "until": time.time() + RECEIPT_MINUTES * 60}
     prove(receipt_no)
 
 
@@ -221,12 +223,20 @@ def reply(action: str):
     return redirect(url_for("public.track", resi=ticket.receipt_no, ok=1))
 
 
+def forget():
+    """POST: this browser forgets every receipt and complaint it proved (a shared phone, a kiosk)."""
+    session.pop("resi", None)
+    session.pop("lacak", None)
+    return redirect(url_for("public.index", selesai=1))
+
+
 def register(bp: Blueprint, limiter) -> None:
     limited = limiter.limit(limits.track_limit, key_func=get_remote_address)
     bp.add_url_rule("/pengaduan/resi", "receipt", receipt, methods=["GET"])
     bp.add_url_rule("/lacak", "track", limited(track), methods=["GET"])
     bp.add_url_rule("/lacak", "lookup", limited(lookup), methods=["POST"])
+    bp.add_url_rule("/lacak/selesai", "forget", forget, methods=["POST"])
     bp.add_url_rule("/lacak/<action>", "reply", limited(reply), methods=["POST"])
 
 
-__all__ = ["register", "ACTIONS", "remember_receipt", "prove", "proven"]
+__all__ = ["register", "ACTIONS", "remember_receipt", "prove", "proven", "forget"]

@@ -166,3 +166,15 @@ def test_the_receipt_notice_carries_the_pin_and_the_stored_copy_keeps_neither_pi
     assert {r.channel for r in rows if r.status == "sent"} >= {"email"}  # the form gave an email and a phone
     assert all(token not in body and pin not in body for body in sent)
     assert all("PIN pelacakan    : [PIN]" in body and f"/lacak#resi={number}&token=[token]" in body for body in sent)
+
+
+def test_done_on_this_device_forgets_the_receipt_and_the_tracking(client):
+    """A shared phone or kiosk: after noting the codes, the complainant makes the browser forget them."""
+    number, _ = file_via_form(client)
+    page = client.get("/pengaduan/resi").get_data(as_text=True)
+    assert 'id="forget"' in page
+    response = client.post("/lacak/selesai", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302 and response.headers["Location"] == "/?selesai=1"
+    assert 'id="forgotten"' in client.get("/?selesai=1").get_data(as_text=True)
+    assert 'id="receipt-no"' not in client.get("/pengaduan/resi").get_data(as_text=True)
+    assert "Status pengaduan" not in client.get(f"/lacak?resi={number}").get_data(as_text=True)
