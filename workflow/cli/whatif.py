@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from workflow.cli import fail, runtime
+from workflow.core.whatif import BAND_LABELS
 
 MAX_CLOSURES_BYTES = 200_000
 SHOWN = 50  # stranded tickets and escalation changes listed in the table before "… more"
@@ -111,7 +112,7 @@ def _clock_lines(c: dict) -> list[str]:
     s = c["due_shift_hours"]
     lines.append(f"  due time moves ({s['runs']} runs): min {_hours(s['min'])}, median {_hours(s['median'])}, "
                  f"p90 {_hours(s['p90'])}, max {_hours(s['max'])}")
-    lines.append("    " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in s["bands"].items()))
+    lines.append("    " + ", ".join(f"{BAND_LABELS[k][1]}: {v}" for k, v in s["bands"].items() if v))
     if c["runs_only_today"] or c["runs_only_proposed"]:
         lines.append(f"  runs only today: {c['runs_only_today']}; only proposed: {c['runs_only_proposed']}")
     e = c["escalations"]
