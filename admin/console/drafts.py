@@ -127,6 +127,22 @@ class DraftsView(SecureBaseView):
         view = inbound.ticket_messages(common.runtime().store, ticket_id)
         return self.render("inbound/ticket.html", ticket=ticket, view=view, locked=False, common=common)
 
+    @expose("/<int:draft_id>/gabung", methods=("POST",))
+    def add(self, draft_id: int):
+        """Add the draft to the open complaint it is about (a reply the threading could not place)."""
+        _require_intake()
+        try:
+            receipt = inbound.add_to_ticket(common.runtime(), draft_id, request.form.get("resi") or "",
+                                            current_actor())
+        except InvalidInput as exc:
+            flash(exc.errors.get("resi", str(exc)), "danger")
+            return redirect(url_for(".draft", draft_id=draft_id))
+        except ConcurrentUpdate as exc:
+            flash(str(exc), "warning")
+            return redirect(url_for(".index"))
+        flash(tr(f"Pesan ditambahkan ke pengaduan {receipt}.", f"Message added to complaint {receipt}."), "success")
+        return redirect(url_for(".index"))
+
     @expose("/<int:draft_id>/buang", methods=("POST",))
     def discard(self, draft_id: int):
         _require_intake()

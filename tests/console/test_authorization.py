@@ -39,6 +39,7 @@ EXPECTED: dict[str, set[str]] = {
     "drafts.index": {"petugas"} | SUP,
     "drafts.draft": {"petugas"} | SUP,
     "drafts.discard": {"petugas"},
+    "drafts.add": {"petugas"},
     "drafts.file": {"petugas"} | SUP,
     # complaint box sessions and referrals from other bodies (admin/console/channels.py)
     "box.index": {"petugas"} | SUP,

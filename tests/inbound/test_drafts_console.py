@@ -8,7 +8,7 @@ from datetime import timedelta
 from tests.inbound.conftest import PDF
 from tests.web import csrf_from, post_login
 from workflow.core.inbound import EMAIL, InboundMessage, RawFile
-from workflow.services import inbound
+from workflow.services import attachments, inbound
 
 
 def arrive(rt, tmp_path, *, minutes_ago: int = 90, files=(RawFile("ktp.pdf", PDF, "application/pdf"),)):
@@ -112,3 +112,30 @@ def test_the_ticket_page_links_to_its_original_and_to_replies_threaded_to_it(cli
     assert f"/admin/draf/tiket/{opened.ticket.id}" in page
     messages = client.get(f"/admin/draf/tiket/{opened.ticket.id}").get_data(as_text=True)
     assert "tiga jam" in messages and "Sudah dua hari, belum ada kabar." in messages
+
+
+def test_an_officer_adds_a_draft_the_threading_could_not_place_to_its_complaint(client, rt, tmp_path):
+    from workflow.core.guards import Actor
+
+    first = arrive(rt, tmp_path, files=())
+    view = inbound.draft_view(rt.store, first.draft_id)
+    record = {"kanal": "email", "nama": "Siti Aminah", "email": "siti@contoh.id", "alamat": "Serang",
+              "kategori": "durasi_waktu", "perihal": "Loket lambat", "uraian": view.messages[0].body}
+    opened = inbound.file_draft(rt, first.draft_id, record, Actor("petugas", frozenset({"petugas"}), "Petugas"),
+                                definition_key="pengaduan-ptsp")
+    other = InboundMessage(channel=EMAIL, source="imap:uji", external_id="<kantor@contoh.id>",
+                           sender="sekretaris@perusahaan.id", subject=f"Terkait {opened.ticket.receipt_no}",
+                           text="Kami kirimkan salinan surat permohonan.", received_at=rt.engine.now(),
+                           files=(RawFile("surat.pdf", PDF + b"2", "application/pdf"),))
+    placed = inbound.receive(rt, other, instance_path=tmp_path / "instance")
+    assert placed.outcome == "draft"  # another address: not threaded by itself
+    post_login(client, "petugas", "rahasia-uji-123")
+    token = csrf_from(client.get(f"/admin/draf/{placed.draft_id}").get_data(as_text=True))
+    wrong = client.post(f"/admin/draf/{placed.draft_id}/gabung", data={"csrf_token": token, "resi": "ADU-1999-000009"},
+                        follow_redirects=True)
+    assert "Tidak ada pengaduan ADU-1999-000009" in wrong.get_data(as_text=True)
+    client.post(f"/admin/draf/{placed.draft_id}/gabung", data={"csrf_token": token, "resi": opened.ticket.receipt_no})
+    assert inbound.open_drafts(rt.store) == []
+    assert [a["filename"] for a in attachments.list_for(rt.store, opened.ticket.id)] == ["surat.pdf"]
+    messages = client.get(f"/admin/draf/tiket/{opened.ticket.id}").get_data(as_text=True)
+    assert "Kami kirimkan salinan surat permohonan." in messages and "tiga jam" in messages

@@ -9,7 +9,7 @@ import pytest
 from workflow.errors import ConcurrentUpdate
 from workflow.store.port_inbound import DraftRecord, InboundFileRecord, InboundMessageRecord
 
-from .test_port_contract import NOW
+from .test_port_contract import NOW, opened
 
 SOURCE = "imap:pengaduan@kantor.test:993/INBOX"
 
@@ -45,6 +45,12 @@ def test_a_draft_its_messages_and_files_round_trip(port_store):
         assert uow.inbound.thread_of(["<nope@x>", "<1@x>"]).id == first
         assert uow.inbound.latest_draft("email", "siti@contoh.id").id == draft_id
         assert [d.id for d in uow.inbound.drafts()] == [draft_id]
+    ticket = opened(port_store)
+    with port_store.unit_of_work() as uow:
+        assert uow.inbound.link(draft_id, ticket.id) == 2
+        uow.commit()
+    with port_store.unit_of_work(read_only=True) as uow:
+        assert [m.id for m in uow.inbound.messages(ticket_id=ticket.id)] == [first, second]
 
 
 def test_a_message_is_recorded_once_by_its_id_and_by_its_uid(port_store):

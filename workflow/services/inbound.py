@@ -317,6 +317,44 @@ def file_draft(runtime, draft_id: int, record: Mapping[str, Any], actor: Actor, 
     return Filed(saved, token, pin)
 
 
+def add_to_ticket(runtime, draft_id: int, receipt_no: str, actor: Actor, *, now: datetime | None = None) -> str:
+    """Add a draft to an open complaint it is about (a reply the threading could not place: another address, no
+    reference): its messages join the ticket's, its files become evidence (up to the ticket's limit), the draft
+    is closed as filed under that receipt number; one audit row. The receipt number, as found.
+
+    `InvalidInput` (``resi``) for an unknown or closed complaint; `ConcurrentUpdate` when the draft was handled."""
+    now = now or runtime.engine.now()
+    receipt_no = " ".join((receipt_no or "").split()).upper()[:24]
+    with runtime.store.unit_of_work() as uow:
+        try:
+            ticket_id = uow.tickets.id_by_receipt(receipt_no)
+        except TicketNotFound:
+            raise InvalidInput({"resi": f"Tidak ada pengaduan {receipt_no or '(kosong)'}; periksa nomornya."}) from None
+        is_open, receipt = _ticket_open(uow, ticket_id)
+        if not is_open:
+            raise InvalidInput({"resi": f"Pengaduan {receipt} sudah selesai; simpan draf ini sebagai pengaduan baru."})
+        draft = uow.inbound.draft(draft_id)
+        if draft is None or not uow.inbound.close(draft_id, FILED, by=actor.id, at=now, ticket_id=ticket_id,
+                                                  receipt_no=receipt, note=draft.note):
+            raise ConcurrentUpdate(f"Draf {draft_id} sudah diproses orang lain; muat ulang daftar draf.")
+        uow.inbound.link(draft_id, ticket_id)
+        room = max(0, evidence.MAX_PER_TICKET - uow.attachments.count(ticket_id))
+        have = {a.sha256 for a in uow.attachments.of(ticket_id)}
+        files = [AttachmentRecord(sha256=f.sha256, filename=f.filename, content_type=f.content_type, size=f.size,
+                                  stored_path=f.stored_path, created_at=now)
+                 for f in uow.inbound.files([m.id for m in uow.inbound.messages(draft_id=draft_id) if m.id])
+                 if f.sha256 not in have][:room]
+        if files:
+            attachments.add_rows(uow, ticket_id, receipt or "", files, actor_id=actor.id,
+                                 actor_role=identity_role(actor), now=now)
+        uow.audit.append([AuditEvent(kind="system", at=now, actor_id=actor.id, actor_role=identity_role(actor),
+                                     ticket_id=ticket_id, receipt_no=receipt,
+                                     detail={"event": "inbound_message", "channel": draft.channel,
+                                             "outcome": "added", "draft": draft_id, "files": len(files)})])
+        uow.commit()
+    return receipt or receipt_no
+
+
 def discard_draft(runtime, draft_id: int, actor: Actor, reason: str, *, now: datetime | None = None) -> None:
     """Set a draft aside as not a complaint (spam, a thank-you note), with the reason; audited."""
     reason = " ".join((reason or "").split())[:500]
@@ -351,4 +389,5 @@ def file_bytes(store, draft_id: int, file_id: int, instance_path: str | Path, *,
 
 
 __all__ = ["Received", "receive", "last_uid", "check_files", "inbound_channel", "DraftView", "open_drafts",
-           "draft_view", "ticket_messages", "draft_of_ticket", "file_draft", "discard_draft", "file_bytes", "SYSTEM"]
+           "draft_view", "ticket_messages", "draft_of_ticket", "file_draft", "add_to_ticket", "discard_draft",
+           "file_bytes", "SYSTEM"]

@@ -88,6 +88,12 @@ class MemoryInbound:
                  if r.channel == channel and r.contact == contact and r.status != DISCARDED]
         return max(found, key=lambda r: r.id, default=None)
 
+    def link(self, draft_id: int, ticket_id: int) -> int:
+        found = [k for k, r in self.t.inbound_messages.items() if r.draft_id == draft_id]
+        for k in found:
+            self.t.inbound_messages[k] = replace(self.t.inbound_messages[k], ticket_id=ticket_id)
+        return len(found)
+
     def touch(self, draft_id: int, at: datetime) -> None:
         found = self.t.inbound_drafts.get(draft_id)
         if found is not None:

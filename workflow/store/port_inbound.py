@@ -122,6 +122,9 @@ class InboundRepository(Protocol):
     def latest_draft(self, channel: str, contact: str) -> DraftRecord | None:
         """The newest draft (of any status but discarded) from this contact on this channel."""
 
+    def link(self, draft_id: int, ticket_id: int) -> int:
+        """Mark the draft's messages as about ``ticket_id`` (an officer added the draft to that complaint); how many."""
+
     def touch(self, draft_id: int, at: datetime) -> None:
         """A message joined the draft at ``at``."""
 

@@ -121,6 +121,9 @@ class SqlInbound:
                                                 d.c.status != DISCARDED).order_by(d.c.id.desc()).limit(1)).first()
         return _draft(row) if row is not None else None
 
+    def link(self, draft_id: int, ticket_id: int) -> int:
+        return self.conn.execute(update(m).where(m.c.draft_id == draft_id).values(ticket_id=ticket_id)).rowcount
+
     def touch(self, draft_id: int, at: datetime) -> None:
         self.conn.execute(update(d).where(d.c.id == draft_id).values(updated_at=utc(at)))
 
