@@ -79,3 +79,11 @@ def test_an_unknown_receipt_or_a_ticket_without_a_pin_is_simply_not_found(rt, ac
     assert not check_pin(rt.store, opened.ticket.receipt_no, "123456", "pin-tests", MONDAY_9_WIB).ok
     assert not check_pin(rt.store, "ADU-2026-999999", "123456", "pin-tests", MONDAY_9_WIB).ok
     assert check_pin(rt.store, "ADU-2026-999999", "123456", "pin-tests", MONDAY_9_WIB).locked_until is None
+
+
+def test_an_empty_or_short_pin_is_a_slip_and_does_not_count_toward_the_lock(rt, actors):
+    filed = _file(rt, actors)
+    for slip in ("", "12345", "abc", "1234567"):
+        assert not check_pin(rt.store, filed.ticket.receipt_no, slip, "pin-tests", MONDAY_9_WIB).ok
+    with rt.store.unit_of_work() as uow:
+        assert pins(uow).find(filed.ticket.receipt_no).failures == 0

@@ -5,7 +5,8 @@ The PIN is drawn when the complaint is filed (`issue_pin`, inside the intake's t
 receipt and sent with the receipt notice, and stored only keyed-hashed (`workflow.core.receipts.hash_pin`).
 `check_pin` counts wrong tries per complaint, whatever address they come from: after `MAX_FAILURES` in a
 row the PIN is locked for `LOCK_MINUTES` (the link with the long token still works), so guessing six digits
-online takes years. An unknown receipt number and a wrong PIN get the same answer.
+online takes years. Only six-digit tries count (an empty field or a digit too few is a slip, not a guess). An
+unknown receipt number and a wrong PIN get the same answer.
 """
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ def check_pin(store, receipt_no: str, pin: str, key: str, now: datetime) -> PinC
     """The ticket whose receipt number and PIN match; one wrong try counted (and the lock set) otherwise."""
     receipt_no = (receipt_no or "").strip().upper()[:24]
     pin = clean_pin(pin)
+    if len(pin) != PIN_DIGITS:  # nothing or a slip of the finger (five digits): not a guess, not counted
+        return PinCheck()
     with store.unit_of_work() as uow:
         repo = pins(uow)
         found = repo.find(receipt_no)
@@ -66,7 +69,7 @@ def check_pin(store, receipt_no: str, pin: str, key: str, now: datetime) -> PinC
             return PinCheck()
         if found.locked_until is not None and found.locked_until > now:
             return PinCheck(locked_until=found.locked_until)
-        if matches and len(pin) == PIN_DIGITS:
+        if matches:
             if found.failures:
                 repo.clear_failures(found.ticket_id)
                 uow.commit()
