@@ -205,6 +205,23 @@ def disposition_for(ticket):
         return None
 
 
+def channel_fields() -> dict[str, list[str]]:
+    """Record fields that belong to some channels only, with those channels: the box date (``collection_date``)
+    and a referral's reference and deadline fields (``disposition``), from the channel catalog. The record form
+    shows each beside the channel and only when one of its channels is chosen."""
+    kanal = common.runtime().catalogs.get("kanal")
+    found: dict[str, list[str]] = {}
+    for entry in (kanal.entries.values() if kanal is not None else ()):
+        box = entry.extra.get("collection_date")
+        names = [box] if isinstance(box, str) else []
+        rule = rules(common.runtime().catalogs).get(entry.code)
+        if rule is not None:
+            names += [rule.reference_field] + ([rule.due_field] if rule.due_field else [])
+        for name in names:
+            found.setdefault(name, []).append(entry.code)
+    return found
+
+
 def register(admin, app: Flask) -> None:
     from . import Text
 
@@ -213,6 +230,7 @@ def register(admin, app: Flask) -> None:
     admin.add_view(DispositionsView(name=Text("Disposisi", "Referrals"), endpoint="dispositions",
                                     url="/admin/disposisi"))
     app.jinja_env.globals["disposition_for"] = disposition_for
+    app.jinja_env.globals["channel_fields"] = channel_fields
 
 
-__all__ = ["BoxView", "DispositionsView", "register", "disposition_for"]
+__all__ = ["BoxView", "DispositionsView", "register", "disposition_for", "channel_fields"]

@@ -28,12 +28,11 @@ from .tracking import remember_receipt
 
 logger = logging.getLogger(__name__)
 
-# Record fields the office fills, not the complainant (channel, severity, box date, signature, ...).
-OFFICE_ONLY = {"kanal", "tingkat", "tanggal_ambil_kotak", "dibantu_petugas", "tanda_tangan", "nomor_rujukan",
-               "kerahasiaan"}
-GROUPS = (("Identitas pengadu", ("nama", "alamat", "telepon", "email", "tanpa_notifikasi")),
-          ("Perizinan yang diadukan", ("no_registrasi", "sektor", "jenis_izin")),
-          ("Isi pengaduan", None))
+# The two record fields this form sets itself: the channel (the catalog's online_form channel) and the identity
+# protection (its own radio buttons). Which other fields the office fills (a severity, a box date, a
+# signature) and how the rest are grouped, the definition says: ``office_only: true`` and ``group:``.
+SET_BY_FORM = {"kanal", "kerahasiaan"}
+IDENTITY_GROUP, DEFAULT_GROUP = "Identitas pengadu", "Isi pengaduan"
 HONEYPOT = "situs_web"
 
 
@@ -45,17 +44,21 @@ def intake_definition(key: str | None = None):
         abort(404)
 
 
+def public_fields(definition) -> list:
+    """The record fields the complainant fills: not the ones the form sets, not the office's own."""
+    return [f for f in definition.record if f.name not in SET_BY_FORM and not f.office_only]
+
+
 def form_fields(definition) -> list[tuple[str, list]]:
-    """The fields the complainant fills, in the form's groups (identity, permit, the complaint)."""
-    public = [f for f in definition.record if f.name not in OFFICE_ONLY]
-    placed: set[str] = set()
-    out = []
-    for title, names in GROUPS:
-        group = [f for f in public if (names is None and f.name not in placed) or (names and f.name in names)]
-        placed.update(f.name for f in group)
-        if group:
-            out.append((title, group))
-    return out
+    """The fields the complainant fills, in the form's groups: the identity first, then each ``group`` the
+    definition names (in the order it names them), then the complaint itself."""
+    english = locale() == "en"
+    groups: dict[str, list] = {IDENTITY_GROUP: []}
+    for f in public_fields(definition):
+        title = IDENTITY_GROUP if f.identity else ((f.group_en or f.group) if english else f.group) or DEFAULT_GROUP
+        groups.setdefault(title, []).append(f)
+    rest = groups.pop(DEFAULT_GROUP, [])
+    return [(title, fields) for title, fields in [*groups.items(), (DEFAULT_GROUP, rest)] if fields]
 
 
 def choices(f, rt) -> list[dict[str, Any]]:
@@ -71,7 +74,7 @@ def choices(f, rt) -> list[dict[str, Any]]:
 
 
 def record_from_form(definition) -> dict[str, Any]:
-    names = {f.name: f for f in definition.record if f.name not in OFFICE_ONLY}
+    names = {f.name: f for f in public_fields(definition)}
     record: dict[str, Any] = {}
     offset = current_office(runtime()).utc_offset()
     for name, f in names.items():
@@ -165,4 +168,5 @@ def register(bp: Blueprint, limiter) -> None:
     bp.add_url_rule("/pengaduan/baru/<layanan>", "new_complaint", view, methods=["GET", "POST"])
 
 
-__all__ = ["register", "OFFICE_ONLY", "HONEYPOT", "GROUPS", "form_fields", "record_from_form", "intake_definition"]
+__all__ = ["register", "SET_BY_FORM", "HONEYPOT", "form_fields", "public_fields", "record_from_form",
+           "intake_definition"]

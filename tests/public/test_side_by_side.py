@@ -123,3 +123,23 @@ def test_the_report_names_the_office_and_counts_the_definitions_own_outcomes(sle
                                                          "no_violation", "referred"]
     kategori = [c.label for c in report.by_kategori]
     assert "Proses lambat" in kategori and "Durasi Waktu" not in kategori  # Sleman's own list, not Banten's
+
+
+def test_the_public_form_leaves_out_what_the_definition_says_the_office_fills_and_groups_the_rest(client, rt):
+    """Which fields are the office's and how the form is grouped come from the definition (office_only,
+    group), not from field names in code: renamed office fields stay off the public form, a field called
+    'tingkat' that the office does not mark shows, and a group of the definition's own heads its fields."""
+    text = (ROOT / "definitions" / "pengaduan-ptsp.yaml").read_text(encoding="utf-8")
+    text = text.replace("key: pengaduan-ptsp", "key: pengaduan-lain", 1)
+    text = text.replace("tanggal_ambil_kotak", "tgl_buka_kotak").replace("tanda_tangan", "paraf_pengadu")
+    text = text.replace("{name: tingkat, office_only: true, ", "{name: tingkat, ")
+    text = text.replace("group: Perizinan yang diadukan, group_en: The permit complained about",
+                        "group: Izin yang dipersoalkan, group_en: The permit in question")
+    publish(rt.store, text, file="pengaduan-lain.yaml", actor_id="kasi", now=MONDAY_9_WIB, catalogs=rt.catalogs)
+    form = client.get("/pengaduan/baru/pengaduan-lain").get_data(as_text=True)
+    legends = re.findall(r"<legend>([^<]+)</legend>", form)
+    assert legends[:3] == ["Identitas pengadu", "Izin yang dipersoalkan", "Isi pengaduan"]
+    assert 'name="tgl_buka_kotak"' not in form and 'name="paraf_pengadu"' not in form
+    assert 'name="nomor_rujukan"' not in form and 'name="tingkat"' in form
+    english = client.get("/pengaduan/baru/pengaduan-lain", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.findall(r"<legend>([^<]+)</legend>", english)[1] == "The permit in question"

@@ -99,6 +99,10 @@ class Field:
     # what people read for each of `options` ({"dalam": "Dalam kewenangan"}); an option without one shows its code
     option_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     option_labels_en: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # record fields only: the office fills it (the public form leaves it out), and the form section it sits in
+    office_only: bool = False
+    group: str = ""
+    group_en: str = ""
 
     def option_label(self, code: Any, locale: str = "id") -> str:
         """The label of one of the field's own options, in ``locale`` (Indonesian when no English is given)."""

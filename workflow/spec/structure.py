@@ -36,7 +36,8 @@ TOP_KEYS = {"key", "title", "title_en", "description", "catalogs", "lanes", "rol
 ROLE_KEYS = {"label", "label_en", "lane", "supervisor_level", "system", "description"}
 LANE_KEYS = {"key", "label", "label_en"}
 FIELD_KEYS = {"name", "type", "label", "label_en", "required", "catalog", "options", "default",
-              "max_length", "identity", "help", "parent", "date_rule", "option_labels", "option_labels_en"}
+              "max_length", "identity", "help", "parent", "date_rule", "option_labels", "option_labels_en",
+              "office_only", "group", "group_en"}
 STATE_KEYS = {"label", "label_en", "lane", "actors", "initial", "terminal", "outcome", "description"}
 TRANSITION_KEYS = {"trigger", "label", "label_en", "from", "to", "roles", "guards", "inputs", "effects",
                    "description"}
@@ -235,6 +236,9 @@ class _Builder(Shapes):
             option_labels=self.option_labels(raw.get("option_labels"), options, join_path(path, "option_labels")),
             option_labels_en=self.option_labels(raw.get("option_labels_en"), options,
                                                 join_path(path, "option_labels_en")),
+            office_only=self.boolean(raw.get("office_only"), join_path(path, "office_only")),
+            group=self.text(raw.get("group"), join_path(path, "group")),
+            group_en=self.text(raw.get("group_en"), join_path(path, "group_en")),
         )
 
     def option_labels(self, raw: Any, options: tuple[str, ...], path: str) -> Mapping[str, str]:

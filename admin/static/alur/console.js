@@ -1,23 +1,29 @@
-// Record form: show the collection date only for the complaint box, and filter permit types by sector.
+// Record form: show the fields a channel asks for (the box date, a referral's number) only for that channel,
+// and filter a choice by the field it depends on (permit types by sector): both read from the markup.
 (function () {
+  var form = document.getElementById('record-form');
   function byName(name) { return document.querySelector('#record-form [name="' + name + '"]'); }
-  var kanal = byName('kanal'), boxDate = document.querySelector('[data-field="tanggal_ambil_kotak"]');
+  var kanal = byName('kanal');
   function toggleBox() {
-    if (!kanal || !boxDate) return;
-    var form = document.getElementById('record-form');
-    var isBox = JSON.parse(form.getAttribute('data-box-channels') || '[]').indexOf(kanal.value) >= 0;
-    boxDate.style.display = isBox ? '' : 'none';
+    if (!kanal || !form) return;
+    var map = JSON.parse(form.getAttribute('data-channel-fields') || '{}');
+    Object.keys(map).forEach(function (name) {
+      var wrap = document.querySelector('[data-field="' + name + '"]');
+      if (wrap) wrap.style.display = map[name].indexOf(kanal.value) >= 0 ? '' : 'none';
+    });
   }
   if (kanal) { kanal.addEventListener('change', toggleBox); toggleBox(); }
-  var sektor = byName('sektor'), jenis = byName('jenis_izin');
-  function filterJenis() {
-    if (!sektor || !jenis) return;
-    Array.prototype.forEach.call(jenis.options, function (opt) {
-      var parent = opt.getAttribute('data-parent');
-      opt.hidden = !!(parent && sektor.value && parent !== sektor.value);
-    });
-    var chosen = jenis.options[jenis.selectedIndex];
-    if (chosen && chosen.hidden) jenis.value = '';
-  }
-  if (sektor) { sektor.addEventListener('change', filterJenis); filterJenis(); }
+  Array.prototype.forEach.call(document.querySelectorAll('#record-form select[data-parent]'), function (child) {
+    var parent = byName(child.getAttribute('data-parent'));
+    if (!parent) return;
+    function filter() {
+      Array.prototype.forEach.call(child.options, function (opt) {
+        var owner = opt.getAttribute('data-parent');
+        opt.hidden = !!(owner && parent.value && owner !== parent.value);
+      });
+      var chosen = child.options[child.selectedIndex];
+      if (chosen && chosen.hidden) child.value = '';
+    }
+    parent.addEventListener('change', filter); filter();
+  });
 })();
