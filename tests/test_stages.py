@@ -119,3 +119,48 @@ def test_office_time_from_running_totals_equals_the_calendar_s_own_count():
         b = a + timedelta(minutes=rng.randrange(0, 20 * 24 * 60))
         assert office.hours(a, b) == pytest.approx(calendar.elapsed(a, b, "working_hours"), abs=1e-9), (a, b)
     assert office.hours(MONDAY_9_WIB, MONDAY_9_WIB - H) == 0.0
+
+
+def _row(seq, kind, at, source, dest, *, key, version=1, trigger=None, inputs=None, clocks=None, ticket=7):
+    return {"ticket_id": ticket, "seq": seq, "kind": kind, "at": at, "trigger": trigger, "from_state": source,
+            "to_state": dest, "inputs": inputs or {}, "definition_key": key, "definition_version": version,
+            "detail": {"clocks": clocks} if clocks else {}, "receipt_no": "ADU-2026-000007"}
+
+
+def test_a_hand_over_to_several_agencies_counts_the_stay_for_each_of_them():
+    from tests.conftest import ROOT
+    from workflow.core.calendar import WorkingCalendar
+    from workflow.core.stages import ticket_stages
+    from workflow.spec.catalog import default_catalogs
+    from workflow.spec.loader import load_definition
+
+    path = ROOT / "definitions" / "examples" / "pengaduan-perizinan-sleman.yaml"
+    sleman = load_definition(path.read_text(encoding="utf-8"), str(path), default_catalogs(), version=1)
+    handoff = sleman.handoffs["kajian_teknis"]
+    t0, key = MONDAY_9_WIB, sleman.key
+    before = next(t for t in sleman.transitions if t.dest == handoff.state)
+    rows = [_row(1, "open", t0, None, sleman.initial, key=key, inputs={"kanal": "email"}),
+            _row(2, "migrate", t0 + H, sleman.initial, before.sources[0], key=key),
+            _row(3, "transition", t0 + 2 * H, before.sources[0], handoff.state, key=key, trigger=before.trigger,
+                 inputs={handoff.agencies: ["dinas_pupr", "dinas_lhk"]}),
+            _row(4, "handoff", t0 + 3 * H, handoff.state, handoff.state, key=key),  # one agency acknowledges
+            _row(5, "handoff", t0 + 2 * D, handoff.state, handoff.then, key=key)]
+    found = ticket_stages(rows, lambda k, v: sleman, WorkingCalendar(), t0 + 3 * D)
+    assert [(s.state, s.agencies) for s in found.stays] == [
+        (sleman.initial, ()), (before.sources[0], ()), (handoff.state, ("dinas_pupr", "dinas_lhk")),
+        (handoff.then, ())]
+    assert found.stays[2].gross_seconds == (2 * D - 2 * H).total_seconds()  # the agency's own row moves nothing
+    per_agency = {f.key: f.count for f in aggregate([found], "opd")}
+    assert per_agency == {"dinas_pupr": 1, "dinas_lhk": 1, None: 1}
+
+
+def test_an_imported_complaint_has_no_stays_and_a_trail_without_its_opening_is_skipped():
+    from workflow.core.calendar import WorkingCalendar
+    from workflow.core.stages import ticket_stages, trail_stages
+
+    calendar = WorkingCalendar()
+    imported = [_row(1, "import", MONDAY_9_WIB, None, "selesai", key="pengaduan-ptsp")]
+    found = ticket_stages(imported, lambda k, v: None, calendar, MEASURED)
+    assert found.imported and found.stays == () and found.promise is None
+    orphan = [_row(9, "transition", MONDAY_9_WIB, "diterima", "terverifikasi", key="pengaduan-ptsp", ticket=8)]
+    assert list(trail_stages(imported + orphan, lambda k, v: None, calendar, MEASURED)) == [found]
