@@ -79,6 +79,8 @@ def actor_label(actor_id: str | None, actor_role: str | None = None) -> str:
     Layanan Pengaduan"); the system, the command line and the complainant by their labels."""
     if actor_id in (None, "") or actor_id in BUILT_IN["role"] and actor_role in (None, "", actor_id):
         return role_label(actor_role or actor_id or "system")
+    if actor_id in BUILT_IN["role"]:  # the system acting for a role ("system" as admin): say both
+        return f"{role_label(actor_id)} · {role_label(actor_role)}"
     names = common._per_request("_alur_user_names", lambda: {
         u.username: u.display_name or u.username for u in users.list_users(common.runtime().store)})
     name = names.get(actor_id, actor_id)
