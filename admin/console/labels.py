@@ -123,6 +123,15 @@ def trigger_label_of(key: str | None, version: int | None, trigger: str | None) 
     return (first.label_en or first.label) if common.lang() == "en" else first.label
 
 
+def field_label_of(key: str | None, version: int | None, name: str | None) -> str:
+    """A record field of a definition version by its label ("Nama pengadu" for ``nama``)."""
+    if not name:
+        return ""
+    d = _definition(key, version)
+    found = d.record_field(name) if d is not None else None
+    return common.field_label(found) if found is not None else name
+
+
 def file_size(size: int | float) -> str:
     """A file's size as people read it in the page's language: "178 B", "1,2 KB", "3,4 MB"."""
     size = float(size or 0)
@@ -135,9 +144,9 @@ def file_size(size: int | float) -> str:
 
 
 def init_app(app) -> None:
-    for function in (file_size, code_label, role_label, actor_label, state_label_of, trigger_label_of):
+    for function in (field_label_of, file_size, code_label, role_label, actor_label, state_label_of, trigger_label_of):
         app.jinja_env.globals[function.__name__] = function
 
 
-__all__ = ["BUILT_IN", "file_size", "code_label", "role_label", "actor_label", "state_label_of", "trigger_label_of",
+__all__ = ["BUILT_IN", "field_label_of", "file_size", "code_label", "role_label", "actor_label", "state_label_of", "trigger_label_of",
            "init_app"]
