@@ -54,6 +54,26 @@ def _version() -> int:
         return -1
 
 
+ACTIONS = {"create": ("Dibuat dari angka", "Started from the figures"), "save": ("Disimpan", "Saved"),
+           "approve": ("Disetujui", "Approved"), "publish": ("Diterbitkan", "Published"),
+           "reopen": ("Dibuka untuk terbit ulang", "Reopened for reissue")}
+
+
+def _action_label(action: str) -> str:
+    pair = ACTIONS.get(action)
+    return (pair[1] if common.lang() == "en" else pair[0]) if pair else action
+
+
+def _scope_label(definition_key: str) -> str:
+    """The service a document covers, by its title (every service of the office when none is named)."""
+    if not definition_key:
+        return tr("Semua layanan kantor", "All of the office's services")
+    for d in common.live_definitions():
+        if d.key == definition_key:
+            return (d.title_en or d.title) if common.lang() == "en" else d.title
+    return definition_key
+
+
 def _status_label(status: str) -> str:
     try:
         pair = STATUS_LABELS[Status(status)]
@@ -78,7 +98,7 @@ class ReportDocumentsView(SecureBaseView):
         store = common.runtime().store
         return self.render("reports/documents.html", documents=docs.list_documents(store),
                            publications=docs.publications(store), definitions=common.live_definitions(),
-                           status_label=_status_label, formats=FORMATS,
+                           status_label=_status_label, formats=FORMATS, scope_label=_scope_label,
                            current={p.number for p in docs.current_publications(store)})
 
     @expose("/buka", methods=("POST",))
@@ -110,7 +130,8 @@ class ReportDocumentsView(SecureBaseView):
         return self.render(
             "reports/document.html", doc=doc, sections=[(k, section_title(k, common.lang())) for k in SECTION_KEYS],
             text=typed if typed is not None else doc.sections, conflict=conflict, errors=errors or {},
-            history=history, status_label=_status_label, head=bool(user and user.top_supervisor),
+            history=history, status_label=_status_label, action_label=_action_label, scope_label=_scope_label,
+            head=bool(user and user.top_supervisor),
             publications=docs.publications(rt.store, doc.id), formats=FORMATS,
             preview=body), status
 

@@ -48,6 +48,17 @@ def tt(text: str) -> str:
     return EN.get(text, text) if locale() == "en" else text
 
 
+def scope_label(definition_key: str) -> str:
+    """The service a report covers, by its title; every service of the office when none is named."""
+    if not definition_key:
+        return "All services" if locale() == "en" else "Semua layanan"
+    try:
+        d = runtime().engine.definition(definition_key)
+    except Exception:  # noqa: BLE001 - a definition no longer published: its key
+        return definition_key
+    return (d.title_en or d.title) if locale() == "en" else d.title
+
+
 def enabled() -> bool:
     """Whether the office lists its published reports on the public pages."""
     try:
@@ -71,7 +82,8 @@ def _publication(number: int):
 
 def index():
     _require()
-    return render_template("public/reports.html", publications=docs.current_publications(runtime().store), tt=tt)
+    return render_template("public/reports.html", publications=docs.current_publications(runtime().store), tt=tt,
+                           scope_label=scope_label)
 
 
 def _cached(pub, kind: str, build) -> bytes:
