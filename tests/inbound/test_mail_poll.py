@@ -241,7 +241,11 @@ def test_two_polls_at_once_on_postgresql_record_each_message_once(pg_engine, dov
     assert sum(r.outcomes.get("draft", 0) for r in results) == 8, [r.outcomes for r in results]
     drafts = inbound.open_drafts(runtime.store)
     assert sorted(d.subject for d in drafts) == [f"Serentak {n}" for n in range(8)]
-    assert all(len(inbound.draft_view(runtime.store, d.id).messages) == 1 for d in drafts)
+    for d in drafts:  # one message each, and its file is on disk with its recorded hash (the losing poll of a
+        view = inbound.draft_view(runtime.store, d.id)  # message must not remove the bytes the winner's rows use)
+        assert len(view.messages) == 1
+        [f] = view.files[view.messages[0].id]
+        assert attachments.read({"id": f.id, "stored_path": f.stored_path, "sha256": f.sha256}, tmp_path / "instance")
 
 
 def test_a_message_over_the_mailbox_limit_opens_a_draft_from_its_headers_and_says_why(rt, dovecot, imap_folder,

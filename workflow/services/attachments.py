@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,7 +45,9 @@ def store_file(upload: Upload, instance_path: str | Path) -> tuple[str, bool]:
     if target.exists():
         return str(relative), False
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    # one name per process *and thread*: two threads storing the same bytes at once (two mail polls, threaded
+    # web workers) must not rename each other's half-written file
+    tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(upload.data)
     os.replace(tmp, target)  # atomic: a reader never sees half a file
     target.chmod(0o640)

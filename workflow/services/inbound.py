@@ -151,8 +151,7 @@ def receive(runtime, message: InboundMessage, *, instance_path: str | Path, now:
         with runtime.store.unit_of_work() as uow:
             result = _record(runtime, uow, message, records, refused, now)
             uow.commit()
-    except ConcurrentUpdate:
-        attachments.discard(created)
+    except ConcurrentUpdate:  # the files are kept: they are the same bytes the recorded copy's rows point at
         logger.info("inbound message %s of %s recorded by another poll", message.external_id, message.source)
         return Received("duplicate")
     except BaseException:
