@@ -71,3 +71,36 @@ def screenshot(page, folder: str, name: str, full: bool = True) -> Path:
     path = artifacts(folder) / (name if name.endswith(".png") else f"{name}.png")
     page.screenshot(path=str(path), full_page=full)
     return path
+
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def signed_in(browser, base: str, username: str, viewport: dict | None = None, locale: str = "id-ID"):
+    """A page of a new browser context, signed in to the console as ``username`` (the test password)."""
+    from tests.web import PASSWORD
+
+    context = browser.new_context(viewport=viewport or DESKTOP, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#alur-user", state="attached")
+    return page
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's critical and serious violations on the page as it is now ("id: help (n nodes)")."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in found
+            if v.get("impact") in ("critical", "serious")]
+
+
+def fits_width(page) -> bool:
+    """Whether the page needs no sideways scrolling (a phone's first test)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

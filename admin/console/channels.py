@@ -21,6 +21,7 @@ from flask_admin import expose
 
 from workflow.core.box import box_channels, latest_box_day
 from workflow.core.calendar import OFFICE_TZ
+from workflow.core.dates import HARI, said
 from workflow.core.dispositions import rules
 from workflow.errors import BoxSessionRefused, DispositionRefused, TicketNotFound
 from workflow.reports.cells import neutral
@@ -222,6 +223,13 @@ def channel_fields() -> dict[str, list[str]]:
     return found
 
 
+def day_label(day: date) -> str:
+    """A day as people say it: "Kamis, 26 November 2026" (English: "Thursday, 26 November 2026")."""
+    if common.lang() == "en":
+        return day.strftime("%A, %-d %B %Y")
+    return f"{HARI[day.weekday()]}, {said(day)}"
+
+
 def register(admin, app: Flask) -> None:
     from . import Text
 
@@ -231,6 +239,7 @@ def register(admin, app: Flask) -> None:
                                     url="/admin/disposisi"))
     app.jinja_env.globals["disposition_for"] = disposition_for
     app.jinja_env.globals["channel_fields"] = channel_fields
+    app.jinja_env.globals["day_label"] = day_label
 
 
 __all__ = ["BoxView", "DispositionsView", "register", "disposition_for", "channel_fields"]

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from workflow.core.audit import AuditEvent
 from workflow.core.box import BoxChannel, box_channels, check_closing, check_opening
 from workflow.core.calendar import OFFICE_TZ
+from workflow.core.dates import said
 from workflow.core.decide import acting_role
 from workflow.core.guards import Actor
 from workflow.errors import BoxSessionRefused
@@ -58,8 +59,7 @@ def open_session(rt, actor: Actor, definition_key: str, day: date, channel: str 
     with rt.store.unit_of_work() as uow:
         new_id = uow.box_sessions.add(record)
         if new_id is None:
-            raise BoxSessionRefused(f"sesi kotak pengaduan tanggal {day.isoformat()} sudah ada; buka sesi itu dari "
-                                    "daftar sesi")
+            raise BoxSessionRefused(f"sesi kotak pengaduan {said(day)} sudah ada; buka sesi itu dari daftar sesi")
         uow.commit()
     return BoxSessionRecord(**{**record.__dict__, "id": new_id})
 
