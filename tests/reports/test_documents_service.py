@@ -153,3 +153,17 @@ def test_a_reissue_needs_a_reason_and_makes_a_new_numbered_edition(rt):
                             ("kasi", "report.reopen"), ("kasi", "report.save"), ("kadis", "report.approve"),
                             ("kadis", "report.publish")]
     assert verify_stored(rt.store.audit_stored(rt.store.audit_head()[0])).ok
+
+
+def test_a_publication_carries_the_latest_signed_checkpoint(rt, tmp_path):
+    from workflow.core.checkpoints import new_private_key, private_key_pem
+    from workflow.services import audit as audit_service
+
+    key_file = tmp_path / "audit.key"
+    key_file.write_bytes(private_key_pem(new_private_key()))
+    doc = _draft(rt)
+    signed = audit_service.checkpoint(rt.store, key_file, MONDAY_9_WIB)
+    docs.approve(rt.store, doc.id, expected_version=1, actor_id="kadis")
+    pub = docs.publish(rt.store, doc.id, snapshot, expected_version=2, actor_id="kadis")
+    assert json.loads(pub.checkpoint) == json.loads(signed.as_json())
+    assert pub.audit_seq > signed.seq  # the head at publication is newer than the checkpoint it carries
