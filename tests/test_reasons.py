@@ -69,3 +69,13 @@ def test_no_refusal_shows_a_code_where_a_label_exists():
                 for reason in said(t.trigger, g, fields={"tingkat": "berat" if "berat" not in g.params["values"]
                                                          else "ringan"}):
                     assert " tingkat =" not in reason and "harus salah satu" not in reason
+
+
+def test_an_options_label_reads_in_lower_case_mid_sentence():
+    indonesian, english = said("alihkan", GuardRef("field_in", {"field": "kewenangan", "values": ["luar"]}),
+                               fields={"kewenangan": "dalam"})
+    field = next(f for t in D.transitions for f in t.inputs if f.name == "kewenangan")
+    outside, inside = field.option_label("luar"), field.option_label("dalam")
+    assert indonesian == (f"«Alihkan ke OPD berwenang» hanya untuk pengaduan dengan kewenangan DPMPTSP "
+                          f"{outside[0].lower() + outside[1:]}; pengaduan ini {inside[0].lower() + inside[1:]}.")
+    assert english.startswith("“Transfer (outside authority)” is only for complaints whose")

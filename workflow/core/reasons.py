@@ -61,7 +61,9 @@ class Wording:
         if catalog and self.catalogs is not None and catalog in self.catalogs:
             return self.catalogs.get(catalog).label_of(str(value), "en" if en else "id")
         said = getattr(f, "option_label", None)  # a field's own options may carry labels (option_labels)
-        return said(value, "en" if en else "id") if callable(said) else str(value)
+        # mid-sentence, an option's label reads in lower case ("di luar kewenangan DPMPTSP"); catalog labels
+        # above are names (agencies, sectors) and keep theirs
+        return _lower_first(said(value, "en" if en else "id")) if callable(said) else str(value)
 
     def values(self, name: str, values: Any, en: bool) -> str:
         return _join([self.value(name, v, en) for v in (values or [])] or ["-"], "or" if en else "atau")
