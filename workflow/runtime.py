@@ -21,9 +21,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Callable
-
-from sqlalchemy import Engine as DbEngine
+from typing import TYPE_CHECKING, Any, Callable
 
 from workflow.core.calendar import WorkingCalendar, office_calendar
 from workflow.core.ticket import ClockRun
@@ -34,6 +32,9 @@ from workflow.spec.catalog import Catalogs, default_catalogs
 from workflow.store.db import INSTANCE_DIR, default_url, make_engine
 from workflow.store.port import Store
 from workflow.store.sql import SqlStore
+
+if TYPE_CHECKING:  # the engine type only: the store's modules are the ones that use SQLAlchemy
+    from sqlalchemy import Engine as DbEngine
 
 logger = logging.getLogger(__name__)
 

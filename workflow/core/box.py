@@ -1,6 +1,6 @@
 """Complaint box sessions: the rules of opening the box and of closing a session (pure).
 
-The box is opened on set days (Banten's SOP: Monday and Thursday). Which days is the definition's business:
+The box is opened on set days (the shipped SOP: Monday and Thursday). Which days is the definition's business:
 the channel catalog marks the box channel with ``collection_date: FIELD`` (the record field that carries
 the day the box was opened) and the definition gives that field a ``date_rule`` (``weekdays``,
 ``not_future``). A session is one opening: the petugas records each form found as a complaint (its box
