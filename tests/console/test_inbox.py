@@ -170,7 +170,7 @@ def test_failed_delivery_is_listed_for_admin_and_sent_again(app, rt, channels):
     page = admin.get("/admin/pengiriman/").get_data(as_text=True)
     row = re.search(rf'<tr class="delivery-row table-danger" data-id="{failed.id}" data-status="failed">.*?</tr>',
                     page, re.S).group(0)
-    assert receipt in row and "tanda_terima" in row and "WhatsApp/SMS" in row
+    assert receipt in row and "Tanda terima" in row and "tanda_terima<" not in row and "WhatsApp/SMS" in row
     assert failed.recipient not in row and "disamarkan" in row  # admin sees no complainant's contact
     assert "nomor ditolak gateway" in row and ">1<" in row  # last error and attempts
     assert "Kirim ulang" in row and "Kirim ulang semua yang gagal" in page
