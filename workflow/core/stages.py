@@ -32,6 +32,7 @@ Aggregates over these tickets live in `workflow.core.stage_figures`.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -172,8 +173,9 @@ def ticket_stages(rows: Sequence[Mapping[str, Any]], definitions: Definitions, c
             definition = definitions(row["definition_key"], row["definition_version"]) or definition
         walk.definition = definition
         if row["kind"] == "transition":
-            walk.values.update(row["inputs"] or {})
-            _assign_opd(walk, row, definition)
+            inputs = _inputs(row["inputs"], definition)
+            walk.values.update(inputs)
+            _assign_opd(walk, row, definition, inputs)
         if row["to_state"] and row["to_state"] != walk.state:
             _leave(walk, row["at"], row["to_state"], definition)
         _clock_notes(walk, row, definition)
@@ -197,11 +199,40 @@ def _leave(walk: _Walk, at: datetime, dest: str, definition: Definition | None) 
         walk.closed_at = at
 
 
-def _assign_opd(walk: _Walk, row: Mapping[str, Any], definition: Definition | None) -> None:
+_FOLLOWED: dict[int, tuple[Definition, tuple[str, ...]]] = {}
+
+
+def followed(definition: Definition | None) -> tuple[str, ...]:
+    """The input names a reader of the trail follows: the grouped record values, the fields ``assign_opd``
+    effects read and the fields naming a hand-over's agencies (kept per definition object)."""
+    if definition is None:
+        return DIMENSIONS
+    hit = _FOLLOWED.get(id(definition))
+    if hit is not None and hit[0] is definition:
+        return hit[1]
+    names = set(DIMENSIONS) | {h.agencies for h in definition.handoffs.values()}
+    names |= {str(e.params["field"]) for t in definition.transitions for e in t.effects
+              if e.kind == "assign_opd" and e.params.get("field")}
+    if len(_FOLLOWED) > 256:
+        _FOLLOWED.clear()
+    _FOLLOWED[id(definition)] = (definition, tuple(sorted(names)))
+    return _FOLLOWED[id(definition)][1]
+
+
+def _inputs(raw: Any, definition: Definition | None) -> Mapping[str, Any]:
+    """A row's inputs: parsed already, or canonical JSON text parsed only when it names a followed input."""
+    if not raw:
+        return {}
+    if not isinstance(raw, str):
+        return raw
+    return json.loads(raw) if any(f'"{name}":' in raw for name in followed(definition)) else {}
+
+
+def _assign_opd(walk: _Walk, row: Mapping[str, Any], definition: Definition | None,
+                inputs: Mapping[str, Any]) -> None:
     """Apply the fired transition's ``assign_opd`` effect (the same value the engine stored)."""
     if definition is None:
         return
-    inputs = row["inputs"] or {}
     for t in definition.transitions_named(row["trigger"] or ""):
         if row["from_state"] not in t.sources or t.dest != row["to_state"]:
             continue

@@ -43,7 +43,9 @@ def _parsed(row: tuple) -> dict[str, Any]:
     out = dict(zip(COLUMNS, row))
     out["at"] = utc(out["at"])
     kind = out["kind"]
-    out["inputs"] = json.loads(out["inputs"]) if kind in ("open", "transition", "import") else {}
+    # a transition's inputs stay text: the reader parses only those that carry a value it follows
+    out["inputs"] = json.loads(out["inputs"]) if kind in ("open", "import") else \
+        (out["inputs"] if kind == "transition" else {})
     detail = out["detail"]
     out["detail"] = json.loads(detail) if '"clocks"' in detail else {}
     return out
@@ -52,8 +54,8 @@ def _parsed(row: tuple) -> dict[str, Any]:
 def trail(store, start: datetime, end: datetime, definition_key: str | None = None, *,
           batch: int = 5000) -> Iterator[dict[str, Any]]:
     """The trail of every ticket opened in [start, end) (of one definition, if given), as dicts with
-    ``inputs`` and ``detail`` parsed (only where a reader needs them: inputs of opening and transition rows,
-    details that carry clock notes)."""
+    ``inputs`` and ``detail`` parsed where a reader needs them: inputs of opening rows (a transition's as
+    their canonical JSON text, `workflow.core.stages` parses those it follows), details with clock notes."""
     if getattr(store, "dialect", "") == "memory":
         yield from _memory_trail(store, start, end, definition_key)
         return
