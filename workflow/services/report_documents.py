@@ -17,8 +17,9 @@ it. Who may approve and publish is read from the published definitions (`workflo
 name is written here.
 
 The figures are not built here (services sit below the report builder): `publish` takes a ``snapshot``
-callable that turns the approved document into the stored content, called inside the transaction after
-every check, so what is published is exactly the approved text.
+callable that turns the approved document into the stored content. It is called after the checks and
+before the write transaction (building takes seconds), and the version is checked again in the
+transaction, so what is published is exactly the approved text.
 """
 from __future__ import annotations
 
@@ -182,26 +183,31 @@ def publish(store: Store, document_id: int, snapshot: Callable[[ReportDocumentRe
     The audit row that records the publication is appended first; the publication then carries that row's
     sequence number and hash (the chain's head at publication) and the latest signed checkpoint."""
     now = _now(now)
+    with store.unit_of_work(read_only=True) as uow:
+        _require_supervisor(store, uow, actor_id, top=True)
+        approved = _load(uow, document_id)
+        _check(approved, "publish", expected_version)
+    # Built outside the write transaction (seconds on a busy quarter, and SQLite's write lock would be held):
+    # the version is checked again below, so the text published is the text approved.
+    content = snapshot(approved, now)
     with store.unit_of_work() as uow:
         doc = _load(uow, document_id)
         role = _require_supervisor(store, uow, actor_id, top=True)
         _check(doc, "publish", expected_version)
-        content = snapshot(doc, now)
         digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
         edition = len(uow.report_documents.publications(doc.id)) + 1
         _audit(uow, actor_id, role, now, "publish", doc, edition=edition, content_sha256=digest,
                approved_by=doc.approved_by, reason=doc.reissue_reason or None)
         seq, head = uow.audit.head()
         kept = uow.audit.checkpoints()
-        number = uow.report_documents.publish(PublicationRecord(
-            doc.id, doc.period, doc.definition_key, edition, content, digest, seq, head,
-            kept[-1].as_json() if kept else "", doc.approved_by or actor_id, actor_id, now, doc.reissue_reason))
+        record = PublicationRecord(doc.id, doc.period, doc.definition_key, edition, content, digest, seq, head,
+                                   kept[-1].as_json() if kept else "", doc.approved_by or actor_id, actor_id, now,
+                                   doc.reissue_reason)
+        number = uow.report_documents.publish(record)
         new = replace(doc, status=Status.PUBLISHED.value, version=doc.version + 1, updated_by=actor_id, updated_at=now)
         _write(uow, new, doc, "publish", actor_id, now, note=f"No. {number}")
         uow.commit()
-        return uow.report_documents.publication(number) or PublicationRecord(
-            doc.id, doc.period, doc.definition_key, edition, content, digest, seq, head, "", doc.approved_by or "",
-            actor_id, now, doc.reissue_reason, number)
+    return replace(record, number=number)
 
 
 def reopen(store: Store, document_id: int, reason: str, *, expected_version: int, actor_id: str,
