@@ -92,11 +92,12 @@ def signed_in(browser, base: str, username: str, viewport: dict | None = None, l
     return page
 
 
-def serious_violations(page) -> list[str]:
-    """axe-core's critical and serious violations on the page as it is now ("id: help (n nodes)")."""
+def serious_violations(page, context: str | None = None) -> list[str]:
+    """axe-core's critical and serious violations on the page as it is now ("id: help (n nodes)"); with
+    ``context`` (a CSS selector), only inside that part of the page."""
     from axe_playwright_python.sync_playwright import Axe
 
-    found = Axe().run(page).response["violations"]
+    found = Axe().run(page, context=context).response["violations"]
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in found
             if v.get("impact") in ("critical", "serious")]
 

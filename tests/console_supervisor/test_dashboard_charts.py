@@ -10,6 +10,7 @@ from datetime import timedelta
 import lxml.html
 import pytest
 
+from tests.browser import DESKTOP, PHONE, chromium, fits_width, screenshot, serious_violations, serve, signed_in
 from tests.conftest import MONDAY_9_WIB
 from workflow.reports.build import build_report
 from workflow.store.queries.dashboard_trends import quarter_bounds, week_starts
@@ -125,19 +126,10 @@ def test_chart_labels_are_escaped_by_the_writer():
 
 @pytest.mark.browser
 @pytest.mark.filterwarnings("ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.parametrize("width", [390, 1366])
+@pytest.mark.parametrize("width", [PHONE["width"], DESKTOP["width"]])
 def test_the_pictures_fit_a_phone_and_a_desktop_in_chromium(app, rt, clock, history, width):
-    from tests.browser import chromium, screenshot, serve
-
-    from .conftest import PASSWORD
-
     with serve(app, "dashboard-e2e") as base, chromium() as browser:
-        page = browser.new_page(viewport={"width": width, "height": 900}, locale="id-ID")
-        page.set_default_timeout(15000)
-        page.goto(f"{base}/login")
-        page.fill("input[name=username]", "kasi")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        page = signed_in(browser, base, "kasi", PHONE if width == PHONE["width"] else DESKTOP)
         page.goto(f"{base}/admin/pimpinan/")
         for key in ("weekly", "on-time", "stage", "opd"):
             chart = page.locator(f"#picture-{key} svg")
@@ -147,10 +139,7 @@ def test_the_pictures_fit_a_phone_and_a_desktop_in_chromium(app, rt, clock, hist
             assert box["width"] > 150 and box["x"] >= card["x"] - 1 and box["x"] + box["width"] <= card["x"] + \
                 card["width"] + 1, f"{key} leaves its card at {width} px"
             assert page.locator(f"#picture-{key}-table").is_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
-        from axe_playwright_python.sync_playwright import Axe
-
-        found = Axe().run(page, context="#dashboard-pictures").response["violations"]
-        assert [v["id"] for v in found if v.get("impact") in ("critical", "serious")] == []
+        assert fits_width(page)
+        assert serious_violations(page, "#dashboard-pictures") == []
         page.locator("#dashboard-pictures").scroll_into_view_if_needed()
         screenshot(page, "dashboard", f"pictures-{width}.png", full=True)

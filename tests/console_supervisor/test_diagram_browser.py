@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import MARKS, chromium, screenshot, serve
+from tests.browser import DESKTOP, MARKS, PHONE, chromium, fits_width, screenshot, serious_violations, serve, signed_in
 from tests.conftest import MONDAY_9_WIB
 from workflow.services.publish import publish
-
-from .conftest import PASSWORD
 
 pytestmark = MARKS
 
@@ -45,14 +43,6 @@ MEASURE = """(frame) => {
 }"""
 
 
-def serious(page, selector: str) -> list[str]:
-    """axe-core's critical and serious findings inside `selector`."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = Axe().run(page, context=selector).response["violations"]
-    return [f"{v['id']}: {v['help']}" for v in found if v.get("impact") in ("critical", "serious")]
-
-
 @pytest.fixture
 def server(app, rt):
     for name in ("pengaduan-perizinan-sleman.yaml", "pengaduan-pelayanan-pekalongan.yaml"):
@@ -62,20 +52,15 @@ def server(app, rt):
         yield base
 
 
-@pytest.mark.parametrize("width", [390, 1366])
+@pytest.mark.parametrize("width", [PHONE["width"], DESKTOP["width"]])
 def test_the_whole_diagram_can_be_seen_and_read_on_a_phone_and_a_desktop(server, width):
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": width, "height": 844 if width == 390 else 900}, locale="id-ID")
-        page.set_default_timeout(15000)
-        page.goto(f"{server}/login")
-        page.fill("input[name=username]", "kasi")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        page = signed_in(browser, server, "kasi", PHONE if width == PHONE["width"] else DESKTOP)
         for key in KEYS:
             page.goto(f"{server}/admin/definisi/{key}/v1/diagram")
             frame = page.locator("#sop-diagram")
             frame.wait_for()
-            assert page.evaluate("document.documentElement.scrollWidth") <= width  # the page does not scroll
+            assert fits_width(page)  # the page does not scroll sideways
             assert frame.evaluate(MEASURE) == []
             size = frame.evaluate("f => ({sw: f.scrollWidth, cw: f.clientWidth, sh: f.scrollHeight, "
                                   "ch: f.clientHeight, overflow: getComputedStyle(f).overflowX})")
@@ -98,12 +83,12 @@ def test_the_whole_diagram_can_be_seen_and_read_on_a_phone_and_a_desktop(server,
             }""")
             assert seen, f"{key}: the far end of the diagram cannot be reached at {width} px"
             screenshot(page, "diagram", f"{key}-{width}.png", full=False)
-            assert serious(page, "#sop-diagram") == []
+            assert serious_violations(page, "#sop-diagram") == []
         page.goto(f"{server}/admin/definisi/pengaduan-perizinan-sleman/v1")  # the version page embeds it too
         frame = page.locator("#version-diagram")
         frame.wait_for()
         assert frame.get_attribute("tabindex") == "0" and frame.evaluate("f => getComputedStyle(f).overflowX") == "auto"
-        assert frame.evaluate(MEASURE) == [] and serious(page, "#version-diagram") == []
+        assert frame.evaluate(MEASURE) == [] and serious_violations(page, "#version-diagram") == []
         svg = page.goto(f"{server}/sop/pengaduan-perizinan-sleman/v1.svg")
         assert svg.status == 200
         assert page.evaluate("document.documentElement.scrollWidth") >= 1000  # its natural size: scrolls

@@ -10,8 +10,7 @@ import re
 
 import pytest
 
-from tests.browser import MARKS, chromium, screenshot, serve
-from tests.web import PASSWORD
+from tests.browser import DESKTOP, MARKS, PHONE, chromium, fits_width, screenshot, serious_violations, serve, signed_in
 from workflow.services import attachments
 
 from .conftest import PDF, PNG
@@ -19,8 +18,8 @@ from .scenario import ask_for_information, ticket_id
 
 pytestmark = MARKS
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "id-ID", "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "id-ID"}
+ON_A_PHONE = {"viewport": PHONE, "locale": "id-ID", "is_mobile": True, "has_touch": True}
+AT_A_KIOSK = {"viewport": DESKTOP, "locale": "id-ID"}
 
 
 @pytest.fixture
@@ -47,10 +46,6 @@ def _page(browser, options):
     return page
 
 
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def _fill_complaint(page, *, telepon: str = "0812-3456-7890", perihal: str = "Izin IUPTL belum diproses"):
     page.fill("#f-nama", "Siti Aminah")
     page.fill("#f-alamat", "Jl. Ahmad Yani No. 5, Serang")
@@ -64,11 +59,11 @@ def _fill_complaint(page, *, telepon: str = "0812-3456-7890", perihal: str = "Iz
 def test_a_complainant_on_a_phone_files_keeps_the_receipt_and_tracks_by_qr_and_pin(browser, server, rt, tmp_path,
                                                                                    caplog):
     caplog.set_level(logging.INFO, logger="werkzeug")
-    page = _page(browser, PHONE)
+    page = _page(browser, ON_A_PHONE)
     page.goto(server + "/")
     for section in ("#contacts", "#promise", "#privacy"):
         assert page.locator(section).is_visible()
-    assert "7 hari kalender" in page.inner_text("#promise") and _fits(page)
+    assert "7 hari kalender" in page.inner_text("#promise") and fits_width(page)
     screenshot(page, "issue14", "01-beranda-ponsel")
 
     page.goto(server + "/pengaduan/baru")
@@ -84,7 +79,7 @@ def test_a_complainant_on_a_phone_files_keeps_the_receipt_and_tracks_by_qr_and_p
     assert re.fullmatch(r"\d{3} \d{3}", pin)
     qr = page.locator("#qr")
     assert qr.is_visible() and page.evaluate("document.getElementById('qr').naturalWidth") > 0
-    assert qr.get_attribute("alt") and _fits(page)
+    assert qr.get_attribute("alt") and fits_width(page)
     screenshot(page, "issue14", "02-resi-ponsel")
     page.reload()  # reloading the receipt keeps it
     assert page.inner_text("#receipt-no").strip() == number and page.inner_text("#pin").strip() == pin
@@ -93,7 +88,7 @@ def test_a_complainant_on_a_phone_files_keeps_the_receipt_and_tracks_by_qr_and_p
     token = page.inner_text("#token").strip()
 
     # the QR code's link on another phone: the token stays in the fragment and leaves the address bar
-    scanner = _page(browser, PHONE)
+    scanner = _page(browser, ON_A_PHONE)
     scanner.goto(f"{server}/lacak#resi={number}&token={token}")
     scanner.wait_for_selector("#timeline")
     assert scanner.inner_text("#receipt-no") == number and token not in scanner.url
@@ -102,13 +97,13 @@ def test_a_complainant_on_a_phone_files_keeps_the_receipt_and_tracks_by_qr_and_p
     assert not any(token in line for line in logged)  # ... and no line of it holds the token
 
     # the receipt number and PIN typed on a third phone, as read out over the telephone
-    caller = _page(browser, PHONE)
+    caller = _page(browser, ON_A_PHONE)
     caller.goto(server + "/lacak")
     caller.fill("#resi", number)
     caller.fill("#pin", pin.replace(" ", ""))
     caller.click("#form-lacak button[type=submit]")
     caller.wait_for_selector("#timeline")
-    assert "token" not in caller.url and _fits(caller)
+    assert "token" not in caller.url and fits_width(caller)
 
     # the team asks for a document; the complainant sends it from the phone
     ask_for_information(rt, number, "Mohon kirim foto tanda terima permohonan.")
@@ -125,7 +120,7 @@ def test_a_complainant_on_a_phone_files_keeps_the_receipt_and_tracks_by_qr_and_p
 
 
 def test_a_kiosk_is_not_locked_out_by_mistakes_and_back_keeps_the_input_after_a_429(browser, server, rt):
-    page = _page(browser, DESKTOP)
+    page = _page(browser, AT_A_KIOSK)
     page.goto(server + "/pengaduan/baru")
     for _ in range(3):  # three validation errors: none of them count
         _fill_complaint(page, telepon="12")
@@ -152,18 +147,13 @@ def test_a_kiosk_is_not_locked_out_by_mistakes_and_back_keeps_the_input_after_a_
 
 
 def test_error_pages_have_a_way_back_on_a_phone_and_on_the_console(browser, server):
-    page = _page(browser, PHONE)
+    page = _page(browser, ON_A_PHONE)
     page.goto(server + "/pengaduan/tidak-ada-di-sini")
-    assert page.inner_text("#error-title") == "Halaman tidak ditemukan" and _fits(page)
+    assert page.inner_text("#error-title") == "Halaman tidak ditemukan" and fits_width(page)
     page.click("#error-home")
     page.wait_for_selector("#contacts")
 
-    desk = _page(browser, DESKTOP)
-    desk.goto(server + "/login")
-    desk.fill("#username", "auditor")
-    desk.fill("#password", PASSWORD)
-    desk.click("button[type=submit]")
-    desk.wait_for_load_state()
+    desk = signed_in(browser, server, "auditor")
     response = desk.goto(server + "/admin/work/new")
     assert response.status == 403 and desk.inner_text("#error-title") == "Akses ditolak"
     assert desk.evaluate("document.documentElement.lang") == "id"
@@ -180,12 +170,7 @@ def test_an_officer_adds_evidence_on_the_ticket_page(browser, server, rt, tmp_pa
     opened = rt.engine.open("pengaduan-ptsp", walk_in_record(), Actor("petugas", frozenset({"petugas"}), "Petugas"))
     letter = tmp_path / "surat-balasan-opd.pdf"
     letter.write_bytes(PDF)
-    page = _page(browser, DESKTOP)
-    page.goto(server + "/login")
-    page.fill("#username", "petugas")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    page = signed_in(browser, server, "petugas")
     page.goto(f"{server}/admin/work/ticket/{opened.ticket.id}")
     page.set_input_files("#evidence-files", str(letter))
     page.click("#evidence-upload-submit")
@@ -196,62 +181,44 @@ def test_an_officer_adds_evidence_on_the_ticket_page(browser, server, rt, tmp_pa
     assert row and row[-1]["actor_id"] == "petugas"
 
 
-def _serious(page, context=None) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = Axe().run(page, context=context).response["violations"]
-    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in found
-            if v.get("impact") in ("critical", "serious")]
-
-
 def test_the_pages_of_issue_14_have_no_serious_accessibility_violations(browser, server, rt, tmp_path):
     """axe-core over the pages and parts this issue added or changed, on a phone and on the console."""
     from tests.conftest import walk_in_record
     from workflow.core.guards import Actor
 
-    phone = _page(browser, PHONE)
+    phone = _page(browser, ON_A_PHONE)
     found = {}
     for path in ("/", "/lacak", "/tidak-ada"):
         phone.goto(server + path)
-        found[path] = _serious(phone)
+        found[path] = serious_violations(phone)
     phone.goto(server + "/pengaduan/baru")
     _fill_complaint(phone)
     phone.click("#form-pengaduan button[type=submit]")
     phone.wait_for_selector("#qr")
-    found["receipt"] = _serious(phone)
+    found["receipt"] = serious_violations(phone)
     number = phone.inner_text("#receipt-no").strip()
     ask_for_information(rt, number)
     phone.goto(f"{server}/lacak?resi={number}")
     phone.wait_for_selector("#form-lengkapi")
-    found["tracking with a reply"] = _serious(phone)
+    found["tracking with a reply"] = serious_violations(phone)
 
     opened = rt.engine.open("pengaduan-ptsp", walk_in_record(), Actor("petugas", frozenset({"petugas"}), "Petugas"))
-    desk = _page(browser, DESKTOP)
-    desk.goto(server + "/login")
-    desk.fill("#username", "petugas")
-    desk.fill("#password", PASSWORD)
-    desk.click("button[type=submit]")
-    desk.wait_for_load_state()
+    desk = signed_in(browser, server, "petugas")
     desk.goto(f"{server}/admin/work/ticket/{opened.ticket.id}")
-    found["console evidence"] = _serious(desk, "#evidence")
+    found["console evidence"] = serious_violations(desk, "#evidence")
     desk.goto(f"{server}/admin/work/new")
-    found["console record evidence"] = _serious(desk, "#record-evidence")
+    found["console record evidence"] = serious_violations(desk, "#record-evidence")
     desk.goto(f"{server}/admin/work/receipt/{opened.ticket.id}")
-    found["console receipt"] = _serious(desk, "#receipt")
+    found["console receipt"] = serious_violations(desk, "#receipt")
     desk.goto(f"{server}/admin/tidak-ada")
-    found["console 404"] = _serious(desk)
+    found["console 404"] = serious_violations(desk)
     assert {k: v for k, v in found.items() if v} == {}
 
 
 def test_the_desk_records_with_the_opt_out_checkbox_and_a_scan_and_prints_pin_and_qr(browser, server, rt, tmp_path):
     scan = tmp_path / "formulir-bertanda-tangan.pdf"
     scan.write_bytes(PDF)
-    page = _page(browser, DESKTOP)
-    page.goto(server + "/login")
-    page.fill("#username", "petugas")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    page = signed_in(browser, server, "petugas")
     page.goto(server + "/admin/work/new")
     page.select_option("#kanal", "langsung")
     page.fill("#nama", "Siti Aminah")
