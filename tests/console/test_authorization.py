@@ -41,6 +41,7 @@ EXPECTED: dict[str, set[str]] = {
     "drafts.discard": {"petugas"},
     "drafts.add": {"petugas"},
     "drafts.file": {"petugas"} | SUP,
+    "drafts.ticket": {"petugas"} | SUP,
     # complaint box sessions and referrals from other bodies (admin/console/channels.py)
     "box.index": {"petugas"} | SUP,
     "box.session": {"petugas"} | SUP,
@@ -49,7 +50,6 @@ EXPECTED: dict[str, set[str]] = {
     "dispositions.index": CASE,
     "dispositions.export": CASE,
     "dispositions.mark": CASE,
-    "drafts.ticket": {"petugas"} | SUP,
     # OPD liaisons (admin/console/opd.py)
     "opd.index": {"esdm"},
     "opd.ticket": {"esdm"},
