@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
-from flask import url_for
+from flask import request, url_for
 
+from workflow.core import evidence
+from workflow.core.evidence import Upload
+from workflow.errors import AttachmentRejected
 from workflow.services.office import current_office
 
 from .i18n import locale
@@ -33,4 +36,20 @@ def track_url(receipt: str, token: str) -> str:
     return url_for("public.track") + "?" + urlencode({"resi": receipt, "token": token})
 
 
-__all__ = ["runtime", "wib", "field_label", "track_url"]
+def posted_files(field: str = "bukti") -> list:
+    """The files the request posted under ``field``, without the file inputs left empty."""
+    return [f for f in request.files.getlist(field) if f and f.filename]
+
+
+def checked_files(files, errors: dict[str, str], field: str = "bukti") -> list[Upload]:
+    """The ``files`` that pass `workflow.core.evidence.check`; why any other is refused goes to ``errors[field]``."""
+    uploads = []
+    for item in files:
+        try:
+            uploads.append(evidence.check(item.filename, item.stream))
+        except AttachmentRejected as exc:
+            errors[field] = str(exc)
+    return uploads
+
+
+__all__ = ["runtime", "wib", "field_label", "track_url", "posted_files", "checked_files"]

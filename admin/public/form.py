@@ -15,13 +15,13 @@ from flask_limiter.util import get_remote_address
 from workflow.core import evidence
 from workflow.core.evidence import Upload
 from workflow.core.inputs import validate_fields
-from workflow.errors import AttachmentRejected, InvalidInput, UnknownDefinition
+from workflow.errors import InvalidInput, UnknownDefinition
 from workflow.services.intake import file_complaint
 from workflow.services.offered import offered, offered_definitions, online_channel
 from workflow.services.office import current_office
 
 from . import limits
-from .common import runtime
+from .common import checked_files, posted_files, runtime
 from .i18n import locale, t
 from .status import PEMOHON
 from .tracking import remember_receipt
@@ -95,16 +95,10 @@ def record_from_form(definition) -> dict[str, Any]:
 
 def checked_uploads(errors: dict[str, str]) -> list[Upload]:
     """The form's evidence files that pass `workflow.core.evidence.check`; what is wrong goes to ``errors``."""
-    uploads = []
-    files = [f for f in request.files.getlist("bukti") if f and f.filename]
+    files = posted_files()
     if len(files) > evidence.MAX_FILES:
         errors["bukti"] = f"paling banyak {evidence.MAX_FILES} berkas"
-    for item in files[:evidence.MAX_FILES]:
-        try:
-            uploads.append(evidence.check(item.filename, item.stream))
-        except AttachmentRejected as exc:
-            errors["bukti"] = str(exc)
-    return uploads
+    return checked_files(files[:evidence.MAX_FILES], errors)
 
 
 def _refused():

@@ -20,13 +20,13 @@ from flask_limiter.util import get_remote_address
 from admin.qr import qr_data_uri
 from workflow.core import evidence
 from workflow.core.receipts import spaced_pin, tracking_link
-from workflow.errors import AttachmentRejected, ConcurrentUpdate, InvalidInput, TransitionRejected
+from workflow.errors import ConcurrentUpdate, InvalidInput, TransitionRejected
 from workflow.services import attachments
 from workflow.services.tracking import LOCK_MINUTES, check_pin
 from workflow.store.queries.transfers import handed_over
 
 from . import limits
-from .common import runtime, wib
+from .common import checked_files, posted_files, runtime, wib
 from .i18n import locale, t
 from .status import PEMOHON, find_by_token, public_status
 
@@ -178,16 +178,11 @@ def _authorised(rt):
 
 
 def _reply_files(action: str, ticket, rt, errors: dict[str, str]) -> list:
-    files = [f for f in request.files.getlist("bukti") if f and f.filename] if action in WITH_FILES else []
+    files = posted_files() if action in WITH_FILES else []
     if len(files) > evidence.MAX_FILES:
         errors["bukti"] = t("Terlalu banyak berkas: paling banyak") + f" {evidence.MAX_FILES} " + t("berkas") + "."
         return []
-    uploads = []
-    for item in files:
-        try:
-            uploads.append(evidence.check(item.filename, item.stream))
-        except AttachmentRejected as exc:
-            errors["bukti"] = str(exc)
+    uploads = checked_files(files, errors)
     have = attachments.count_for(rt.store, ticket.id)
     if uploads and have + len(uploads) > evidence.MAX_PER_TICKET:
         errors["bukti"] = t("Pengaduan ini sudah memiliki {n} berkas; paling banyak {m} berkas per pengaduan.").format(
