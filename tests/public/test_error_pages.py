@@ -54,12 +54,13 @@ def test_wrong_method_and_expired_form(client):
     assert expired.status_code == 400 and "Formulir kedaluwarsa" in _text(expired) and 'href="/"' in _text(expired)
 
 
-def test_too_large_says_back_keeps_the_input(client, app):
+def test_too_large_says_so_and_that_back_keeps_the_input(client, app):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     page = client.get("/pengaduan/baru")
     response = client.post("/pengaduan/baru", data={**form_record(uraian="x" * 5000),
                                                     "csrf_token": csrf_from(page.get_data(as_text=True))})
-    assert response.status_code == 413 and "tombol Kembali" in _text(response)
+    assert response.status_code == 413 and "Berkas terlalu besar" in _text(response)
+    assert "tombol Kembali" in _text(response)
 
 
 def test_a_crash_is_a_500_page_and_the_api_keeps_problem_json(client, app):
