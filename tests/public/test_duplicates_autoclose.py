@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.web import post_login
 from workflow.errors import TransitionRejected
 from workflow.services import duplicates
 from workflow.services.autoclose import close_unconfirmed
@@ -61,8 +62,7 @@ def test_console_page_lists_flagged_tickets_and_merges(app, client, rt):
     first, _ = file_via_form(client)
     second, _ = file_via_form(client)
     officer = app.test_client()
-    officer.post("/login", data={"username": "petugas", "password": PASSWORD,
-                                 "csrf_token": csrf_from(officer.get("/login").get_data(as_text=True))})
+    post_login(officer, "petugas", PASSWORD)
     page = officer.get("/admin/duplikat/")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and second in html and first in html

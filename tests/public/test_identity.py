@@ -6,6 +6,8 @@ import io
 
 import pytest
 
+from tests.web import post_login
+
 from .conftest import IDENTITY_NEEDLES, PASSWORD, PDF, PETUGAS, TIM, api_record, csrf_from, file_via_form
 from .scenario import answer, ticket_id
 
@@ -63,9 +65,7 @@ def test_protected_identity_appears_nowhere_public_nor_to_the_opd(app, client, a
 
     # the OPD liaison's console
     liaison = app.test_client()
-    login_page = liaison.get("/login")
-    liaison.post("/login", data={"username": "esdm", "password": PASSWORD,
-                                 "csrf_token": csrf_from(login_page.get_data(as_text=True))})
+    post_login(liaison, "esdm", PASSWORD)
     inbox = liaison.get("/admin/opd/")
     assert inbox.status_code == 200 and number in inbox.get_data(as_text=True)
     pages["opd inbox"] = inbox.get_data(as_text=True)

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from admin.app import create_app
+from tests.web import PASSWORD, post_login
 
 from .conftest import api_record, csrf_from, form_record
 from .test_rate_limits import WINDOW, _wait_for_next_window
@@ -30,9 +31,7 @@ def test_with_redis_down_the_api_form_tracking_and_sign_in_still_answer(client, 
     posted = client.post("/pengaduan/baru", data={**form_record(), "csrf_token": csrf_from(page.get_data(as_text=True))})
     assert posted.status_code == 302
     assert client.get("/lacak?resi=ADU-2026-000001&token=salah").status_code == 404
-    login = client.get("/login")
-    signed_in = client.post("/login", data={"username": "petugas", "password": "rahasia-uji-123",
-                                            "csrf_token": csrf_from(login.get_data(as_text=True))})
+    signed_in = post_login(client, "petugas", PASSWORD)
     assert signed_in.status_code == 302 and "/login" not in signed_in.headers["Location"]
     health = client.get("/healthz")
     assert health.status_code == 200

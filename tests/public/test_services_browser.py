@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import MARKS, chromium, screenshot, serve
-from tests.web import PASSWORD
+from tests.browser import MARKS, chromium, screenshot, serve, signed_in
 
 from .test_side_by_side import SLEMAN, sleman  # noqa: F401 - the fixture: Sleman's SOP beside the shipped one
 
@@ -14,13 +13,19 @@ pytestmark = MARKS
 
 
 @pytest.fixture
-def page(app, sleman):  # noqa: F811 - the imported fixture
+def site(app, sleman):  # noqa: F811 - the imported fixture
     with serve(app, "services-e2e") as base, chromium() as browser:
-        context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="id-ID", base_url=base)
-        tab = context.new_page()
-        tab.set_default_timeout(10000)
-        yield tab
-        context.close()
+        yield base, browser
+
+
+@pytest.fixture
+def page(site):
+    base, browser = site
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="id-ID", base_url=base)
+    tab = context.new_page()
+    tab.set_default_timeout(10000)
+    yield tab
+    context.close()
 
 
 def test_a_complainant_chooses_a_service_and_files_on_its_own_form(page, sleman):  # noqa: F811
@@ -44,12 +49,10 @@ def test_a_complainant_chooses_a_service_and_files_on_its_own_form(page, sleman)
     assert ticket.definition_key == SLEMAN and ticket.fields["layanan"] == "Persetujuan Bangunan Gedung (PBG)"
 
 
-def test_a_supervisor_moves_the_office_to_wita_and_the_pages_say_so(page, sleman):  # noqa: F811
-    page.goto("/login")
-    page.fill("input[name=username]", "kasi")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto("/admin/kantor/")
+def test_a_supervisor_moves_the_office_to_wita_and_the_pages_say_so(site, sleman):  # noqa: F811
+    base, browser = site
+    page = signed_in(browser, base, "kasi")
+    page.goto(base + "/admin/kantor/")
     assert "DPMPTSP Provinsi Banten" in page.inner_text("header, nav, body")
     page.select_option("#timezone", "Asia/Makassar")
     page.fill("#hours", "senin-kamis 07:30-16:00, jumat 07:30-11:30")
@@ -59,6 +62,6 @@ def test_a_supervisor_moves_the_office_to_wita_and_the_pages_say_so(page, sleman
     page.click("#office-save")
     assert "senin" in page.inner_text(".alert-danger") and page.input_value("#hours") == "senn 08:00-12:00"
     screenshot(page, "console", "office-profile-refused")
-    page.goto("/admin/pimpinan/")
+    page.goto(base + "/admin/pimpinan/")
     assert "WITA" in page.inner_text("body")
     assert sleman.calendar.timezone == "Asia/Makassar"
