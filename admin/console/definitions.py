@@ -78,8 +78,9 @@ def review(text: str, key: str, base_source: str | None, base_version: int | Non
     problems = list(problems)
     if definition is not None and definition.key != key:
         problems.append(DefinitionProblem(
-            "D900", f"the key must stay '{key}' (found '{definition.key}'); a new key is a new definition",
-            "key", f"{key}.yaml", _line_of_key(text), 1, f"write 'key: {key}'"))
+            "D900", tr(f"kunci harus tetap '{key}' (tertulis '{definition.key}'); kunci baru berarti definisi baru",
+                       f"the key must stay '{key}' (found '{definition.key}'); a new key is a new definition"),
+            "key", f"{key}.yaml", _line_of_key(text), 1, tr(f"tulis 'key: {key}'", f"write 'key: {key}'")))
     if problems or definition is None:
         return Review(problems=problems)
     out = Review(problems=[], definition=definition)

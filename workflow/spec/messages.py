@@ -169,8 +169,6 @@ MESSAGES: dict[str, list[tuple[str, str]]] = {
          "templat '{0}' ({1}) tidak berbentuk 'Subject: ...', satu baris kosong, lalu pesannya"),
     ],
     "D246": [("recipient '{}' names a {} field", "penerima '{0}' menyebut isian berjenis {1}")],
-    "D900": [("the key must stay '{}' (found '{}'); a new key is a new definition",
-              "kunci harus tetap '{0}' (tertulis '{1}'); kunci baru berarti definisi baru")],
     "D247": [
         ("the text is empty", "teksnya kosong"),
         ("the text has {} characters, more than {}", "teksnya {0} karakter, lebih dari {1}"),
@@ -210,7 +208,6 @@ YAML_PHRASES = (
 #: Hints, part by part (English template, Indonesian template).
 HINTS: list[tuple[str, str]] = [
     ("did you mean '{}'?", "maksud Anda '{0}'?"),
-    ("write 'key: {}'", "tulis 'key: {0}'"),
     ("also used on line(s) {}", "juga dipakai di baris {0}"),
     ("{} and {} more", "{0} dan {1} lainnya"),
     ("line {} is indented {} spaces and the line above it {}: keys of one mapping start in the same column "
