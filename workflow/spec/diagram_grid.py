@@ -68,6 +68,19 @@ def _box_height(lines: tuple[str, ...]) -> float:
     return max(BOX_H, len(lines) * 15 + 18)
 
 
+def _stack(gutters: list[float], cells: list[float], start: float) -> tuple[list[float], list[float], float]:
+    """Where each gutter and each cell begins when they alternate from ``start`` (gutter 0, cell 0, gutter 1,
+    ..., the last gutter), and where the last gutter ends: columns left to right, rows top to bottom."""
+    gutter_at, cell_at, at = [], [], start
+    for g, size in enumerate(gutters):
+        gutter_at.append(at)
+        at += size
+        if g < len(cells):
+            cell_at.append(at)
+            at += cells[g]
+    return gutter_at, cell_at, at
+
+
 def layout(definition: Definition, locale: str = "id") -> Layout:
     """Boxes, arrows and labels of the whole diagram, in SVG user units."""
     column = columns(definition)
@@ -102,14 +115,7 @@ def layout(definition: Definition, locale: str = "id") -> Layout:
             p.htrack = (p.htrack[0], ht.take(p.htrack[0]))
     # x: gutter g is left of column g (gutter n_cols is right of the last column)
     gutter_w = [GUTTER_V + vt.count.get(g, 0) * TRACK for g in range(n_cols + 1)]
-    gutter_x, col_x, x = [], [], HEADER_W
-    for g in range(n_cols + 1):
-        gutter_x.append(x)
-        x += gutter_w[g]
-        if g < n_cols:
-            col_x.append(x)
-            x += BOX_W
-    width = x
+    gutter_x, col_x, width = _stack(gutter_w, [BOX_W] * n_cols, HEADER_W)
     # y: gutter k is above global row k; a lane's title must fit its band
     row_h = [BOX_H] * n_rows
     for key, (_, r) in slot.items():
@@ -122,13 +128,7 @@ def layout(definition: Definition, locale: str = "id") -> Layout:
         need = len(lane_titles[lane_key]) * 16 + 20
         if band < need:
             row_h[start + count - 1] += need - band
-    gutter_y, row_y, y = [], [], float(TITLE_H)
-    for k in range(n_rows + 1):
-        gutter_y.append(y)
-        y += gutter_h[k]
-        if k < n_rows:
-            row_y.append(y)
-            y += row_h[k]
+    gutter_y, row_y, height = _stack(gutter_h, row_h, float(TITLE_H))
     boxes = {}
     for key, (c, r) in slot.items():
         h = _box_height(texts[key])
@@ -141,7 +141,7 @@ def layout(definition: Definition, locale: str = "id") -> Layout:
         bottom = gutter_y[start + count] + (gutter_h[start + count] if i == len(lane_rows) - 1 else
                                             gutter_h[start + count] / 2)
         lane_bands.append((lane_key, dict(lanes)[lane_key], top, bottom - top))
-    out = Layout(boxes, lane_bands, width, y)
+    out = Layout(boxes, lane_bands, width, height)
     geo = _Geometry(boxes, slot, gutter_x, gutter_w, gutter_y, gutter_h, vt, ht)
     for p in plans:
         p.route.points = geo.route(p, plans)
