@@ -58,7 +58,7 @@ def test_readme_screenshots_come_from_the_demo_office(tmp_path, web_template):
         assert "tidak dikenal" in problem.inner_text() and "maksud Anda 'terverifikasi'?" in problem.inner_text()
         take(page, "definition-editor-error.png")
         page.goto(base + "/admin/definisi/pengaduan-ptsp/v1/diagram")
-        page.wait_for_selector("svg")
+        page.wait_for_selector("#sop-diagram svg")
         take(page, "sop-swimlane-diagram.png")
         context.close()
 

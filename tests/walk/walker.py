@@ -221,6 +221,8 @@ def tracked(app) -> list[tuple[str, str]]:
             rt.engine.fire(opened.ticket.id, "verifikasi", petugas, {"tingkat": "ringan", "kewenangan": "dalam"})
             rt.engine.fire(opened.ticket.id, "jawab_langsung", petugas,
                            {"analisa": "Sinkronisasi tertunda.", "jawaban": "Status sudah diperbarui."})
+            rt.engine.fire(opened.ticket.id, "arsipkan", petugas, {"nomor_arsip": "ARS/2026/118"})
+            rt.engine.fire(opened.ticket.id, "sampaikan", petugas, {"media_jawaban": "website_sipeka"})
         out.append((opened.ticket.receipt_no, opened.token))
     return out
 
