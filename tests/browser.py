@@ -6,9 +6,9 @@ browser download is not used. Missing Chromium skips locally and fails in CI, li
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -77,13 +77,20 @@ DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+def new_page(browser, viewport: dict | None = None, locale: str = "id-ID", timeout: int = 20000, **options):
+    """A page of a new browser context; ``options`` go to the context (base_url, is_mobile, has_touch...).
+    Close it with ``page.context.close()`` when the browser lives on."""
+    context = browser.new_context(viewport=viewport or DESKTOP, locale=locale, **options)
+    page = context.new_page()
+    page.set_default_timeout(timeout)
+    return page
+
+
 def signed_in(browser, base: str, username: str, viewport: dict | None = None, locale: str = "id-ID"):
     """A page of a new browser context, signed in to the console as ``username`` (the test password)."""
     from tests.web import PASSWORD
 
-    context = browser.new_context(viewport=viewport or DESKTOP, locale=locale)
-    page = context.new_page()
-    page.set_default_timeout(20000)
+    page = new_page(browser, viewport, locale)
     page.goto(base + "/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import MARKS, chromium, screenshot, serve
+from tests.browser import MARKS, chromium, new_page, screenshot, serve
 from tests.conftest import ROOT
 
 from .conftest import PNG
@@ -29,11 +29,9 @@ def server(app):
 @pytest.fixture
 def page(server):
     with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="id-ID")
-        tab = context.new_page()
-        tab.set_default_timeout(10000)
+        tab = new_page(browser, {"width": 1100, "height": 900}, timeout=10000)
         yield tab
-        context.close()
+        tab.context.close()
 
 
 def shot(page, name: str) -> Path:

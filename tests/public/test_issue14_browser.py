@@ -10,7 +10,18 @@ import re
 
 import pytest
 
-from tests.browser import DESKTOP, MARKS, PHONE, chromium, fits_width, screenshot, serious_violations, serve, signed_in
+from tests.browser import (
+    DESKTOP,
+    MARKS,
+    PHONE,
+    chromium,
+    fits_width,
+    new_page,
+    screenshot,
+    serious_violations,
+    serve,
+    signed_in,
+)
 from workflow.services import attachments
 
 from .conftest import PDF, PNG
@@ -18,8 +29,8 @@ from .scenario import ask_for_information, ticket_id
 
 pytestmark = MARKS
 
-ON_A_PHONE = {"viewport": PHONE, "locale": "id-ID", "is_mobile": True, "has_touch": True}
-AT_A_KIOSK = {"viewport": DESKTOP, "locale": "id-ID"}
+ON_A_PHONE = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+AT_A_KIOSK = {"viewport": DESKTOP}
 
 
 @pytest.fixture
@@ -40,10 +51,7 @@ def browser():
 
 
 def _page(browser, options):
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    return page
+    return new_page(browser, timeout=15000, **options)
 
 
 def _fill_complaint(page, *, telepon: str = "0812-3456-7890", perihal: str = "Izin IUPTL belum diproses"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import MARKS, chromium, screenshot, serve, signed_in
+from tests.browser import MARKS, chromium, new_page, screenshot, serve, signed_in
 
 from .test_side_by_side import SLEMAN, sleman  # noqa: F401 - the fixture: Sleman's SOP beside the shipped one
 
@@ -21,11 +21,9 @@ def site(app, sleman):  # noqa: F811 - the imported fixture
 @pytest.fixture
 def page(site):
     base, browser = site
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="id-ID", base_url=base)
-    tab = context.new_page()
-    tab.set_default_timeout(10000)
+    tab = new_page(browser, {"width": 1100, "height": 900}, timeout=10000, base_url=base)
     yield tab
-    context.close()
+    tab.context.close()
 
 
 def test_a_complainant_chooses_a_service_and_files_on_its_own_form(page, sleman):  # noqa: F811
