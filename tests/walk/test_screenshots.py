@@ -59,7 +59,14 @@ def test_readme_screenshots_come_from_the_demo_office(tmp_path, web_template):
         take(page, "definition-editor-error.png")
         page.goto(base + "/admin/definisi/pengaduan-ptsp/v1/diagram")
         page.wait_for_selector("#sop-diagram svg")
-        take(page, "sop-swimlane-diagram.png")
+        diagram = screenshot(page, "screenshots", "sop-swimlane-diagram.png")  # the page, for the record
+        size = page.evaluate("() => { const w = document.getElementById('sop-diagram');"
+                             " w.style.overflow = 'visible'; w.style.maxHeight = 'none';"
+                             " const b = w.querySelector('svg').getBoundingClientRect();"
+                             " return [Math.ceil(b.width), Math.ceil(b.height)]; }")
+        page.set_viewport_size({"width": max(1280, size[0] + 80), "height": max(860, size[1] + 400)})
+        page.locator("#sop-diagram svg").screenshot(path=str(diagram))  # the whole diagram, unscrolled
+        shots["sop-swimlane-diagram.png"] = diagram
         context.close()
 
         context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="id-ID")
