@@ -94,6 +94,7 @@ _FINGERPRINT_FORMAT = 1
 _ONE_DAY = timedelta(days=1)
 _ONE_HOUR = timedelta(hours=1)
 _ZERO = timedelta(0)
+_INFINITY = math.inf
 
 
 #: Office hours used when none are given: Monday to Friday 08:00-16:00, Saturday and Sunday closed. A
@@ -182,6 +183,7 @@ class WorkingCalendar:
         self._categories = _WITH_CUTI_BERSAMA if include_cuti_bersama else _PUBLIC
         self._closed_by_year: dict[int, dict[date, Closure]] = {}
         self._windows: dict[date, tuple[datetime, datetime] | None] = {}
+        self._following: dict[date, date] = {}
         self._fingerprint = self._compute_fingerprint()
 
     def __repr__(self) -> str:
@@ -248,8 +250,10 @@ class WorkingCalendar:
         See the module docstring for how each unit counts. ``amount`` may be fractional and zero (for
         working units zero gives the next working moment).
         """
-        _check_unit(unit)
-        amount = _check_amount(amount, unit)
+        if unit not in UNITS:
+            _check_unit(unit)
+        if amount.__class__ is not float or not 0.0 <= amount < _INFINITY:  # a plain valid float needs no check
+            amount = _check_amount(amount, unit)
         if unit == "calendar_days":  # no office hours involved: skip the conversion to local time
             if not isinstance(start, datetime) or start.tzinfo is None:
                 self._local(start, "start")  # raises its explanation
@@ -277,7 +281,8 @@ class WorkingCalendar:
         """
         begin_local = self._local(start, "start")
         end_local = self._local(end, "end")
-        _check_unit(unit)
+        if unit not in UNITS:
+            _check_unit(unit)
         if end.astimezone(UTC) <= start.astimezone(UTC):
             return 0.0
         if unit == "calendar_days":
@@ -348,6 +353,9 @@ class WorkingCalendar:
         return closed
 
     def _local(self, moment: datetime, name: str) -> datetime:
+        zone = moment.tzinfo if moment.__class__ is datetime else None
+        if zone is UTC or zone is self._zone:  # the usual aware moments, which need no checking
+            return moment.astimezone(self._zone)
         if not isinstance(moment, datetime):
             raise ValueError(f"{name} must be a timezone-aware datetime, got {moment!r}")
         if moment.tzinfo is None or moment.utcoffset() is None:
@@ -382,11 +390,19 @@ class WorkingCalendar:
         return window
 
     def _next_working_day(self, day: date) -> date:
-        # Terminates: at least one weekday has hours and closures are finite per year.
-        day += _ONE_DAY
-        while self._window(day) is None:
-            day += _ONE_DAY
-        return day
+        # Terminates: at least one weekday has hours and closures are finite per year. Memoised per day like
+        # `_window` (every step of a working-days count asks it, and over a weekend it walks three days).
+        try:
+            return self._following[day]
+        except KeyError:
+            pass
+        following = day + _ONE_DAY
+        while self._window(following) is None:
+            following += _ONE_DAY
+        if len(self._following) > 20_000:
+            self._following.clear()
+        self._following[day] = following
+        return following
 
     def _first_moment(self, local: datetime) -> datetime:
         window = self._window(local.date())

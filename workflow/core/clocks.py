@@ -166,8 +166,14 @@ def apply_clock_rules(definition: Definition, ticket: Ticket, *, trigger: str | 
     fired = fired or {}
     notes: list[dict] = []
     ops: list[tuple[str, str]] = []
+    latest: dict[str, ClockRun] = {}  # ticket.clock(key) for every key in one pass (it runs on every move)
+    for run in ticket.clocks:
+        if run.party is None:
+            found = latest.get(run.clock)
+            if found is None or run.run > found.run:
+                latest[run.clock] = run
     for key, spec in definition.clocks.items():
-        run = ticket.clock(key)
+        run = latest.get(key)
         active = run is not None and run.status != "stopped"
         if active and (trigger in spec.stop.triggers or (dest in spec.stop.states and dest != source)):
             ops.append(("stop", key))

@@ -84,11 +84,12 @@ def channel_rules(values: Mapping[str, Any], catalogs: Catalogs, declared: Itera
 
 
 def open_ticket(definition: Definition, values: Mapping[str, Any], actor: Actor, *, now: datetime,
-                calendar: Calendar, receipt_no: str, token: str, identity_salt: str) -> Change:
+                calendar: Calendar, receipt_no: str, token: str, identity_salt: str, record: bool = True) -> Change:
     """A new ticket in the definition's initial state, its clocks started, its audit row and receipt notice.
 
     ``values`` come from `check_record`. Identity fields are kept apart from the case fields, and enter
-    the audit trail only as salted digests.
+    the audit trail only as salted digests. ``record=False`` (a replay, which writes nothing) leaves the
+    audit row and the notice out: the ticket is the same.
     """
     identity_names = set(definition.identity_fields())
     ticket = Ticket(
@@ -101,6 +102,8 @@ def open_ticket(definition: Definition, values: Mapping[str, Any], actor: Actor,
     )
     notes = apply_clock_rules(definition, ticket, trigger=None, source=None, dest=ticket.state,
                               explicit=[], now=now, calendar=calendar)
+    if not record:
+        return Change(ticket=ticket, expected_version=None, audit=[])
     event = AuditEvent(kind="open", at=now, actor_id=actor.id, actor_role=acting_role(actor, list(definition.roles)),
                        receipt_no=receipt_no, to_state=ticket.state,
                        inputs={k: (identity_digest(v, identity_salt) if k in identity_names else v)
@@ -188,18 +191,20 @@ def plan(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inp
 
 
 def fire(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inputs: Mapping[str, Any], *,
-         now: datetime, calendar: Calendar, catalogs: Catalogs, fired: Any = None) -> Change:
+         now: datetime, calendar: Calendar, catalogs: Catalogs, fired: Any = None, record: bool = True) -> Change:
     """`plan` the move, then `apply` it: the whole decision of one fire."""
     chosen, values = plan(definition, ticket, trigger, actor, inputs, now, calendar, catalogs)
-    return apply(definition, ticket, chosen, actor, values, now=now, calendar=calendar, fired=fired)
+    return apply(definition, ticket, chosen, actor, values, now=now, calendar=calendar, fired=fired, record=record)
 
 
 def apply(definition: Definition, before: Ticket, t: Transition, actor: Actor, values: dict[str, Any], *,
-          now: datetime, calendar: Calendar, fired: Any = None) -> Change:
+          now: datetime, calendar: Calendar, fired: Any = None, record: bool = True) -> Change:
     """The change firing transition ``t`` makes: state, fields, effects, clocks, audit row, notices.
 
     ``fired`` answers ``.get((clock, run), default)`` with the rungs already fired; it is consulted only
-    when a clock resumes, so a service may pass a lazy reader (most moves never look)."""
+    when a clock resumes, so a service may pass a lazy reader (most moves never look). ``record=False`` (a
+    replay, which writes nothing) leaves this move's own audit row and the notices out: the ticket is the
+    same, and a handoff's rows stay (they are how a replay sees what the move did to each agency)."""
     try:
         dest = move(definition, before.state, t.trigger, t.index)
     except MachineError as exc:  # the definition and the machine disagree: a bug, not a user error
@@ -219,6 +224,8 @@ def apply(definition: Definition, before: Ticket, t: Transition, actor: Actor, v
         ticket.outcome, ticket.closed_at = None, None
     notes = apply_clock_rules(definition, ticket, trigger=t.trigger, source=before.state, dest=dest,
                               explicit=explicit, now=now, calendar=calendar, fired=fired or {})
+    if not record:
+        return Change(ticket=ticket, expected_version=before.version, audit=handed)
     event = AuditEvent(kind="transition", at=now, actor_id=actor.id, actor_role=acting_role(actor, t.roles),
                        ticket_id=ticket.id, receipt_no=ticket.receipt_no, trigger=t.trigger,
                        from_state=before.state, to_state=dest, inputs=values, definition_key=definition.key,

@@ -149,13 +149,73 @@ def _history(rows: list[Mapping[str, Any]]) -> TicketHistory | None:
                          steps=tuple(step_from_row(r) for r in rows))
 
 
+class Replayer:
+    """Replays histories, one after the other, against one definition and calendar (see `replay`).
+
+    What every step of every ticket asks of the definition (the inputs a trigger names, the record's
+    defaults) and the actors acting (a frozen `Actor` per account, role and agency) are worked out once
+    per replayer, not once per step: a what-if replays a whole quarter against the same two."""
+
+    def __init__(self, definition: Definition, calendar: Calendar, catalogs: Catalogs, *, until: datetime,
+                 opds: Mapping[str, str | None] | None = None, keep_events: bool = False):
+        self.definition, self.calendar, self.catalogs, self.until = definition, calendar, catalogs, until
+        self.opds = opds or {}
+        self.keep = keep_events
+        self.defaults = tuple((f.name, f.default) for f in definition.record if f.default is not None)
+        self._asked: dict[str, frozenset[str]] = {}
+        self._actors: dict[tuple[str, str, str | None], Actor] = {}
+
+    def asked(self, trigger: str) -> frozenset[str]:
+        """The inputs any transition named ``trigger`` asks for (others recorded are left out)."""
+        found = self._asked.get(trigger)
+        if found is None:
+            found = self._asked[trigger] = frozenset(f.name for t in self.definition.transitions_named(trigger)
+                                                     for f in t.inputs)
+        return found
+
+    def actor(self, step: Step, opd: str | None) -> Actor:
+        key = (step.actor_id, step.actor_role, opd)
+        found = self._actors.get(key)
+        if found is None:
+            roles = frozenset({step.actor_role}) if step.actor_role else frozenset()
+            found = self._actors[key] = Actor(id=step.actor_id, roles=roles, opd=opd)
+        return found
+
+    def __call__(self, history: TicketHistory) -> Replayed:
+        r = _Replay(self, history)
+        steps, until = history.steps, self.until
+        try:
+            r.open(steps[0])
+        except (TransitionRejected, InvalidInput, KeyError, ValueError) as exc:
+            r.out.refused = _refused(steps[0], self.definition.initial, exc)
+            return r.out
+        for step in steps[1:]:
+            if step.at > until:
+                break
+            if step.kind == "handoff" and step.detail.get("action") not in HANDOFF_ACTIONS:
+                continue  # hand-overs, cancellations and moving on are consequences the replay makes itself
+            r.escalate_until(step.at)
+            try:
+                if step.kind == "transition":
+                    r.fire(step)
+                elif step.kind == "handoff":
+                    r.act(step)
+                elif step.kind == "migrate":
+                    r.migrate(step)
+            except (TransitionRejected, InvalidInput) as exc:
+                r.out.refused = _refused(step, r.out.ticket.state if r.out.ticket else "", exc)
+                return r.out
+        r.escalate_until(until)
+        return r.out
+
+
 class _Replay:
     """The replay of one ticket: its current state and what happened to it so far."""
 
-    def __init__(self, definition: Definition, history: TicketHistory, calendar: Calendar, catalogs: Catalogs,
-                 opds: Mapping[str, str | None], keep_events: bool):
-        self.definition, self.calendar, self.catalogs, self.opds = definition, calendar, catalogs, opds
-        self.keep = keep_events
+    def __init__(self, replayer: Replayer, history: TicketHistory):
+        self.replayer = replayer
+        self.definition, self.calendar, self.catalogs = replayer.definition, replayer.calendar, replayer.catalogs
+        self.keep = replayer.keep
         self.out = Replayed(history=history, ticket=None)
         self.fired: dict[tuple[str, int], set[int]] = {}
         self.next_id = 1
@@ -174,29 +234,26 @@ class _Replay:
                 self.out.diverged = step
 
     def open(self, step: Step) -> None:
-        definition = self.definition
         values = dict(step.inputs)
-        for f in definition.record:  # a field the draft adds with a default takes it, as intake would
-            if f.name not in values and f.default is not None:
-                values[f.name] = f.default
-        actor = Actor(id=step.actor_id, roles=frozenset({step.actor_role}) if step.actor_role else frozenset())
-        change = decide.open_ticket(definition, values, actor, now=step.at, calendar=self.calendar,
-                                    receipt_no=self.out.history.receipt_no, token="", identity_salt="")
+        for name, default in self.replayer.defaults:  # a field the draft adds with a default takes it, as intake would
+            if name not in values:
+                values[name] = default
+        change = decide.open_ticket(self.definition, values, self.replayer.actor(step, None), now=step.at,
+                                    calendar=self.calendar, receipt_no=self.out.history.receipt_no, token="",
+                                    identity_salt="", record=self.keep)
         change.ticket.id = self.out.history.ticket_id
         self.take(change.ticket, change.audit, step)
 
-    def actor(self, step: Step, opd: str | None) -> Actor:
-        roles = frozenset({step.actor_role}) if step.actor_role else frozenset()
-        return Actor(id=step.actor_id, roles=roles, opd=opd)
-
     def fire(self, step: Step) -> None:
-        ticket, definition = self.out.ticket, self.definition
+        ticket = self.out.ticket
         assert ticket is not None and step.trigger is not None
-        asked = {f.name for t in definition.transitions_named(step.trigger) for f in t.inputs}
+        asked = self.replayer.asked(step.trigger)
         inputs = {k: v for k, v in step.inputs.items() if k in asked}
-        opd = self.opds.get(step.actor_id, ticket.opd) if step.actor_id in self.opds else ticket.opd
-        change = decide.fire(definition, ticket, step.trigger, self.actor(step, opd), inputs, now=step.at,
-                             calendar=self.calendar, catalogs=self.catalogs, fired=self.fired)
+        opds = self.replayer.opds
+        opd = opds.get(step.actor_id, ticket.opd) if step.actor_id in opds else ticket.opd
+        change = decide.fire(self.definition, ticket, step.trigger, self.replayer.actor(step, opd), inputs,
+                             now=step.at, calendar=self.calendar, catalogs=self.catalogs, fired=self.fired,
+                             record=self.keep)
         self.take(change.ticket, change.audit, step)
 
     def act(self, step: Step) -> None:
@@ -205,8 +262,8 @@ class _Replay:
         d = step.detail
         agency = str(d.get("agency") or "")
         change = handoffs.act(self.definition, ticket, str(d.get("handoff") or ""), agency, str(d["action"]),
-                              self.actor(step, agency), dict(step.inputs), now=step.at, calendar=self.calendar,
-                              catalogs=self.catalogs)
+                              self.replayer.actor(step, agency), dict(step.inputs), now=step.at,
+                              calendar=self.calendar, catalogs=self.catalogs)
         self.take(change.ticket, change.audit, None)
         if change.ticket.state != ticket.state:
             self.out.states.append(change.ticket.state)  # every part answered: the ticket moved on
@@ -266,32 +323,9 @@ def replay(definition: Definition, history: TicketHistory, calendar: Calendar, c
 
     Steps recorded after ``until`` are not replayed. ``opds`` maps actor ids to the agency their account
     names (for agency guards). ``keep_events`` keeps the audit events the replay wrote (tests compare them
-    with the trail)."""
-    r = _Replay(definition, history, calendar, catalogs, opds or {}, keep_events)
-    steps = history.steps
-    try:
-        r.open(steps[0])
-    except (TransitionRejected, InvalidInput, KeyError, ValueError) as exc:
-        r.out.refused = _refused(steps[0], definition.initial, exc)
-        return r.out
-    for step in steps[1:]:
-        if step.at > until:
-            break
-        if step.kind == "handoff" and step.detail.get("action") not in HANDOFF_ACTIONS:
-            continue  # hand-overs, cancellations and moving on are consequences the replay makes itself
-        r.escalate_until(step.at)
-        try:
-            if step.kind == "transition":
-                r.fire(step)
-            elif step.kind == "handoff":
-                r.act(step)
-            elif step.kind == "migrate":
-                r.migrate(step)
-        except (TransitionRejected, InvalidInput) as exc:
-            r.out.refused = _refused(step, r.out.ticket.state if r.out.ticket else "", exc)
-            return r.out
-    r.escalate_until(until)
-    return r.out
+    with the trail); without it the engine's decisions leave them unbuilt. Replaying many histories against
+    the same definition and calendar, use one `Replayer`."""
+    return Replayer(definition, calendar, catalogs, until=until, opds=opds, keep_events=keep_events)(history)
 
 
 def _refused(step: Step, state: str, exc: Exception) -> Refused:
@@ -307,5 +341,5 @@ def _refused(step: Step, state: str, exc: Exception) -> Refused:
     return Refused(step=step, state=state, kinds=kinds, reasons=reasons)
 
 
-__all__ = ["STEP_KINDS", "Step", "TicketHistory", "Refused", "Escalated", "Replayed", "histories", "replay",
-           "step_from_row"]
+__all__ = ["STEP_KINDS", "Step", "TicketHistory", "Refused", "Escalated", "Replayed", "Replayer", "histories",
+           "replay", "step_from_row"]

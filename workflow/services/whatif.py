@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 from workflow.core.calendar import OfficeHours, office_calendar
 from workflow.core.hours import format_week, parse_week
 from workflow.core.period import Period
-from workflow.core.replay import histories, replay
+from workflow.core.replay import Replayer, histories
 from workflow.core.whatif import ClosureEdit, Comparison, Judge, as_data, merge_edits, parse_closures
 from workflow.errors import CalendarEditError, DefinitionError, DefinitionProblem, OfficeError
 from workflow.services.office import profile_of
@@ -143,15 +143,14 @@ def _replay_part(runtime, setup: _Setup, part: tuple[int, int] | None,
     comparison = Comparison(setup.today, setup.draft, setup.judge, setup.as_of)
     period, until = setup.period, setup.as_of
     assert period is not None
+    today = Replayer(setup.today, setup.today_calendar, setup.catalogs, until=until, opds=setup.opds)
+    proposed = Replayer(setup.draft, setup.proposed_calendar, setup.catalogs, until=until, opds=setup.opds)
     with runtime.store.unit_of_work(read_only=True) as uow:
         rows = setup.reader.trail_rows(uow, setup.draft.key, period.start_utc, period.end_utc, part)
         for history in histories(rows):
             if history.opened_at > until:
                 continue
-            comparison.add(replay(setup.today, history, setup.today_calendar, setup.catalogs, until=until,
-                                  opds=setup.opds),
-                           replay(setup.draft, history, setup.proposed_calendar, setup.catalogs, until=until,
-                                  opds=setup.opds))
+            comparison.add(today(history), proposed(history))
             if progress is not None:
                 progress(1)
     return comparison.partial()
