@@ -184,6 +184,8 @@ class WorkingCalendar:
         self._closed_by_year: dict[int, dict[date, Closure]] = {}
         self._windows: dict[date, tuple[datetime, datetime] | None] = {}
         self._following: dict[date, date] = {}
+        self._begins: dict[datetime, datetime] = {}
+        self._spans: dict[tuple[datetime, time], timedelta] = {}
         self._fingerprint = self._compute_fingerprint()
 
     def __repr__(self) -> str:
@@ -258,8 +260,7 @@ class WorkingCalendar:
             if not isinstance(start, datetime) or start.tzinfo is None:
                 self._local(start, "start")  # raises its explanation
             return start.astimezone(UTC) + timedelta(days=amount)
-        local = self._local(start, "start")
-        begin = self._first_moment(local)
+        begin = self._begin(start, "start")
         if unit == "working_hours":
             return self._consume(begin, timedelta(hours=amount)).astimezone(UTC)
         whole = math.floor(amount)
@@ -269,7 +270,7 @@ class WorkingCalendar:
         for _ in range(whole):
             moment = self._step(moment.date(), time_of_day)
         if fraction:
-            span = self._office_time(moment, self._step(moment.date(), time_of_day))
+            span = self._span(moment, time_of_day)
             moment = self._consume(moment, span * fraction)
         return moment.astimezone(UTC)
 
@@ -279,7 +280,7 @@ class WorkingCalendar:
         Used to place a running clock on its escalation ladder (50 %, 80 %, ...). Returns 0.0 when ``end``
         is not after ``start``.
         """
-        begin_local = self._local(start, "start")
+        begin = self._begin(start, "start")
         end_local = self._local(end, "end")
         if unit not in UNITS:
             _check_unit(unit)
@@ -287,7 +288,6 @@ class WorkingCalendar:
             return 0.0
         if unit == "calendar_days":
             return (end.astimezone(UTC) - start.astimezone(UTC)) / _ONE_DAY
-        begin = self._first_moment(begin_local)
         if unit == "working_hours":
             return self._office_time(begin, end_local) / _ONE_HOUR
         time_of_day = begin.time()
@@ -299,7 +299,7 @@ class WorkingCalendar:
                 break
             whole += 1
             moment = following
-        span = self._office_time(moment, following)
+        span = self._span(moment, time_of_day)  # the office time from moment to following
         if not span:
             return float(whole)
         return whole + self._office_time(moment, end_local) / span
@@ -365,6 +365,36 @@ class WorkingCalendar:
                 "datetime.now(UTC)"
             )
         return moment.astimezone(self._zone)
+
+    def _begin(self, start: datetime, name: str) -> datetime:
+        """Where counting from ``start`` begins: `_first_moment` of it in local time (checked by `_local`).
+
+        Memoised per moment: a clock's start is counted from three times when it starts (due time, at-risk
+        moment, first rung) and once more when it stops; equal instants begin at the same local moment."""
+        try:
+            return self._begins[start]
+        except KeyError:
+            pass
+        begin = self._first_moment(self._local(start, name))
+        if len(self._begins) > 50_000:
+            self._begins.clear()
+        self._begins[start] = begin
+        return begin
+
+    def _span(self, moment: datetime, time_of_day: time) -> timedelta:
+        """The office time from ``moment`` to ``time_of_day`` on the next working day (`_step`): the length of
+        the working day a fraction of a working day is a fraction of. Memoised like `_begin` (an at-risk
+        moment and a rung of the same run ask for the same one, and so does stopping it)."""
+        key = (moment, time_of_day)
+        try:
+            return self._spans[key]
+        except KeyError:
+            pass
+        span = self._office_time(moment, self._step(moment.date(), time_of_day))
+        if len(self._spans) > 50_000:
+            self._spans.clear()
+        self._spans[key] = span
+        return span
 
     def _window(self, day: date) -> tuple[datetime, datetime] | None:
         """Opening and closing moment of ``day`` in local time, or None if the office stays closed.

@@ -112,8 +112,9 @@ def _text(value: Any, f: Field, default_max: int) -> str:
 def _choice(value: Any, f: Field, catalogs: Catalogs, values: Mapping[str, Any]) -> str:
     text = str(value).strip()
     if f.options:
+        folded = text.casefold()
         for option in f.options:
-            if option.casefold() == text.casefold():
+            if option.casefold() == folded:
                 return option
         raise ValueError(f"'{text}' bukan pilihan yang sah ({', '.join(f.options)})")
     catalog_key = "opd" if f.type == "opd" and not f.catalog else f.catalog
@@ -217,8 +218,10 @@ def validate_fields(fields: Iterable[Field], raw: Mapping[str, Any], catalogs: C
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     known = {f.name for f in fields}
-    # parents first, so a child choice (jenis_izin) can be checked against its parent (sektor)
-    ordered = sorted(fields, key=lambda f: f.parent is not None)
+    # parents first, so a child choice (jenis_izin) can be checked against its parent (sektor); most input lists
+    # name no parent and keep their order
+    ordered = sorted(fields, key=lambda f: f.parent is not None) \
+        if any(f.parent is not None for f in fields) else fields
     for f in ordered:
         value = raw.get(f.name)
         if _blank(value):

@@ -65,13 +65,24 @@ def machine_for(definition: Definition) -> Machine:
     return machine
 
 
+_MOVES: dict[tuple[str, int | None, str, str, str, int], str] = {}  # (machine, state, trigger, index) -> dest
+
+
 def move(definition: Definition, state: str, trigger: str, index: int) -> str:
-    """The destination of transition ``index`` fired from ``state``; MachineError if impossible."""
+    """The destination of transition ``index`` fired from ``state``; MachineError if impossible.
+
+    Remembered per machine (a machine never changes once built): every fire asks, and a replay asks again for
+    every recorded step of every ticket."""
+    key = (definition.key, definition.version, definition.source_hash, state, trigger, index)
+    dest = _MOVES.get(key)
+    if dest is not None:
+        return dest
     event = machine_for(definition).events.get(trigger)
     if event is None:
         raise MachineError(f"no trigger '{trigger}'")
     for transition in event.transitions.get(state, ()):
         if any(getattr(c.func, "chosen", None) == index for c in transition.conditions):
+            _MOVES[key] = transition.dest
             return transition.dest
     raise MachineError(f"transition {index} of '{trigger}' does not leave '{state}'")
 

@@ -134,6 +134,10 @@ class GuardRef:
     negate: bool = False
 
     def describe(self) -> str:
+        return self._described
+
+    @cached_property  # every verdict names its guard: worked out once per (immutable) guard, not per fire
+    def _described(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.params.items())
         return f"{'not ' if self.negate else ''}{self.name}({args})"
 
