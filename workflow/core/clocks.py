@@ -182,9 +182,8 @@ def apply_clock_rules(definition: Definition, ticket: Ticket, *, trigger: str | 
             ops.append(("pause", key))
         elif active and run.status == "paused" and dest not in spec.pause.states:
             ops.append(("resume", key))
-        starts = (trigger is None and spec.start.open) or (trigger in spec.start.triggers) or \
-                 (dest in spec.start.states and dest != source)
-        if starts and not active:
+        if not active and ((trigger is None and spec.start.open) or trigger in spec.start.triggers or
+                           (dest in spec.start.states and dest != source)):
             ops.append(("start", key))
     ops.extend(explicit)
     for op, key in ops:
