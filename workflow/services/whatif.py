@@ -19,6 +19,7 @@ so both keep their one home below this layer.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping
@@ -98,7 +99,7 @@ def what_if(runtime, proposal: Proposal, period: Period, *, reader: Any, judge: 
         setup = _setup(runtime, uow, proposal, period, reader, as_of)
     setup.judge, setup.reader, setup.period = judge, reader, period
     comparison = Comparison(setup.today, setup.draft, judge, setup.as_of)
-    if workers > 1 and hasattr(runtime.store, "engine") and "fork" in multiprocessing.get_all_start_methods():
+    if workers > 1 and hasattr(runtime.store, "engine") and _may_fork():
         for part in _in_processes(runtime, setup, workers):
             comparison.merge(part)
     else:
@@ -157,6 +158,13 @@ def _replay_part(runtime, setup: _Setup, part: tuple[int, int] | None,
 
 
 _JOB: tuple[Any, _Setup, int] | None = None  # what forked workers replay (set just before they fork)
+
+
+def _may_fork() -> bool:
+    """Fork only a process with one thread: a child forked while another thread holds a lock (a web server's,
+    a connection pool's, logging's) can wait on it for ever. It hung the test suite; a multi-threaded caller
+    (a test run, a web process) replays in its own process instead, with the same report."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _in_processes(runtime, setup: _Setup, workers: int) -> list[dict[str, Any]]:
