@@ -8,6 +8,16 @@ from io import BytesIO
 
 import pytest
 
+from tests.web import (  # noqa: F401 - the shared web app, for the report pages' tests
+    app,
+    app_config,
+    client,
+    db,
+    fresh_admin_catalog_cache,
+    rt,
+    web_environment,
+    web_template,
+)
 from workflow.runtime import build_runtime
 from workflow.services.office import load_profile_file
 
@@ -23,10 +33,10 @@ def runtime(db_engine, published, calendar, monkeypatch, tmp_path):
     """A runtime on the test database with the SOP published and the office calendar."""
     monkeypatch.setenv("ALUR_IDENTITY_SALT", "test")
     monkeypatch.setenv("ALUR_INSTANCE_PATH", str(tmp_path))
-    rt = build_runtime(db=db_engine)
-    load_profile_file(rt, OFFICE, actor_id="test", now=datetime(2021, 1, 4, 2, tzinfo=timezone.utc))
-    rt.engine.calendar = calendar
-    return rt
+    made = build_runtime(db=db_engine)
+    load_profile_file(made, OFFICE, actor_id="test", now=datetime(2021, 1, 4, 2, tzinfo=timezone.utc))
+    made.engine.calendar = calendar
+    return made
 
 
 @pytest.fixture

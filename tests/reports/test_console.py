@@ -2,17 +2,7 @@
 from __future__ import annotations
 
 from tests.console.conftest import login
-from tests.web import (  # noqa: F401
-    app,
-    app_config,
-    client,
-    csrf_from,
-    db,
-    fresh_admin_catalog_cache,
-    rt,
-    web_environment,
-    web_template,
-)
+from tests.web import csrf_from
 
 from .conftest import Q1_CSV, docx_tables, rekap_from_rows
 

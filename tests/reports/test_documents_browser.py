@@ -7,17 +7,6 @@ import pytest
 
 from tests.browser import MARKS, chromium, screenshot, serve
 from tests.console.conftest import PASSWORD, open_ticket
-from tests.web import (  # noqa: F401
-    app,
-    app_config,
-    client,
-    csrf_from,
-    db,
-    fresh_admin_catalog_cache,
-    rt,
-    web_environment,
-    web_template,
-)
 
 pytestmark = MARKS
 

@@ -9,17 +9,7 @@ import re
 import pytest
 
 from tests.console.conftest import login
-from tests.web import (  # noqa: F401
-    app,
-    app_config,
-    client,
-    csrf_from,
-    db,
-    fresh_admin_catalog_cache,
-    rt,
-    web_environment,
-    web_template,
-)
+from tests.web import csrf_from
 from workflow.services import report_documents as docs
 
 BASE = "/admin/laporan/naskah"

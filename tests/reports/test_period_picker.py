@@ -7,17 +7,6 @@ import pytest
 
 from tests.browser import chromium, serve
 from tests.console.conftest import PASSWORD, login
-from tests.web import (  # noqa: F401
-    app,
-    app_config,
-    client,
-    csrf_from,
-    db,
-    fresh_admin_catalog_cache,
-    rt,
-    web_environment,
-    web_template,
-)
 
 from .conftest import Q1_CSV
 
