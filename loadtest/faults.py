@@ -36,7 +36,7 @@ def _restart_later(stack: Stack, name: str, args: tuple[str, ...], delay: float 
     threading.Timer(delay, lambda: stack.start(name, *args)).start()
 
 
-def faults(stack: Stack) -> list[tuple[str, callable]]:
+def fault_plan(stack: Stack) -> list[tuple[str, callable]]:
     worker_args, sweep_args = ("worker",), ("sweep", "--every", "30")
 
     def kill_web_worker():
@@ -92,6 +92,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose alur runs")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--no-faults", action="store_true",
+                        help="load only: the notification lag the issue's target is about (no fault delays it)")
     args = parser.parse_args()
     stack = Stack(code=args.code.resolve(), workdir=Path(tempfile.mkdtemp(prefix="alur-load-")))
     try:
@@ -102,7 +104,7 @@ def main() -> None:
         stack.start("sweep", "sweep", "--every", "30")
         client = LoadClient(f"http://127.0.0.1:{stack.web_port}", stack.api_key, clients=args.clients,
                             seconds=args.seconds)
-        report = run_phases(stack, client, args.seconds)
+        report = run_phases(stack, client, args.seconds, faults=not args.no_faults)
         drain(stack)
         report["lag"] = lag_from_metrics(stack)
         report["check"] = cross_check(stack.env["ALUR_DATABASE_URL"], client.ledger, stack.fixtures())
@@ -116,8 +118,8 @@ def main() -> None:
         print(f"logs: {stack.workdir}")
 
 
-def run_phases(stack: Stack, client: LoadClient, seconds: float) -> dict:
-    plan = faults(stack)
+def run_phases(stack: Stack, client: LoadClient, seconds: float, faults: bool = True) -> dict:
+    plan = fault_plan(stack) if faults else [("load only", lambda: None)]
     phase = seconds / len(plan)
     runner = threading.Thread(target=client.run)
     runner.start()
