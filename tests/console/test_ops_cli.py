@@ -89,7 +89,7 @@ def test_users_add_list_disable(cli, db):
 
 
 def test_demo_prepares_one_user_per_role_and_tickets_in_several_stages(tmp_path):
-    from admin.demo import DEMO_USERS, prepare_demo
+    from admin.demo import DEMO_USERS, demo_data, prepare_demo
     from workflow.runtime import build_runtime
     from workflow.store.db import make_engine
 
@@ -103,9 +103,12 @@ def test_demo_prepares_one_user_per_role_and_tickets_in_several_stages(tmp_path)
     with rt.db.connect() as conn:
         states = {r[0] for r in conn.execute(select(m.tickets.c.state)).all()}
     assert {"diterima", "ditangani_tim", "diserahkan_opd", "selesai"} <= states
+    with rt.db.connect() as conn:
+        recorded = conn.execute(select(func.count()).select_from(m.tickets)).scalar_one()
+    assert recorded == len(demo_data()["tickets"])  # every complaint of the demo data, none twice
     assert prepare_demo(rt)  # a second run keeps the data and only renews the passwords
     with rt.db.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(m.tickets)).scalar_one() == 8
+        assert conn.execute(select(func.count()).select_from(m.tickets)).scalar_one() == recorded
     rt.db.dispose()
 
 
