@@ -30,6 +30,10 @@ POSTGRES_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://po
 REDIS_URL = os.environ.get("ALUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("ALUR_TEST_REQUIRE_SERVICES") == "1"
 
+# The shared web app (a migrated template database copied per test, one account per role): every test package
+# gets its fixtures from here instead of importing them into its conftest.
+pytest_plugins = ("tests.web",)
+
 # Monday 30 November 2026, 09:00 WIB: a working morning, so working-day clocks start at once.
 MONDAY_9_WIB = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
 

@@ -1,6 +1,6 @@
 """The web tests' one app and helpers: test accounts, the app on a copy of a migrated template database,
-CSRF tokens, signing in. Test packages import the fixtures into their conftest (and may override
-`app_config` or `rt`)."""
+CSRF tokens, signing in. The root conftest registers this module as a plugin, so every test gets the
+fixtures (a package's conftest may override `app_config` or `rt`)."""
 from __future__ import annotations
 
 import re

@@ -33,8 +33,8 @@ from workflow.store.db import INSTANCE_DIR, default_url, make_engine
 from workflow.store.port import Store
 from workflow.store.sql import SqlStore
 
-if TYPE_CHECKING:  # the engine type only: the store's modules are the ones that use SQLAlchemy
-    from sqlalchemy import Engine as DbEngine
+if TYPE_CHECKING:  # the engine type only, named by the store (the only code that uses SQLAlchemy)
+    from workflow.store.db import Engine as DbEngine
 
 logger = logging.getLogger(__name__)
 

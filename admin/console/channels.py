@@ -210,12 +210,13 @@ def channel_fields() -> dict[str, list[str]]:
     """Record fields that belong to some channels only, with those channels: the box date (``collection_date``)
     and a referral's reference and deadline fields (``disposition``), from the channel catalog. The record form
     shows each beside the channel and only when one of its channels is chosen."""
-    kanal = common.runtime().catalogs.get("kanal")
+    catalogs = common.runtime().catalogs
+    kanal, referrals_by_channel = catalogs.get("kanal"), rules(catalogs)
     found: dict[str, list[str]] = {}
     for entry in (kanal.entries.values() if kanal is not None else ()):
         box = entry.extra.get("collection_date")
         names = [box] if isinstance(box, str) else []
-        rule = rules(common.runtime().catalogs).get(entry.code)
+        rule = referrals_by_channel.get(entry.code)
         if rule is not None:
             names += [rule.reference_field] + ([rule.due_field] if rule.due_field else [])
         for name in names:

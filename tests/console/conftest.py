@@ -2,20 +2,7 @@
 from __future__ import annotations
 
 from tests.conftest import walk_in_record
-from tests.web import (  # noqa: F401 - re-exported to the tests; the fixtures are the shared web app
-    PASSWORD,
-    STAFF,
-    app,
-    app_config,
-    client,
-    csrf_from,
-    db,
-    fresh_admin_catalog_cache,
-    post_login,
-    rt,
-    web_environment,
-    web_template,
-)
+from tests.web import PASSWORD, STAFF, csrf_from, post_login  # noqa: F401 - re-exported to the tests
 from workflow.core.guards import Actor
 
 USERS = STAFF

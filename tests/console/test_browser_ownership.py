@@ -71,7 +71,8 @@ def test_an_officer_takes_notes_and_answers_with_a_canned_text(server, browser, 
     page.click("#btn-verifikasi")
     page.select_option("#verifikasi-tingkat", "ringan")
     page.select_option("#verifikasi-kewenangan", "dalam")
-    page.click("#submit-verifikasi")
+    with page.expect_navigation():  # the answer's button is on the page the verification leads to
+        page.click("#submit-verifikasi")
     page.wait_for_selector("#btn-jawab_langsung")
     page.click("#btn-jawab_langsung")
     page.wait_for_selector("#jawab_langsung-jawaban", state="visible")

@@ -7,19 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.conftest import MONDAY_9_WIB, walk_in_record
-from tests.web import (  # noqa: F401 - re-exported to the tests; the fixtures are the shared web app
-    CHEAP_HASH,
-    PASSWORD,
-    STAFF,
-    app,
-    client,
-    csrf_from,
-    db,
-    fresh_admin_catalog_cache,
-    post_login,
-    web_environment,
-    web_template,
-)
+from tests.web import CHEAP_HASH, PASSWORD, STAFF, csrf_from, post_login  # noqa: F401 - re-exported to the tests
 from workflow.core.guards import Actor
 from workflow.runtime import build_runtime
 

@@ -14,7 +14,7 @@ from notifications import MemoryChannel
 from notifications.delivery import install
 from notifications.templates import available_templates
 from tests.conftest import MONDAY_9_WIB, SOP, migrated_engine  # noqa: F401 - the modules' fixtures use it
-from tests.web import CHEAP_HASH, PASSWORD, csrf_from, fresh_admin_catalog_cache, post_login  # noqa: F401
+from tests.web import CHEAP_HASH, PASSWORD, csrf_from, post_login  # noqa: F401 - re-exported to the tests
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "definitions" / "examples"
 

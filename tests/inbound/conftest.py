@@ -24,16 +24,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import service_missing
-from tests.web import (  # noqa: F401 - the shared web app fixtures
-    app,
-    app_config,
-    client,
-    db,
-    fresh_admin_catalog_cache,
-    rt,
-    web_environment,
-    web_template,
-)
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER, PASSWORD = "pengaduan@kantor.test", "kotak-surat-uji"

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from tests.web import PASSWORD, app, client, csrf_from, db, fresh_admin_catalog_cache, rt, web_environment, web_template  # noqa: F401 - re-exported to the tests; the fixtures are the shared web app
+from tests.web import PASSWORD, csrf_from  # noqa: F401 - re-exported to the tests
 from workflow.core.guards import Actor
 from workflow.services.apikeys import create_key
 

@@ -8,16 +8,6 @@ from io import BytesIO
 
 import pytest
 
-from tests.web import (  # noqa: F401 - the shared web app, for the report pages' tests
-    app,
-    app_config,
-    client,
-    db,
-    fresh_admin_catalog_cache,
-    rt,
-    web_environment,
-    web_template,
-)
 from workflow.runtime import build_runtime
 from workflow.services.office import load_profile_file
 
