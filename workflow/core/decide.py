@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from workflow.core import handoffs
 from workflow.core.audit import AuditEvent, identity_digest
@@ -153,8 +153,12 @@ def options(definition: Definition, ticket: Ticket, actor: Actor, now: datetime,
 
 # -- firing ----------------------------------------------------------------------------------------
 def plan(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inputs: Mapping[str, Any],
-         now: datetime, calendar: Calendar, catalogs: Catalogs) -> tuple[Transition, dict[str, Any]]:
-    """Choose the transition to fire and validate its inputs; `TransitionRejected` otherwise."""
+         now: datetime, calendar: Calendar, catalogs: Catalogs,
+         validate: Callable[..., tuple[dict[str, Any], dict[str, str]]] = validate_fields,
+         ) -> tuple[Transition, dict[str, Any]]:
+    """Choose the transition to fire and validate its inputs; `TransitionRejected` otherwise.
+
+    ``validate`` is `validate_fields` or a function giving the same answers (a replay remembers them)."""
     named = definition.transitions_named(trigger)
     if not named:
         raise TransitionRejected(trigger, [Refusal("unknown_trigger",
@@ -173,7 +177,7 @@ def plan(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inp
     refusals: list[Refusal] = []
     field_errors: dict[str, str] = {}
     for t in mine:
-        values, errors = validate_fields(t.inputs, inputs, catalogs, today=now.astimezone(OFFICE_TZ).date())
+        values, errors = validate(t.inputs, inputs, catalogs, today=now.astimezone(OFFICE_TZ).date())
         if errors:
             field_errors.update(errors)
             continue
@@ -191,30 +195,36 @@ def plan(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inp
 
 
 def fire(definition: Definition, ticket: Ticket, trigger: str, actor: Actor, inputs: Mapping[str, Any], *,
-         now: datetime, calendar: Calendar, catalogs: Catalogs, fired: Any = None, record: bool = True) -> Change:
+         now: datetime, calendar: Calendar, catalogs: Catalogs, fired: Any = None, record: bool = True,
+         validate: Callable[..., tuple[dict[str, Any], dict[str, str]]] = validate_fields,
+         in_place: bool = False) -> Change:
     """`plan` the move, then `apply` it: the whole decision of one fire."""
-    chosen, values = plan(definition, ticket, trigger, actor, inputs, now, calendar, catalogs)
-    return apply(definition, ticket, chosen, actor, values, now=now, calendar=calendar, fired=fired, record=record)
+    chosen, values = plan(definition, ticket, trigger, actor, inputs, now, calendar, catalogs, validate)
+    return apply(definition, ticket, chosen, actor, values, now=now, calendar=calendar, fired=fired, record=record,
+                 in_place=in_place)
 
 
 def apply(definition: Definition, before: Ticket, t: Transition, actor: Actor, values: dict[str, Any], *,
-          now: datetime, calendar: Calendar, fired: Any = None, record: bool = True) -> Change:
+          now: datetime, calendar: Calendar, fired: Any = None, record: bool = True, in_place: bool = False) -> Change:
     """The change firing transition ``t`` makes: state, fields, effects, clocks, audit row, notices.
 
     ``fired`` answers ``.get((clock, run), default)`` with the rungs already fired; it is consulted only
     when a clock resumes, so a service may pass a lazy reader (most moves never look). ``record=False`` (a
     replay, which writes nothing) leaves this move's own audit row and the notices out: the ticket is the
-    same, and a handoff's rows stay (they are how a replay sees what the move did to each agency)."""
+    same, and a handoff's rows stay (they are how a replay sees what the move did to each agency).
+    ``in_place=True`` (a replay, which throws the ticket before away) changes ``before`` itself rather than a
+    copy; a refusal raised half way (a handoff with no agency) then leaves it half changed."""
+    source, version = before.state, before.version
     try:
-        dest = move(definition, before.state, t.trigger, t.index)
+        dest = move(definition, source, t.trigger, t.index)
     except MachineError as exc:  # the definition and the machine disagree: a bug, not a user error
         raise TransitionRejected(t.trigger, [Refusal("state", str(exc))]) from exc
-    ticket = before.copy()
+    ticket = before if in_place else before.copy()
     ticket.state, ticket.updated_at = dest, now
     ticket.entered[dest] = now
     ticket.fields.update(values)
     notices, explicit = _effects(t, ticket, values)
-    handed, handoff_notices = handoffs.on_move(definition, ticket, before.state, values, actor, now, calendar) \
+    handed, handoff_notices = handoffs.on_move(definition, ticket, source, values, actor, now, calendar) \
         if definition.handoffs else ([], [])
     state = definition.states[dest]
     if state.terminal:
@@ -222,15 +232,15 @@ def apply(definition: Definition, before: Ticket, t: Transition, actor: Actor, v
         explicit.extend(("stop", c.clock) for c in ticket.clocks if c.status != "stopped")
     else:
         ticket.outcome, ticket.closed_at = None, None
-    notes = apply_clock_rules(definition, ticket, trigger=t.trigger, source=before.state, dest=dest,
+    notes = apply_clock_rules(definition, ticket, trigger=t.trigger, source=source, dest=dest,
                               explicit=explicit, now=now, calendar=calendar, fired=fired or {})
     if not record:
-        return Change(ticket=ticket, expected_version=before.version, audit=handed)
+        return Change(ticket=ticket, expected_version=version, audit=handed)
     event = AuditEvent(kind="transition", at=now, actor_id=actor.id, actor_role=acting_role(actor, t.roles),
                        ticket_id=ticket.id, receipt_no=ticket.receipt_no, trigger=t.trigger,
-                       from_state=before.state, to_state=dest, inputs=values, definition_key=definition.key,
+                       from_state=source, to_state=dest, inputs=values, definition_key=definition.key,
                        definition_version=definition.version, detail={"clocks": notes} if notes else {})
-    return Change(ticket=ticket, expected_version=before.version, audit=[event, *handed],
+    return Change(ticket=ticket, expected_version=version, audit=[event, *handed],
                   notices=notices + handoff_notices)
 
 

@@ -90,10 +90,8 @@ def fire_rung(ticket: Ticket, run: ClockRun, spec: Clock, rung: Rung, fired: set
     a copy.
     """
     after = ticket.copy()
-    after.updated_at = now
-    reassigned = _apply(after, rung)
     moved = next(r for r in after.clocks if r.id == run.id)
-    moved.next_rung, moved.next_rung_at = next_rung(moved, spec, calendar, fired | {rung.index})
+    reassigned = apply_rung(after, moved, spec, rung, fired, now, calendar)
     template = ESCALATION_TEMPLATE if rung.escalate_to else WARNING_TEMPLATE
     recipients = _recipients(rung, run)
     detail = _detail(ticket, run, spec, rung, now, calendar)
@@ -105,6 +103,17 @@ def fire_rung(ticket: Ticket, run: ClockRun, spec: Clock, rung: Rung, fired: set
                        definition_version=ticket.definition_version, detail=audit_detail)
     return RungChange(after, ticket.version, moved, rung.index, rung.escalate_to, now, event,
                       [Notice(template, who, detail) for who in recipients])
+
+
+def apply_rung(ticket: Ticket, run: ClockRun, spec: Clock, rung: Rung, fired: set[int], now: datetime,
+               calendar: Calendar) -> bool:
+    """What firing ``rung`` does to ``ticket`` and its ``run``, in place: flags, assignee, the run's next-rung
+    pointer (`fire_rung` on a copy; a replay, which needs neither the audit row nor the notices, on the
+    ticket itself). Returns whether the ticket was handed to the rung's target."""
+    ticket.updated_at = now
+    reassigned = _apply(ticket, rung)
+    run.next_rung, run.next_rung_at = next_rung(run, spec, calendar, fired | {rung.index})
+    return reassigned
 
 
 def _apply(ticket: Ticket, rung: Rung) -> bool:
@@ -147,5 +156,5 @@ def _recipients(rung: Rung, run: ClockRun) -> list[str]:
             for who in rung.notify if who != "escalation_target" or rung.escalate_to]
 
 
-__all__ = ["DueRung", "RungChange", "due_run", "rung_to_fire", "pointer", "fire_rung", "SYSTEM_ACTOR",
+__all__ = ["DueRung", "RungChange", "due_run", "rung_to_fire", "pointer", "fire_rung", "apply_rung", "SYSTEM_ACTOR",
            "WARNING_TEMPLATE", "ESCALATION_TEMPLATE", "ESCALATION_FLAG"]

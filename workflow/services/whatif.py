@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping
 from workflow.core.calendar import OfficeHours, office_calendar
 from workflow.core.hours import format_week, parse_week
 from workflow.core.period import Period
-from workflow.core.replay import Replayer, histories
+from workflow.core.replay import Replayer, Validations, histories
 from workflow.core.whatif import ClosureEdit, Comparison, Judge, as_data, merge_edits, parse_closures
 from workflow.errors import CalendarEditError, DefinitionError, DefinitionProblem, OfficeError
 from workflow.services.office import profile_of
@@ -144,8 +144,11 @@ def _replay_part(runtime, setup: _Setup, part: tuple[int, int] | None,
     comparison = Comparison(setup.today, setup.draft, setup.judge, setup.as_of)
     period, until = setup.period, setup.as_of
     assert period is not None
-    today = Replayer(setup.today, setup.today_calendar, setup.catalogs, until=until, opds=setup.opds)
-    proposed = Replayer(setup.draft, setup.proposed_calendar, setup.catalogs, until=until, opds=setup.opds)
+    checked = Validations()  # a step's inputs are validated once for both replays
+    today = Replayer(setup.today, setup.today_calendar, setup.catalogs, until=until, opds=setup.opds,
+                     validations=checked)
+    proposed = Replayer(setup.draft, setup.proposed_calendar, setup.catalogs, until=until, opds=setup.opds,
+                        validations=checked)
     with runtime.store.unit_of_work(read_only=True) as uow:
         rows = setup.reader.trail_rows(uow, setup.draft.key, period.start_utc, period.end_utc, part)
         for history in histories(rows):
