@@ -21,10 +21,11 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
 from workflow.core.calendar import OfficeHours, office_calendar
+from workflow.core.calendar_pair import CalendarPair
 from workflow.core.hours import format_week, parse_week
 from workflow.core.period import Period
 from workflow.core.replay import Replayer, Validations, histories
@@ -145,9 +146,12 @@ def _replay_part(runtime, setup: _Setup, part: tuple[int, int] | None,
     period, until = setup.period, setup.as_of
     assert period is not None
     checked = Validations()  # a step's inputs are validated once for both replays
-    today = Replayer(setup.today, setup.today_calendar, setup.catalogs, until=until, opds=setup.opds,
+    # and the calendars' answers are worked out once where the two calendars agree on the days they rest on
+    calendars = CalendarPair(setup.today_calendar, setup.proposed_calendar,
+                             period.start_utc.date() - _MARGIN, until.date() + _AHEAD)
+    today = Replayer(setup.today, calendars.today, setup.catalogs, until=until, opds=setup.opds,
                      validations=checked)
-    proposed = Replayer(setup.draft, setup.proposed_calendar, setup.catalogs, until=until, opds=setup.opds,
+    proposed = Replayer(setup.draft, calendars.proposed, setup.catalogs, until=until, opds=setup.opds,
                         validations=checked)
     with runtime.store.unit_of_work(read_only=True) as uow:
         rows = setup.reader.trail_rows(uow, setup.draft.key, period.start_utc, period.end_utc, part)
@@ -155,10 +159,14 @@ def _replay_part(runtime, setup: _Setup, part: tuple[int, int] | None,
             if history.opened_at > until:
                 continue
             comparison.add(today(history), proposed(history))
+            calendars.forget()
             if progress is not None:
                 progress(1)
     return comparison.partial()
 
+
+_MARGIN = timedelta(days=7)  # days compared before the period (a step's day in WIB may be the UTC day before)
+_AHEAD = timedelta(days=180)  # and after ``as_of``: due times and rungs fall after the last step
 
 _JOB: tuple[Any, _Setup, int] | None = None  # what forked workers replay (set just before they fork)
 
