@@ -41,6 +41,9 @@ from workflow.spec.model import Definition
 
 #: The audit kinds a replay reads: everything else is a consequence or unrelated to the ticket's path.
 STEP_KINDS = ("open", "transition", "handoff", "migrate")
+#: The kinds whose ``detail`` a replay reads (which agency acted on which handoff); a reader may leave the
+#: detail of other rows (their clock notes, a consequence the replay recomputes) unparsed.
+DETAIL_KINDS = frozenset({"handoff"})
 HANDOFF_ACTIONS = frozenset(handoffs.ACTIONS)  # terima, jawab, tarik: what people did on an agency's part
 
 
@@ -397,5 +400,5 @@ def _refused(step: Step, state: str, exc: Exception) -> Refused:
     return Refused(step=step, state=state, kinds=kinds, reasons=reasons)
 
 
-__all__ = ["STEP_KINDS", "Step", "TicketHistory", "Refused", "Escalated", "Replayed", "Replayer", "Validations",
-           "histories", "replay", "step_from_row"]
+__all__ = ["STEP_KINDS", "DETAIL_KINDS", "Step", "TicketHistory", "Refused", "Escalated", "Replayed", "Replayer",
+           "Validations", "histories", "replay", "step_from_row"]
