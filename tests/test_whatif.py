@@ -227,3 +227,36 @@ def test_bad_input_is_explained(history, tmp_path):
     assert result.exit_code == 1 and "--office-hours" in result.output
     result = invoke(history, "whatif", "--definition", str(SOP), "--period", "Q3-2026")
     assert result.exit_code == 1 and "2021-Q1" in result.output
+
+
+def test_a_supervisor_trying_drafts_replays_today_once_and_gets_the_same_reports(history, monkeypatch):
+    """With ``remember`` (the console), the next draft's what-if takes today's side from the one before when
+    today and the trail are the same, and reports exactly what replaying today again reports; a row appended
+    to the trail (even one the period does not see) makes it replay today again."""
+    from workflow.core.whatif import Comparison
+
+    drafts = [TEXT.replace("budget: {amount: 7, unit: calendar_days}", "budget: {amount: 5, unit: calendar_days}"),
+              TEXT.replace("teruskan_tim", "teruskan_ke_tim"), TEXT]
+    service.forget()
+    fresh = [run(history, text) for text in drafts]
+    as_of = datetime.fromisoformat(fresh[0]["as_of"].replace("Z", "+00:00"))
+    kept_calls = []
+    keep = Comparison.keep
+    monkeypatch.setattr(Comparison, "keep", lambda self, today: kept_calls.append(1) or keep(self, today))
+
+    def remembering(text):
+        draft = service.draft_from_text(history, text, "draft.yaml")
+        before = len(kept_calls)
+        report = service.what_if(history, service.Proposal(draft, (), None, "draft.yaml"), parse_period("2026-Q3"),
+                                 reader=reader, judge=outcome, as_of=as_of, remember=True)
+        return report, len(kept_calls) - before
+
+    try:
+        runs = [remembering(text) for text in drafts]
+        assert [report for report, _ in runs] == fresh
+        assert runs[0][1] == fresh[0]["tickets"] and runs[1][1] == 0 and runs[2][1] == 0
+        history.engine.open(KEY, walk_in_record(), ACTORS[0], now=as_of + timedelta(days=30))
+        again, replayed = remembering(drafts[0])
+        assert again == fresh[0] and replayed == fresh[0]["tickets"]
+    finally:
+        service.forget()

@@ -60,7 +60,7 @@ def compute(key: str, values: dict[str, str]) -> tuple[dict[str, Any] | None, li
             if values["closures"].strip() else ()
         hours = service.hours_from_text(values["hours"]) if values["hours"] else None
         report = service.what_if(rt, service.Proposal(draft, closures, hours, tr("draf penyunting", "editor draft")),
-                                 period, reader=reader, judge=outcome)
+                                 period, reader=reader, judge=outcome, remember=True)  # drafts tried in turn
     except (PeriodError, CalendarEditError, OfficeError) as exc:
         return None, [], str(exc)
     except UnknownDefinition:

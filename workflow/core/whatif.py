@@ -96,6 +96,18 @@ class EscalationDiff:
     side: str  # proposed_only | today_only
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What a comparison reads of one ticket's replay against today's SOP (`Comparison.keep`): small enough to
+    keep for a whole period while a supervisor tries one draft after another against the same today."""
+
+    receipt_no: str
+    complete: bool
+    stranded: Stranded | None  # the refusal, when today's SOP cannot replay the ticket
+    runs: tuple[tuple[tuple[str, str | None, int], str, datetime | None], ...]  # ((clock, party, run), outcome, due)
+    escalations: tuple[Escalated, ...]
+
+
 @dataclass
 class Comparison:
     """Accumulates ticket pairs (today's replay, the proposal's) into the report's figures."""
@@ -141,32 +153,44 @@ class Comparison:
             found = self.clocks[key] = ClockFigures(key)
         return found
 
-    def add(self, today: Replayed, proposed: Replayed) -> None:
-        self.tickets += 1
+    def keep(self, today: Replayed) -> Kept:
+        """What `add` reads of today's replay: each run's outcome (judged at ``as_of``) and due time, the rungs
+        that fired, or the refusal."""
         if not today.complete:
-            self.stranded_today.append(_stranded(today))
+            return Kept(today.history.receipt_no, False, _stranded(today), (), ())
+        assert today.ticket is not None
+        judge, as_of = self.judge, self.as_of
+        runs = tuple(((r.clock, r.party, r.run), judge(r, as_of), r.due_at) for r in today.ticket.clocks)
+        return Kept(today.history.receipt_no, True, None, runs, tuple(today.escalations))
+
+    def add(self, today: Replayed | Kept, proposed: Replayed) -> None:
+        """Count one ticket: today's replay (or what `keep` kept of it) beside the proposal's."""
+        kept = today if isinstance(today, Kept) else self.keep(today)
+        self.tickets += 1
+        if kept.stranded is not None:
+            self.stranded_today.append(kept.stranded)
         if not proposed.complete:
             self.stranded.append(_stranded(proposed))
-        if not (today.complete and proposed.complete):
+        if not (kept.complete and proposed.complete):
             return
-        assert today.ticket is not None and proposed.ticket is not None
+        assert proposed.ticket is not None
         self.compared += 1
         self.diverged += proposed.diverged is not None
-        before = {(r.clock, r.party, r.run): r for r in today.ticket.clocks}
+        before = {key: (verdict, due) for key, verdict, due in kept.runs}
         after = {(r.clock, r.party, r.run): r for r in proposed.ticket.clocks}
-        for key, run in before.items():
-            self.figures(run.clock).today[self.judge(run, self.as_of)] += 1
+        for key, (verdict, _) in before.items():
+            self.figures(key[0]).today[verdict] += 1
             if key not in after:
-                self.figures(run.clock).only_today += 1
+                self.figures(key[0]).only_today += 1
         for key, run in after.items():
             figures = self.figures(run.clock)
             figures.proposed[self.judge(run, self.as_of)] += 1
             old = before.get(key)
             if old is None:
                 figures.only_proposed += 1
-            elif old.due_at is not None and run.due_at is not None:
-                figures.shifts.append((run.due_at - old.due_at).total_seconds() / 3600.0)
-        self._escalations(today.history.receipt_no, today.escalations, proposed.escalations)
+            elif old[1] is not None and run.due_at is not None:
+                figures.shifts.append((run.due_at - old[1]).total_seconds() / 3600.0)
+        self._escalations(kept.receipt_no, list(kept.escalations), proposed.escalations)
 
     def _escalations(self, receipt: str, today: list[Escalated], proposed: list[Escalated]) -> None:
         def keyed(items: list[Escalated]) -> dict[tuple, Escalated]:
@@ -352,5 +376,5 @@ def merge_edits(current: Iterable[Any], proposed: Iterable[ClosureEdit]) -> list
     return [out[d] for d in sorted(out)]
 
 
-__all__ = ["Comparison", "ClockFigures", "Stranded", "EscalationDiff", "as_data", "quantile", "band", "BANDS",
+__all__ = ["Comparison", "Kept", "ClockFigures", "Stranded", "EscalationDiff", "as_data", "quantile", "band", "BANDS",
            "BAND_LABELS", "ClosureEdit", "parse_closures", "merge_edits", "OUTCOMES"]

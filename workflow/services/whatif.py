@@ -29,7 +29,7 @@ from workflow.core.calendar_pair import CalendarPair
 from workflow.core.hours import format_week, parse_week
 from workflow.core.period import Period
 from workflow.core.replay import Replayer, Validations, histories
-from workflow.core.whatif import ClosureEdit, Comparison, Judge, as_data, merge_edits, parse_closures
+from workflow.core.whatif import ClosureEdit, Comparison, Judge, Kept, as_data, merge_edits, parse_closures
 from workflow.errors import CalendarEditError, DefinitionError, DefinitionProblem, OfficeError
 from workflow.services.office import profile_of
 from workflow.spec.loader import check_definition
@@ -63,6 +63,7 @@ class _Setup:
     judge: Any = None
     reader: Any = None
     period: Period | None = None
+    remember: bool = False
 
 
 def draft_from_text(runtime, text: str, file: str) -> Definition:
@@ -89,16 +90,22 @@ def hours_from_text(text: str) -> dict[int, OfficeHours]:
 
 def what_if(runtime, proposal: Proposal, period: Period, *, reader: Any, judge: Judge,
             as_of: datetime | None = None, workers: int = 1,
-            progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+            progress: Callable[[int], None] | None = None, remember: bool = False) -> dict[str, Any]:
     """The report (`workflow.core.whatif.as_data`) of replaying ``period``'s tickets under today's SOP and
     ``proposal``. Raises `UnknownDefinition` when the draft's key was never published (no history to replay).
 
     ``workers`` > 1 replays the tickets in that many forked processes side by side (each reading its share of
     the trail in a read-only unit of work of its own; the figures are added up, so the report is the same as
-    with one); only on the SQL store and where processes can fork (the command line, not a web request)."""
+    with one); only on the SQL store and where processes can fork (the command line, not a web request).
+
+    ``remember`` keeps what the comparison read of today's replays (`workflow.core.whatif.Kept`, about 1 kB a
+    ticket) for the next what-if in this process, which skips today's replays if it asks about the same today
+    (definition version, calendar, agencies, period, ``as_of``) over the same trail (its last row's sequence and
+    chain hash): the console, where a supervisor tries one draft after another. One period is kept at a time;
+    replaying in forked processes neither uses nor keeps it."""
     with runtime.store.unit_of_work(read_only=True) as uow:
         setup = _setup(runtime, uow, proposal, period, reader, as_of)
-    setup.judge, setup.reader, setup.period = judge, reader, period
+    setup.judge, setup.reader, setup.period, setup.remember = judge, reader, period, remember
     comparison = Comparison(setup.today, setup.draft, judge, setup.as_of)
     if workers > 1 and hasattr(runtime.store, "engine") and _may_fork():
         for part in _in_processes(runtime, setup, workers):
@@ -154,15 +161,72 @@ def _replay_part(runtime, setup: _Setup, part: tuple[int, int] | None,
     proposed = Replayer(setup.draft, calendars.proposed, setup.catalogs, until=until, opds=setup.opds,
                         validations=checked)
     with runtime.store.unit_of_work(read_only=True) as uow:
+        key = _today_key(runtime, setup, uow) if part is None and (setup.remember or _KEPT is not None) else None
+        kept = _KEPT[1] if key is not None and _KEPT is not None and _KEPT[0] == key else {}
+        keeping: dict[int, Kept] | None = {} if key is not None and setup.remember else None
         rows = setup.reader.trail_rows(uow, setup.draft.key, period.start_utc, period.end_utc, part)
         for history in histories(rows):
             if history.opened_at > until:
                 continue
-            comparison.add(today(history), proposed(history))
+            mine = kept.get(history.ticket_id)
+            if mine is None:
+                mine = comparison.keep(today(history))
+            comparison.add(mine, proposed(history))
             calendars.forget()
+            if keeping is not None:
+                keeping[history.ticket_id] = mine
             if progress is not None:
                 progress(1)
+    if keeping is not None:
+        _remember(key, keeping)
     return comparison.partial()
+
+
+# What the last remembering what-if kept of today's replays: (its key, ticket id -> Kept). Replaced whole, never
+# changed in place, so a thread reading it while another what-if finishes sees one or the other.
+_KEPT: tuple[tuple, dict[int, Kept]] | None = None
+
+
+def _remember(key: tuple, kept: dict[int, Kept]) -> None:
+    global _KEPT
+    _KEPT = (key, kept)
+
+
+def forget() -> None:
+    """Drop what a remembering what-if kept of today's replays (the next one replays today again)."""
+    global _KEPT
+    _KEPT = None
+
+
+def _today_key(runtime, setup: _Setup, uow) -> tuple | None:
+    """Everything today's replays depend on, or None when the reader cannot name its trail (no remembering).
+
+    The store and the catalogs are compared by identity (kept in the key, so their ids are never reused);
+    the trail by its last row, read in the unit of work the trail is then read in: a row appended after it
+    makes the next what-if's key another one."""
+    head = getattr(setup.reader, "trail_head", None)
+    trail = head(uow) if head is not None else None
+    if trail is None or setup.period is None:
+        return None
+    today = setup.today
+    return (_Same(runtime.store), _Same(setup.catalogs), _Same(setup.judge), today.key, today.version,
+            today.source_hash, setup.today_calendar.fingerprint(), setup.period.key, setup.as_of,
+            tuple(sorted(setup.opds.items(), key=lambda item: (item[0], item[1] or ""))), trail)
+
+
+class _Same:
+    """An object in a key, equal only to itself (it keeps the object alive, so its id is not reused)."""
+
+    __slots__ = ("thing",)
+
+    def __init__(self, thing: Any):
+        self.thing = thing
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.thing is self.thing
+
+    def __hash__(self) -> int:
+        return id(self.thing)
 
 
 _MARGIN = timedelta(days=7)  # days compared before the period (a step's day in WIB may be the UTC day before)
@@ -199,4 +263,4 @@ def _work(index: int) -> dict[str, Any]:
     return _replay_part(runtime, setup, (index, workers))
 
 
-__all__ = ["Proposal", "what_if", "draft_from_text", "closures_from_text", "hours_from_text"]
+__all__ = ["Proposal", "what_if", "forget", "draft_from_text", "closures_from_text", "hours_from_text"]

@@ -92,6 +92,19 @@ def last_recorded(uow) -> datetime | None:
     return None if value is None else _utc(value)
 
 
+def trail_head(uow) -> tuple[int, str] | None:
+    """The sequence number and chain hash of the trail's last row: they name the whole trail (each row's hash
+    covers the one before), so a what-if can tell that the trail it replayed before is still the trail."""
+    conn = getattr(uow, "conn", None)
+    if conn is None:
+        audit = uow.tables.audit
+        last = max(audit, key=lambda r: r["seq"], default=None)
+        return None if last is None else (int(last["seq"]), str(last["hash"]))
+    a = m.audit_log.c
+    row = conn.execute(select(a.seq, a.hash).order_by(a.seq.desc()).limit(1)).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
 def imported_count(uow, key: str, start: datetime, end: datetime) -> int:
     """Tickets of ``key`` received in [start, end) that were imported (no recorded steps to replay)."""
     conn = getattr(uow, "conn", None)
@@ -103,4 +116,4 @@ def imported_count(uow, key: str, start: datetime, end: datetime) -> int:
         t.imported.is_(True), t.definition_key == key, t.created_at >= start, t.created_at < end)).scalar_one())
 
 
-__all__ = ["trail_rows", "last_recorded", "imported_count", "opened_statement", "COLUMNS"]
+__all__ = ["trail_rows", "last_recorded", "trail_head", "imported_count", "opened_statement", "COLUMNS"]
