@@ -61,7 +61,12 @@ def install(runtime: Any, channels: Mapping[str, Channel] | None = None) -> Any:
 
 
 class _AfterCommit:
-    """The engine's after-commit hook: dispatch the pending outbox rows of the ticket just saved."""
+    """The engine's after-commit hook: dispatch the outbox rows the move just saved wrote.
+
+    Only those: a later move of the same ticket (a verification seconds after the filing) found the
+    filing's row still pending while its job waited in the queue and queued it again, so under load every
+    row went through the queue twice and the backlog fed itself (issue 13). A row whose dispatch was lost
+    is the sweep's (`sweep_outbox`)."""
 
     def __init__(self, runtime: Any):
         self.runtime = runtime
@@ -70,12 +75,8 @@ class _AfterCommit:
         return "notifications.delivery after-commit dispatch"
 
     def __call__(self, ticket: Any) -> None:
-        if ticket.id is None:
-            return
-        with self.runtime.store.unit_of_work(read_only=True) as uow:
-            ids = uow.outbox.pending(ticket_id=ticket.id)
-        if ids:
-            dispatch(self.runtime, ids)
+        if ticket.id is not None and ticket.notices_written:
+            dispatch(self.runtime, ticket.notices_written)
 
 
 def dispatch(runtime: Any, outbox_ids: Iterable[int]) -> None:

@@ -1,30 +1,44 @@
 """Delivery as rq jobs: what goes on the notification queue, and the jobs ``alur worker`` runs.
 
-With Redis (``runtime.redis_url``) each committed outbox row becomes an expansion job on the queue
-``<prefix>-notifications`` of `workflow.jobs` (``alur worker`` listens on it); the expansion enqueues
-one delivery job per queued message, and a delivery that failed but may pass later is scheduled again
-with ``enqueue_at`` for its next attempt (``alur worker`` runs the scheduler). Jobs only make delivery
-prompt: the database says what is due, and `notifications.delivery.sweep_outbox` sends whatever a lost
-job left. Job ids are deterministic (``<prefix>-outbox-<id>``, ``<prefix>-delivery-<id>-<attempt>``) for
-tracing; they do not prevent a second run, the outbox status, the deliveries' unique key and the lease do.
+With Redis (``runtime.redis_url``) the outbox rows one move committed become one job on the queue
+``<prefix>-notifications`` of `workflow.jobs` (``alur worker`` listens on it), which expands them and sends
+their messages (`notify_job`); a delivery that failed but may pass later is scheduled again with
+``enqueue_at`` as a job of its own for its next attempt (``alur worker`` runs the scheduler).
+
+One job per move, not one per row and per message: an rq job costs the worker about as much as the
+sending it wraps (fetching, status writes, logging), and three jobs per filing (expand, email, webhook)
+left one worker's delivery minutes behind 30 filings a second (issue 13). The messages of one move go
+out one after another in their job, in the order the rows were written; other moves' jobs run on the
+other workers meanwhile.
+
+Jobs only make delivery prompt: the database says what is due, and `notifications.delivery.sweep_outbox`
+sends whatever a lost job left. Job ids are deterministic (``<prefix>-outbox-<first id>[-<last id>]``,
+``<prefix>-delivery-<id>-<attempt>``) for tracing; they do not prevent a second run, the outbox status,
+the deliveries' unique key and the lease do.
 """
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import datetime
 from typing import Any, Iterable
 
 from rq import Queue
 
 from notifications.expansion import expand_outbox
+from notifications.logs import log_unexpected
 from notifications.sending import Attempt, send_once
 from workflow.jobs import context as jobs_context
 from workflow.jobs import queues as jobs_queues
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["enqueue_pending", "enqueue_delivery", "schedule_retry", "expand_job", "deliver_job",
-           "use_runtime_for_jobs"]
+__all__ = ["enqueue_pending", "enqueue_delivery", "schedule_retry", "notify_job", "expand_job", "deliver_job",
+           "use_runtime_for_jobs", "ROWS_PER_JOB"]
+
+# A catch-up (escalations, a sweep after Redis was down) hands over hundreds of rows: they go out in jobs
+# of this many, so every worker takes a share.
+ROWS_PER_JOB = 20
 
 
 def use_runtime_for_jobs(runtime: Any | None) -> None:
@@ -44,14 +58,22 @@ def _queue(runtime: Any) -> Queue:
 
 
 def enqueue_pending(runtime: Any, outbox_ids: Iterable[int]) -> list[str]:
-    """Enqueue one expansion job per outbox row; returns the job ids."""
+    """Enqueue jobs that expand these outbox rows and send their messages (`notify_job`): one for the rows
+    of a move, one per `ROWS_PER_JOB` rows of a larger batch; returns the job ids."""
     queue = _queue(runtime)
     prefix = jobs_queues.queue_prefix(runtime)
-    # One Redis pipeline for the lot (rq's enqueue_many): a catch-up sweep hands over hundreds of rows,
-    # and a round trip or more per job was about half of the sweep's time (benchmarks/bench_rungs.py --redis).
-    prepared = [Queue.prepare_data(expand_job, (int(outbox_id),), job_id=f"{prefix}-outbox-{int(outbox_id)}",
-                                   description=f"expand outbox {outbox_id}") for outbox_id in outbox_ids]
+    ids = [int(outbox_id) for outbox_id in outbox_ids]
+    chunks = [ids[start:start + ROWS_PER_JOB] for start in range(0, len(ids), ROWS_PER_JOB)]
+    # One Redis pipeline for the lot (rq's enqueue_many): a round trip or more per job was about half of a
+    # catch-up sweep's time (benchmarks/bench_rungs.py --redis).
+    # result_ttl=0: nobody reads a finished job's result (the database has it), so rq does not store it.
+    prepared = [Queue.prepare_data(notify_job, (chunk,), job_id=_job_id(prefix, chunk), result_ttl=0,
+                                   description=f"notify outbox {', '.join(map(str, chunk))}") for chunk in chunks]
     return [job.id for job in queue.enqueue_many(prepared)] if prepared else []
+
+
+def _job_id(prefix: str, chunk: list[int]) -> str:
+    return f"{prefix}-outbox-{chunk[0]}" + (f"-{chunk[-1]}" if len(chunk) > 1 else "")
 
 
 def enqueue_delivery(runtime: Any, delivery_id: int, at: datetime | None = None, attempt: int = 0) -> None:
@@ -73,18 +95,44 @@ def schedule_retry(runtime: Any, delivery_id: int, attempt: Attempt) -> None:
         logger.warning("could not schedule retry of delivery %s on Redis", delivery_id, exc_info=True)
 
 
-def expand_job(outbox_id: int) -> list[int]:
-    """rq job: expand one outbox row and enqueue a delivery job per queued message."""
+def notify_job(outbox_ids: list[int]) -> dict[str, int]:
+    """rq job: expand each outbox row and send its messages here; returns how many ended in each status.
+
+    A row or message that fails unexpectedly does not hold back the others; the job then fails (visible in
+    rq's failed registry) and the sweep takes up whatever it left, from the database."""
     runtime = _job_runtime()
-    ids = expand_outbox(runtime, outbox_id)
-    for delivery_id in ids:
-        enqueue_delivery(runtime, delivery_id)
-    return ids
+    statuses: Counter[str] = Counter()
+    failures = 0
+    for outbox_id in outbox_ids:
+        try:
+            delivery_ids = expand_outbox(runtime, int(outbox_id))
+        except Exception:  # noqa: BLE001 - the row stays pending; the sweep expands it again
+            log_unexpected(logger, "expanding outbox %s failed; the sweep will retry", outbox_id)
+            failures += 1
+            continue
+        for delivery_id in delivery_ids:
+            try:
+                statuses[_send(runtime, delivery_id)] += 1
+            except Exception:  # noqa: BLE001 - the delivery stays due; the sweep sends it
+                log_unexpected(logger, "delivery %s failed unexpectedly; the sweep will retry", delivery_id)
+                failures += 1
+    if failures:
+        raise RuntimeError(f"{failures} of the notifications of outbox rows {list(outbox_ids)} failed "
+                           "unexpectedly (logged above); the sweep retries them")
+    return dict(statuses)
+
+
+def expand_job(outbox_id: int) -> dict[str, int]:
+    """rq job of earlier releases (one per outbox row), still queued after an upgrade: as `notify_job`."""
+    return notify_job([outbox_id])
 
 
 def deliver_job(delivery_id: int) -> str:
-    """rq job: deliver one message (idempotent; a sent message is not sent again)."""
-    runtime = _job_runtime()
+    """rq job: deliver one message (a retry; idempotent, a sent message is not sent again)."""
+    return _send(_job_runtime(), delivery_id)
+
+
+def _send(runtime: Any, delivery_id: int) -> str:
     attempt = send_once(runtime, delivery_id)
     if attempt.retry_at is not None:
         schedule_retry(runtime, delivery_id, attempt)

@@ -665,6 +665,34 @@ def test_with_redis_delivery_runs_in_rq_jobs_and_retries_on_the_scheduler(runtim
 
 
 @pytest.mark.redis
+def test_one_job_per_move_and_a_later_move_does_not_queue_earlier_notifications_again(runtime, actors, smtp,
+                                                                                      redis_queue):
+    """Under load a verification came while the filing's job still waited in the queue: it found the filing's
+    row pending and queued it again, so every row went through the queue twice (issue 13)."""
+    from rq import Queue, SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    connection, name = redis_queue
+    runtime.redis_url = REDIS_URL
+    runtime.extras.update(queue_prefix=name, redis=connection)
+    use_runtime_for_jobs(runtime)
+    ticket = runtime.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
+                                 actors["petugas"]).ticket
+    runtime.engine.fire(ticket.id, "verifikasi", actors["petugas"], {"tingkat": "sedang", "kewenangan": "dalam"})
+    runtime.engine.fire(ticket.id, "teruskan_tim", actors["petugas"], {})
+
+    queue = Queue(f"{name}-notifications", connection=connection, serializer=JSONSerializer)
+    rows = [row for job in queue.get_jobs() for row in job.args[0]]
+    with runtime.db.begin() as conn:
+        written = conn.execute(select(m.outbox.c.id).order_by(m.outbox.c.id)).scalars().all()
+    assert len(written) >= 2 and rows == written  # each move's rows queued once, in one job per move
+    assert queue.count == len({tuple(job.args[0]) for job in queue.get_jobs()}) < len(written) + 1
+    SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(burst=True)
+    assert {row.status for row in deliveries(runtime.db)} <= {"sent", "skipped"}
+    assert len(smtp.messages()) == 1  # the receipt, once
+
+
+@pytest.mark.redis
 @pytest.mark.slow
 def test_worker_killed_mid_delivery_does_not_duplicate_the_message(sqlite_engine, calendar, actors, smtp,
                                                                    redis_queue, tmp_path):

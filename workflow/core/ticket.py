@@ -109,6 +109,9 @@ class Ticket:
     clocks: list[ClockRun] = field(default_factory=list)
     token_hash: str = ""
     handoffs: list[HandoffPart] = field(default_factory=list)  # each agency's part of a handoff (core.handoffs)
+    # The outbox rows the save that returned this ticket wrote (empty on a loaded ticket): what the move's
+    # after-commit hook hands to delivery, and nothing older that may still be waiting in a queue.
+    notices_written: list[int] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def confidentiality(self) -> str:

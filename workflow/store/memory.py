@@ -124,8 +124,10 @@ class MemoryTickets:
             run.dirty = False
         self.t.tickets[t.id] = t.copy()
         self.audit.append([e if e.ticket_id is not None else replace(e, ticket_id=t.id) for e in change.audit])
+        t.notices_written = []
         for notice in change.notices:
-            self.t.outbox.append({"id": self.t.next_id("outbox"), "ticket_id": t.id, "template": notice.template,
+            t.notices_written.append(self.t.next_id("outbox"))
+            self.t.outbox.append({"id": t.notices_written[-1], "ticket_id": t.id, "template": notice.template,
                                   "recipient": notice.recipient, "detail": dict(notice.detail), "status": "pending",
                                   "created_at": _utc(t.updated_at)})
         return t

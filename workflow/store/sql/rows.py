@@ -61,7 +61,7 @@ _ticket_values = itemgetter(*(_TICKET_POS[n] for n in _TICKET_COLUMNS))
 # Positional construction below relies on the dataclasses' field order; fail at import, not on a fire.
 if [f.name for f in dataclass_fields(ClockRun)][:len(CLOCK_COLUMNS) + 1] != [*CLOCK_COLUMNS, "id"] or \
         [f.name for f in dataclass_fields(Ticket)] != [*_TICKET_COLUMNS[:9], "identity", *_TICKET_COLUMNS[9:-2],
-                                                        "clocks", "token_hash", "handoffs"]:
+                                                        "clocks", "token_hash", "handoffs", "notices_written"]:
     raise RuntimeError("Ticket/ClockRun fields were reordered: update the row hydration in workflow/store/sql/rows.py")
 
 

@@ -30,7 +30,7 @@ _SELECT_CLOCKS = select(m.clocks).where(m.clocks.c.ticket_id == _BY_ID).order_by
 _UPDATE_TICKET = update(m.tickets).where(and_(m.tickets.c.id == _BY_ID,
                                              m.tickets.c.version == bindparam("b_expected")))
 _UPDATE_CLOCK = update(m.clocks).where(m.clocks.c.id == _BY_ID)
-_INSERT_OUTBOX = insert(m.outbox)
+_INSERT_OUTBOX = insert(m.outbox).returning(m.outbox.c.id, sort_by_parameter_order=True)
 _LOCK = select(m.tickets.c.id).where(m.tickets.c.id == _BY_ID).with_for_update()
 
 
@@ -80,11 +80,12 @@ class SqlTickets:
             t.version = change.expected_version + 1
         self._save_clocks(t)
         self.audit.append([e if e.ticket_id is not None else _with_ticket(e, t.id) for e in change.audit])
+        t.notices_written = []
         if change.notices:
             now = utc(t.updated_at)
-            self.conn.execute(_INSERT_OUTBOX, [
+            t.notices_written = list(self.conn.execute(_INSERT_OUTBOX, [
                 {"ticket_id": t.id, "template": n.template, "recipient": n.recipient, "detail": n.detail,
-                 "status": "pending", "created_at": now} for n in change.notices])
+                 "status": "pending", "created_at": now} for n in change.notices]).scalars())
         return t
 
     def _save_clocks(self, t: Ticket) -> None:
