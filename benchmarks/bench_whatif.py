@@ -13,7 +13,11 @@ nothing here verifies them). Then it times, interleaved, ``--rounds`` times:
 * **read + parse** -- `trail_rows` (JSON parsed, times made aware) and `histories` grouping, no replay.
 * **what if** -- `workflow.services.whatif.what_if`, what ``alur whatif`` runs: every ticket replayed twice
   (today's SOP, and a draft with a shorter overall budget and a closed extra day), the comparison and the
-  report. ``--profile N`` profiles one more run and prints the top N functions.
+  report; ``what if xN`` the same in ``--workers`` forked processes. ``--profile N`` profiles one more run
+  and prints the top N functions.
+* **console, 1st / next draft** (``--drafts``) -- what the console runs (``remember=True``): the first draft
+  keeps what the comparison read of today's replays, and a second draft (a 6-day budget) over the same trail
+  and today skips them.
 
 Prints each wall and CPU time (on a busy machine the CPU time is the work; wall time also measures the
 neighbours), what-if/raw in CPU time, and what-if per ticket. Target (issue 15): what if under 60 s, within 3x of
@@ -153,8 +157,8 @@ def read_parse(rt) -> str:
     return f"{count:,} tickets"
 
 
-def what_if(rt, proposal, workers: int = 1) -> str:
-    data = service.what_if(rt, proposal, PERIOD, reader=reader, judge=outcome, workers=workers)
+def what_if(rt, proposal, workers: int = 1, remember: bool = False) -> str:
+    data = service.what_if(rt, proposal, PERIOD, reader=reader, judge=outcome, workers=workers, remember=remember)
     whole = next(c for c in data["clocks"] if c["clock"] == "penyelesaian")
     return (f"{data['tickets']:,} tickets, {data['stranded']['tickets']} stranded; penyelesaian late "
             f"{whole['today']['late']:,} -> {whole['proposed']['late']:,}, median shift "
@@ -184,6 +188,7 @@ def main() -> None:
     parser.add_argument("--keep", default=None, help="an SQLite file to build once and reuse")
     parser.add_argument("--profile", type=int, default=0, help="profile one more what-if run; print the top N")
     parser.add_argument("--workers", type=int, default=2, help="also time the replay in this many processes")
+    parser.add_argument("--drafts", action="store_true", help="also time the console's first and next draft")
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory()
     path = Path(args.keep) if args.keep else Path(folder.name) / "whatif.db"
@@ -191,22 +196,33 @@ def main() -> None:
         build(path, args.tickets)
     rt = build_runtime(db=make_engine(f"sqlite:///{path}"))
     draft = service.draft_from_text(rt, DRAFT, "draft.yaml")
-    proposal = service.Proposal(draft, service.closures_from_text("2026-08-21 tutup Cuti bersama (usulan)", "bench"),
-                                None, "draft.yaml")
+    closures = service.closures_from_text("2026-08-21 tutup Cuti bersama (usulan)", "bench")
+    proposal = service.Proposal(draft, closures, None, "draft.yaml")
+    another = service.Proposal(service.draft_from_text(rt, DRAFT.replace("amount: 5, unit: calendar_days",
+                                                                         "amount: 6, unit: calendar_days"),
+                                                       "draft6.yaml"), closures, None, "draft6.yaml")
     print(f"SQLite (WAL, file) {path}: period {PERIOD.key}", flush=True)
-    raw, parsed, replayed, parallel = [], [], [], []
+    raw, parsed, replayed, parallel, nexts = [], [], [], [], []
     for _ in range(args.rounds):
         raw.append(timed("raw read", lambda: raw_read(rt)))
         parsed.append(timed("read + parse", lambda: read_parse(rt)))
         replayed.append(timed("what if", lambda: what_if(rt, proposal)))
         if args.workers > 1:
             parallel.append(timed(f"what if x{args.workers}", lambda: what_if(rt, proposal, args.workers)))
+        if args.drafts:
+            service.forget()
+            timed("console, 1st", lambda: what_if(rt, proposal, remember=True))
+            nexts.append(timed("console, next", lambda: what_if(rt, another, remember=True)))
+            service.forget()
     best_raw, best = min(raw), min(replayed)
     print(f"  best CPU: raw read {best_raw:.2f} s, read + parse {min(parsed):.2f} s, what if {best:.2f} s "
           f"(two replays a ticket): what-if/raw {best / best_raw:.2f}, "
           f"{best / args.tickets * 1e6:.0f} µs a ticket", flush=True)
     if parallel:
         print(f"  what if in {args.workers} processes: {min(parallel):.2f} CPU s in all (wall above)", flush=True)
+    if nexts:
+        print(f"  console, next draft (today's replays kept): {min(nexts):.2f} CPU s, "
+              f"{min(nexts) / best_raw:.2f} x the raw read", flush=True)
     if args.profile:
         import cProfile
         import pstats
