@@ -139,8 +139,10 @@ def _log_to_stderr() -> None:
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty (for scripts and tests).")
 @click.option("--name", default=None, help="Worker name shown by 'rq info' (default: host and pid).")
 @click.option("--processes", type=click.IntRange(min=1), default=lambda: int(os.environ.get(
-              "ALUR_WORKER_PROCESSES") or os.cpu_count() or 2), show_default="ALUR_WORKER_PROCESSES or the CPU count",
-              help="Workers run and restarted by this command.")
+              "ALUR_WORKER_PROCESSES") or 2 * (os.cpu_count() or 1)),
+              show_default="ALUR_WORKER_PROCESSES or two per core",
+              help="Workers run and restarted by this command (jobs mostly wait on the database, Redis and mail "
+                   "servers, so two per core keep the cores busy).")
 @click.option("--fork/--no-fork", "fork", default=False, show_default=True,
               help="Fork a work horse per job (rq's default: isolates each job, ~10x slower). Without it each "
                    "worker runs jobs itself and the supervisor restarts a worker that dies.")

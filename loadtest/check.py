@@ -25,6 +25,10 @@ def cross_check(database_url: str, ledger: Ledger, sinks: dict) -> dict:
         sent = rows("SELECT channel, count(*) FROM deliveries WHERE status = 'sent' GROUP BY channel")
         pending = rows("SELECT count(*) FROM deliveries WHERE status = 'queued'")[0][0]
         outbox_pending = rows("SELECT count(*) FROM outbox WHERE status = 'pending'")[0][0]
+        # Every message of the run, not only the last 1,000 that /metrics reads: move to message sent.
+        lag = rows("SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM "
+                   "d.sent_at - o.created_at)), max(extract(epoch FROM d.sent_at - o.created_at)) "
+                   "FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE d.status = 'sent'")[0]
     missing = [k for k, r in ledger.filed.items() if receipts.get(r) != 1]
     if missing:
         problems.append(f"{len(missing)} acknowledged filings missing or not unique, e.g. {missing[:3]}")
@@ -49,6 +53,8 @@ def cross_check(database_url: str, ledger: Ledger, sinks: dict) -> dict:
             "fires_acknowledged": len(ledger.fired), "fires_in_audit": len(fired),
             "fires_attempted": len(ledger.fire_attempts), "replay_mismatch": ledger.replay_mismatch,
             "deliveries_sent": dict(sent), "deliveries_queued": pending, "outbox_pending": outbox_pending,
+            "delivery_lag_all_s": dict(zip(("p50", "p95", "p99"), [round(float(q), 1) for q in lag[0] or ()]),
+                                       max=round(float(lag[1] or 0), 1)),
             "sinks": {k: {"received": v["received"], "unique": v["unique"], "sent_twice": v["sent_twice_count"]}
                       for k, v in sinks.items() if isinstance(v, dict)},
             "problems": problems + ([f"{ledger.replay_mismatch} replays answered another receipt"]

@@ -25,9 +25,9 @@ from typing import Any, Iterable
 
 from rq import Queue
 
-from notifications.expansion import expand_outbox
+from notifications.expansion import expand_and_claim
 from notifications.logs import log_unexpected
-from notifications.sending import Attempt, send_once
+from notifications.sending import Attempt, send_claimed, send_once
 from workflow.jobs import context as jobs_context
 from workflow.jobs import queues as jobs_queues
 
@@ -105,16 +105,19 @@ def notify_job(outbox_ids: list[int]) -> dict[str, int]:
     failures = 0
     for outbox_id in outbox_ids:
         try:
-            delivery_ids = expand_outbox(runtime, int(outbox_id))
+            claims = expand_and_claim(runtime, int(outbox_id))
         except Exception:  # noqa: BLE001 - the row stays pending; the sweep expands it again
             log_unexpected(logger, "expanding outbox %s failed; the sweep will retry", outbox_id)
             failures += 1
             continue
-        for delivery_id in delivery_ids:
+        for claim in claims:
             try:
-                statuses[_send(runtime, delivery_id)] += 1
-            except Exception:  # noqa: BLE001 - the delivery stays due; the sweep sends it
-                log_unexpected(logger, "delivery %s failed unexpectedly; the sweep will retry", delivery_id)
+                attempt = claim if isinstance(claim, Attempt) else send_claimed(runtime, claim)
+                if attempt.retry_at is not None:
+                    schedule_retry(runtime, claim.id, attempt)
+                statuses[attempt.status] += 1
+            except Exception:  # noqa: BLE001 - the delivery stays due once its lease ends; the sweep sends it
+                log_unexpected(logger, "a delivery of outbox %s failed unexpectedly; the sweep will retry", outbox_id)
                 failures += 1
     if failures:
         raise RuntimeError(f"{failures} of the notifications of outbox rows {list(outbox_ids)} failed "

@@ -36,7 +36,7 @@ from workflow.store.port_deliveries import DeliveryRecord, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BACKOFF", "LEASE", "Attempt", "channels_of", "send_once"]
+__all__ = ["BACKOFF", "LEASE", "Attempt", "channels_of", "send_once", "claim_in", "send_claimed"]
 
 # Waits before attempts 2..6; an attempt failing after the last wait marks the delivery failed.
 BACKOFF: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
@@ -73,21 +73,35 @@ def send_once(runtime: Any, delivery_id: int, *, clock: Clock = utcnow, force: b
     `DeliveryNotFound` (a LookupError) if there is no such delivery.
     """
     with runtime.store.unit_of_work() as uow:
-        delivery = uow.deliveries.get(delivery_id)
-        if delivery is None:
-            raise DeliveryNotFound(f"no delivery {delivery_id}")
-        at = clock()  # the time of the claim: the lease runs from here
-        due = delivery.next_attempt_at
-        if delivery.status != DeliveryStatus.QUEUED or (not force and due is not None and due > at):
-            return Attempt(delivery.status)
-        lease = runtime.extras.get("delivery_lease") or LEASE
-        if not uow.deliveries.claim(delivery_id, at, at + lease):
-            return Attempt(DeliveryStatus.QUEUED)  # another worker holds the lease
-        if delivery.channel == INAPP:
-            deliver_inapp(uow, delivery, at)
-            uow.commit()
-            return Attempt(DeliveryStatus.SENT)
+        claimed = claim_in(runtime, uow, delivery_id, clock(), force=force)
         uow.commit()
+    return claimed if isinstance(claimed, Attempt) else send_claimed(runtime, claimed, clock)
+
+
+def claim_in(runtime: Any, uow: Any, delivery_id: int, at: datetime, *,
+             force: bool = False) -> DeliveryRecord | Attempt:
+    """Claim a delivery in ``uow`` at ``at`` (the lease runs from there): the delivery to send once ``uow``
+    commits, or, when there is nothing to send, what became of it (an in-app message is delivered here).
+
+    For `send_once`, and for a notification job that claims the messages it has just written in the
+    transaction that wrote them (`notifications.expansion.expand_and_claim`)."""
+    delivery = uow.deliveries.get(delivery_id)
+    if delivery is None:
+        raise DeliveryNotFound(f"no delivery {delivery_id}")
+    due = delivery.next_attempt_at
+    if delivery.status != DeliveryStatus.QUEUED or (not force and due is not None and due > at):
+        return Attempt(delivery.status)
+    lease = runtime.extras.get("delivery_lease") or LEASE
+    if not uow.deliveries.claim(delivery_id, at, at + lease):
+        return Attempt(DeliveryStatus.QUEUED)  # another worker holds the lease
+    if delivery.channel == INAPP:
+        deliver_inapp(uow, delivery, at)
+        return Attempt(DeliveryStatus.SENT)
+    return delivery
+
+
+def send_claimed(runtime: Any, delivery: DeliveryRecord, clock: Clock = utcnow) -> Attempt:
+    """Send a delivery claimed by `claim_in` (committed), and record the outcome."""
     return _hand_over(runtime, delivery, delivery.attempts + 1, clock)
 
 
