@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from notifications.channels import Channel, build_channels
 from notifications.clock import Clock, utcnow
@@ -32,6 +33,7 @@ from notifications.errors import DeliveryError, DeliveryNotFound
 from notifications.inapp import INAPP, deliver_inapp
 from notifications.logs import log_unexpected
 from notifications.message import Message
+from workflow.errors import StoreUnavailable
 from workflow.store.port_deliveries import DeliveryRecord, DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -46,6 +48,9 @@ BACKOFF: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), ti
 LEASE = timedelta(minutes=5)
 # A tracking token in a sent body is replaced by this once the message is out (only hashes are kept).
 _TOKEN_IN_URL = re.compile(r"(/lacak[?#]resi=[^\s&]+&token=)[^\s&]+")
+# Waits before writing down an outcome again while the database cannot answer (a PostgreSQL restart takes a
+# few seconds): a message sent but not recorded as sent is sent again once its lease ends.
+RECORD_WAITS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 _PIN_LINE = re.compile(r"^([^:\n]*PIN[^:\n]*:\s*)[0-9][0-9 ]*$", re.MULTILINE)  # the receipt notice's PIN line
 
 
@@ -118,10 +123,8 @@ def _hand_over(runtime: Any, delivery: DeliveryRecord, attempts: int, clock: Clo
     except Exception as exc:  # noqa: BLE001 - a bug or an unexpected provider error: retry, visibly
         log_unexpected(logger, "delivery %s (%s) failed unexpectedly", delivery.id, delivery.channel)
         return _record_failure(runtime, delivery, attempts, f"{type(exc).__name__}: {exc}", True, clock())
-    with runtime.store.unit_of_work() as uow:
-        uow.deliveries.mark_sent(delivery.id, clock(), str(reference),
-                                 body=_PIN_LINE.sub(r"\1[PIN]", _TOKEN_IN_URL.sub(r"\1[token]", delivery.body)))
-        uow.commit()
+    body = _PIN_LINE.sub(r"\1[PIN]", _TOKEN_IN_URL.sub(r"\1[token]", delivery.body))
+    _record(runtime, delivery, lambda uow: uow.deliveries.mark_sent(delivery.id, clock(), str(reference), body=body))
     logger.info("delivery %s (%s) sent after %d attempt(s)", delivery.id, delivery.channel, attempts)
     return Attempt(DeliveryStatus.SENT, attempts=attempts)
 
@@ -143,12 +146,30 @@ def _record_failure(runtime: Any, delivery: DeliveryRecord, attempts: int, error
     retry_at = at + backoff[attempts - 1] if retryable and attempts <= len(backoff) else None
     if retryable and retry_at is None:
         error = f"{error} (gave up after {attempts} attempts)"
-    with runtime.store.unit_of_work() as uow:
-        uow.deliveries.record_failure(delivery.id, error, retry_at)
-        uow.commit()
+    _record(runtime, delivery, lambda uow: uow.deliveries.record_failure(delivery.id, error, retry_at))
     logger.warning("delivery %s (%s) attempt %d failed%s; %s", delivery.id, delivery.channel, attempts,
                    f" with code {code}" if code is not None else "",
                    f"next attempt at {retry_at.isoformat()}" if retry_at else
                    "given up, the reason is in 'alur outbox list --status failed'")
     status = DeliveryStatus.QUEUED if retry_at is not None else DeliveryStatus.FAILED
     return Attempt(status, retry_at, attempts)
+
+
+def _record(runtime: Any, delivery: DeliveryRecord, write: Callable[[Any], None]) -> None:
+    """Write what became of a message that has left (or failed to), waiting out a database that cannot answer.
+
+    The message is out: if this write is lost, the delivery stays claimed and is sent once more (under the
+    same Message-ID / Idempotency-Key) when its lease ends. A PostgreSQL restart during a load run left four
+    messages so (issue 13), so the write is tried again for about 15 s (`RECORD_WAITS`) before giving up."""
+    for wait in (*RECORD_WAITS, None):
+        try:
+            with runtime.store.unit_of_work() as uow:
+                write(uow)
+                uow.commit()
+            return
+        except StoreUnavailable:
+            if wait is None:
+                raise
+            logger.warning("delivery %s (%s): the database cannot answer; recording its outcome again in %.1f s",
+                           delivery.id, delivery.channel, wait)
+            time.sleep(wait)

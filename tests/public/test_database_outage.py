@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import MONDAY_9_WIB, POSTGRES_URL, SOP, service_missing
+from tests.conftest import MONDAY_9_WIB, POSTGRES_URL, SOP, service_missing, walk_in_record
 from tests.web import csrf_from
+from workflow.core.guards import Actor
 from workflow.runtime import build_runtime
 from workflow.services.apikeys import create_key
 from workflow.services.publish import publish
@@ -109,3 +111,37 @@ def test_driver_errors_never_carry_the_statement_parameters(own_database):
         conn.execute(sa.text("UPDATE no_such_table SET nama = :nama"), {"nama": NAME})
     assert NAME not in str(caught.value)
     assert "hidden due to hide_parameters" in str(caught.value)
+
+
+class GoneAfterSending:
+    """A channel whose message leaves just as the database goes away for a second and a half (the load run's
+    PostgreSQL restart, which came between the send and writing it down)."""
+
+    def __init__(self, admin, name: str):
+        from notifications import MemoryChannel
+
+        self.inner, self.admin, self.name = MemoryChannel("email"), admin, name
+
+    def send(self, message) -> str:
+        reference = self.inner.send(message)
+        close_database(self.admin, self.name, closed=True)
+        threading.Timer(1.5, close_database, (self.admin, self.name, False)).start()
+        return reference
+
+
+def test_a_message_sent_as_the_database_goes_away_is_written_down_once_it_is_back(own_database):
+    """Otherwise the delivery stays claimed and, when its lease runs out, the complainant gets it again."""
+    from notifications.delivery import install
+
+    admin, name, engine = own_database
+    rt = build_runtime(db=engine)
+    channel = GoneAfterSending(admin, name)
+    install(rt, channels={"email": channel.inner, "whatsapp": channel.inner, "webhook": channel.inner})
+    rt.extras["channels"]["email"] = channel  # only the receipt's email closes the database
+    rt.engine.open("pengaduan-ptsp", walk_in_record(email="siti@example.test", telepon=None),
+                   Actor("petugas", frozenset({"petugas"})))
+
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT status, attempts, locked_until FROM deliveries WHERE channel = 'email'"))
+        assert [tuple(row) for row in rows] == [("sent", 1, None)]
+    assert len(channel.inner.sent) == 1
