@@ -19,6 +19,7 @@ so both keep their one home below this layer.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -245,14 +246,25 @@ def _may_fork() -> bool:
 def _in_processes(runtime, setup: _Setup, workers: int) -> list[dict[str, Any]]:
     global _JOB
     _JOB = (runtime, setup, workers)
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_child)
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_child) as pool:
-            return pool.map(_work, range(workers))
+        parts = pool.map(_work, range(workers))
+        pool.close()  # the workers finish by the queue, not by SIGTERM (Pool's context manager terminates them)
+        return parts
+    except BaseException:
+        pool.terminate()
+        raise
     finally:
+        pool.join()
         _JOB = None
 
 
 def _child() -> None:
+    """A forked worker's start. SIGTERM gets its default again, so a handler the parent had (rq's worker installs
+    one that only asks it to stop) cannot keep a worker alive when the pool is terminated after an error. The
+    suite once more hung with a worker that outlived Pool.terminate (the parent waiting in join); a finished
+    replay now closes the pool and lets its workers end by the queue instead."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     assert _JOB is not None
     _JOB[0].store.after_fork()  # never share the parent's database connections
 
