@@ -91,8 +91,12 @@ def run(rt, text: str = TEXT, *, closures=(), hours=None, period="2026-Q3"):
 
 
 def invoke(rt, *args):
+    """``alur`` in this process; ``alur whatif`` replays here unless ``--workers`` is given (forking is tested once,
+    in `test_two_processes_give_the_report_of_one`: a fork from the test process hung the suite twice)."""
     from workflow.cli import cli
 
+    if args[0] == "whatif" and "--workers" not in args:
+        args = (*args, "--workers", "1")
     return CliRunner().invoke(cli, list(args), obj={"runtime": rt}, catch_exceptions=False)
 
 
@@ -260,3 +264,31 @@ def test_a_supervisor_trying_drafts_replays_today_once_and_gets_the_same_reports
         assert again == fresh[0] and replayed == fresh[0]["tickets"]
     finally:
         service.forget()
+
+
+def test_two_processes_give_the_report_of_one(history, tmp_path, monkeypatch):
+    """`alur whatif` forks ``--workers`` processes (by default one per core, up to 8), each replaying its share."""
+    import signal
+
+    forks = []
+    in_processes = service._in_processes
+    monkeypatch.setattr(service, "_in_processes", lambda *job: forks.append(job[2]) or in_processes(*job))
+
+    def stuck(signum, frame):
+        raise TimeoutError("alur whatif --workers 2 did not return within 120 s")
+
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(TEXT.replace("teruskan_tim", "teruskan_ke_tim"), encoding="utf-8")
+    args = ("whatif", "--definition", str(draft), "--period", "2026-Q3", "--format", "json")
+    previous = signal.signal(signal.SIGALRM, stuck)  # a hang fails this test instead of stalling the suite
+    signal.alarm(120)
+    try:
+        forked = invoke(history, *args, "--workers", "2")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    alone = invoke(history, *args)
+    assert forked.exit_code == 0 and alone.exit_code == 0, forked.output
+    assert json.loads(forked.output)["stranded"]["tickets"] > 0
+    assert forks == [2], "the replay did not fork (a thread left running in the test process stops it)"
+    assert forked.output == alone.output
