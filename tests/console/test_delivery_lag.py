@@ -7,10 +7,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import update
 
 from notifications import MemoryChannel, delivery
+from tests.conftest import walk_in_record
 from workflow.core.guards import Actor
 from workflow.store import models as m
-
-from tests.conftest import walk_in_record
 
 
 def metric(text: str, name: str) -> float:

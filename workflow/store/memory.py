@@ -22,9 +22,9 @@ from workflow.core.checkpoints import Checkpoint
 from workflow.core.ticket import Change, Ticket
 from workflow.errors import ConcurrentUpdate, TicketNotFound, UnknownDefinition
 from workflow.store.memory_accounts import MemoryApiKeys, MemoryIdempotency, MemoryUsers
+from workflow.store.memory_channels import MemoryBoxSessions, MemoryDispositions
 from workflow.store.memory_deliveries import MemoryDeliveries, MemoryInbox, MemoryOutbox
 from workflow.store.memory_escalations import MemoryEscalations
-from workflow.store.memory_channels import MemoryBoxSessions, MemoryDispositions
 from workflow.store.memory_inbound import MemoryInbound
 from workflow.store.memory_office import MemoryAgencies, MemoryOffice
 from workflow.store.memory_report_documents import MemoryReportDocuments

@@ -24,8 +24,8 @@ from workflow.store.sql.deliveries import SqlDeliveries, SqlInbox, SqlOutbox
 from workflow.store.sql.escalations import SqlEscalations
 from workflow.store.sql.inbound import SqlInbound
 from workflow.store.sql.office import SqlAgencies, SqlOffice
-from workflow.store.sql.report_documents import SqlReportDocuments
 from workflow.store.sql.records import SqlAttachments, SqlDefinitions, SqlLinks, SqlReceipts
+from workflow.store.sql.report_documents import SqlReportDocuments
 from workflow.store.sql.rootcause import SqlRootCauses
 from workflow.store.sql.rows import clock_from_row, clock_values, ticket_from_row, utc
 from workflow.store.sql.tickets import SqlTickets
