@@ -4,13 +4,16 @@ Each chart is built with `xml.etree.ElementTree`, so every label (state names, a
 come from definitions and catalogs people write) is escaped by the writer, never joined into markup. A
 chart is an image to assistive technology (``role="img"``, labelled by its ``<title>`` and described by
 its ``<desc>``), each bar carries a ``<title>`` with its number, and the page prints the same numbers in
-a table beside it, which is the text alternative.
+a table beside it, which is the text alternative. A chart is returned as `markupsafe.Markup`, made by the
+writer, so pages print it as is and never wrap strings of their own.
 """
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from markupsafe import Markup
 
 #: Colours with at least 3:1 contrast against white for the bars, and text in near-black.
 PALETTE = ("#1f5f8b", "#b35900", "#2d7d46", "#7a3e9d", "#9c2b2b", "#4a5560")
@@ -69,7 +72,7 @@ def _legend(svg: ET.Element, series: Sequence[Series], rows, left: float, top: f
 
 
 def columns(chart_id: str, title: str, desc: str, categories: Sequence[str], series: Sequence[Series], *,
-            top: float | None = None, fmt: Callable[[float], str] = lambda v: f"{v:g}") -> str:
+            top: float | None = None, fmt: Callable[[float], str] = lambda v: f"{v:g}") -> Markup:
     """Grouped vertical bars: one group per category (weeks, quarters), one bar per series."""
     plot_h, left, bottom = 160.0, 44.0, 26.0
     every = 1 if len(categories) <= 8 else 2  # a label under every (other) group
@@ -100,7 +103,7 @@ def columns(chart_id: str, title: str, desc: str, categories: Sequence[str], ser
         if c % every == 0:
             _text(svg, x0 + (group_w - 10) / 2, base + 15, category, **{"text-anchor": "middle"})
     _legend(svg, series, legend, left, base + bottom + 10)
-    return ET.tostring(svg, encoding="unicode")
+    return Markup(ET.tostring(svg, encoding="unicode"))
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -115,7 +118,7 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def bars(chart_id: str, title: str, desc: str, labels: Sequence[str], values: Sequence[float], *,
-         fmt: Callable[[float], str] = lambda v: f"{v:g}") -> str:
+         fmt: Callable[[float], str] = lambda v: f"{v:g}") -> Markup:
     """Horizontal bars, one per label (stages, agencies): the whole name above its bar, the number after it."""
     width, plot_w, bar_h = 360.0, 290.0, 14.0
     chars = int((width - 12) / CHAR_W)
@@ -135,7 +138,7 @@ def bars(chart_id: str, title: str, desc: str, labels: Sequence[str], values: Se
                                           "fill": PALETTE[0], "data-value": fmt(value)})
         ET.SubElement(bar, "title").text = f"{label}: {fmt(value)}"
         _text(svg, 6 + w + 4, y_bar + 11, fmt(value))
-    return ET.tostring(svg, encoding="unicode")
+    return Markup(ET.tostring(svg, encoding="unicode"))
 
 
 __all__ = ["PALETTE", "Series", "bars", "columns"]

@@ -58,7 +58,7 @@ def weekly(rt, now: datetime) -> Picture:
               f"{sum(w['closed'] for w in flow)} closed. The table beside it gives each week.")
     svg = columns("chart-weekly", title, desc, labels,
                   [Series(opened, [w["opened"] for w in flow]), Series(closed, [w["closed"] for w in flow])])
-    return Picture("weekly", title, Markup(svg), [tr("Minggu mulai", "Week of"), opened, closed],
+    return Picture("weekly", title, svg, [tr("Minggu mulai", "Week of"), opened, closed],
                    [[label, str(w["opened"]), str(w["closed"])] for label, w in zip(labels, flow)],
                    tr("Minggu Senin–Minggu, waktu kantor.", "Weeks run Monday to Sunday, office time."))
 
@@ -84,7 +84,7 @@ def on_time(rt, now: datetime, clock_labels: dict[str, str]) -> Picture:
             r = by.get((q, c))
             cells.append(f"{r['rate'] * 100:.0f}% ({r['on_time']}/{r['stopped']})" if r else "–")
         rows.append(cells)
-    return Picture("on-time", title, Markup(svg), [tr("Tenggat", "Clock"), *quarters], rows,
+    return Picture("on-time", title, svg, [tr("Tenggat", "Clock"), *quarters], rows,
                    tr("Triwulan menurut waktu kantor; angka dalam kurung: tepat waktu / selesai.",
                       "Quarters in office time; in brackets: on time / stopped."))
 
@@ -96,7 +96,7 @@ def by_stage(lanes) -> Picture:
     title = tr("Pengaduan terbuka per tahap", "Open complaints by stage")
     desc = tr(f"{sum(values)} pengaduan terbuka pada {len(values)} tahap; jumlah per tahap pada tabel di sampingnya.",
               f"{sum(values)} open complaints in {len(values)} stages; the table beside it gives each stage.")
-    return Picture("stage", title, Markup(bars("chart-stage", title, desc, labels, values)),
+    return Picture("stage", title, bars("chart-stage", title, desc, labels, values),
                    [tr("Tahap (lajur)", "Stage (lane)"), tr("Jumlah", "Count")],
                    [[label, str(n)] for label, n in zip(labels, values)])
 
@@ -109,7 +109,7 @@ def by_opd(rt) -> Picture:
     title = tr("Pengaduan terbuka per OPD", "Open complaints by agency")
     desc = tr(f"{len(values)} OPD sedang menangani pengaduan terbuka; jumlah per OPD pada tabel di sampingnya.",
               f"{len(values)} agencies hold open complaints; the table beside it gives each agency.")
-    return Picture("opd", title, Markup(bars("chart-opd", title, desc, labels, values)),
+    return Picture("opd", title, bars("chart-opd", title, desc, labels, values),
                    [tr("OPD", "Agency"), tr("Jumlah", "Count")], [[label, str(n)] for label, n in zip(labels, values)],
                    tr("Pengaduan dihitung sekali per OPD, termasuk bagian penyerahan ke beberapa instansi yang masih "
                       "berjalan.", "A complaint counts once per agency, open parts of a hand-over to several included."))

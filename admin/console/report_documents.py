@@ -16,7 +16,6 @@ import logging
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
-from markupsafe import Markup
 
 from workflow.core.period import PeriodError, parse_period
 from workflow.core.report_document import SECTION_KEYS, STATUS_LABELS, Status, section_title
@@ -124,8 +123,8 @@ class ReportDocumentsView(SecureBaseView):
         user = current_console_user()
         body = None
         if preview:  # the figures and charts cost seconds on a busy quarter: shown when asked
-            body = Markup(render_html_fragment(draft_report(rt, doc, typed, now=common.utcnow(),
-                                                            evaluation_limit=PREVIEW_ROWS)))
+            body = render_html_fragment(draft_report(rt, doc, typed, now=common.utcnow(),
+                                                     evaluation_limit=PREVIEW_ROWS))
         history = docs.history(rt.store, doc.id)
         return self.render(
             "reports/document.html", doc=doc, sections=[(k, section_title(k, common.lang())) for k in SECTION_KEYS],
@@ -237,7 +236,7 @@ class ReportDocumentsView(SecureBaseView):
     def published(self, number: int):
         pub = self._publication(number)
         return self.render("reports/published.html", pub=pub, formats=FORMATS,
-                           body=Markup(render_html_fragment(published_report(pub))))
+                           body=render_html_fragment(published_report(pub)))
 
     @expose("/terbit/<int:number>/unduh")
     def download(self, number: int):

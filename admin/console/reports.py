@@ -14,7 +14,6 @@ from datetime import date, datetime, timezone
 
 from flask import Flask, Response, flash, redirect, request, url_for
 from flask_admin import expose
-from markupsafe import Markup
 
 from workflow.core.period import OFFICE_TZ, PeriodError, parse_period
 from workflow.errors import AlurError, InvalidInput
@@ -103,7 +102,7 @@ class ReportsView(SecureBaseView):
         return self.render("reports/index.html", report=report, period=period, definition=definition or "",
                            picker=picker(period, _now()),
                            definitions=common.live_definitions(),
-                           body=Markup(render_html_fragment(report)), formats=FORMATS,
+                           body=render_html_fragment(report), formats=FORMATS,
                            causes=list_root_causes(rt.store), plans=list_action_plans(rt.store, period.key),
                            statuses=[s.value for s in rootcause.PlanStatus])
 

@@ -13,7 +13,6 @@ import time
 
 from flask import Flask, request
 from flask_admin import expose
-from markupsafe import Markup
 
 from workflow.core.period import PeriodError, parse_period
 from workflow.core.stages import STATE_KINDS, ticket_stages
@@ -95,13 +94,13 @@ class StagesView(SecureBaseView):
         section = cached_section(rt, period, by, locale, str(zone), now)
         unit = common.tr("hari kerja", "working days")
         charts = {
-            "state": Markup(bar_chart(common.tr("Lama waktu per tahapan", "Time per stage"), section.states[:15],
-                                      chart_id="chart-state", unit=unit, locale=locale)),
-            "lane": Markup(bar_chart(common.tr("Lama waktu per lajur", "Time per lane"), section.lanes[:15],
-                                     chart_id="chart-lane", unit=unit, locale=locale)),
-            "group": Markup(bar_chart(
+            "state": bar_chart(common.tr("Lama waktu per tahapan", "Time per stage"), section.states[:15],
+                               chart_id="chart-state", unit=unit, locale=locale),
+            "lane": bar_chart(common.tr("Lama waktu per lajur", "Time per lane"), section.lanes[:15],
+                              chart_id="chart-lane", unit=unit, locale=locale),
+            "group": bar_chart(
                 common.tr("Lama waktu per ", "Time per ") + _lower(GROUP_TITLES[by][1 if locale == "en" else 0]),
-                section.group(by)[:15], chart_id="chart-group", unit=unit, locale=locale)),
+                section.group(by)[:15], chart_id="chart-group", unit=unit, locale=locale),
         }
         receipt = (request.args.get("receipt") or "").strip().upper()[:24]
         ticket = one_ticket(rt, receipt, now, DefinitionBook(rt.store, rt.catalogs)) if receipt else None

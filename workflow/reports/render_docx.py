@@ -6,18 +6,20 @@ place, month and the head of office's signature block.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from datetime import datetime
 from io import BytesIO
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from lxml import etree
 
 from workflow.core.period import MONTHS
 from workflow.reports.charts import chart_pngs, docx_charts
@@ -208,11 +210,13 @@ def _chapter(doc, roman: str, title: str) -> None:
 
 
 def _table(doc, table: Table) -> None:
-    """A numbered table: its caption, then the grid built as one XML fragment.
+    """A numbered table: its caption, then the grid built as one element tree.
 
     python-docx's cell API costs milliseconds per cell (it searches and inserts child elements one at a
-    time); the evaluation table of a busy quarter has thousands of cells, so the table's XML is written
-    directly — the same ``w:tbl`` markup python-docx itself produces, parsed once.
+    time); the evaluation table of a busy quarter has thousands of cells. So the grid is written with
+    lxml directly (the same ``w:tbl`` markup python-docx itself produces): each kind of row (its widths,
+    bold or not, spanning or not) is built once and copied (`copy.deepcopy` runs in C), and only its
+    texts are set, which lxml escapes.
     """
     caption = doc.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -224,42 +228,80 @@ def _table(doc, table: Table) -> None:
         style = doc.styles["Table Grid"].style_id
     except KeyError:
         style = "TableGrid"
-    parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/><w:tblW w:w="{sum(widths)}" '
-             'w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" '
-             'w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
-    parts += [f'<w:gridCol w:w="{w}"/>' for w in widths]
-    parts.append("</w:tblGrid>")
-    parts.append(_row_xml(table.header, widths, bold=True, header=True))
+    tbl = OxmlElement("w:tbl")
+    props = _w(tbl, "tblPr")
+    _w(props, "tblStyle", val=style)
+    _w(props, "tblW", w=sum(widths), type="dxa")
+    _w(props, "tblLayout", type="fixed")
+    _w(props, "tblLook", val="04A0", firstRow=1, lastRow=0, firstColumn=1, lastColumn=0, noHBand=0, noVBand=1)
+    grid = _w(tbl, "tblGrid")
+    for width in widths:
+        _w(grid, "gridCol", w=width)
+    columns = tuple(widths)
+    _add_row(tbl, _row(columns, bold=True, header=True), table.header)
     for row in table.rows:
-        parts.append(_row_xml(row.cells, widths, bold=bool(row.style), span_first=row.style in ("sector", "total")))
-    parts.append("</w:tbl>")
+        span = row.style in ("sector", "total")
+        # a sector's name (and TOTAL) spans the first two columns: the second cell is not written
+        _add_row(tbl, _row(columns, bold=bool(row.style), span_first=span),
+                 (row.cells[0], *row.cells[2:]) if span else row.cells)
     spacer = doc.add_paragraph()
-    spacer._p.addprevious(parse_xml("".join(parts)))
+    spacer._p.addprevious(tbl)
     if table.note and table.number != "4.2":
         doc.add_paragraph(table.note)
 
 
 TABLE_TWIPS = 9072  # 16 cm of text width
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_TEXT = qn("w:t")
+_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_WIDTH = qn("w:w")
 
 
-def _cell_xml(value, width: int, *, bold: bool, span: int = 1) -> str:
-    text = _CONTROL.sub("", "" if value is None else str(value))
-    props = f'<w:tcW w:w="{width}" w:type="dxa"/>' + (f'<w:gridSpan w:val="{span}"/>' if span > 1 else "")
-    run_props = ("<w:b/>" if bold else "") + '<w:sz w:val="18"/><w:szCs w:val="18"/>'
-    return (f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:rPr>{run_props}</w:rPr>"
-            f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>')
+def _w(parent, tag: str, **attrs) -> etree._Element:
+    """A ``w:`` element under ``parent``, its attributes in the ``w:`` namespace."""
+    return etree.SubElement(parent, qn(f"w:{tag}"), {qn(f"w:{k}"): str(v) for k, v in attrs.items()})
 
 
-def _row_xml(cells, widths: list[int], *, bold: bool, span_first: bool = False, header: bool = False) -> str:
-    head = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""
-    if span_first:
-        # the report writes a sector's name (and TOTAL) across the first two columns
-        out = [_cell_xml(cells[0], widths[0] + widths[1], bold=bold, span=2)]
-        out += [_cell_xml(v, w, bold=bold) for v, w in zip(cells[2:], widths[2:])]
-    else:
-        out = [_cell_xml(v, w, bold=bold) for v, w in zip(cells, widths)]
-    return f"<w:tr>{head}{''.join(out)}</w:tr>"
+@functools.cache
+def _cell(*, bold: bool, span: int = 1) -> etree._Element:
+    """An empty cell, built once per kind and copied (`_row` sets its width)."""
+    tc = OxmlElement("w:tc")
+    props = _w(tc, "tcPr")
+    _w(props, "tcW", w=0, type="dxa")
+    if span > 1:
+        _w(props, "gridSpan", val=span)
+    run = _w(_w(tc, "p"), "r")
+    run_props = _w(run, "rPr")
+    if bold:
+        _w(run_props, "b")
+    _w(run_props, "sz", val=18)
+    _w(run_props, "szCs", val=18)
+    _w(run, "t").set(_SPACE, "preserve")
+    return tc
+
+
+@functools.lru_cache(maxsize=256)
+def _row(widths: tuple[int, ...], *, bold: bool, span_first: bool = False, header: bool = False) -> etree._Element:
+    """An empty row of cells of these widths, built once and only ever copied (`_add_row` sets the texts).
+
+    The cached rows and cells are never changed once built, so renders in several threads may copy them at once.
+    """
+    tr = OxmlElement("w:tr")
+    if header:
+        _w(_w(tr, "trPr"), "tblHeader")
+    cells = [(widths[0] + widths[1], 2), *((w, 1) for w in widths[2:])] if span_first else [(w, 1) for w in widths]
+    for width, span in cells:
+        tc = copy.deepcopy(_cell(bold=bold, span=span))
+        tc[0][0].set(_WIDTH, str(width))  # tcPr/tcW
+        tr.append(tc)
+    return tr
+
+
+def _add_row(tbl, empty: etree._Element, cells) -> None:
+    tr = copy.deepcopy(empty)
+    for t, value in zip(tr.iter(_TEXT), cells):
+        t.text = _CONTROL.sub("", "" if value is None else str(value)) or None  # None: <w:t/>, as Word writes it
+    tbl.append(tr)
 
 
 def _long(iso: str) -> str:

@@ -5,12 +5,15 @@ lighter bar behind it, and the share waiting on the complainant as a hatched end
 own (``role="img"``, a ``<title>`` and a ``<desc>`` naming what it shows, each bar with its own ``<title>``
 read on hover and by screen readers) and is always printed beside the table of the same figures, which is
 the text alternative. Pages embed the markup as is: it is produced by `xml.etree.ElementTree`, never by
-joining strings.
+joining strings, and handed over as `markupsafe.Markup` so a template prints it without anyone else vouching
+for it.
 """
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+
+from markupsafe import Markup
 
 BAR_H, GAP, LABEL_W, PLOT_W, TOP = 18, 8, 240, 380, 34
 MEDIAN, P90, WAITING = "#2a6f97", "#a9cce3", "#e67e22"
@@ -20,7 +23,7 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}".replace(".", ",")
 
 
-def bar_chart(title: str, rows: Sequence, *, chart_id: str, unit: str = "hari kerja", locale: str = "id") -> str:
+def bar_chart(title: str, rows: Sequence, *, chart_id: str, unit: str = "hari kerja", locale: str = "id") -> Markup:
     """An SVG of ``rows`` (`workflow.reports.stages.Row`: label, office median and P90, waiting percent)."""
     en = locale == "en"
     longest = max([1e-9, *((r.office_p90 or 0.0) for r in rows)])
@@ -65,7 +68,7 @@ def bar_chart(title: str, rows: Sequence, *, chart_id: str, unit: str = "hari ke
     axis_y = TOP + len(rows) * (BAR_H + GAP) + 14
     ET.SubElement(svg, "text", {"x": str(LABEL_W), "y": str(axis_y)}).text = \
         ("median / P90, " if en else "median / P90, ") + unit
-    return ET.tostring(svg, encoding="unicode")
+    return Markup(ET.tostring(svg, encoding="unicode"))
 
 
 __all__ = ["bar_chart"]

@@ -4,15 +4,18 @@ Tables 4.5 to 4.12 come from ``report.stages`` (`workflow.reports.stages.StageSe
 audit trail): time per stage, lane, agency, category, channel, severity and month, then the promise figure
 with the calendar it was counted with. XLSX takes them with the report's other tables (`report_tables`);
 HTML and DOCX place the section after table 4.4 with `html_section` and `docx_section`, the HTML with
-an SVG chart beside each of the first three tables.
+an SVG chart beside each of the first three tables, written by a template that escapes
+(``templates/stage_section.html.j2``).
 """
 from __future__ import annotations
 
-from html import escape
 from typing import Any, Callable
+
+from markupsafe import Markup
 
 from workflow.reports.stage_charts import bar_chart
 from workflow.reports.tables import Row, Table, num
+from workflow.reports.templating import render_template
 
 TITLE = "4.4 Lama Waktu per Tahapan (dari Jejak Audit)"
 HEADER = ("No", "{what}", "Jumlah pengaduan", "Waktu kerja median / P90 (hari kerja)",
@@ -77,22 +80,20 @@ def stage_tables(report: Any) -> list[Table]:
         [promise_table(section)]
 
 
-def html_section(report: Any, table_html: Callable[[Table], str]) -> str:
+def html_section(report: Any) -> Markup:
     """The section's HTML: intro, each table (the first three with their chart), the promise."""
     section = getattr(report, "stages", None)
     if section is None:
-        return ""
+        return Markup()
     tables = stage_tables(report)
-    parts = [f'<section id="tahapan"><h3>{escape(TITLE)}</h3><p>{escape(intro(section))}</p>']
+    entries = []
     for (number, key, title, _), table in zip(GROUPS, tables, strict=False):
         rows = _rows(section, key)
-        if rows and key in ("state", "lane", "opd"):
-            parts.append('<div class="stage-chart">' + bar_chart(f"Tabel {number} {title}", rows[:15],
-                                                                 chart_id=f"grafik-{number}") + "</div>")
-        parts.append(table_html(table))
-    parts.append(table_html(tables[-1]))
-    parts.append("</section>")
-    return "".join(parts)
+        chart = bar_chart(f"Tabel {number} {title}", rows[:15], chart_id=f"grafik-{number}") \
+            if rows and key in ("state", "lane", "opd") else None
+        entries.append((chart, table))
+    entries.append((None, tables[-1]))
+    return render_template("stage_section.html.j2", title=TITLE, intro=intro(section), entries=entries)
 
 
 def docx_section(doc: Any, report: Any, add_table: Callable[[Any, Table], None]) -> None:
