@@ -48,7 +48,7 @@ class Ledger:
 class LoadClient:
     def __init__(self, base: str, api_key: str, *, clients: int = 16, seconds: float = 60,
                  max_requests: int = 200_000, mix: tuple[float, float, float] = (0.45, 0.35, 0.20),
-                 ledger: Ledger | None = None):
+                 ledger: Ledger | None = None, filings_per_second: float | None = None):
         host, port = base.split("//", 1)[1].split(":")
         self.host, self.port, self.key = host, int(port), api_key
         self.clients, self.seconds, self.max_requests, self.mix = clients, seconds, max_requests, mix
@@ -59,6 +59,10 @@ class LoadClient:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._bodies: dict[str, str] = {}
+        # Paced (open loop): operations start on a shared schedule, so that filings (mix[0] of them) arrive at
+        # this rate while the server keeps up; a client that falls behind goes on at once (closed loop).
+        self._interval = mix[0] / filings_per_second if filings_per_second else 0.0
+        self._slots = 0
 
     # -- one request -------------------------------------------------------------------------------
     def _send(self, conn_box: list, op: str, method: str, path: str, body: str | None, headers: dict) -> tuple:
@@ -129,6 +133,7 @@ class LoadClient:
         conn_box: list = [None]
         deadline = self.started + self.seconds
         while not self._stop.is_set() and time.monotonic() < deadline and self._count < self.max_requests:
+            self._pace()
             roll = rng.random()
             if roll < self.mix[0]:
                 self._file(conn_box)
@@ -138,6 +143,15 @@ class LoadClient:
                 self._replay(conn_box)
         if conn_box[0] is not None:
             conn_box[0].close()
+
+    def _pace(self) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            slot, self._slots = self._slots, self._slots + 1
+        wait = self.started + slot * self._interval - time.monotonic()
+        if wait > 0:
+            self._stop.wait(wait)
 
     def run(self) -> "LoadClient":
         self.started = time.monotonic()

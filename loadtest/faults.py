@@ -92,6 +92,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose alur runs")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--filings-per-second", type=float, default=None,
+                        help="pace the clients so that filings arrive at this rate (default: as fast as they can)")
     parser.add_argument("--no-faults", action="store_true",
                         help="load only: the notification lag the issue's target is about (no fault delays it)")
     args = parser.parse_args()
@@ -103,7 +105,7 @@ def main() -> None:
         stack.start("worker", "worker")
         stack.start("sweep", "sweep", "--every", "30")
         client = LoadClient(f"http://127.0.0.1:{stack.web_port}", stack.api_key, clients=args.clients,
-                            seconds=args.seconds)
+                            seconds=args.seconds, filings_per_second=args.filings_per_second)
         report = run_phases(stack, client, args.seconds, faults=not args.no_faults)
         drain(stack)
         report["lag"] = lag_from_metrics(stack)
