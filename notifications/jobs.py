@@ -112,10 +112,8 @@ def notify_job(outbox_ids: list[int]) -> dict[str, int]:
             continue
         for claim in claims:
             try:
-                attempt = claim if isinstance(claim, Attempt) else send_claimed(runtime, claim)
-                if attempt.retry_at is not None:
-                    schedule_retry(runtime, claim.id, attempt)
-                statuses[attempt.status] += 1
+                statuses[claim.status if isinstance(claim, Attempt) else
+                         _follow_up(runtime, claim.id, send_claimed(runtime, claim))] += 1
             except Exception:  # noqa: BLE001 - the delivery stays due once its lease ends; the sweep sends it
                 log_unexpected(logger, "a delivery of outbox %s failed unexpectedly; the sweep will retry", outbox_id)
                 failures += 1
@@ -132,11 +130,12 @@ def expand_job(outbox_id: int) -> dict[str, int]:
 
 def deliver_job(delivery_id: int) -> str:
     """rq job: deliver one message (a retry; idempotent, a sent message is not sent again)."""
-    return _send(_job_runtime(), delivery_id)
+    runtime = _job_runtime()
+    return _follow_up(runtime, delivery_id, send_once(runtime, delivery_id))
 
 
-def _send(runtime: Any, delivery_id: int) -> str:
-    attempt = send_once(runtime, delivery_id)
+def _follow_up(runtime: Any, delivery_id: int, attempt: Attempt) -> str:
+    """Schedule the next attempt of a delivery that failed but may pass later; the attempt's status."""
     if attempt.retry_at is not None:
         schedule_retry(runtime, delivery_id, attempt)
     return attempt.status

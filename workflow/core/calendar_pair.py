@@ -96,17 +96,18 @@ class _Today(_Side):
         if found is not None:
             return found[0]
         answer = self.calendar.add(start, amount, unit)
-        first, last = self.pair.span(start, answer) if unit != "calendar_days" else (date.min, date.min)
-        self.pair._answers[key] = (answer, first, last)
-        return answer
+        return self._keep(key, answer, unit, start, answer)
 
     def elapsed(self, start: datetime, end: datetime, unit: str) -> float:
         key = ("elapsed", start, end, unit)
         found = self.pair._answers.get(key)
         if found is not None:
             return found[0]
-        answer = self.calendar.elapsed(start, end, unit)
-        first, last = self.pair.span(start, max(start, end)) if unit != "calendar_days" else (date.min, date.min)
+        return self._keep(key, self.calendar.elapsed(start, end, unit), unit, start, max(start, end))
+
+    def _keep(self, key: tuple, answer: Any, unit: str, start: datetime, end: datetime) -> Any:
+        """Remember ``answer`` with the days from ``start`` to ``end`` it rests on (none in calendar days)."""
+        first, last = self.pair.span(start, end) if unit != "calendar_days" else (date.min, date.min)
         self.pair._answers[key] = (answer, first, last)
         return answer
 

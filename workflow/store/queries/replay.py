@@ -18,6 +18,7 @@ from sqlalchemy import String, func, select, type_coerce
 
 from workflow.core.replay import DETAIL_KINDS, STEP_KINDS
 from workflow.store import models as m
+from workflow.store.sql.audit import head_in
 
 COLUMNS = ("seq", "kind", "at", "actor_id", "actor_role", "ticket_id", "receipt_no", "trigger", "from_state",
            "to_state", "inputs", "definition_key", "definition_version", "detail")
@@ -93,16 +94,15 @@ def last_recorded(uow) -> datetime | None:
 
 
 def trail_head(uow) -> tuple[int, str] | None:
-    """The sequence number and chain hash of the trail's last row: they name the whole trail (each row's hash
-    covers the one before), so a what-if can tell that the trail it replayed before is still the trail."""
+    """The sequence number and chain hash of the trail's last row, as this unit of work sees them: they name
+    the whole trail (each row's hash covers the one before), so a what-if can tell that the trail it replayed
+    before is still the trail. None for an empty trail."""
     conn = getattr(uow, "conn", None)
     if conn is None:
-        audit = uow.tables.audit
-        last = max(audit, key=lambda r: r["seq"], default=None)
-        return None if last is None else (int(last["seq"]), str(last["hash"]))
-    a = m.audit_log.c
-    row = conn.execute(select(a.seq, a.hash).order_by(a.seq.desc()).limit(1)).first()
-    return None if row is None else (int(row[0]), str(row[1]))
+        audit = uow.tables.audit  # appended in sequence order, as MemoryStore.audit_head reads it
+        return (audit[-1]["seq"], audit[-1]["hash"]) if audit else None
+    seq, hash_ = head_in(conn)
+    return (seq, hash_) if seq else None
 
 
 def imported_count(uow, key: str, start: datetime, end: datetime) -> int:

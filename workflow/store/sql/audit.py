@@ -199,8 +199,13 @@ def stored_rows(db: Engine, upto: int, *, batch: int = 20_000) -> Iterator[tuple
 
 def audit_head(db: Engine) -> tuple[int, str]:
     with db.connect() as conn:
-        row = conn.execute(_SELECT_HEAD).one()
-        return int(row.seq), row.hash
+        return head_in(conn)
+
+
+def head_in(conn) -> tuple[int, str]:
+    """The chain's head (last sequence number and hash) as ``conn``'s transaction sees it."""
+    row = conn.execute(_SELECT_HEAD).one()
+    return int(row.seq), row.hash
 
 
 def audit_count(db: Engine) -> int:
@@ -208,4 +213,4 @@ def audit_count(db: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(m.audit_log)).scalar_one())
 
 
-__all__ = ["AuditTail", "SqlAuditLog", "audit_rows", "stored_rows", "audit_head", "audit_count"]
+__all__ = ["AuditTail", "SqlAuditLog", "audit_rows", "stored_rows", "audit_head", "head_in", "audit_count"]
