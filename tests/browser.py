@@ -109,6 +109,25 @@ def serious_violations(page, context: str | None = None) -> list[str]:
             if v.get("impact") in ("critical", "serious")]
 
 
+def open_form(page, button: str, submit: str) -> None:
+    """Click ``button`` and wait until the form it unfolds shows ``submit`` and has finished unfolding.
+
+    Bootstrap's collapse opens the form from a script: a toggle clicked before the page's scripts ran did
+    nothing, and a submit clicked while the collapse was still moving was lost (both seen on a loaded CI
+    machine), so the page must have loaded first and the form must have stopped moving."""
+    page.wait_for_function("() => document.readyState === 'complete'")
+    page.click(button)
+    page.wait_for_selector(submit, state="visible")
+    page.wait_for_function("() => !document.querySelector('.collapsing')")
+
+
+def submit_form(page, submit: str) -> None:
+    """Click ``submit`` and wait for the page the form leads to, loaded (so the next step finds its scripts
+    ready, not the page it left)."""
+    with page.expect_navigation():
+        page.click(submit)
+
+
 def fits_width(page) -> bool:
     """Whether the page needs no sideways scrolling (a phone's first test)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import MARKS, artifacts, chromium, screenshot, serve
+from tests.browser import MARKS, artifacts, chromium, open_form, screenshot, serve, submit_form
 from tests.console.conftest import PASSWORD
 
 pytestmark = MARKS
@@ -48,14 +48,12 @@ class Desk:
 
     def act(self, trigger: str, fill: dict[str, str] | None = None, select: dict[str, str] | None = None) -> None:
         """Open a transition's form on the ticket page, fill it and submit."""
-        self.page.click(f"#btn-{trigger}")
-        self.page.wait_for_selector(f"#submit-{trigger}", state="visible")
+        open_form(self.page, f"#btn-{trigger}", f"#submit-{trigger}")
         for name, value in (select or {}).items():
             self.page.select_option(f"#{trigger}-{name}", value)
         for name, value in (fill or {}).items():
             self.page.fill(f"#{trigger}-{name}", value)
-        self.page.click(f"#submit-{trigger}")
-        self.page.wait_for_load_state()
+        submit_form(self.page, f"#submit-{trigger}")
 
     def state(self) -> str:
         return self.page.get_attribute("#ticket-state", "data-state")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import MARKS, chromium, screenshot, serve
+from tests.browser import MARKS, chromium, open_form, screenshot, serve, submit_form
 from tests.console.conftest import PASSWORD, open_ticket
 from tests.web import CHEAP_HASH
 from workflow.core.guards import Actor
@@ -68,14 +68,12 @@ def test_an_officer_takes_notes_and_answers_with_a_canned_text(server, browser, 
 
     # verify as light, then answer directly starting from a canned text, edited before sending
     page.goto(server + f"/admin/work/ticket/{ticket_id}")
-    page.click("#btn-verifikasi")
+    open_form(page, "#btn-verifikasi", "#submit-verifikasi")
     page.select_option("#verifikasi-tingkat", "ringan")
     page.select_option("#verifikasi-kewenangan", "dalam")
-    with page.expect_navigation():  # the answer's button is on the page the verification leads to
-        page.click("#submit-verifikasi")
-    page.wait_for_selector("#btn-jawab_langsung")
-    page.click("#btn-jawab_langsung")
-    page.wait_for_selector("#jawab_langsung-jawaban", state="visible")
+    submit_form(page, "#submit-verifikasi")
+    assert page.get_attribute("#ticket-state", "data-state") == "terverifikasi"
+    open_form(page, "#btn-jawab_langsung", "#jawab_langsung-jawaban")
     page.fill("#jawab_langsung-jawaban", "Yth. Ibu Siti Aminah,")
     page.select_option("#canned-jawab_langsung-jawaban", "reset_sipeka")
     page.click("#insert-jawab_langsung-jawaban")
@@ -105,8 +103,7 @@ def test_withdrawal_is_last_not_primary_and_asks_to_confirm(server, browser, rt)
     primary = page.locator("#actions .btn-primary")
     assert primary.count() == 0 or "Cabut" not in primary.all_inner_texts()[0]
     assert "btn-outline-danger" in page.get_attribute("#btn-cabut", "class")
-    page.click("#btn-cabut")
-    page.wait_for_selector("#submit-cabut", state="visible")
+    open_form(page, "#btn-cabut", "#submit-cabut")
     page.click("#submit-cabut")  # the browser holds the form back: the confirmation is required
     assert page.evaluate("document.getElementById('confirm-cabut').validity.valueMissing")
     assert rt.engine.load(ticket_id).state == "ditangani_tim"
@@ -146,12 +143,12 @@ def test_the_liaison_works_from_a_phone(server, browser, rt):
     actions = page.locator("#actions").bounding_box()
     assert actions["y"] < PHONE["height"], f"actions start at {actions['y']} px"
     screenshot(page, "console", "phone-opd-ticket", full=False)
-    page.click("#btn-konfirmasi_opd")
-    page.click("#submit-konfirmasi_opd")
-    page.wait_for_selector("#ticket-state[data-state=diproses_opd]")
-    page.click("#btn-jawab_opd")
+    open_form(page, "#btn-konfirmasi_opd", "#submit-konfirmasi_opd")
+    submit_form(page, "#submit-konfirmasi_opd")
+    assert page.get_attribute("#ticket-state", "data-state") == "diproses_opd"
+    open_form(page, "#btn-jawab_opd", "#submit-jawab_opd")
     page.fill("#jawab_opd-jawaban_opd", "Peninjauan lapangan dijadwalkan Kamis depan.")
-    page.click("#submit-jawab_opd")
+    submit_form(page, "#submit-jawab_opd")
     page.wait_for_selector("#queue")
     page.click("#tab-riwayat")
     page.wait_for_selector("#history")
@@ -190,8 +187,7 @@ def test_the_pages_of_items_8_and_9_have_no_serious_accessibility_violations(ser
     # reloaded without the flash message: Flask-Admin's close button on it is aria-hidden yet focusable, a
     # violation of the layout's (alur/base.html messages), not of this page's
     desk.goto(server + f"/admin/work/ticket/{ticket_id}")
-    desk.click("#btn-jawab_langsung")
-    desk.wait_for_selector("#canned-jawab_langsung-jawaban", state="visible")
+    open_form(desk, "#btn-jawab_langsung", "#canned-jawab_langsung-jawaban")
     found["ticket (petugas)"] = serious(desk)
     desk.goto(server + "/admin/work/?tab=mine")
     found["queue (petugas)"] = serious(desk)

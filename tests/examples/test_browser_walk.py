@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import MARKS, chromium, screenshot, serve
+from tests.browser import MARKS, chromium, open_form, screenshot, serve, submit_form
 from tests.conftest import migrated_engine
 from tests.web import PASSWORD
 
@@ -34,14 +34,12 @@ def sign_in(browser, base: str, username: str):
 
 
 def submit(page, button: str, submit_id: str, fill: dict | None = None, select: dict | None = None) -> None:
-    page.click(button)
-    page.wait_for_selector(submit_id, state="visible")
+    open_form(page, button, submit_id)
     for selector, value in (select or {}).items():
         page.select_option(selector, value)
     for selector, value in (fill or {}).items():
         page.fill(selector, value)
-    page.click(submit_id)
-    page.wait_for_load_state()
+    submit_form(page, submit_id)
 
 
 def test_a_parallel_handoff_in_the_browser(sleman):
