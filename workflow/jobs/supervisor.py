@@ -90,9 +90,16 @@ class SchedulerTiedToWorker:
             self.scheduler.start()
 
 
-def _child(target: Callable[[int], object], index: int) -> None:
-    die_with_parent(signal.SIGTERM)  # rq's warm shutdown: the job at hand finishes, then the worker exits
+def _child(target: Callable[[int], object], index: int, supervisor_pid: int) -> None:
+    # The fork inherited the supervisor's SIGTERM handler (`Supervisor.stop`), which in a child only sets a flag
+    # nobody reads: a SIGTERM arriving before rq installs its own handlers (it takes the scheduler lock first)
+    # was swallowed and the worker outlived a killed supervisor. Until rq's warm shutdown takes over, SIGTERM
+    # ends the process, as it should before any job has started.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the supervisor decides
+    die_with_parent(signal.SIGTERM)  # rq's warm shutdown: the job at hand finishes, then the worker exits
+    if os.getppid() != supervisor_pid:  # the supervisor died before the death signal was asked for
+        os._exit(0)
     target(index)
 
 
@@ -109,7 +116,8 @@ class Supervisor:
         self.context = multiprocessing.get_context("fork")
 
     def start(self, index: int) -> None:
-        process = self.context.Process(target=_child, args=(self.target, index), name=f"alur-worker-{index}")
+        process = self.context.Process(target=_child, args=(self.target, index, os.getpid()),
+                                       name=f"alur-worker-{index}")
         process.start()
         self.children[index], self.started[index] = process, time.monotonic()
         logger.info("worker %d started (pid %s)", index, process.pid)
