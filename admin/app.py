@@ -54,7 +54,8 @@ def select_locale() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, runtime: Runtime | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(Path(os.environ.get("ALUR_INSTANCE_PATH", Path.cwd() / "instance")).resolve()))
+    app = Flask(__name__,
+                instance_path=str(Path(os.environ.get("ALUR_INSTANCE_PATH", Path.cwd() / "instance")).resolve()))
     app.config.update(
         SECRET_KEY=instance_secret("secret_key", "ALUR_SECRET_KEY"),
         SESSION_COOKIE_HTTPONLY=True,

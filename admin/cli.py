@@ -48,7 +48,8 @@ def running_runtime(rt):
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--demo", "with_demo", is_flag=True, help="Upgrade the DB, publish the SOP, create demo users and tickets.")
+@click.option("--demo", "with_demo", is_flag=True,
+              help="Upgrade the DB, publish the SOP, create demo users and tickets.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Web processes (default: ALUR_WEB_WORKERS, else two per CPU core).")
 @click.option("--timeout", type=click.IntRange(min=5), default=30, show_default=True,

@@ -1,11 +1,11 @@
 """Operator endpoints: ``/healthz`` for load balancers and ``/metrics`` in Prometheus text format.
 
 ``/metrics`` reports, from the database (so every web process reports the same truth): transitions by
-trigger (from the audit trail, read incrementally: `AuditTally`), fired escalations, open tickets by state, pending and failed outbox
-deliveries (and a ``deliveries`` table if the notifications part made one), and the rq queue depth
-when Redis is configured. It tells how much of what is open, so it is closed to the network: with
-``ALUR_METRICS_TOKEN`` set every scrape needs ``Authorization: Bearer <token>``; without it only a
-scraper on the same machine is answered (loopback, and not forwarded by a proxy).
+trigger (from the audit trail, read incrementally: `AuditTally`), fired escalations, open tickets by state,
+pending and failed outbox deliveries (and a ``deliveries`` table if the notifications part made one), and
+the rq queue depth when Redis is configured. It tells how much of what is open, so it is closed to the
+network: with ``ALUR_METRICS_TOKEN`` set every scrape needs ``Authorization: Bearer <token>``; without it
+only a scraper on the same machine is answered (loopback, and not forwarded by a proxy).
 """
 from __future__ import annotations
 

@@ -176,7 +176,8 @@ SELECT id, receipt_no, state, kanal, kategori, sektor, tingkat, perihal, created
        kerahasiaan, opd, flags, version
 FROM tickets WHERE closed_at IS NULL AND receipt_no = %(receipt)s ORDER BY created_at ASC, id LIMIT 51
 """
-RAW_CLOCKS = "SELECT ticket_id, clock, due_at, status FROM ticket_clocks WHERE ticket_id = ANY(%(ids)s) AND status != 'stopped'"
+RAW_CLOCKS = ("SELECT ticket_id, clock, due_at, status FROM ticket_clocks WHERE ticket_id = ANY(%(ids)s) "
+              "AND status != 'stopped'")
 RAW_TICKET = (
     "SELECT * FROM tickets WHERE id = %(id)s",
     "SELECT data FROM ticket_identities WHERE ticket_id = %(id)s",

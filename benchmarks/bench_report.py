@@ -58,7 +58,8 @@ def raw_figures(conn, start: datetime, end: datetime, now: datetime, evaluation:
     p = {"start": start, "end": end, "now": now}
     q = lambda sql: conn.exec_driver_sql(sql, p).all()  # noqa: E731
     out = {"total": q(f"SELECT count(*) FROM tickets t WHERE {IN_PERIOD}")[0][0],
-           "rekap": q(f"SELECT sektor, jenis_izin, kategori, count(*) FROM tickets t WHERE {IN_PERIOD} GROUP BY 1, 2, 3")}
+           "rekap": q(f"SELECT sektor, jenis_izin, kategori, count(*) FROM tickets t WHERE {IN_PERIOD} "
+                      "GROUP BY 1, 2, 3")}
     for col in ("kategori", "kanal", "tingkat", "outcome"):
         out[col] = q(f"SELECT {col}, count(*) FROM tickets t WHERE {IN_PERIOD} GROUP BY 1")
     out["month"] = q(f"SELECT to_char(t.created_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM'), count(*) FROM tickets t "
@@ -82,7 +83,8 @@ def raw_figures(conn, start: datetime, end: datetime, now: datetime, evaluation:
         out["evaluation"] = []
         return out
     out["evaluation"] = q(
-        "SELECT t.receipt_no, to_char(t.created_at AT TIME ZONE 'Asia/Jakarta', 'DD/MM/YYYY'), t.perihal, t.kerahasiaan, t.imported, CASE WHEN t.kerahasiaan = "
+        "SELECT t.receipt_no, to_char(t.created_at AT TIME ZONE 'Asia/Jakarta', 'DD/MM/YYYY'), t.perihal, "
+        "t.kerahasiaan, t.imported, CASE WHEN t.kerahasiaan = "
         "'rahasia' THEN 'Dirahasiakan' WHEN t.kerahasiaan = 'anonim' THEN 'Anonim' ELSE i.data ->> 'nama' END, "
         "t.fields ->> 'analisa', coalesce(t.fields ->> 'tindak_lanjut', t.fields ->> 'jawaban') FROM tickets t "
         f"LEFT JOIN ticket_identities i ON i.ticket_id = t.id WHERE {IN_PERIOD} ORDER BY t.created_at, t.id")

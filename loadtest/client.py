@@ -80,7 +80,8 @@ class LoadClient:
                 conn_box[0].close()
             conn_box[0] = None
         with self._lock:
-            self.samples.append(Sample(time.monotonic() - self.started, op, status, (time.monotonic() - started) * 1000))
+            self.samples.append(Sample(time.monotonic() - self.started, op, status,
+                                       (time.monotonic() - started) * 1000))
             self._count += 1
         return status, data
 

@@ -156,7 +156,8 @@ def test_a_claim_left_without_an_answer_is_taken_over(memory_store):
         stuck = uow.idempotency.claim(key_id, "k-1", "a" * 64, MONDAY_9_WIB, forget_before=MONDAY_9_WIB)
         uow.commit()
     with memory_store.unit_of_work() as uow:
-        claim_id, earlier = idempotency.claim_in(uow, idempotency.KeyClaim(key_id, "k-1", "a" * 64, timedelta(hours=24)),
+        claim_id, earlier = idempotency.claim_in(uow,
+                                                 idempotency.KeyClaim(key_id, "k-1", "a" * 64, timedelta(hours=24)),
                                                  MONDAY_9_WIB)
         assert earlier is None and claim_id not in (None, stuck)
 

@@ -20,9 +20,10 @@ from workflow.spec.loader import load_definition
 from .conftest import SOP
 
 PURE_MODULES = [
-    "workflow.spec.model", "workflow.spec.loader", "workflow.spec.validation", "workflow.core.guards", "workflow.services.engine",
-    "workflow.core.machine", "workflow.core.clocks", "workflow.core.calendar", "workflow.core.audit", "workflow.core.inputs",
-    "workflow.spec.catalog", "workflow.core.ticket", "workflow.store.port", "workflow",
+    "workflow.spec.model", "workflow.spec.loader", "workflow.spec.validation", "workflow.core.guards",
+    "workflow.services.engine", "workflow.core.machine", "workflow.core.clocks", "workflow.core.calendar",
+    "workflow.core.audit", "workflow.core.inputs", "workflow.spec.catalog", "workflow.core.ticket",
+    "workflow.store.port", "workflow",
 ]
 FORBIDDEN = ("flask", "sqlalchemy", "redis", "rq")
 

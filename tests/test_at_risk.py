@@ -1,6 +1,7 @@
-"""One "at risk" rule (workflow/store/rules/at_risk.py, its moment from workflow/core/clocks.py): a running clock with AT_RISK_PERCENT of its budget used in net
-office time, not yet due. Its moment is stored with the due time, kept through pauses, and filled in
-for clocks that existed before the column (migration 0007_clock_at_risk) on SQLite and PostgreSQL."""
+"""One "at risk" rule (workflow/store/rules/at_risk.py, its moment from workflow/core/clocks.py): a running
+clock with AT_RISK_PERCENT of its budget used in net office time, not yet due. Its moment is stored with
+the due time, kept through pauses, and filled in for clocks that existed before the column (migration
+0007_clock_at_risk) on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import uuid

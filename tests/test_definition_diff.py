@@ -54,7 +54,8 @@ def test_renaming_a_state_is_one_removed_one_added_and_the_transition_into_it_ch
     assert changed.key == "gabungkan"
     assert ("to", "digabung", "digabung_induk") in changed.details
     assert diff.keys("clock", "changed") == {"penyelesaian"}
-    assert diff.summary() == {"state": {"removed": 1, "added": 1}, "transition": {"changed": 1}, "clock": {"changed": 1}}
+    assert diff.summary() == {"state": {"removed": 1, "added": 1}, "transition": {"changed": 1},
+                              "clock": {"changed": 1}}
 
 
 def test_added_and_removed_transitions_and_clocks(v1):
@@ -89,7 +90,8 @@ def test_impact_names_open_tickets_in_states_the_new_version_lacks():
     new = load(rename_merged(TEXT).replace("  menunggu_arahan:\n", "  menunggu_arahan_pimpinan:\n")
                .replace("to: menunggu_arahan\n", "to: menunggu_arahan_pimpinan\n")
                .replace("from: menunggu_arahan\n", "from: menunggu_arahan_pimpinan\n")
-               .replace("ditangani_tim, menunggu_arahan, diserahkan_opd", "ditangani_tim, menunggu_arahan_pimpinan, diserahkan_opd"))
+               .replace("ditangani_tim, menunggu_arahan, diserahkan_opd",
+                        "ditangani_tim, menunggu_arahan_pimpinan, diserahkan_opd"))
     result = impact(new, {"diterima": 4, "menunggu_arahan": 2, "ditangani_tim": 1})
     assert result.needs_migration
     assert [(r.state, r.tickets) for r in result.stranded] == [("menunggu_arahan", 2)]
@@ -97,7 +99,8 @@ def test_impact_names_open_tickets_in_states_the_new_version_lacks():
     assert result.stranded[0].suggestion == "menunggu_arahan_pimpinan"
     assert result.migrate_command("pengaduan-ptsp", 2) == \
         "alur tickets migrate --definition pengaduan-ptsp --to 2 --map menunggu_arahan=menunggu_arahan_pimpinan"
-    assert {r.state: r.exists for r in result.rows} == {"diterima": True, "menunggu_arahan": False, "ditangani_tim": True}
+    assert {r.state: r.exists for r in result.rows} == {"diterima": True, "menunggu_arahan": False,
+                                                        "ditangani_tim": True}
 
 
 def test_impact_is_empty_when_every_state_survives(v1):

@@ -107,7 +107,8 @@ def test_no_arrow_passes_through_a_box(definition):
             bad += [(g.get("data-from"), g.get("data-to"), key) for key, rect in boxes.items() if crosses(p, q, rect)]
         if "stub" not in g.get("class"):
             src, dst = boxes[g.get("data-from")], boxes[g.get("data-to")]
-            on_border = lambda pt, r: (r[0] <= pt[0] <= r[2] and r[1] <= pt[1] <= r[3])
+            def on_border(pt, r):
+                return r[0] <= pt[0] <= r[2] and r[1] <= pt[1] <= r[3]
             assert on_border(pts[0], src) and on_border(pts[-1], dst)
     assert bad == []
 

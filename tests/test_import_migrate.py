@@ -75,7 +75,8 @@ def test_a_bad_file_imports_nothing_and_lists_every_bad_line(tmp_path):
     assert result.exit_code == 1
     out = result.output
     assert "line 3, column 'tanggal'" in out
-    assert "line 3, column 'sektor': 'Energi dan SDM' is not in the sektor catalog; closest: Energi dan Sumber Daya Mineral" in out
+    assert ("line 3, column 'sektor': 'Energi dan SDM' is not in the sektor catalog; "
+            "closest: Energi dan Sumber Daya Mineral") in out
     assert "line 4, column 'kategori': 'Lambat'" in out
     assert "line 5" in out and "cells but the header has 8" in out
     assert "nothing imported" in out
@@ -176,7 +177,8 @@ def test_a_plan_shows_what_moves_and_why_the_rest_cannot(three_tickets):
     assert blocked.ticket_id == waiting.id and "add --map menunggu_kelengkapan=<state>" in blocked.reason
     closing = migrate.plan(runtime, "pengaduan-ptsp", 2, {"menunggu_kelengkapan": "selesai"})
     assert "closing state" in closing.blocked[0].reason
-    mapped = migrate.plan(runtime, "pengaduan-ptsp", 2, migrate.parse_mapping(["menunggu_kelengkapan = menunggu_pemohon"]))
+    mapped = migrate.plan(runtime, "pengaduan-ptsp", 2,
+                          migrate.parse_mapping(["menunggu_kelengkapan = menunggu_pemohon"]))
     assert [m.to_state for m in mapped.moves] == ["diterima", "menunggu_pemohon"] and mapped.blocked == []
     assert migrate.plan(runtime, "pengaduan-ptsp", 2, {}, from_version=2).moves == []
     assert migrate.plan(runtime, "pengaduan-ptsp", 1, {}).moves == []  # nothing is on v2 yet
@@ -233,9 +235,10 @@ def test_migration_shows_a_dry_run_then_moves_open_tickets_with_audit(db_engine,
         assert "dry run: nothing changed" in dry.output
         assert count(db_engine, "SELECT count(*) FROM tickets WHERE definition_version = 2") == 0
         refused, _ = run(db_engine, "tickets", "migrate", "--to", "2", "--apply")
-        assert refused.exit_code == 1 and count(db_engine, "SELECT count(*) FROM tickets WHERE definition_version = 2") == 0
-        applied, runtime = run(db_engine, "tickets", "migrate", "--to", "2", "--map", "menunggu_kelengkapan=menunggu_pemohon",
-                               "--apply")
+        assert refused.exit_code == 1 \
+            and count(db_engine, "SELECT count(*) FROM tickets WHERE definition_version = 2") == 0
+        applied, runtime = run(db_engine, "tickets", "migrate", "--to", "2",
+                               "--map", "menunggu_kelengkapan=menunggu_pemohon", "--apply")
         assert applied.exit_code == 0, applied.output
         assert "migrated 2 ticket(s)" in applied.output
     finally:

@@ -209,5 +209,6 @@ def test_a_sheet_reaching_far_beyond_its_table_is_refused_quickly(tmp_path):
     ws.append(COLUMNS)
     ws.cell(2, 200, "x")
     wb.save(tmp_path / "lebar.xlsx")
-    with pytest.raises(ImportFailed, match="uses 200 columns; the import reads at most 64: delete the columns after BL"):
+    with pytest.raises(ImportFailed,
+                       match="uses 200 columns; the import reads at most 64: delete the columns after BL"):
         check_file(tmp_path / "lebar.xlsx", definition, runtime.catalogs)

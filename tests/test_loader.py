@@ -208,14 +208,17 @@ def g(name: str, negate: bool = False, **params) -> GuardRef:
 
 
 @pytest.mark.parametrize("a, b", [
-    ((g("field_in", field="tingkat", values=["ringan"]),), (g("field_in", field="tingkat", values=["sedang", "berat"]),)),
-    ((g("field_in", field="tingkat", values=["ringan"]),), (g("field_not_in", field="tingkat", values=["ringan", "sedang"]),)),
+    ((g("field_in", field="tingkat", values=["ringan"]),),
+     (g("field_in", field="tingkat", values=["sedang", "berat"]),)),
+    ((g("field_in", field="tingkat", values=["ringan"]),),
+     (g("field_not_in", field="tingkat", values=["ringan", "sedang"]),)),
     ((g("field_not_in", field="tingkat", values=["ringan"]),), (g("field_in", field="tingkat", values=["ringan"]),)),
     ((g("field_present", field="nomor_rujukan"),), (g("field_absent", field="nomor_rujukan"),)),
     ((g("field_in", field="tingkat", values=["ringan"]),), (g("field_absent", field="tingkat"),)),
     ((g("opd_assigned"),), (g("no_opd_assigned"),)),
     ((g("no_opd_assigned"),), (g("opd_assigned"),)),
-    ((g("within", since="x", amount=2, unit="working_days"),), (g("within", True, since="x", amount=2, unit="working_days"),)),
+    ((g("within", since="x", amount=2, unit="working_days"),),
+     (g("within", True, since="x", amount=2, unit="working_days"),)),
     ((g("actor_in_ticket_opd"), g("field_in", field="k", values=["a"])), (g("field_in", field="k", values=["b"]),)),
 ], ids=["in-disjoint", "in-vs-not-in-covering", "not-in-vs-in", "present-absent", "in-vs-absent", "opd",
         "opd-reversed", "negated", "one-pair-suffices"])
@@ -225,13 +228,16 @@ def test_mutually_exclusive(a, b) -> None:
 
 
 @pytest.mark.parametrize("a, b", [
-    ((g("field_in", field="tingkat", values=["ringan", "sedang"]),), (g("field_in", field="tingkat", values=["sedang"]),)),
+    ((g("field_in", field="tingkat", values=["ringan", "sedang"]),),
+     (g("field_in", field="tingkat", values=["sedang"]),)),
     ((g("field_in", field="tingkat", values=["ringan"]),), (g("field_in", field="kategori", values=["sedang"]),)),
-    ((g("field_in", field="tingkat", values=["ringan", "sedang"]),), (g("field_not_in", field="tingkat", values=["ringan"]),)),
+    ((g("field_in", field="tingkat", values=["ringan", "sedang"]),),
+     (g("field_not_in", field="tingkat", values=["ringan"]),)),
     ((g("field_in", field="tingkat", values=["ringan"]),), (g("field_present", field="tingkat"),)),
     ((g("field_in", field="tingkat", values=["ringan", None]),), (g("field_absent", field="tingkat"),)),
     ((g("field_not_in", field="tingkat", values=["ringan"]),), (g("field_not_in", field="tingkat", values=["berat"]),)),
-    ((g("field_in", True, field="tingkat", values=["ringan"]),), (g("field_in", field="tingkat", values=["ringan", "sedang"]),)),
+    ((g("field_in", True, field="tingkat", values=["ringan"]),),
+     (g("field_in", field="tingkat", values=["ringan", "sedang"]),)),
     ((), (g("opd_assigned"),)),
     ((), ()),
     ((g("actor_is_assignee"),), (g("actor_in_ticket_opd"),)),

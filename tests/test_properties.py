@@ -110,7 +110,8 @@ class EngineMachine(RuleBasedStateMachine):
         self.fires += 1
         assert after.version == before.version + 1
         assert before.state in chosen.sources or any(before.state in t.sources for t in candidates)
-        assert actor.roles & set(next(t for t in candidates if t.dest == after.state and before.state in t.sources).roles)
+        assert actor.roles & set(next(t for t in candidates
+                                      if t.dest == after.state and before.state in t.sources).roles)
 
     @invariant()
     def states_are_in_the_definition(self):

@@ -28,7 +28,8 @@ def said(trigger: str, ref: GuardRef, **ctx) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("trigger, ref, ctx, indonesian, english", [
-    ("jawab_langsung", GuardRef("field_in", {"field": "tingkat", "values": ["ringan"]}), {"fields": {"tingkat": "sedang"}},
+    ("jawab_langsung", GuardRef("field_in", {"field": "tingkat", "values": ["ringan"]}),
+     {"fields": {"tingkat": "sedang"}},
      "«Jawab langsung» hanya untuk pengaduan dengan tingkat pengaduan Ringan; pengaduan ini Sedang.",
      "“Answer directly” is only for complaints whose severity is Light; this one's is Medium."),
     ("jawab_langsung", GuardRef("field_in", {"field": "tingkat", "values": ["ringan"]}), {},

@@ -60,7 +60,8 @@ def test_heavy_complaint_through_supervisor_and_opd_with_clarification_and_reope
     (s.do("jawab", "tim", "dijawab", analisa="Sudah ditinjau", tindak_lanjut="Selesai", jawaban="Sudah ditinjau")
       .do("arsipkan", "petugas", "diarsipkan")
       .do("sampaikan", "petugas", "menunggu_konfirmasi", media_jawaban="email"))
-    with pytest.raises(TransitionRejected, match="setelah 10 hari kerja sejak tahap «Jawaban disampaikan, menunggu konfirmasi»") as early:
+    with pytest.raises(TransitionRejected,
+                       match="setelah 10 hari kerja sejak tahap «Jawaban disampaikan, menunggu konfirmasi»") as early:
         s.engine.fire(s.ticket.id, "tutup_otomatis", s.actors["system"], now=s.now + timedelta(days=3))
     assert early.value.reasons[0].kind == "guard"
     s.advance(days=20).do("tutup_otomatis", "system", "selesai_tanpa_konfirmasi")
@@ -130,7 +131,8 @@ WITHDRAW_FROM = {
     "ditangani_tim": [("verifikasi", "petugas", "terverifikasi", {"tingkat": "berat", "kewenangan": "dalam"}),
                       ("teruskan_tim", "petugas", "ditangani_tim", {})],
 }
-TO_OPD = WITHDRAW_FROM["ditangani_tim"] + [("serahkan_opd", "tim", "diserahkan_opd", {"opd": "dinas_esdm", "permintaan": "x"})]
+TO_OPD = WITHDRAW_FROM["ditangani_tim"] + [("serahkan_opd", "tim", "diserahkan_opd",
+                                            {"opd": "dinas_esdm", "permintaan": "x"})]
 WITHDRAW_FROM.update({
     "menunggu_arahan": WITHDRAW_FROM["ditangani_tim"] + [("minta_arahan", "tim", "menunggu_arahan", {"telaah": "x"})],
     "diserahkan_opd": TO_OPD,

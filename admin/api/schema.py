@@ -180,7 +180,8 @@ def field_schema(f: Field, catalogs) -> dict[str, Any]:
     """The JSON Schema of one definition field (as `workflow.core.inputs.coerce` accepts it, codes for choices)."""
     s: dict[str, Any]
     if f.type in ("text", "textarea"):
-        s = {"type": "string", "maxLength": f.max_length or (DEFAULT_MAX_TEXT if f.type == "text" else DEFAULT_MAX_TEXTAREA)}
+        s = {"type": "string",
+             "maxLength": f.max_length or (DEFAULT_MAX_TEXT if f.type == "text" else DEFAULT_MAX_TEXTAREA)}
     elif f.type in ("choice", "opd", "multichoice"):
         if f.options:
             codes = list(f.options)
@@ -362,7 +363,8 @@ def openapi(operations: list[Operation], runtime, server_url: str = "/api/v1") -
             "parameters": [p.doc() for p in op.params + op.headers],
             "responses": {
                 str(op.status): {"description": "OK",
-                                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.response}"}}}},
+                                 "content": {"application/json": {
+                                     "schema": {"$ref": f"#/components/schemas/{op.response}"}}}},
                 "default": problem,
             },
         }

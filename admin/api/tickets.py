@@ -183,7 +183,8 @@ CREATE = Operation(
                    "retries with the same key and body return the same ticket; another body answers 422. "
                    "A key is remembered for 24 hours (ALUR_IDEMPOTENCY_HOURS), then it is free again"),),
     description="The body is the intake record of the definition named by ?definition= (fields and catalog "
-                "codes as in GET /definitions/{key}; several services: one schema each, titled by key). The tracking token is returned once; a replay (same "
+                "codes as in GET /definitions/{key}; several services: one schema each, titled by key). "
+                "The tracking token is returned once; a replay (same "
                 "Idempotency-Key and body) answers the same ticket with replayed=true and token null.")
 STATUS = Operation(
     "GET", "/tickets/{receipt_no}/status", "getPublicStatus", "A ticket's public status (receipt + token)",

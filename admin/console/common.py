@@ -185,7 +185,8 @@ def clock_views(definition: Definition, ticket, calendar, now: datetime | None =
         out.append(ClockView(
             key=key, label=label, status=run.status, budget=unit_amount(run.budget, run.unit), due_at=run.due_at,
             used_net=unit_amount(used, run.unit),
-            left_net=(tr("terlambat ", "late by ") + unit_amount(-left, run.unit)) if left < 0 else unit_amount(left, run.unit),
+            left_net=((tr("terlambat ", "late by ") + unit_amount(-left, run.unit)) if left < 0
+                      else unit_amount(left, run.unit)),
             gross=duration(gross_seconds(run, now)), overdue=overdue, at_risk=at_risk,
             share=used / run.budget if run.budget else 0.0))
     order = list(definition.clocks)

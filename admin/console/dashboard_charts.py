@@ -112,7 +112,8 @@ def by_opd(rt) -> Picture:
     return Picture("opd", title, bars("chart-opd", title, desc, labels, values),
                    [tr("OPD", "Agency"), tr("Jumlah", "Count")], [[label, str(n)] for label, n in zip(labels, values)],
                    tr("Pengaduan dihitung sekali per OPD, termasuk bagian penyerahan ke beberapa instansi yang masih "
-                      "berjalan.", "A complaint counts once per agency, open parts of a hand-over to several included."))
+                      "berjalan.",
+                      "A complaint counts once per agency, open parts of a hand-over to several included."))
 
 
 def pictures(rt, now: datetime, lanes, clock_labels: dict[str, str]) -> list[Picture]:

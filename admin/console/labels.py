@@ -148,5 +148,5 @@ def init_app(app) -> None:
         app.jinja_env.globals[function.__name__] = function
 
 
-__all__ = ["BUILT_IN", "field_label_of", "file_size", "code_label", "role_label", "actor_label", "state_label_of", "trigger_label_of",
-           "init_app"]
+__all__ = ["BUILT_IN", "field_label_of", "file_size", "code_label", "role_label", "actor_label", "state_label_of",
+           "trigger_label_of", "init_app"]

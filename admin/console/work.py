@@ -205,8 +205,8 @@ class TicketPage:
         raw = {k: v for k, v in typed.items() if not (isinstance(v, bool) and v is False)}
         if trigger in destructive_triggers(definition) and request.form.get("_confirm") != "ya":
             return self.render(ticket, typed=typed, open_trigger=trigger, status=422, confirm_missing=True, alert=tr(
-                "Aksi ini menutup pengaduan dan tidak dapat dibatalkan. Centang konfirmasi di formulir lalu kirim lagi; "
-                "isian Anda masih ada.", "This action closes the complaint and cannot be undone. Tick the "
+                "Aksi ini menutup pengaduan dan tidak dapat dibatalkan. Centang konfirmasi di formulir lalu kirim "
+                "lagi; isian Anda masih ada.", "This action closes the complaint and cannot be undone. Tick the "
                 "confirmation in the form and submit again; what you typed is still there."))
         try:
             saved = rt.engine.fire(ticket_id, trigger, current_actor(), raw, expected_version=expected or None)
@@ -223,7 +223,8 @@ class TicketPage:
                                alert=tr("Periksa isian yang ditandai.", "Check the marked fields."))
         except TransitionRejected as exc:
             return self.render(ticket, typed=typed, open_trigger=trigger, status=409,
-                               alert=tr("Aksi ditolak.", "Action refused."), reasons=[tr(r.reason, r.reason_en or r.reason) for r in exc.reasons])
+                               alert=tr("Aksi ditolak.", "Action refused."),
+                               reasons=[tr(r.reason, r.reason_en or r.reason) for r in exc.reasons])
         label = next((t.label_en or t.label) if common.lang() == "en" else t.label for t in named)
         flash(tr(f"{label}: berhasil. Tahap sekarang: {common.state_label(definition, saved.state)}.",
                  f"{label}: done. Stage now: {common.state_label(definition, saved.state)}."), "success")
@@ -360,11 +361,12 @@ class WorkView(SecureBaseView):
             else:
                 # the tracking token and PIN exist only now: keep them for the receipt (reloads and reprints)
                 receipt_codes.keep(opened.ticket.id, opened.token, opened.pin)
-                flash(tr(f"Pengaduan {opened.ticket.receipt_no} tercatat.", f"Complaint {opened.ticket.receipt_no} recorded."),
-                      "success")
+                flash(tr(f"Pengaduan {opened.ticket.receipt_no} tercatat.",
+                         f"Complaint {opened.ticket.receipt_no} recorded."), "success")
                 return redirect(url_for(".receipt", ticket_id=opened.ticket.id))
         kanal = rt.catalogs.get("kanal")
-        channels = [(e.code, (e.label_en or e.label) if common.lang() == "en" else e.label, bool(e.extra.get("collection_date")))
+        channels = [(e.code, (e.label_en or e.label) if common.lang() == "en" else e.label,
+                     bool(e.extra.get("collection_date")))
                     for e in kanal.entries.values()] if kanal is not None else []
         return self.render("alur/record.html", definition=definition, typed=typed, errors=errors, common=common,
                            channels=channels, choices=choices, upload_limits=evidence_upload.limits(),

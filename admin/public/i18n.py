@@ -18,7 +18,8 @@ EN = {
     "Isi pengaduan": "The complaint",
     "Perlindungan identitas": "Identity protection",
     "Biasa": "Normal",
-    "identitas Anda dapat dilihat petugas yang menangani pengaduan.": "officers handling the complaint can see your identity.",
+    "identitas Anda dapat dilihat petugas yang menangani pengaduan.":
+        "officers handling the complaint can see your identity.",
     "Anonim": "Anonymous",
     "pengaduan ditangani seperti biasa, tetapi identitas Anda disembunyikan dari OPD dan dari semua tampilan publik.":
         "the complaint is handled normally, but your identity is hidden from the agencies and every public page.",
@@ -26,13 +27,15 @@ EN = {
     "identitas Anda hanya dapat dilihat pimpinan, dan setiap kali dilihat akan dicatat.":
         "only supervisors can see your identity, and every view of it is logged.",
     "Bukti awal (opsional)": "Initial evidence (optional)",
-    "Jenis berkas: PDF, JPG, PNG, WebP, Word, Excel; paling banyak": "File types: PDF, JPG, PNG, WebP, Word, Excel; up to",
+    "Jenis berkas: PDF, JPG, PNG, WebP, Word, Excel; paling banyak":
+        "File types: PDF, JPG, PNG, WebP, Word, Excel; up to",
     "berkas": "files",
     "ukuran seluruhnya maksimal": "total size at most",
     "Terlalu banyak berkas: paling banyak": "Too many files: at most",
     "Berkas terlalu besar: ukuran seluruhnya": "Files too large: together",
     "maksimal": "at most",
-    "Perkecil atau kurangi berkas; isian Anda tetap tersimpan.": "Make them smaller or send fewer; what you typed is kept.",
+    "Perkecil atau kurangi berkas; isian Anda tetap tersimpan.":
+        "Make them smaller or send fewer; what you typed is kept.",
     "Tekan tombol Kembali pada peramban: isian Anda masih ada di sana.":
         "Use the browser's Back button: what you typed is still there.",
     "Kirim pengaduan": "Send the complaint",
@@ -40,7 +43,8 @@ EN = {
     "Isian lain": "Another field",
     "Pilih berkas bukti awal": "Choose initial evidence files",
     "Pilih": "Choose",
-    "Pengaduan belum dapat dikirim. Periksa isian yang ditandai.": "The complaint was not sent. Check the marked fields.",
+    "Pengaduan belum dapat dikirim. Periksa isian yang ditandai.":
+        "The complaint was not sent. Check the marked fields.",
     "Pengaduan Anda telah diterima": "Your complaint has been received",
     "Nomor pengaduan": "Complaint number",
     "Token pelacakan": "Tracking token",
@@ -110,8 +114,8 @@ EN = {
         "The identity and contacts you give (name, address, phone, email) are used only to handle this complaint and "
         "to tell you how it goes. Your identity is never shown on public pages and is not sent to the agencies if you "
         "choose Anonymous; if you choose Confidential, only supervisors can see it and every view is logged.",
-    "Bukti yang Anda unggah hanya dapat dibuka petugas yang menangani pengaduan, dan setiap unduhan dicatat. Anda dapat "
-    "memilih tidak menerima pemberitahuan; pengaduan tetap dapat dilacak dengan nomor pengaduan dan PIN.":
+    "Bukti yang Anda unggah hanya dapat dibuka petugas yang menangani pengaduan, dan setiap unduhan dicatat. "
+    "Anda dapat memilih tidak menerima pemberitahuan; pengaduan tetap dapat dilacak dengan nomor pengaduan dan PIN.":
         "Evidence you upload can be opened only by the officers handling the complaint, and every download is logged. "
         "You may choose not to receive notifications; the complaint can still be tracked with its number and PIN.",
     "Kode QR: pindai untuk membuka halaman pelacakan pengaduan ini":
@@ -160,7 +164,8 @@ EN = {
     "Coba lagi dalam {n} menit (pukul {at}).": "Try again in {n} minutes (at {at}).",
     "Terjadi kesalahan pada server dan sudah dicatat. Silakan coba lagi nanti.":
         "A server error occurred and has been logged. Please try again later.",
-    "Ukuran kiriman melebihi batas. Perkecil berkas lalu kirim ulang.": "The upload is over the limit. Make the files smaller and send again.",
+    "Ukuran kiriman melebihi batas. Perkecil berkas lalu kirim ulang.":
+        "The upload is over the limit. Make the files smaller and send again.",
     "Permintaan tidak dapat diproses": "The request cannot be processed",
     "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.":
         "The form expired or is invalid. Reload the page and try again.",
@@ -169,7 +174,8 @@ EN = {
     "Terjadi kesalahan": "Something went wrong",
     "Terjadi kesalahan pada server. Silakan coba lagi nanti.": "A server error occurred. Please try again later.",
     "Jangan isi kolom ini": "Leave this field empty",
-    "Sampaikan pengaduan tentang pelayanan perizinan dan non perizinan, lalu pantau penanganannya dengan nomor pengaduan.":
+    "Sampaikan pengaduan tentang pelayanan perizinan dan non perizinan, lalu pantau penanganannya dengan "
+    "nomor pengaduan.":
         "File a complaint about permit and non-permit services, then follow its handling with the complaint number.",
     "Tidak ada tenggat yang berjalan.": "No deadline is running.",
     "Pengaduan selesai.": "The complaint is closed.",

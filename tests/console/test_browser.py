@@ -96,7 +96,8 @@ def test_walk_in_complaint_from_counter_to_closing(server, browser, rt):
 
     # verify with severity "berat", then forward to the handling team
     page.goto(server + ticket_url)
-    desk.act("verifikasi", select={"tingkat": "berat", "kewenangan": "dalam"}, fill={"catatan": "Perlu koordinasi ESDM."})
+    desk.act("verifikasi", select={"tingkat": "berat", "kewenangan": "dalam"},
+             fill={"catatan": "Perlu koordinasi ESDM."})
     assert desk.state() == "terverifikasi"
     desk.act("teruskan_tim", fill={"catatan": "Mohon koordinasi dengan Dinas ESDM."})
     assert desk.state() == "ditangani_tim"

@@ -75,8 +75,8 @@ def cli(db, monkeypatch):
 
 
 def test_users_add_list_disable(cli, db):
-    result = cli("users", "add", "liaison2", "--role", "opd_liaison", "--opd", "dinas_pupr", "--name", "Penghubung PUPR",
-                 "--password-stdin", input="kata-sandi-panjang\n")
+    result = cli("users", "add", "liaison2", "--role", "opd_liaison", "--opd", "dinas_pupr",
+                 "--name", "Penghubung PUPR", "--password-stdin", input="kata-sandi-panjang\n")
     assert result.exit_code == 0, result.output
     assert authenticate(SqlStore(db), "liaison2", "kata-sandi-panjang").opd == "dinas_pupr"
     assert "liaison2" in cli("users", "list").output

@@ -1,4 +1,5 @@
-"""The definitions editor: Periksa shows problems at their lines, Terbitkan publishes a new version, stale edits are refused."""
+"""The definitions editor: Periksa shows problems at their lines, Terbitkan publishes a new version,
+stale edits are refused."""
 from __future__ import annotations
 
 import lxml.html

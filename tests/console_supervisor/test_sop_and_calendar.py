@@ -95,8 +95,8 @@ def test_adding_removing_and_resetting_days_changes_the_working_calendar(client,
 
     assert change(client, action="reset", day="2026-12-24").status_code == 302
     assert not rt.calendar.is_working_day(date(2026, 12, 24))
-    kinds = [(r["detail"].get("op") or r["detail"].get("action"), r["actor_id"]) for r in rt.store.audit_rows(kind="calendar")
-             if r["actor_id"] != "system"]
+    kinds = [(r["detail"].get("op") or r["detail"].get("action"), r["actor_id"])
+             for r in rt.store.audit_rows(kind="calendar") if r["actor_id"] != "system"]
     assert [who for _, who in kinds] == ["kasi", "kasi", "kasi"]
 
 

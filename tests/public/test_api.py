@@ -74,7 +74,8 @@ def test_invalid_record_is_422_with_field_errors(client, api_key, rt):
     assert response.status_code == 422 and response.mimetype == PROBLEM
     assert {"telepon", "kategori", "extra"} <= set(response.json["errors"])
     assert count_tickets(rt) == 0
-    not_json = client.post("/api/v1/tickets", data="{nope", headers={**api_key("intake"), "Content-Type": "application/json"})
+    not_json = client.post("/api/v1/tickets", data="{nope",
+                           headers={**api_key("intake"), "Content-Type": "application/json"})
     assert not_json.status_code == 400 and not_json.mimetype == PROBLEM
 
 
@@ -176,7 +177,8 @@ def test_transitions_listed_and_fired_as_the_keys_role(client, api_key, rt):
                         json={"inputs": {"tingkat": "ringan", "kewenangan": "dalam"},
                               "expected_version": options["version"]}, headers=actor)
     assert fired.status_code == 200 and fired.json["state"] == "terverifikasi"
-    row = [r for r in rt.store.audit_rows(ticket_id=ticket_id(rt, created["receipt_no"])) if r["trigger"] == "verifikasi"]
+    row = [r for r in rt.store.audit_rows(ticket_id=ticket_id(rt, created["receipt_no"]))
+           if r["trigger"] == "verifikasi"]
     assert row[0]["actor_id"] == "api:lapor-bridge" and row[0]["actor_role"] == "petugas"
     stale = client.post(f"/api/v1/tickets/{created['receipt_no']}/transitions/jawab_langsung",
                         json={"inputs": {"analisa": "a", "jawaban": "j"}, "expected_version": 1}, headers=actor)
@@ -224,7 +226,8 @@ def test_unexpected_errors_are_500_problem_without_a_trace(app, client, api_key,
     monkeypatch.setattr(rt.engine, "decide_open", boom)
     response = client.post("/api/v1/tickets", json=api_record(), headers=api_key("intake"))
     assert response.status_code == 500 and response.mimetype == PROBLEM
-    assert "secret internals" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
+    assert "secret internals" not in response.get_data(as_text=True) \
+        and "Traceback" not in response.get_data(as_text=True)
 
 
 def test_apikeys_cli_creates_lists_and_revokes(rt, monkeypatch):

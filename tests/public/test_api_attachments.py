@@ -71,7 +71,8 @@ def stored_rows(rt) -> int:
 
 
 def attachment_audit(rt, receipt: str) -> list[dict]:
-    return [r for r in rt.store.audit_rows(ticket_id=ticket_id(rt, receipt)) if r["detail"].get("event") == "attachment"]
+    return [r for r in rt.store.audit_rows(ticket_id=ticket_id(rt, receipt))
+            if r["detail"].get("event") == "attachment"]
 
 
 def stored_files(app) -> list[Path]:
@@ -273,14 +274,16 @@ def test_api_evidence_is_opened_by_an_officer_on_the_ticket_page_like_form_evide
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and name in html and sha(data) in html
         assert "Bukti dilampirkan" in html  # the timeline shows the audit row
-        link = re.search(rf'href="([^"]+)"[^>]*download><i class="fa fa-paperclip"></i> {re.escape(name)}', html).group(1)
+        link = re.search(rf'href="([^"]+)"[^>]*download><i class="fa fa-paperclip"></i> {re.escape(name)}',
+                         html).group(1)
         download = officer.get(link)
         assert download.status_code == 200 and download.data == data and download.mimetype == content_type
         assert download.headers["Content-Disposition"].startswith("attachment;") and name in \
             download.headers["Content-Disposition"]
         assert download.headers["X-Content-Type-Options"] == "nosniff"
     # a file from another ticket is not reachable through this ticket's address
-    other = officer.get(link.replace(f"/ticket/{ticket_id(rt, api_receipt)}/", f"/ticket/{ticket_id(rt, form_receipt)}/"))
+    other = officer.get(link.replace(f"/ticket/{ticket_id(rt, api_receipt)}/",
+                                     f"/ticket/{ticket_id(rt, form_receipt)}/"))
     assert other.status_code == 404
 
 

@@ -28,7 +28,8 @@ def test_with_redis_down_the_api_form_tracking_and_sign_in_still_answer(client, 
     assert filed.status_code == 201, filed.get_data(as_text=True)[:500]
     page = client.get("/pengaduan/baru")
     assert page.status_code == 200
-    posted = client.post("/pengaduan/baru", data={**form_record(), "csrf_token": csrf_from(page.get_data(as_text=True))})
+    posted = client.post("/pengaduan/baru",
+                         data={**form_record(), "csrf_token": csrf_from(page.get_data(as_text=True))})
     assert posted.status_code == 302
     assert client.get("/lacak?resi=ADU-2026-000001&token=salah").status_code == 404
     signed_in = post_login(client, "petugas", PASSWORD)

@@ -33,7 +33,8 @@ def test_q1_2021_rekapitulasi_reproduces_the_source_report(q1_2021):
     for label, n in EXPECTED.items():
         assert by_label[label].total == n, label
     assert by_label["Kesehatan"].total == 0 and by_label["Kesehatan"].items == ()
-    assert [(i.label, i.count, i.kategori_label) for i in by_label["Energi dan Sumber Daya Mineral"].items] == ESDM_ITEMS
+    assert [(i.label, i.count, i.kategori_label) for i in by_label["Energi dan Sumber Daya Mineral"].items] \
+        == ESDM_ITEMS
     assert [(i.label, i.count, i.kategori_label) for i in by_label["Pekerjaan Umum dan Perumahan Rakyat"].items] \
         == PUPR_ITEMS
     assert {c.label: c.count for c in report.by_kategori if c.count} == {

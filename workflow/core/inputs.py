@@ -58,7 +58,8 @@ def json_problems(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, s
         path, item, depth = stack.pop()
         where = path or "body"
         if depth > max_depth:  # named by its outermost field: the full path would be as deep as the value
-            problems[path.split("[")[0].split(".")[0] or "body"] = f"bersarang terlalu dalam (paling banyak {max_depth} tingkat)"
+            problems[path.split("[")[0].split(".")[0] or "body"] = \
+                f"bersarang terlalu dalam (paling banyak {max_depth} tingkat)"
         elif isinstance(item, float) and not math.isfinite(item):
             problems[where] = "NaN dan Infinity bukan angka JSON yang sah"
         elif isinstance(item, str) and text_problem(item):

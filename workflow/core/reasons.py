@@ -133,8 +133,8 @@ class Wording:
                 f"{self.action(True)} is only for complaints handed to an agency.")
 
     def _no_opd_assigned(self, p, ctx) -> tuple[str, str]:
-        return (f"{self.action(False)} belum dapat dilakukan selama pengaduan masih di {self.value('opd', ctx.opd, False)}"
-                "; tunggu jawabannya atau tarik kembali.",
+        return (f"{self.action(False)} belum dapat dilakukan selama pengaduan masih di "
+                f"{self.value('opd', ctx.opd, False)}; tunggu jawabannya atau tarik kembali.",
                 f"{self.action(True)} cannot be done while the complaint is with {self.value('opd', ctx.opd, True)}; "
                 "wait for its answer or take it back.")
 

@@ -119,5 +119,5 @@ def start_background(runtime, interval: float = DEFAULT_INPROCESS_INTERVAL) -> S
     return start_inprocess_sweeper(runtime, interval)
 
 
-__all__ = ["ENGINE_TASKS", "DEFAULT_SWEEP_EVERY", "DEFAULT_INPROCESS_INTERVAL", "tasks_of", "run_periodic", "sweep_loop",
-           "Sweeper", "start_inprocess_sweeper", "start_background"]
+__all__ = ["ENGINE_TASKS", "DEFAULT_SWEEP_EVERY", "DEFAULT_INPROCESS_INTERVAL", "tasks_of", "run_periodic",
+           "sweep_loop", "Sweeper", "start_inprocess_sweeper", "start_background"]

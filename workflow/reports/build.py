@@ -221,7 +221,8 @@ def _breakdown(counts: dict[str | None, int], catalog) -> list[Count]:
     return out
 
 
-def _clock_stats(rows: list[dict], pct: list[dict], specs: dict, catalogs: Catalogs, *, by_opd: bool) -> list[ClockStats]:
+def _clock_stats(rows: list[dict], pct: list[dict], specs: dict, catalogs: Catalogs, *,
+                 by_opd: bool) -> list[ClockStats]:
     opd_catalog = catalogs.get("opd")
     key = (lambda row: (row["clock"], row.get("opd"))) if by_opd else (lambda row: (row["clock"], None))
     pct_by = {key(row): row for row in pct}
@@ -241,7 +242,8 @@ def _clock_stats(rows: list[dict], pct: list[dict], specs: dict, catalogs: Catal
         unit = spec.budget.unit if spec else "calendar_days"
         gross_p50, gross_p90 = p.get("gross_p50"), p.get("gross_p90")
         out.append(ClockStats(
-            clock=k[0], label=spec.label if spec else k[0], unit=unit, budget=float(spec.budget.amount) if spec else 0.0,
+            clock=k[0], label=spec.label if spec else k[0], unit=unit,
+            budget=float(spec.budget.amount) if spec else 0.0,
             runs=int(row["runs"] or 0), on_time=int(row["on_time"] or 0), late=int(row["late"] or 0),
             running=int(row["running"] or 0), late_running=int(row["late_running"] or 0),
             net_median=_r(p.get("net_p50")), net_p90=_r(p.get("net_p90")),

@@ -262,4 +262,5 @@ class Report:
 
 
 __all__ = ["AuditAnchor", "Count", "RekapItem", "RekapSector", "Rekapitulasi", "EvaluationRow", "ClockStats", "Holiday",
-           "CalendarInfo", "Sla", "RootCauseLine", "ActionPlanLine", "DispositionLine", "Report", "Narrative", "PublicationStamp"]
+           "CalendarInfo", "Sla", "RootCauseLine", "ActionPlanLine", "DispositionLine", "Report", "Narrative",
+           "PublicationStamp"]

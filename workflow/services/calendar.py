@@ -101,7 +101,8 @@ def add_closure(runtime, day: date, name: str, actor_id: str, now: datetime | No
     day, now = _check_day(day), now or datetime.now(timezone.utc)
     name = (name or "").strip()
     if not name:
-        raise CalendarEditError("give the closure a name (e.g. 'Cuti bersama Natal, SK Gubernur 123/2026'); staff see it")
+        raise CalendarEditError("give the closure a name (e.g. 'Cuti bersama Natal, SK Gubernur 123/2026'); "
+                                "staff see it")
     _edit(runtime, day, actor_id=actor_id, now=now, op="close",
           decide=lambda _: (ClosureRecord(day, "add", name[:200], actor_id, now), name))
     return recompute_open_clocks(runtime, why=f"hari {day.isoformat()} ditutup: {name}", now=now, day=day,

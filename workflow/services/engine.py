@@ -156,7 +156,8 @@ class Engine:
         return change, token
 
     # -- explaining --------------------------------------------------------------------------------
-    def options(self, definition: Definition, ticket: Ticket, actor: Actor, now: datetime | None = None) -> list[Option]:
+    def options(self, definition: Definition, ticket: Ticket, actor: Actor,
+                now: datetime | None = None) -> list[Option]:
         """Every transition leaving the ticket's state, with role and guard verdicts for this actor."""
         return decide.options(definition, ticket, actor, now or self.now(), self.calendar, self.catalogs)
 

@@ -217,4 +217,5 @@ def _header(number: int, values: list[str]) -> list[str]:
     return values
 
 
-__all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "MAX_SHEET_ROW", "MAX_UNZIPPED", "ROW_NUMBER", "Header", "read_table"]
+__all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "MAX_SHEET_ROW", "MAX_UNZIPPED", "ROW_NUMBER", "Header",
+           "read_table"]

@@ -254,10 +254,12 @@ class _Drawing:
         spans = ", ".join(f"{_label(c, self.locale)} {c.budget.describe()}" for c in clocks)
         _add(gate, "title", text=(f"{_label(handoff, self.locale)}: " + (
             f"several agencies at once, each on its own clocks ({spans}); goes on when all have answered" if en
-            else f"beberapa instansi sekaligus, masing-masing dengan tenggatnya ({spans}); lanjut bila semua menjawab")))
+            else f"beberapa instansi sekaligus, masing-masing dengan tenggatnya ({spans}); "
+                 "lanjut bila semua menjawab")))
         _add(gate, "path", {"d": f"M{x:.1f},{y - 11:.1f} L{x + 11:.1f},{y:.1f} L{x:.1f},{y + 11:.1f} "
                                  f"L{x - 11:.1f},{y:.1f} Z"})
-        _add(gate, "path", {"d": f"M{x - 5:.1f},{y:.1f} L{x + 5:.1f},{y:.1f} M{x:.1f},{y - 5:.1f} L{x:.1f},{y + 5:.1f}"})
+        _add(gate, "path", {"d": f"M{x - 5:.1f},{y:.1f} L{x + 5:.1f},{y:.1f} "
+                                 f"M{x:.1f},{y - 5:.1f} L{x:.1f},{y + 5:.1f}"})
         note = next((block for kind, block in self.lay.notes if kind == f"handoff:{handoff.key}"), None)
         if note is not None:
             self._block(gate, note)

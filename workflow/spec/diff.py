@@ -211,7 +211,8 @@ def semantic_diff(old: Definition, new: Definition) -> DefinitionDiff:
                       {lane.key: _lane_view(lane) for lane in new.lanes})
     found += _compare("role", {k: _role_view(r) for k, r in old.roles.items()},
                       {k: _role_view(r) for k, r in new.roles.items()})
-    found += _compare("field", {f.name: _field_view(f) for f in old.record}, {f.name: _field_view(f) for f in new.record})
+    found += _compare("field", {f.name: _field_view(f) for f in old.record},
+                      {f.name: _field_view(f) for f in new.record})
     found += _compare("state", {k: _state_view(s) for k, s in old.states.items()},
                       {k: _state_view(s) for k, s in new.states.items()})
     old_t, new_t = _pair_transitions(old, new)

@@ -333,7 +333,7 @@ class Definition:
 
 
 __all__ = [
-    "UNITS", "OUTCOMES", "OUTCOME_CATEGORIES", "Outcome", "INPUT_TYPES", "CONFIDENTIALITY", "Span", "Lane", "Role", "Field", "State",
-    "GuardRef", "Effect", "Transition", "Trigger", "Rung", "Clock", "Definition", "DateRule", "Handoff", "WEEKDAYS",
-    "CannedAnswer",
+    "UNITS", "OUTCOMES", "OUTCOME_CATEGORIES", "Outcome", "INPUT_TYPES", "CONFIDENTIALITY", "Span", "Lane", "Role",
+    "Field", "State", "GuardRef", "Effect", "Transition", "Trigger", "Rung", "Clock", "Definition", "DateRule",
+    "Handoff", "WEEKDAYS", "CannedAnswer",
 ]

@@ -144,7 +144,8 @@ class _Builder(Shapes):
         check_state_outcome(self.loc, join_path(path, "outcome"), outcome, self.declared_outcomes)
         inherited = roles[actors[0]].lane if actors and actors[0] in roles else ""  # checked on the role
         return State(key=self.ident(skey, path), label=self.text(raw.get("label"), join_path(path, "label"), skey),
-                     lane=self.lane(raw.get("lane"), join_path(path, "lane")) or inherited, label_en=self.text(raw.get("label_en"), join_path(path, "label_en")),
+                     lane=self.lane(raw.get("lane"), join_path(path, "lane")) or inherited,
+                     label_en=self.text(raw.get("label_en"), join_path(path, "label_en")),
                      actors=actors, initial=self.boolean(raw.get("initial"), join_path(path, "initial")),
                      terminal=self.boolean(raw.get("terminal"), join_path(path, "terminal")),
                      outcome=outcome, description=self.text(raw.get("description"), join_path(path, "description")))

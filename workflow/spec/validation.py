@@ -246,7 +246,8 @@ class _Meaning:
             name = g.params[spec.field_param]
             if name not in self.field_names:
                 self.problem("D219", gpath, f"guard '{g.name}' reads unknown field '{name}'",
-                             did_you_mean(name, self.field_names) or "declare it in 'record' or in a transition's inputs")
+                             did_you_mean(name, self.field_names)
+                             or "declare it in 'record' or in a transition's inputs")
         if g.name == "within" and isinstance(g.params.get("since"), str):
             self.need_state(g.params["since"], f"{gpath}.since")
 
@@ -258,7 +259,8 @@ class _Meaning:
 
     def check_assign(self, p: dict, kpath: str) -> None:
         if not (set(p) <= {"role", "input", "clear"}) or len(p) != 1:
-            self.problem("D214", kpath, "assign takes exactly one of role / input / clear", "write {assign: {role: tim}}")
+            self.problem("D214", kpath, "assign takes exactly one of role / input / clear",
+                         "write {assign: {role: tim}}")
         elif not _names(p, "role", "input"):
             self.problem("D214", kpath, "assign's role or input must be one name", "write {assign: {role: tim}}")
         elif "role" in p:  # exactly one parameter: 'input' is not given
@@ -282,7 +284,8 @@ class _Meaning:
             return
         name = str(next(iter(p.values())))
         if name not in self.clocks:
-            self.problem("D213", kpath, f"unknown clock '{name}'", did_you_mean(name, self.clocks) or "declare it under 'clocks'")
+            self.problem("D213", kpath, f"unknown clock '{name}'",
+                         did_you_mean(name, self.clocks) or "declare it under 'clocks'")
 
     def check_set(self, p: dict, kpath: str) -> None:
         if set(p) != {"field", "value"} or not _names(p, "field"):
@@ -347,7 +350,8 @@ class _Meaning:
             return  # 'values: ringan' (not a list) would be compared letter by letter
         elif not mutually_exclusive(a.guards, b.guards):
             self.problem("D211", path, f"trigger '{trigger}' from '{state}' is ambiguous: transitions[{a.index}] "
-                         f"and [{b.index}] can both pass", "make the guards exclusive, e.g. field_in on disjoint values")
+                         f"and [{b.index}] can both pass",
+                         "make the guards exclusive, e.g. field_in on disjoint values")
 
     def check_dead_ends(self) -> None:
         for key, state in self.d.states.items():
@@ -357,7 +361,8 @@ class _Meaning:
                              f"({', '.join(sorted({t.trigger for t in leaving}))})",
                              "remove 'terminal: true' or move those transitions")
             elif not state.terminal and not leaving:
-                self.problem("D208", f"states.{key}", f"state '{key}' is a dead end: no transition leaves it and it is not terminal",
+                self.problem("D208", f"states.{key}",
+                             f"state '{key}' is a dead end: no transition leaves it and it is not terminal",
                              "add a transition out of it, or mark it 'terminal: true' with an outcome")
 
     def check_reachability(self) -> None:
@@ -398,13 +403,15 @@ class _Meaning:
             rpath = f"{base}.escalation[{r.index}]"
             if r.escalate_to is not None and self.need_role(r.escalate_to, f"{rpath}.escalate_to") \
                     and self.d.roles[r.escalate_to].supervisor_level is None:
-                self.problem("D218", f"{rpath}.escalate_to", f"escalation target '{r.escalate_to}' is not a supervisor role",
+                self.problem("D218", f"{rpath}.escalate_to",
+                             f"escalation target '{r.escalate_to}' is not a supervisor role",
                              "escalate to a role with supervisor_level (Kepala Seksi, Kepala Bidang, Kepala Dinas)")
             for j, who in enumerate(r.notify):
                 self.check_recipient(who, f"{rpath}.notify[{j}]")
             if r.at_percent is not None:
                 if r.at_percent <= last_at or last_after >= 0 or r.at_percent <= 0:
-                    self.problem("D220", rpath, "escalation rungs must go up: percentages ascending, then 'after' spans",
+                    self.problem("D220", rpath,
+                                 "escalation rungs must go up: percentages ascending, then 'after' spans",
                                  "order the ladder from the earliest warning to the last escalation")
                 last_at = r.at_percent
             elif r.after is not None:

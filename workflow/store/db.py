@@ -167,5 +167,5 @@ def current_revision(engine: Engine) -> str | None:
             return None
 
 
-__all__ = ["default_url", "make_engine", "read_only", "upgrade", "is_sqlite", "append_only_statements", "current_revision",
-           "INSTANCE_DIR"]
+__all__ = ["default_url", "make_engine", "read_only", "upgrade", "is_sqlite", "append_only_statements",
+           "current_revision", "INSTANCE_DIR"]

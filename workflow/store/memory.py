@@ -346,7 +346,8 @@ class MemoryRootCauses:
         return next((r for r in self.t.root_causes.values() if r.code == key), None)
 
     def link(self, root_cause_id: int, ticket_ids: Iterable[int], linked_by: str, linked_at: datetime) -> int:
-        new = [(root_cause_id, i) for i in dict.fromkeys(ticket_ids) if (root_cause_id, i) not in self.t.root_cause_links]
+        new = [(root_cause_id, i) for i in dict.fromkeys(ticket_ids)
+               if (root_cause_id, i) not in self.t.root_cause_links]
         self.t.root_cause_links.extend(new)
         return len(new)
 

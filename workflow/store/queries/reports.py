@@ -134,7 +134,8 @@ def evaluation_rows(conn: Connection, scope: Scope, limit: int | None = None) ->
                 t.c.imported,
                 complainant_name().label("pemohon"),
                 fields["analisa"].as_string().label("analisa"),
-                func.coalesce(fields["tindak_lanjut"].as_string(), fields["jawaban"].as_string()).label("tindak_lanjut"))
+                func.coalesce(fields["tindak_lanjut"].as_string(), fields["jawaban"].as_string())
+                .label("tindak_lanjut"))
          .select_from(t.outerjoin(m.identities, m.identities.c.ticket_id == t.c.id))
          .where(scope.conditions()).order_by(t.c.created_at, t.c.id))
     if limit is not None:
@@ -316,7 +317,7 @@ def latest_sources(store, key: str | None = None) -> list[tuple[str, int, str]]:
     return list(out.values())
 
 
-__all__ = ["Scope", "total", "count_by", "outcome_counts", "rekap_counts", "month_counts", "month_key", "imported_count",
-           "measured_count", "evaluation_rows", "wib_date", "complainant_name", "sla_counts", "sla_percentiles",
-           "calendar_fingerprints", "root_cause_counts", "action_plans", "gross_seconds", "opd_of_ticket", "Figures",
-           "figures", "latest_sources"]
+__all__ = ["Scope", "total", "count_by", "outcome_counts", "rekap_counts", "month_counts", "month_key",
+           "imported_count", "measured_count", "evaluation_rows", "wib_date", "complainant_name", "sla_counts",
+           "sla_percentiles", "calendar_fingerprints", "root_cause_counts", "action_plans", "gross_seconds",
+           "opd_of_ticket", "Figures", "figures", "latest_sources"]

@@ -86,7 +86,8 @@ def clock_values(run: ClockRun) -> dict[str, Any]:
 
 def ticket_from_row(row: Any, identity: dict | None = None, clock_rows=()) -> Ticket:
     (id_, receipt_no, key, version_of_definition, state, version, created_at, updated_at, fields, opd,
-     assignee_role, assignee_id, entered, closed_at, outcome, imported, flags, token_hash, handoffs) = _ticket_values(row)
+     assignee_role, assignee_id, entered, closed_at, outcome, imported, flags, token_hash,
+     handoffs) = _ticket_values(row)
     return Ticket(
         id_, receipt_no, key, version_of_definition, state, version, utc(created_at), utc(updated_at),
         dict(fields or {}), dict(identity or {}), opd, assignee_role, assignee_id, dt_map(entered),
