@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import MARKS, chromium, serve, submit_form
+from tests.browser import MARKS, chromium, serious_violations, serve, submit_form
 
 from .walker import demo_app, login
 
@@ -72,3 +72,52 @@ def test_the_first_tab_reaches_a_skip_link_to_the_content(site):
         assert skip[:2] == ["A", "#main"] and skip[2].strip() == "Langsung ke isi"
         page.keyboard.press("Enter")
         assert focused_id(page) == "main"
+
+
+
+KINDS = ("primary", "secondary", "success", "danger", "info", "warning")
+ROWS = ("", "table-danger", "table-warning", "table-success", "table-info", "table-active", "table-secondary")
+PROBE = """([kinds, rows]) => {
+  const table = document.createElement('table');
+  table.id = 'probe';
+  table.className = 'table table-sm';
+  const body = table.createTBody();
+  rows.forEach((tint, r) => {
+    const cell = body.insertRow().insertCell();
+    if (tint) { cell.parentElement.className = tint; }
+    kinds.forEach((kind) => {
+      for (const cls of ['btn btn-sm btn-outline-' + kind, 'btn btn-sm btn-' + kind, 'text-' + kind]) {
+        const el = document.createElement(cls.startsWith('btn') ? 'button' : 'span');
+        el.className = cls;
+        el.id = 'p' + r + '-' + cls.split(' ').pop();
+        el.textContent = 'Tandai sudah';
+        cell.appendChild(el);
+      }
+    });
+    const link = document.createElement('a');
+    link.href = '#';
+    link.textContent = 'PGD-2026-000001';
+    cell.appendChild(link);
+  });
+  document.querySelector('main').prepend(table);
+}"""
+
+
+def test_coloured_buttons_and_text_keep_their_contrast_on_tinted_rows_and_under_the_pointer(site):
+    """Every coloured button and text of the console, on every tinted table row, at rest and under the mouse,
+    keeps WCAG AA contrast. The page walk found the green "Tandai sudah" on an overdue (pink) row of the
+    dispositions at 4.34:1, only on days a disposition was overdue; and Bootstrap's hover shades put white on
+    light green and blue-green (about 3:1), never checked because the walk never hovers."""
+    base, page = site
+    login(page, base, "petugas")
+    page.goto(base + "/admin/work/")
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
+    page.evaluate(PROBE, [list(KINDS), list(ROWS)])
+    found = [f"at rest: {v}" for v in serious_violations(page, context="#probe")]
+    for r, tint in enumerate(ROWS):
+        for kind in KINDS:
+            for cls in (f"btn-outline-{kind}", f"btn-{kind}"):
+                page.hover(f"#p{r}-{cls}")
+                found += [f"{cls} on {tint or 'a plain row'}, under the pointer: {v}"
+                          for v in serious_violations(page, context=f"#p{r}-{cls}")]
+    assert not found, "\n".join(found)
