@@ -129,12 +129,40 @@ def test_a_worker_that_dies_is_restarted_by_the_command(worker_command, redis_co
     seen |= descendants(process.pid)
 
 
+def test_workers_die_with_a_killed_supervisor_even_before_rq_takes_over_their_signals():
+    """The window the kill test above meets only sometimes, held open: workers that have not yet installed rq's
+    signal handlers (here they never do) still die with a supervisor killed by ``kill -9``. They used to
+    inherit the supervisor's own SIGTERM handler, which in a child only set a flag, and lived on."""
+    script = ("import time; from workflow.jobs.supervisor import Supervisor; "
+              "Supervisor(lambda index: time.sleep(120), 2).run()")
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    workers: set[int] = set()
+
+    def alive() -> set[int]:
+        return {pid for pid in workers if _state(pid) not in ("X", "Z")}
+
+    try:
+        workers = wait_for(lambda: len(descendants(process.pid)) == 2 and descendants(process.pid)) or set()
+        assert len(workers) == 2, "the supervisor did not start its two workers"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        assert wait_for(lambda: not alive(), 10), f"workers outlived their killed supervisor: {sorted(alive())}"
+    finally:
+        for pid in {process.pid} | workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 def _scheduler_pid(redis_conn, holder: bytes) -> int | None:
     """The pid of the scheduler holding a lock, as it registered itself (rq's ``rq:scheduler:<name>`` hash).
 
     Each worker may hold the lock of a different queue and run a scheduler of its own, and a worker may be
     running a job in a child, so the process tree alone does not tell which child holds this lock."""
-    pid = redis_conn.hget(f"rq:scheduler:{holder.decode()}", "pid")
+    from rq.scheduler import SCHEDULER_KEY_TEMPLATE
+
+    pid = redis_conn.hget(SCHEDULER_KEY_TEMPLATE % holder.decode(), "pid")
     return int(pid) if pid and int(pid) else None
 
 
